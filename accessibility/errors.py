@@ -1,0 +1,39 @@
+"""Every error the package raises: each is a domain error and a built-in one.
+
+Callers catch :class:`AccessibilityError` for anything of ours, or the built-in
+(``ValueError``, ``FileNotFoundError``, ``ConnectionError``) they already handle.
+"""
+
+from __future__ import annotations
+
+
+class AccessibilityError(Exception):
+    """Base class of every error raised by this package."""
+
+
+class OsmFileError(ValueError, AccessibilityError):
+    """An OpenStreetMap file that cannot be read: which file and why."""
+
+
+class InputNotFoundError(FileNotFoundError, AccessibilityError):
+    """A file or folder the user named does not exist."""
+
+
+class OfflineError(ConnectionError, AccessibilityError):
+    """A download was needed and the server cannot be reached."""
+
+
+class DownloadError(RuntimeError, AccessibilityError):
+    """The server answered, but not with usable data."""
+
+
+class EmptyNetworkError(ValueError, AccessibilityError):
+    """The input holds no way a pedestrian may use."""
+
+
+class WorkspaceError(ValueError, AccessibilityError):
+    """A city workspace folder that is missing, incomplete or of another version."""
+
+
+class ProfileError(ValueError, AccessibilityError):
+    """An unknown mobility profile or a bad threshold override."""

@@ -1,0 +1,1 @@
+"""Readers: OpenStreetMap files and downloads. They read; they never compute."""

@@ -1,0 +1,288 @@
+"""Read OpenStreetMap data from files into one plain in-memory form, :class:`OsmData`.
+
+Formats: OSM XML (``.osm``, also bz2/gz/xz compressed), PBF (via pyosmium), and Overpass
+responses in XML or JSON, including ``out geom`` dumps whose ways carry inline
+coordinates and no node elements. The format is sniffed from the bytes, not trusted
+from the file name. Every reader ends in the same :class:`OsmData`, so a file and a
+download build the same network.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import json
+import logging
+import lzma
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Iterable
+
+from ..errors import InputNotFoundError, OsmFileError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class OsmNode:
+    """A node: WGS84 coordinates (``None`` when the file only references it) and tags."""
+
+    lon: float | None
+    lat: float | None
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class OsmWay:
+    """A way: ordered node ids, tags, and an Overpass ``center`` if one was given."""
+
+    refs: list[int]
+    tags: dict[str, str] = field(default_factory=dict)
+    center: tuple[float, float] | None = None
+
+
+@dataclass
+class OsmData:
+    """Nodes and ways by id, from one or several sources; relations are counted only."""
+
+    nodes: dict[int, OsmNode] = field(default_factory=dict)
+    ways: dict[int, OsmWay] = field(default_factory=dict)
+    relations: int = 0
+    sources: list[str] = field(default_factory=list)
+
+    def add_node(self, nid: int, lon: float | None, lat: float | None, tags: dict[str, str]) -> None:
+        """Add or complete a node: coordinates fill a gap, tags are merged (newer wins)."""
+        node = self.nodes.get(nid)
+        if node is None:
+            self.nodes[nid] = OsmNode(lon, lat, tags)
+            return
+        if node.lon is None and lon is not None:
+            node.lon, node.lat = lon, lat
+        if tags:
+            node.tags.update(tags)
+
+    def add_way(self, wid: int, way: OsmWay) -> None:
+        """Add a way; a way seen before keeps the longer node list and merges tags."""
+        old = self.ways.get(wid)
+        if old is None:
+            self.ways[wid] = way
+            return
+        if len(way.refs) > len(old.refs):
+            old.refs = way.refs
+        old.tags.update(way.tags)
+        old.center = old.center or way.center
+
+    def merge(self, other: OsmData) -> OsmData:
+        """Merge ``other`` into this one, joining on OSM ids; returns ``self``."""
+        for nid, node in other.nodes.items():
+            self.add_node(nid, node.lon, node.lat, dict(node.tags))
+        for wid, way in other.ways.items():
+            self.add_way(wid, OsmWay(list(way.refs), dict(way.tags), way.center))
+        self.relations += other.relations
+        self.sources.extend(other.sources)
+        return self
+
+    def summary(self) -> str:
+        located = sum(1 for n in self.nodes.values() if n.lon is not None)
+        return (f"{len(self.nodes):,} nodes ({located:,} with coordinates), "
+                f"{len(self.ways):,} ways, {self.relations:,} relations")
+
+
+# --- opening and sniffing ---------------------------------------------------------------
+
+_COMPRESSIONS = ((b"\x1f\x8b", gzip.open), (b"BZh", bz2.open), (b"\xfd7zXZ\x00", lzma.open))
+
+
+def _open_decompressed(path: Path) -> IO[bytes]:
+    with open(path, "rb") as fh:
+        magic = fh.read(6)
+    for prefix, opener in _COMPRESSIONS:
+        if magic.startswith(prefix):
+            return opener(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
+
+
+def _sniff(stream: IO[bytes]) -> str:
+    """Return ``xml``, ``json`` or ``pbf`` from the first bytes of a decompressed stream."""
+    head = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"<"):
+        return "xml"
+    if text.startswith(b"{"):
+        return "json"
+    return "pbf"
+
+
+def read_osm(path: str | Path) -> OsmData:
+    """Read one OpenStreetMap file of any supported format.
+
+    Raises
+    ------
+    InputNotFoundError
+        The file does not exist.
+    OsmFileError
+        The file is not OSM data, or is damaged; the message names the file and where.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputNotFoundError(f"OSM file not found: {path}")
+    try:
+        with _open_decompressed(path) as raw:
+            stream = io.BufferedReader(raw) if not hasattr(raw, "peek") else raw  # type: ignore[arg-type]
+            kind = _sniff(stream)
+            if kind == "xml":
+                data = _read_xml(stream, path)
+            elif kind == "json":
+                data = _read_overpass_json(stream, path)
+            else:
+                data = _read_pbf(path)
+    except (OSError, EOFError, lzma.LZMAError) as exc:
+        raise OsmFileError(f"{path}: cannot be read ({exc})") from exc
+    data.sources.append(str(path))
+    log.info("read %s: %s", path, data.summary())
+    return data
+
+
+def read_osm_files(paths: Iterable[str | Path]) -> OsmData:
+    """Read several files and merge them into one :class:`OsmData`, joined on ids."""
+    merged = OsmData()
+    paths = list(paths)
+    if not paths:
+        raise OsmFileError("no OSM file given")
+    for path in paths:
+        merged.merge(read_osm(path))
+    return merged
+
+
+# --- XML (OSM and Overpass) -------------------------------------------------------------
+
+def _read_xml(stream: IO[bytes], path: Path) -> OsmData:
+    data = OsmData()
+    saw_root = False
+    try:
+        for event, elem in ET.iterparse(stream, events=("start", "end")):
+            if event == "start":
+                if not saw_root:
+                    if elem.tag != "osm":
+                        raise OsmFileError(f"{path}: XML root is <{elem.tag}>, not <osm>")
+                    saw_root = True
+                continue
+            tag = elem.tag
+            if tag == "node":
+                _xml_node(data, elem, path)
+                elem.clear()
+            elif tag == "way":
+                _xml_way(data, elem, path)
+                elem.clear()
+            elif tag == "relation":
+                data.relations += 1
+                elem.clear()
+    except ET.ParseError as exc:
+        raise OsmFileError(f"{path}: malformed XML ({exc})") from exc
+    return data
+
+
+def _tags(elem: ET.Element) -> dict[str, str]:
+    return {t.get("k", ""): t.get("v", "") for t in elem.iter("tag")}
+
+
+def _int_attr(elem: ET.Element, name: str, path: Path) -> int:
+    try:
+        return int(elem.get(name, ""))
+    except ValueError:
+        raise OsmFileError(f"{path}: <{elem.tag}> with bad {name}={elem.get(name)!r}") from None
+
+
+def _float_attr(elem: ET.Element, name: str, path: Path) -> float | None:
+    value = elem.get(name)
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise OsmFileError(f"{path}: <{elem.tag} id={elem.get('id') or elem.get('ref')}> "
+                           f"with bad {name}={value!r}") from None
+
+
+def _xml_node(data: OsmData, elem: ET.Element, path: Path) -> None:
+    nid = _int_attr(elem, "id", path)
+    data.add_node(nid, _float_attr(elem, "lon", path), _float_attr(elem, "lat", path), _tags(elem))
+
+
+def _xml_way(data: OsmData, elem: ET.Element, path: Path) -> None:
+    wid = _int_attr(elem, "id", path)
+    refs: list[int] = []
+    for nd in elem.iter("nd"):
+        ref = _int_attr(nd, "ref", path)
+        refs.append(ref)
+        lon = _float_attr(nd, "lon", path)
+        if lon is not None:  # Overpass "out geom": inline coordinates, no node element
+            data.add_node(ref, lon, _float_attr(nd, "lat", path), {})
+    center = None
+    c = elem.find("center")
+    if c is not None:
+        center = (_float_attr(c, "lon", path), _float_attr(c, "lat", path))
+    data.add_way(wid, OsmWay(refs, _tags(elem), center))  # type: ignore[arg-type]
+
+
+# --- Overpass JSON ----------------------------------------------------------------------
+
+def _read_overpass_json(stream: IO[bytes], path: Path) -> OsmData:
+    try:
+        doc = json.load(stream)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise OsmFileError(f"{path}: malformed JSON ({exc})") from exc
+    return overpass_json_to_osm(doc, str(path))
+
+
+def overpass_json_to_osm(doc: Any, where: str) -> OsmData:
+    """Turn an Overpass JSON document (``out body``, ``out geom`` or ``out center``)."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("elements"), list):
+        raise OsmFileError(f"{where}: JSON without an 'elements' list is not an Overpass response")
+    data = OsmData()
+    for i, el in enumerate(doc["elements"]):
+        try:
+            kind, eid = el["type"], int(el["id"])
+            tags = {str(k): str(v) for k, v in (el.get("tags") or {}).items()}
+            if kind == "node":
+                data.add_node(eid, _opt_float(el.get("lon")), _opt_float(el.get("lat")), tags)
+            elif kind == "way":
+                refs = [int(r) for r in el.get("nodes", [])]
+                for ref, point in zip(refs, el.get("geometry") or []):
+                    if point:  # null where the node lies outside a clipped bbox
+                        data.add_node(ref, float(point["lon"]), float(point["lat"]), {})
+                c = el.get("center")
+                center = (float(c["lon"]), float(c["lat"])) if c else None
+                data.add_way(eid, OsmWay(refs, tags, center))
+            elif kind == "relation":
+                data.relations += 1
+        except (KeyError, TypeError, ValueError) as exc:
+            raise OsmFileError(f"{where}: element #{i} is malformed ({exc!r}): {str(el)[:120]}") from exc
+    return data
+
+
+def _opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+# --- PBF --------------------------------------------------------------------------------
+
+def _read_pbf(path: Path) -> OsmData:
+    import osmium  # only PBF needs the C++ reader
+
+    data = OsmData()
+    try:
+        for obj in osmium.FileProcessor(str(path)):
+            if obj.is_node():
+                loc = obj.location
+                lon, lat = (loc.lon, loc.lat) if loc.valid() else (None, None)
+                data.add_node(obj.id, lon, lat, {t.k: t.v for t in obj.tags})
+            elif obj.is_way():
+                data.add_way(obj.id, OsmWay([n.ref for n in obj.nodes], {t.k: t.v for t in obj.tags}))
+            elif obj.is_relation():
+                data.relations += 1
+    except RuntimeError as exc:
+        raise OsmFileError(f"{path}: not OSM XML, JSON or PBF, or a damaged file ({exc})") from exc
+    return data

@@ -1,0 +1,124 @@
+"""Read and write a city workspace folder. Files only: nothing here computes.
+
+Layout (version ``settings.workspace_version``)::
+
+    city.json          name, CRS, sources and their SHA-256, build counts
+    network.gpkg       layers: nodes, edges, barriers, area (graph CRS; QGIS opens it)
+    tag_problems.csv   tag values that could not be read as given
+
+A save writes a new folder beside the old one and swaps it in at the end, so a failed
+save never leaves a half-written workspace.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import pandas as pd
+import pyogrio
+
+from . import settings
+from .errors import WorkspaceError
+
+META = "city.json"
+NETWORK = "network.gpkg"
+PROBLEMS = "tag_problems.csv"
+
+
+def graph_to_frames(G: nx.MultiDiGraph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Nodes and edges of ``G`` as GeoDataFrames in the graph CRS (``u, v, key`` columns)."""
+    crs = G.graph["crs"]
+    nodes = pd.DataFrame.from_records([{"node": n, **d} for n, d in G.nodes(data=True)])
+    nodes = gpd.GeoDataFrame(nodes, geometry=gpd.points_from_xy(nodes["x"], nodes["y"]), crs=crs)
+    edges = pd.DataFrame.from_records([{"u": u, "v": v, "key": k, **d} for u, v, k, d in G.edges(keys=True, data=True)])
+    edges = gpd.GeoDataFrame(edges, geometry="geometry", crs=crs)
+    return nodes, edges
+
+
+def frames_to_graph(nodes: pd.DataFrame, edges: pd.DataFrame, graph_attrs: dict[str, Any]) -> nx.MultiDiGraph:
+    """Inverse of :func:`graph_to_frames`: missing values are left out of attribute dicts."""
+    G = nx.MultiDiGraph(**graph_attrs)
+    node_cols = [c for c in nodes.columns if c not in {"node", "geometry"}]
+    G.add_nodes_from((n, _present(dict(zip(node_cols, row))))
+                     for n, *row in nodes[["node", *node_cols]].itertuples(index=False, name=None))
+    edge_cols = [c for c in edges.columns if c not in {"u", "v", "key"}]
+    G.add_edges_from((u, v, k, _present(dict(zip(edge_cols, row))))
+                     for u, v, k, *row in edges[["u", "v", "key", *edge_cols]].itertuples(index=False, name=None))
+    return G
+
+
+def _present(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items()
+            if v is not None and not (isinstance(v, float) and math.isnan(v)) and v is not pd.NA}
+
+
+def save(path: str | Path, meta: dict[str, Any], G: nx.MultiDiGraph, barriers: gpd.GeoDataFrame,
+         area: gpd.GeoDataFrame, problems: pd.DataFrame, extra_layers: dict[str, gpd.GeoDataFrame] | None = None) -> Path:
+    """Write a workspace folder atomically (see module docstring)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        nodes, edges = graph_to_frames(G)
+        gpkg = tmp / NETWORK
+        layers = {"nodes": nodes, "edges": edges, "barriers": barriers, "area": area, **(extra_layers or {})}
+        for name, frame in layers.items():
+            pyogrio.write_dataframe(frame, gpkg, layer=name, driver="GPKG")
+        problems.to_csv(tmp / PROBLEMS, index=False)
+        meta = {"format": "accessibility-city", "version": settings.workspace_version,
+                "graph": {k: v for k, v in G.graph.items()}, "layers": sorted(layers), **meta}
+        (tmp / META).write_text(json.dumps(meta, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))
+            old.rmdir()
+            path.rename(old)
+            tmp.rename(path)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return path
+
+
+def read_meta(path: str | Path) -> dict[str, Any]:
+    """The ``city.json`` of a workspace, checked for format and version."""
+    path = Path(path)
+    meta_file = path / META
+    if not meta_file.is_file():
+        raise WorkspaceError(f"{path} is not a city workspace (no {META}); create one with "
+                             f"'accessibility build --city {path} ...'")
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise WorkspaceError(f"{meta_file} is damaged: {exc}") from None
+    if meta.get("format") != "accessibility-city" or meta.get("version") != settings.workspace_version:
+        raise WorkspaceError(f"{path}: workspace version {meta.get('version')!r} is not "
+                             f"{settings.workspace_version}; rebuild it with 'accessibility build'")
+    return meta
+
+
+def load(path: str | Path) -> tuple[dict[str, Any], nx.MultiDiGraph, dict[str, gpd.GeoDataFrame], pd.DataFrame]:
+    """Read a workspace: metadata, graph, the other layers by name, and tag problems."""
+    path = Path(path)
+    meta = read_meta(path)
+    gpkg = path / NETWORK
+    if not gpkg.is_file():
+        raise WorkspaceError(f"{path}: {NETWORK} is missing; rebuild the workspace")
+    layers = {name: pyogrio.read_dataframe(gpkg, layer=name) for name in meta["layers"] if name not in {"nodes", "edges"}}
+    nodes = pyogrio.read_dataframe(gpkg, layer="nodes", read_geometry=False)
+    edges = pyogrio.read_dataframe(gpkg, layer="edges")
+    edges = pd.DataFrame({**{c: edges[c] for c in edges.columns if c != "geometry"},
+                          "geometry": edges.geometry.values})
+    G = frames_to_graph(nodes, edges, meta["graph"])
+    problems_file = path / PROBLEMS
+    problems = pd.read_csv(problems_file, dtype=str, keep_default_na=False) if problems_file.is_file() else pd.DataFrame()
+    return meta, G, layers, problems
