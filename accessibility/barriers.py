@@ -16,6 +16,7 @@ from functools import cache
 from typing import Any, Iterable
 
 import geopandas as gpd
+import pandas as pd
 import networkx as nx
 from shapely import Point
 from shapely.ops import linemerge
@@ -220,3 +221,36 @@ def _row(kind: str, measure: float | None, tags: dict[str, str], known: bool, el
     for name, profile in profiles.items():
         row[f"severity_{name}"] = profile.severity(kind, row["measure"], tags, known)
     return row
+
+
+def barrier_targets(barriers: pd.DataFrame, G: nx.MultiDiGraph) -> tuple[dict[int, list[int]], dict[tuple[int, int, int], list[int]]]:
+    """Where each barrier row sits in ``G``: graph nodes and directed edges, by row position.
+
+    ``element == "node"``: the graph node in column ``node``. ``element == "way"``: every
+    edge (both directions) whose ``osmid`` is ``osm_id``. ``element == "edge"`` (a survey
+    report snapped onto an edge): the edge ``(edge_u, edge_v, edge_key)`` and its reverse.
+    Rows whose place is not in ``G`` map to nothing.
+    """
+    by_way: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for u, v, k, wid in G.edges(keys=True, data="osmid"):
+        by_way[wid].append((u, v, k))
+    nodes: dict[int, list[int]] = defaultdict(list)
+    edges: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+    element = barriers["element"].to_numpy()
+    for i in range(len(barriers)):
+        row = barriers.iloc[i]
+        if element[i] == "node":
+            if not pd.isna(row["node"]) and int(row["node"]) in G:
+                nodes[int(row["node"])].append(i)
+        elif element[i] == "way":
+            for e in by_way.get(int(row["osm_id"]), ()):
+                edges[e].append(i)
+        elif element[i] == "edge":
+            u, v, k = int(row["edge_u"]), int(row["edge_v"]), int(row["edge_key"])
+            if G.has_edge(u, v, k):
+                edges[(u, v, k)].append(i)
+                wid = G.edges[u, v, k]["osmid"]
+                for rk, d in G[v][u].items():
+                    if d["osmid"] == wid:
+                        edges[(v, u, rk)].append(i)
+    return dict(nodes), dict(edges)
