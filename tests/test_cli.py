@@ -1,0 +1,75 @@
+"""The command line, through click's CliRunner and once as a real process."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def city_dir(osm_file, tmp_path):
+    path = osm_file([(10, [1, 2, 3], {"highway": "footway", "name": "Via Dante"}),
+                     (11, [3, 4], {"highway": "steps", "step_count": "5"})],
+                    {2: {"kerb": "raised", "kerb:height": "0.08"}})
+    out = tmp_path / "city"
+    result = CliRunner().invoke(main, ["build", "--osm", str(path), "--city", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "4 nodes, 6 edges" in result.output
+    assert "raised_kerb" in result.output and "steps" in result.output
+    return out
+
+
+def test_build_writes_a_workspace(city_dir):
+    meta = json.loads((city_dir / "city.json").read_text())
+    assert meta["version"] == 1 and meta["sources"][0]["sha256"]
+    assert (city_dir / "network.gpkg").is_file()
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "csv", "gpkg"])
+def test_barriers_export(city_dir, tmp_path, fmt):
+    out = tmp_path / f"b.{fmt}"
+    result = CliRunner().invoke(main, ["barriers", "--city", str(city_dir), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out) if fmt == "csv" else gpd.read_file(out)
+    assert sorted(table["kind"]) == ["raised_kerb", "steps"]
+    kerb = table[table["kind"] == "raised_kerb"].iloc[0]
+    assert kerb["measure"] == 8.0 and kerb["label_it"] == "Cordolo rialzato" and kerb["street"] == "Via Dante"
+    assert 10.0 < kerb["lon"] < 10.1 and 45.1 < kerb["lat"] < 45.2  # WGS84
+    if fmt != "csv":
+        assert table.crs.to_epsg() == 4326
+
+
+def test_format_flag_and_unknown_suffix(city_dir, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["barriers", "--city", str(city_dir), "-o", str(tmp_path / "b.txt")])
+    assert result.exit_code == 2 and "--format" in result.output
+    result = runner.invoke(main, ["barriers", "--city", str(city_dir), "--format", "csv", "-o", str(tmp_path / "b.txt")])
+    assert result.exit_code == 0 and (tmp_path / "b.txt").read_text().startswith("barrier_id,")
+
+
+def test_bad_inputs_give_one_clear_line(tmp_path):
+    runner = CliRunner()
+    bad = tmp_path / "bad.osm"
+    bad.write_text("<html>not osm</html>")
+    result = runner.invoke(main, ["build", "--osm", str(bad), "--city", str(tmp_path / "c")])
+    assert result.exit_code == 1 and "bad.osm" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "c").exists()  # nothing half-written
+    result = runner.invoke(main, ["barriers", "--city", str(tmp_path), "-o", str(tmp_path / "x.csv")])
+    assert result.exit_code == 1 and "not a city workspace" in result.output
+    result = runner.invoke(main, ["build", "--city", str(tmp_path / "c")])
+    assert result.exit_code == 2 and "--osm" in result.output
+
+
+def test_python_cli_and_console_script_are_the_same_program(city_dir):
+    for cmd in ([sys.executable, str(ROOT / "cli.py")], [str(Path(sys.executable).parent / "accessibility")]):
+        out = subprocess.run([*cmd, "--help"], capture_output=True, text=True, check=True).stdout
+        assert "build" in out and "barriers" in out
