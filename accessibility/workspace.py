@@ -13,7 +13,6 @@ save never leaves a half-written workspace.
 from __future__ import annotations
 
 import json
-import math
 import shutil
 import tempfile
 from pathlib import Path
@@ -45,18 +44,26 @@ def graph_to_frames(G: nx.MultiDiGraph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFr
 def frames_to_graph(nodes: pd.DataFrame, edges: pd.DataFrame, graph_attrs: dict[str, Any]) -> nx.MultiDiGraph:
     """Inverse of :func:`graph_to_frames`: missing values are left out of attribute dicts."""
     G = nx.MultiDiGraph(**graph_attrs)
-    node_cols = [c for c in nodes.columns if c not in {"node", "geometry"}]
-    G.add_nodes_from((n, _present(dict(zip(node_cols, row))))
-                     for n, *row in nodes[["node", *node_cols]].itertuples(index=False, name=None))
-    edge_cols = [c for c in edges.columns if c not in {"u", "v", "key"}]
-    G.add_edges_from((u, v, k, _present(dict(zip(edge_cols, row))))
-                     for u, v, k, *row in edges[["u", "v", "key", *edge_cols]].itertuples(index=False, name=None))
+    G.add_nodes_from(zip(nodes["node"].tolist(), _row_dicts(nodes, exclude={"node", "geometry"})))
+    G.add_edges_from(zip(edges["u"].tolist(), edges["v"].tolist(), edges["key"].tolist(),
+                         _row_dicts(edges, exclude={"u", "v", "key"})))
     return G
 
 
-def _present(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in d.items()
-            if v is not None and not (isinstance(v, float) and math.isnan(v)) and v is not pd.NA}
+def _row_dicts(frame: pd.DataFrame, exclude: set[str]) -> list[dict[str, Any]]:
+    """One attribute dict per row holding only the present values, built column by column
+    (work in proportion to the filled cells: most tag columns are mostly empty)."""
+    rows: list[dict[str, Any]] = [{} for _ in range(len(frame))]
+    for column in frame.columns:
+        if column in exclude:
+            continue
+        series = frame[column]
+        present = series.notna().to_numpy()
+        positions = present.nonzero()[0].tolist()
+        values = series[present].tolist() if not isinstance(series, gpd.GeoSeries) else list(series.values[present])
+        for i, value in zip(positions, values):
+            rows[i][column] = value
+    return rows
 
 
 def save(path: str | Path, meta: dict[str, Any], G: nx.MultiDiGraph, barriers: gpd.GeoDataFrame,
@@ -116,8 +123,6 @@ def load(path: str | Path) -> tuple[dict[str, Any], nx.MultiDiGraph, dict[str, g
     layers = {name: pyogrio.read_dataframe(gpkg, layer=name) for name in meta["layers"] if name not in {"nodes", "edges"}}
     nodes = pyogrio.read_dataframe(gpkg, layer="nodes", read_geometry=False)
     edges = pyogrio.read_dataframe(gpkg, layer="edges")
-    edges = pd.DataFrame({**{c: edges[c] for c in edges.columns if c != "geometry"},
-                          "geometry": edges.geometry.values})
     G = frames_to_graph(nodes, edges, meta["graph"])
     problems_file = path / PROBLEMS
     problems = pd.read_csv(problems_file, dtype=str, keep_default_na=False) if problems_file.is_file() else pd.DataFrame()

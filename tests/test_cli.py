@@ -73,3 +73,25 @@ def test_python_cli_and_console_script_are_the_same_program(city_dir):
     for cmd in ([sys.executable, str(ROOT / "cli.py")], [str(Path(sys.executable).parent / "accessibility")]):
         out = subprocess.run([*cmd, "--help"], capture_output=True, text=True, check=True).stdout
         assert "build" in out and "barriers" in out
+
+
+def test_offline_place_fails_fast_with_a_hint(tmp_path, monkeypatch):
+    import socket
+    import time
+
+    from accessibility import settings
+
+    with socket.socket() as s:  # a port on this machine that nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setattr(settings, "nominatim_url", f"http://127.0.0.1:{port}")
+    monkeypatch.setattr(settings, "overpass_url", f"http://127.0.0.1:{port}/api")
+    monkeypatch.setattr(settings, "cache_dir", tmp_path / "cache")
+    start = time.monotonic()
+    result = CliRunner().invoke(main, ["build", "--place", "Cremona, Italy", "--city", str(tmp_path / "c")])
+    assert time.monotonic() - start < 10
+    assert result.exit_code == 1 and "--osm" in result.output and "Traceback" not in result.output
+    boundary = ROOT.parent / "shared" / "data" / "cremona-boundaries-istat" / "cremona_comune_019036.geojson"
+    if boundary.exists():
+        result = CliRunner().invoke(main, ["build", "--boundary", str(boundary), "--city", str(tmp_path / "c")])
+        assert result.exit_code == 1 and "--osm" in result.output
