@@ -139,7 +139,7 @@ def _way_barriers(d: dict[str, Any], nodes: list[dict[str, Any]]) -> Iterable[tu
     """Yield ``(kind, measure, defining tags, known)`` for one way, given its nodes' data."""
     is_steps = d.get("highway") == "steps"
     if is_steps:
-        yield "steps", d.get("step_count"), _pick(d, "highway", "step_count", "ramp", "ramp:wheelchair",
+        yield "steps", d.get("step_count_n"), _pick(d, "highway", "step_count", "ramp", "ramp:wheelchair",
                                                   "handrail", "tactile_paving"), True
     else:
         incline = d.get("incline_pct")

@@ -4,7 +4,7 @@ The graph is an osmnx-compatible ``networkx.MultiDiGraph`` in a projected UTM CR
 nodes carry ``x``, ``y`` (metres), ``lon``, ``lat``, ``osmid`` and their accessibility tags;
 edges carry ``osmid`` (the way id), ``length`` (metres), ``geometry`` (a LineString in the
 graph CRS), the way's accessibility tags, and parsed numbers (``incline_pct`` signed along
-the edge, ``width_m``, ``step_count``). Every walkable way is split only where it must be:
+the edge, ``width_m``, ``step_count_n``). Every walkable way is split only where it must be:
 at its ends, where it meets another way, and at every node whose tags matter (a kerb, a
 bollard, a crossing). Edges of different ways are never merged, so no accessibility
 attribute is ever averaged away. Each edge exists in both directions.
@@ -95,7 +95,7 @@ def _parse_numbers(tags: dict[str, str], element: str, osm_id: int, report: Buil
         ("maxwidth", "maxwidth_m", lambda r: parse_length_m(r)),
         ("kerb:height", "kerb_height_m", lambda r: parse_length_m(r, bare_max=0.5)),
         ("incline", "incline_pct", parse_incline_pct),
-        ("step_count", "step_count", parse_count),
+        ("step_count", "step_count_n", parse_count),
     )
     for key, attr, parse in parsers:
         raw = tags.get(key)

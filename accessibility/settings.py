@@ -53,23 +53,22 @@ access_forbidden: frozenset[str] = frozenset({"no", "private"})
 
 # --- Which tags are kept on the graph ---------------------------------------------------
 
-#: Way tags kept on edges (besides any key starting with a prefix below).
-edge_tags: tuple[str, ...] = (
-    "highway", "name", "footway", "sidewalk", "crossing", "step_count", "ramp",
-    "ramp:wheelchair", "ramp:stroller", "handrail", "incline", "width", "est_width",
-    "surface", "smoothness", "tactile_paving", "traffic_signals:sound",
-    "traffic_signals:vibration", "wheelchair", "lit", "kerb", "kerb:height", "access",
-    "foot", "service", "area", "bridge", "tunnel", "layer", "indoor", "level",
-    "conveying", "elevator", "covered", "maxwidth",
+#: The accessibility tags of the guide (section 2): kept wherever they appear, on edges
+#: (from the way) and on nodes.
+accessibility_tags: tuple[str, ...] = (
+    "highway", "step_count", "ramp", "ramp:wheelchair", "ramp:stroller", "handrail", "kerb",
+    "kerb:height", "incline", "width", "est_width", "maxwidth", "surface", "smoothness",
+    "sidewalk", "footway", "crossing", "traffic_signals", "traffic_signals:sound",
+    "traffic_signals:vibration", "button_operated", "tactile_paving", "wheelchair", "barrier",
+    "lit", "elevator", "door", "entrance", "toilets:wheelchair", "conveying",
 )
-#: Node tags kept on nodes (besides any key starting with a prefix below).
-node_tags: tuple[str, ...] = (
-    "highway", "kerb", "kerb:height", "barrier", "crossing", "tactile_paving",
-    "traffic_signals", "traffic_signals:sound", "traffic_signals:vibration",
-    "button_operated", "wheelchair", "entrance", "door", "elevator", "width", "maxwidth",
-    "incline", "ramp", "ramp:wheelchair", "step_count", "name", "lit",
-    "toilets:wheelchair", "access", "foot",
+#: Other way tags kept on edges: names, access, and what routing needs to describe a way.
+edge_tags: tuple[str, ...] = accessibility_tags + (
+    "name", "access", "foot", "service", "area", "bridge", "tunnel", "layer", "indoor",
+    "level", "covered",
 )
+#: Other node tags kept on nodes.
+node_tags: tuple[str, ...] = accessibility_tags + ("name", "access", "foot")
 #: Keys beginning with one of these are kept too (``sidewalk:left:surface``, ``kerb:left``).
 kept_tag_prefixes: tuple[str, ...] = (
     "sidewalk:", "kerb:", "crossing:", "ramp:", "tactile_paving:", "wheelchair:",

@@ -120,9 +120,9 @@ def load(path: str | Path) -> tuple[dict[str, Any], nx.MultiDiGraph, dict[str, g
     gpkg = path / NETWORK
     if not gpkg.is_file():
         raise WorkspaceError(f"{path}: {NETWORK} is missing; rebuild the workspace")
-    layers = {name: pyogrio.read_dataframe(gpkg, layer=name) for name in meta["layers"] if name not in {"nodes", "edges"}}
-    nodes = pyogrio.read_dataframe(gpkg, layer="nodes", read_geometry=False)
-    edges = pyogrio.read_dataframe(gpkg, layer="edges")
+    layers = {name: pyogrio.read_dataframe(gpkg, layer=name, use_arrow=True) for name in meta["layers"] if name not in {"nodes", "edges"}}
+    nodes = pyogrio.read_dataframe(gpkg, layer="nodes", read_geometry=False, use_arrow=True)
+    edges = pyogrio.read_dataframe(gpkg, layer="edges", use_arrow=True)
     G = frames_to_graph(nodes, edges, meta["graph"])
     problems_file = path / PROBLEMS
     problems = pd.read_csv(problems_file, dtype=str, keep_default_na=False) if problems_file.is_file() else pd.DataFrame()

@@ -120,3 +120,19 @@ def test_osmnx_and_networkx_accept_the_graph(osm_file):
     assert route[0] == 1 and route[-1] == 103
     assert nx.shortest_path_length(G, 1, 103, weight="length") == pytest.approx(
         sum(min(d["length"] for d in G[u][v].values()) for u, v in zip(route, route[1:])))
+
+
+def test_every_accessibility_tag_of_the_guide_stays(osm_file):
+    from accessibility import settings
+
+    guide = ["highway", "step_count", "ramp", "ramp:wheelchair", "handrail", "kerb", "kerb:height", "incline",
+             "width", "est_width", "surface", "smoothness", "sidewalk", "footway", "crossing",
+             "traffic_signals:sound", "tactile_paving", "wheelchair", "barrier", "lit", "elevator", "door",
+             "entrance", "toilets:wheelchair"]
+    assert set(guide) <= set(settings.accessibility_tags)
+    way_tags = {k: "yes" for k in guide} | {"highway": "footway", "step_count": "3", "incline": "3%",
+                                            "width": "2", "est_width": "2", "kerb:height": "0.02"}
+    node_tags = dict(way_tags, highway="crossing")
+    G = graph(osm_file([(10, [1, 2, 3], way_tags)], {2: node_tags}))
+    assert {k: G[1][2][0].get(k) for k in way_tags} == way_tags
+    assert {k: G.nodes[2].get(k) for k in node_tags} == node_tags
