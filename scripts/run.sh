@@ -6,10 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 CITY=${CITY:-cities/cremona}
+NAME=${NAME:-Cremona}
 if [ $# -eq 0 ]; then
   set -- --place "Cremona, Italy"
 fi
-.venv/bin/accessibility -v build "$@" --name Cremona --city "$CITY"
+.venv/bin/accessibility -v build "$@" --name "$NAME" --city "$CITY"
 mkdir -p maps
 .venv/bin/accessibility barriers --city "$CITY" -o "$CITY/barriers.geojson"
 .venv/bin/accessibility barriers --city "$CITY" -o "$CITY/barriers.csv"
