@@ -37,3 +37,7 @@ class WorkspaceError(ValueError, AccessibilityError):
 
 class ProfileError(ValueError, AccessibilityError):
     """An unknown mobility profile or a bad threshold override."""
+
+
+class PopulationError(ValueError, AccessibilityError):
+    """A population table or census layer that cannot be used: which row and why."""

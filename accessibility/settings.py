@@ -84,3 +84,10 @@ node_keys_that_matter: frozenset[str] = frozenset({
 node_highways_that_matter: frozenset[str] = frozenset({
     "crossing", "traffic_signals", "elevator", "steps", "stop",
 })
+
+# --- Population ---------------------------------------------------------------------------
+
+#: Streets people live on: residents are spread over their length (see population.py).
+residential_highways: frozenset[str] = frozenset({
+    "residential", "living_street", "pedestrian", "unclassified", "tertiary", "secondary", "primary",
+})
