@@ -37,3 +37,16 @@ class WorkspaceError(ValueError, AccessibilityError):
 
 class ProfileError(ValueError, AccessibilityError):
     """An unknown mobility profile or a bad threshold override."""
+
+
+class SurveyError(ValueError, AccessibilityError):
+    """A survey file that cannot be read as a whole: which file and why (row problems
+    are not errors: they are listed in the import result and its rejects file)."""
+
+
+class SurveyStoreError(ValueError, AccessibilityError):
+    """A survey store that is missing, of another schema version, or busy too long."""
+
+
+class ReviewError(ValueError, AccessibilityError):
+    """A review that cannot be applied: unknown report, status or transition."""
