@@ -155,10 +155,11 @@ class City:
 
         if not surveyor or not str(surveyor).strip():
             raise SurveyError("say who imports the file (surveyor)")
+        store = self.store  # fails first when there is no workspace
         path = Path(path)
         table = read_survey_file(path, columns=columns)
         today = today or dt.date.today()
-        with self.store.transaction() as tx:
+        with store.transaction() as tx:
             validation = validate(table, self.area, self.network, surveyor, today, tx.reports(), crs)
             _, ids = tx.add_reports(validation.accepted, by=surveyor, source_file=str(path),
                                     file_sha256=_describe_file(path)["sha256"], rows=len(table.rows),

@@ -89,7 +89,8 @@ def point_blob(lon: float, lat: float) -> bytes:
 
 
 def now_text() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    """UTC now as the GeoPackage DATETIME form, ``2025-05-03T09:30:00.000Z``."""
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 class SurveyStore:
@@ -99,7 +100,17 @@ class SurveyStore:
         self.path = Path(path)
 
     def exists(self) -> bool:
-        return self.path.is_file()
+        """Whether the store holds its tables (a write rolled back on first use leaves an
+        empty SQLite file, which counts as no store)."""
+        if not self.path.is_file() or self.path.stat().st_size == 0:
+            return False
+        con = self._connect()
+        try:
+            return con.execute("SELECT 1 FROM sqlite_master WHERE type='table'").fetchone() is not None
+        except sqlite3.DatabaseError:
+            return True  # let the reader say what is wrong with it
+        finally:
+            con.close()
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, timeout=settings.survey_lock_timeout_s, isolation_level=None)
