@@ -649,9 +649,8 @@ def in_force(reports: pd.DataFrame, today: dt.date) -> pd.Series:
     """Which reports change the barrier set today: verified or planned, not expired."""
     if not len(reports):
         return pd.Series([], dtype=bool)
-    expires = pd.to_datetime(reports["expires_on"], errors="coerce").dt.date
-    expired = expires.notna() & (expires < today)
-    return reports["status"].isin(IN_FORCE) & ~expired.fillna(False).astype(bool)
+    expired = [isinstance(e, str) and bool(e) and dt.date.fromisoformat(e[:10]) < today for e in reports["expires_on"]]
+    return reports["status"].isin(IN_FORCE) & ~pd.Series(expired, index=reports.index, dtype=bool)
 
 
 def merge_barriers(osm: gpd.GeoDataFrame, reports: gpd.GeoDataFrame, G: nx.MultiDiGraph,
