@@ -20,7 +20,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Iterable
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 from scipy.spatial import cKDTree
-from shapely import STRtree, Point, points
+from shapely import STRtree, Point
 from shapely.geometry.base import BaseGeometry
 from shapely.prepared import prep
 
