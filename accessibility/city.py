@@ -6,6 +6,7 @@ workspace folder (``workspace``); it holds no logic of its own beyond that wirin
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from dataclasses import asdict
@@ -18,17 +19,23 @@ import pandas as pd
 from shapely import MultiPoint, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from . import workspace
+from . import settings, workspace
 from .barriers import find_barriers, taxonomy
+from .errors import SurveyError
 from .network import WGS84, BuildReport, build_network
 from .profiles import Profile, load_profiles
 from .sources.osm import OsmData, read_osm_files
+from .store import SurveyStore
 
 log = logging.getLogger(__name__)
 
 
 class City:
     """A city's pedestrian network (``network``) and barriers (``barriers``).
+
+    ``barriers`` is the set in force: the OpenStreetMap barriers (``osm_barriers``)
+    merged with the verified survey reports of the workspace (``surveys``); its column
+    ``source`` says ``osm`` or ``survey``.
 
     Build it from OpenStreetMap files or a download, save it to a workspace folder, and
     load it back::
@@ -39,12 +46,16 @@ class City:
     """
 
     def __init__(self, network: nx.MultiDiGraph, barriers: gpd.GeoDataFrame, area: gpd.GeoDataFrame,
-                 meta: dict[str, Any], problems: pd.DataFrame) -> None:
+                 meta: dict[str, Any], problems: pd.DataFrame, profiles: dict[str, Profile] | None = None,
+                 path: str | Path | None = None) -> None:
         self.network = network
-        self.barriers = barriers
+        self.osm_barriers = barriers
         self.area = area
         self.meta = meta
         self.problems = problems
+        self.profiles = profiles or load_profiles()
+        self.path = Path(path) if path is not None else None
+        self._merged: tuple[tuple, gpd.GeoDataFrame] | None = None
 
     # --- construction -------------------------------------------------------------------
 
@@ -94,7 +105,7 @@ class City:
                           "refs_without_coordinates": report.refs_without_coordinates,
                           "tag_problems": len(report.problems)}}
         log.info("city %s: %d barriers", name, len(barriers))
-        return cls(G, barriers, area_frame, meta, problems)
+        return cls(G, barriers, area_frame, meta, problems, profiles=profiles)
 
     @classmethod
     def load(cls, path: str | Path) -> City:
@@ -103,11 +114,86 @@ class City:
         barriers = layers["barriers"]
         if "node" in barriers:
             barriers["node"] = barriers["node"].astype("Int64")
-        return cls(G, barriers, layers["area"], {k: meta[k] for k in ("name", "sources", "build")}, problems)
+        return cls(G, barriers, layers["area"], {k: meta[k] for k in ("name", "sources", "build")}, problems,
+                   path=path)
 
     def save(self, path: str | Path) -> Path:
-        """Write the workspace folder (atomically: all of it or nothing)."""
-        return workspace.save(path, self.meta, self.network, self.barriers, self.area, self.problems)
+        """Write the workspace folder (atomically: all of it or nothing). The OSM barriers
+        are saved; survey reports live in the workspace's survey store, kept as it is."""
+        out = workspace.save(path, self.meta, self.network, self.osm_barriers, self.area, self.problems)
+        self.path = Path(path)
+        return out
+
+    # --- survey reports ----------------------------------------------------------------------
+
+    @property
+    def store(self) -> SurveyStore:
+        """The survey store of the workspace this city was loaded from or saved to."""
+        if self.path is None:
+            raise SurveyError("this city has no workspace folder yet: save it first (city.save(DIR)) "
+                              "so survey reports have somewhere to live")
+        return SurveyStore(self.path / settings.survey_store_name)
+
+    @property
+    def surveys(self) -> gpd.GeoDataFrame:
+        """Every survey report with its status, in the graph CRS (empty without a workspace)."""
+        frame = self.store.reports() if self.path is not None else SurveyStore("/nonexistent").reports()
+        return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]),
+                                crs=WGS84).to_crs(self.crs)
+
+    def import_surveys(self, path: str | Path, surveyor: str, crs: int | None = None,
+                       columns: dict[str, str] | None = None, today: dt.date | None = None):
+        """Import a survey file (CSV, XLSX, GeoJSON, GeoPackage) into the store.
+
+        Valid rows are stored together or not at all; rows already stored are skipped;
+        rejected rows go to ``<name>.rejects.csv`` beside the file. Returns a
+        :class:`~accessibility.surveys.ImportResult`.
+        """
+        from .export import write_csv
+        from .sources.surveys import read_survey_file
+        from .surveys import ImportResult, flagged_list, rejects_table, validate
+
+        if not surveyor or not str(surveyor).strip():
+            raise SurveyError("say who imports the file (surveyor)")
+        store = self.store  # fails first when there is no workspace
+        path = Path(path)
+        table = read_survey_file(path, columns=columns)
+        today = today or dt.date.today()
+        with store.transaction() as tx:
+            validation = validate(table, self.area, self.network, surveyor, today, tx.reports(), crs)
+            _, ids = tx.add_reports(validation.accepted, by=surveyor, source_file=str(path),
+                                    file_sha256=_describe_file(path)["sha256"], rows=len(table.rows),
+                                    rejected=len(validation.rejected_rows),
+                                    flagged=len({f.report for f in validation.flags}),
+                                    already_stored=len(validation.already_stored))
+        rejects_path = path.with_name(f"{path.name.rsplit('.', 1)[0]}.rejects.csv")
+        if validation.rejects:
+            write_csv(rejects_table(table, validation), rejects_path, sep=table.delimiter or ",")
+        else:
+            rejects_path.unlink(missing_ok=True)  # an old one would describe errors now fixed
+        result = ImportResult(str(path), len(table.rows), ids, validation.rejects, flagged_list(validation, ids),
+                              validation.already_stored, str(rejects_path) if validation.rejects else None,
+                              validation.notes)
+        log.info(result.summary())
+        return result
+
+    def review_survey(self, report_id: int, status: str, note: str | None = None, by: str = "") -> dict[str, Any]:
+        """Change a report's status (reported -> verified -> planned -> fixed, or rejected)."""
+        return self.store.review(report_id, status, note, by)
+
+    @property
+    def barriers(self) -> gpd.GeoDataFrame:
+        """The barriers in force: OSM barriers merged with survey reports (recomputed when
+        the survey store or the date changes)."""
+        from .surveys import merge_barriers
+
+        today = dt.date.today()
+        state = self.store.state() if self.path is not None else (0, 0)
+        key = (state, today, id(self.osm_barriers))
+        if self._merged is None or self._merged[0] != key:
+            reports = self.surveys if state != (0, 0) else None
+            self._merged = (key, merge_barriers(self.osm_barriers, reports, self.network, self.profiles, today))
+        return self._merged[1]
 
     # --- views ---------------------------------------------------------------------------
 

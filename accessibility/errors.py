@@ -41,3 +41,16 @@ class ProfileError(ValueError, AccessibilityError):
 
 class PopulationError(ValueError, AccessibilityError):
     """A population table or census layer that cannot be used: which row and why."""
+
+
+class SurveyError(ValueError, AccessibilityError):
+    """A survey file that cannot be read as a whole: which file and why (row problems
+    are not errors: they are listed in the import result and its rejects file)."""
+
+
+class SurveyStoreError(ValueError, AccessibilityError):
+    """A survey store that is missing, of another schema version, or busy too long."""
+
+
+class ReviewError(ValueError, AccessibilityError):
+    """A review that cannot be applied: unknown report, status or transition."""

@@ -38,3 +38,19 @@ def write_table(table: gpd.GeoDataFrame, path: str | Path, fmt: str, layer: str 
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path, sep: str = ",") -> Path:
+    """Write a plain table as CSV for spreadsheets (UTF-8 with BOM, so Excel reads accents),
+    atomically like :func:`write_table`."""
+    path = Path(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".csv", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        frame.to_csv(tmp, index=False, sep=sep, encoding="utf-8-sig")
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path

@@ -91,3 +91,24 @@ node_highways_that_matter: frozenset[str] = frozenset({
 residential_highways: frozenset[str] = frozenset({
     "residential", "living_street", "pedestrian", "unclassified", "tertiary", "secondary", "primary",
 })
+
+# --- Survey reports ---------------------------------------------------------------------
+
+#: File name of the survey store inside a workspace folder (a GeoPackage).
+survey_store_name: str = "surveys.gpkg"
+#: Version of the survey store schema; bumped when it changes incompatibly.
+survey_store_version: int = 1
+#: Seconds an import or review waits for another one to finish writing the store.
+survey_lock_timeout_s: float = 60.0
+#: A point-like report (kerb, crossing) snaps to a graph node at most this far, in metres.
+survey_snap_node_m: float = 5.0
+#: Any report snaps to the nearest edge at most this far; farther is "off network".
+survey_snap_edge_m: float = 15.0
+#: Reports of the same kind closer than this, in metres, are flagged for review.
+survey_near_duplicate_m: float = 5.0
+#: Survey dates before this year are taken for typing errors.
+survey_oldest_year: int = 1990
+#: CRSs a survey file may use for x/y or lat/lon columns (EPSG codes).
+survey_crs: frozenset[int] = frozenset({4326, 32632, 3003, 6707, 7791})
+#: Files besides those a build writes that a workspace keeps when it is saved again.
+workspace_kept_files: tuple[str, ...] = ("surveys.gpkg",)

@@ -5,6 +5,7 @@ Layout (version ``settings.workspace_version``)::
     city.json          name, CRS, sources and their SHA-256, build counts
     network.gpkg       layers: nodes, edges, barriers, area (graph CRS; QGIS opens it)
     tag_problems.csv   tag values that could not be read as given
+    surveys.gpkg       survey reports (``accessibility.store``), kept across saves
 
 A save writes a new folder beside the old one and swaps it in at the end, so a failed
 save never leaves a half-written workspace.
@@ -79,6 +80,9 @@ def save(path: str | Path, meta: dict[str, Any], G: nx.MultiDiGraph, barriers: g
         for name, frame in layers.items():
             pyogrio.write_dataframe(frame, gpkg, layer=name, driver="GPKG")
         problems.to_csv(tmp / PROBLEMS, index=False)
+        for name in settings.workspace_kept_files:  # e.g. the survey store: not ours to rebuild
+            if (path / name).is_file():
+                shutil.copy2(path / name, tmp / name)
         meta = {"format": "accessibility-city", "version": settings.workspace_version,
                 "graph": {k: v for k, v in G.graph.items()}, "layers": sorted(layers), **meta}
         (tmp / META).write_text(json.dumps(meta, indent=2, ensure_ascii=False, default=str), encoding="utf-8")

@@ -1,0 +1,62 @@
+"""Survey reports on real data: the Milan sidewalk, crossing and kerb layers of
+OpenStreetMap (../shared/data/milano-osm-accessibility)."""
+
+from __future__ import annotations
+
+import pytest
+
+from accessibility import City
+from accessibility.barriers import barrier_targets
+from survey_fixtures import MILANO
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def milan_workspace(tmp_path_factory):
+    city = City.build(osm=[MILANO / f"{n}.osm.xz" for n in ("sidewalk", "crossing", "kerb")], name="Milano")
+    path = tmp_path_factory.mktemp("milano") / "ws"
+    city.save(path)
+    return path
+
+
+def _csv(tmp_path, rows):
+    lines = ["tipo;altezza_cordolo_cm;latitudine;longitudine;data_rilievo;descrizione"]
+    lines += [f"{kind};{h};{str(lat).replace('.', ',')};{str(lon).replace('.', ',')};02/05/2025;{text}"
+              for kind, h, lat, lon, text in rows]
+    path = tmp_path / "rilievo.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_reports_change_the_real_barrier_set(milan_workspace, tmp_path):
+    city = City.load(milan_workspace)
+    G = city.network
+    osm = city.osm_barriers
+    raised = osm[(osm["kind"] == "raised_kerb") & (osm["element"] == "node")].iloc[0]
+    raised_node = int(raised["node"])
+    barrier_nodes = set(osm["node"].dropna().astype(int))
+    free = next(n for n, d in G.nodes(data=True) if n not in barrier_nodes and G.degree(n) >= 4)
+    original = sorted(city.barriers["barrier_id"])
+    nodes_before, _ = barrier_targets(city.barriers, G)
+    assert raised_node in nodes_before and free not in nodes_before
+
+    path = _csv(tmp_path, [("cordolo ribassato", 0, G.nodes[raised_node]["lat"], G.nodes[raised_node]["lon"], "rifatto"),
+                           ("cordolo", 15, G.nodes[free]["lat"], G.nodes[free]["lon"], "cordolo alto")])
+    result = city.import_surveys(path, surveyor="Anna")
+    assert len(result.accepted) == 2 and not result.rejected
+    lowered, kerb = result.accepted
+    for rid in (lowered, kerb):
+        city.review_survey(rid, "verified", "sopralluogo", by="Bruno")
+    merged = city.barriers
+    nodes_after, _ = barrier_targets(merged, G)
+    assert raised["barrier_id"] not in set(merged["barrier_id"])  # OSM kerb lifted
+    assert all(merged.iloc[i]["kind"] not in {"raised_kerb", "kerb_unknown"} or merged.iloc[i]["source"] == "survey"
+               for i in nodes_after.get(raised_node, []))
+    added = merged[merged["source"] == "survey"]
+    assert list(added["node"]) == [free] and added.iloc[0]["severity_manual_wheelchair"] == "blocking"
+    assert free in nodes_after
+
+    city.review_survey(kerb, "fixed", "scivolo costruito", by="Carla")
+    city.review_survey(lowered, "rejected", "era un errore", by="Carla")
+    assert sorted(city.barriers["barrier_id"]) == original
