@@ -20,15 +20,17 @@ from shapely.geometry.base import BaseGeometry
 
 from . import workspace
 from .barriers import find_barriers, taxonomy
+from .facilities import COLUMNS as FACILITY_COLUMNS
+from .facilities import find_facilities
 from .network import WGS84, BuildReport, build_network
-from .profiles import Profile, load_profiles
+from .profiles import Profile, load_profile, load_profiles
 from .sources.osm import OsmData, read_osm_files
 
 log = logging.getLogger(__name__)
 
 
 class City:
-    """A city's pedestrian network (``network``) and barriers (``barriers``).
+    """A city's pedestrian network (``network``), barriers (``barriers``) and facilities.
 
     Build it from OpenStreetMap files or a download, save it to a workspace folder, and
     load it back::
@@ -36,15 +38,21 @@ class City:
         city = City.build(osm=["Helsinki.osm.pbf"], name="Helsinki")
         city.save("cities/helsinki")
         city = City.load("cities/helsinki")
+        route = city.route((60.1699, 24.9384), (60.1718, 24.9414), profile="manual_wheelchair")
     """
 
     def __init__(self, network: nx.MultiDiGraph, barriers: gpd.GeoDataFrame, area: gpd.GeoDataFrame,
-                 meta: dict[str, Any], problems: pd.DataFrame) -> None:
+                 meta: dict[str, Any], problems: pd.DataFrame, facilities: gpd.GeoDataFrame | None = None) -> None:
         self.network = network
         self.barriers = barriers
         self.area = area
         self.meta = meta
         self.problems = problems
+        if facilities is None:
+            facilities = gpd.GeoDataFrame(columns=FACILITY_COLUMNS + ["geometry"], geometry="geometry",
+                                          crs=network.graph["crs"])
+        self.facilities = facilities
+        self._routing = None
 
     # --- construction -------------------------------------------------------------------
 
@@ -83,6 +91,7 @@ class City:
         G = build_network(data, report)
         G.graph["name"] = name
         barriers = find_barriers(G, profiles or load_profiles())
+        facilities = find_facilities(data, G.graph["crs"])
         if area is None:
             lonlat = [(d["lon"], d["lat"]) for _, d in G.nodes(data=True)]
             area = MultiPoint(lonlat).convex_hull
@@ -93,8 +102,8 @@ class City:
                 "build": {"ways_read": report.ways_read, "ways_walkable": report.ways_walkable,
                           "refs_without_coordinates": report.refs_without_coordinates,
                           "tag_problems": len(report.problems)}}
-        log.info("city %s: %d barriers", name, len(barriers))
-        return cls(G, barriers, area_frame, meta, problems)
+        log.info("city %s: %d barriers, %d facilities", name, len(barriers), len(facilities))
+        return cls(G, barriers, area_frame, meta, problems, facilities)
 
     @classmethod
     def load(cls, path: str | Path) -> City:
@@ -103,11 +112,50 @@ class City:
         barriers = layers["barriers"]
         if "node" in barriers:
             barriers["node"] = barriers["node"].astype("Int64")
-        return cls(G, barriers, layers["area"], {k: meta[k] for k in ("name", "sources", "build")}, problems)
+        facilities = layers.get("facilities")
+        if facilities is not None:
+            for col in ("name", "wheelchair", "entrances", "tags"):
+                facilities[col] = facilities[col].fillna("")
+        return cls(G, barriers, layers["area"], {k: meta[k] for k in ("name", "sources", "build")}, problems,
+                   facilities)
 
     def save(self, path: str | Path) -> Path:
         """Write the workspace folder (atomically: all of it or nothing)."""
-        return workspace.save(path, self.meta, self.network, self.barriers, self.area, self.problems)
+        return workspace.save(path, self.meta, self.network, self.barriers, self.area, self.problems,
+                              extra_layers={"facilities": self.facilities})
+
+    # --- routing (see accessibility.routing) ---------------------------------------------
+
+    def profile(self, name: str = "walk", profile_file: str | Path | None = None, **overrides: Any) -> Profile:
+        """A mobility profile by name, with threshold overrides (``max_kerb_cm=3`` ...)."""
+        return load_profile(name, profile_file).with_overrides(**overrides)
+
+    def route(self, origin: tuple[float, float], destination: tuple[float, float], profile: str = "walk",
+              lang: str = "it", profile_file: str | Path | None = None, **overrides: Any):
+        """The route for a mobility profile between two ``(lat, lon)`` points.
+
+        Returns a :class:`~accessibility.routing.Route` (``found`` is False, with the
+        barriers that block the walking route, when the profile cannot get through).
+        """
+        from .routing import route
+
+        return route(self._router_state(), self.barriers, origin, destination,
+                     self.profile(profile, profile_file, **overrides), self.profile("walk"), lang)
+
+    def nearest(self, origin: tuple[float, float], category: str, profile: str = "walk", lang: str = "it",
+                profile_file: str | Path | None = None, **overrides: Any):
+        """The route to the facility of ``category`` cheapest to reach for the profile."""
+        from .routing import nearest
+
+        return nearest(self._router_state(), self.barriers, self.facilities, origin, category,
+                       self.profile(profile, profile_file, **overrides), self.profile("walk"), lang)
+
+    def _router_state(self):
+        from .routing import Routing
+
+        if self._routing is None or self._routing.G is not self.network:
+            self._routing = Routing(self.network)
+        return self._routing
 
     # --- views ---------------------------------------------------------------------------
 

@@ -37,3 +37,11 @@ class WorkspaceError(ValueError, AccessibilityError):
 
 class ProfileError(ValueError, AccessibilityError):
     """An unknown mobility profile or a bad threshold override."""
+
+
+class SnapError(ValueError, AccessibilityError):
+    """A route endpoint too far from any path the profile can use."""
+
+
+class FacilityError(ValueError, AccessibilityError):
+    """An unknown facility category, or none of that category in the city."""

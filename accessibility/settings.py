@@ -85,3 +85,21 @@ node_keys_that_matter: frozenset[str] = frozenset({
 node_highways_that_matter: frozenset[str] = frozenset({
     "crossing", "traffic_signals", "elevator", "steps", "stop",
 })
+
+# --- Routing ------------------------------------------------------------------------------
+
+#: Farthest an origin or destination may lie from a usable edge, in metres; farther is
+#: an error (the point is probably outside the city or mistyped).
+snap_max_m: float = 200.0
+#: Cost multiplier of an edge carrying a barrier that hinders the profile (soft cost:
+#: passable, avoided when a reasonable detour exists; OpenTripPlanner's lesson).
+hindering_factor: float = 2.0
+#: A barrier on a node (a kerb, a bollard) costs as much as this many metres of path
+#: times the factor above (hindering) or the profile's ``unknown_penalty`` (unknown).
+node_barrier_m: float = 30.0
+#: Incline limits at or above this many percent mean "no limit" (the ``walk`` profile).
+no_incline_limit_pct: float = 100.0
+#: The first search is bounded at this many times the straight-line distance (costs are
+#: never below length, so a route found within the bound is optimal); if the destination
+#: is not reached, the search is repeated without bound.
+search_bound_factor: float = 3.0
