@@ -25,6 +25,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import shapely
 from pyproj import Transformer
 from scipy.sparse.csgraph import dijkstra
 from shapely import LineString, Point, STRtree
@@ -81,7 +82,7 @@ class EdgeIndex:
                     break
         self.fwd = np.asarray(fwd, dtype=np.int64)
         self.bwd = np.asarray(bwd, dtype=np.int64)
-        self.geoms = geoms
+        self.geoms = np.asarray(geoms, dtype=object)
         self.tree = STRtree(geoms)
         self.crs = G.graph["crs"]
         self.to_xy = Transformer.from_crs(WGS84, self.crs, always_xy=True)
@@ -100,9 +101,11 @@ class EdgeIndex:
         :class:`SnapError` naming the distance to the nearest edge of any kind.
         """
         point = Point(x, y)
-        hits = self.tree.query(point, predicate="dwithin", distance=max_m)
+        near = self.tree.query_nearest(point, max_distance=max_m, all_matches=True)
+        hits = near if any(usable[self.fwd[h]] or usable[self.bwd[h]] for h in near) else \
+            self.tree.query(point, predicate="dwithin", distance=max_m)
         if len(hits):
-            dists = np.array([self.geoms[h].distance(point) for h in hits])
+            dists = shapely.distance(self.geoms[hits], point)
             for h in hits[np.argsort(dists, kind="stable")]:
                 f, b = self.fwd[h], self.bwd[h]
                 if usable[f] or usable[b]:
@@ -164,6 +167,7 @@ class Router:
         self.matrix = sp.csr_matrix((w.astype(np.float64), cols.astype(np.int32), indptr.astype(np.int32)),
                                     shape=(n + 1, n + 1))
         self.csr_edge = eidx
+        self._pair_edge = dict(zip((rows[:-2] * (n + 1) + cols[:-2]).tolist(), eidx[:-2].tolist()))
         self.slot = int(indptr[n])
         self.usable = np.isfinite(costs.cost)
         log.info("compiled %s router: %d nodes, %d usable of %d edges", costs.profile.name, n,
@@ -226,15 +230,17 @@ class Router:
         dist, _, _ = self.search(origin, limit=max_cost)
         return dist[:-1]
 
-    def path(self, origin: Snap, destination: Snap, bound: float = math.inf) -> Path | None:
-        """The cheapest path between two snapped points, or None when there is none."""
-        limit = bound if math.isfinite(bound) else math.inf
-        for attempt in (limit, math.inf) if math.isfinite(limit) else (math.inf,):
-            dist, pred, starts = self.search(origin, limit=attempt)
+    def path(self, origin: Snap, destination: Snap, bounds: tuple[float, ...] = ()) -> Path | None:
+        """The cheapest path between two snapped points, or None when there is none.
+
+        Each of ``bounds`` (increasing) limits a first search; a path found within a bound
+        is optimal (every node cheaper than the bound was settled). The last search is
+        unbounded.
+        """
+        for limit in (*bounds, math.inf):
+            dist, pred, starts = self.search(origin, limit=limit)
             found = self._finish(dist, pred, starts, origin, destination)
-            if found is not None and found.cost <= attempt:
-                return found
-            if not math.isfinite(attempt):
+            if found is not None and found.cost <= limit:
                 return found
         return None
 
@@ -280,9 +286,7 @@ class Router:
         return None
 
     def _edge_between(self, p: int, q: int) -> int:
-        lo, hi = self.matrix.indptr[p], self.matrix.indptr[p + 1]
-        pos = lo + int(np.flatnonzero(self.matrix.indices[lo:hi] == q)[0])
-        return int(self.csr_edge[pos])
+        return self._pair_edge[p * (self.source + 1) + q]
 
     # --- convenience ------------------------------------------------------------------
 
@@ -294,8 +298,8 @@ class Router:
         """Snap two projected points and find the path between them (the benchmarked query)."""
         so = self.index.snap(*o, self.usable, settings.snap_max_m, "origin")
         sd = self.index.snap(*d, self.usable, settings.snap_max_m, "destination")
-        bound = settings.search_bound_factor * math.dist(o, d) + so.distance + sd.distance + 1.0
-        return so, sd, self.path(so, sd, bound)
+        straight = math.dist(o, d) + so.distance + sd.distance + 1.0
+        return so, sd, self.path(so, sd, tuple(f * straight for f in settings.search_bounds))
 
 
 # --- per city: the routers of each profile ----------------------------------------------

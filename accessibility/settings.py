@@ -99,7 +99,7 @@ hindering_factor: float = 2.0
 node_barrier_m: float = 30.0
 #: Incline limits at or above this many percent mean "no limit" (the ``walk`` profile).
 no_incline_limit_pct: float = 100.0
-#: The first search is bounded at this many times the straight-line distance (costs are
-#: never below length, so a route found within the bound is optimal); if the destination
-#: is not reached, the search is repeated without bound.
-search_bound_factor: float = 3.0
+#: Searches are first bounded at these multiples of the straight-line distance (a route
+#: found within a bound is optimal, and small bounds settle few nodes); if the
+#: destination is not reached within the last, the search is repeated without bound.
+search_bounds: tuple[float, ...] = (1.6, 4.0)
