@@ -205,7 +205,10 @@ class Router:
             if part <= _TINY:
                 out.append((node, 0.0, edge, 0.0, 0.0))
             elif np.isfinite(c.cost[edge]):
-                out.append((node, part / s.length * c.cost[edge], edge, 0.0, part))
+                extra = part / s.length * c.cost[edge]
+                if part >= s.length - _TINY:  # the point is the far node: it is entered
+                    extra += c.node_cost[c.v[edge]]
+                out.append((node, float(extra), edge, 0.0, part))
         return out
 
     def search(self, origin: Snap, limit: float = math.inf) -> tuple[np.ndarray, np.ndarray, list]:
@@ -490,7 +493,7 @@ def _describe(row: int | None, barriers: pd.DataFrame, c: EdgeCosts, e: int, dis
         kind = "steep_incline"
         return {"kind": kind, "label_it": tax[kind].label_it, "label_en": tax[kind].label_en,
                 "measure": round(abs(float(c.incline[e])), 2), "unit": "%", "street": None,
-                "osm": f"edge/{c.edges[e][0]}-{c.edges[e][1]}", "distance_m": round(distance, 1)}
+                "osm": f"edge/{c.edges[e][0]}-{c.edges[e][1]}", "distance_m": round(float(distance), 1)}
     b = barriers.iloc[row]
     kind = b["kind"]
     point = b.geometry.representative_point() if b.geometry is not None else None
@@ -500,7 +503,7 @@ def _describe(row: int | None, barriers: pd.DataFrame, c: EdgeCosts, e: int, dis
             "measure": None if pd.isna(b["measure"]) else float(b["measure"]), "unit": b.get("unit") or "",
             "street": None if pd.isna(b.get("street")) else b.get("street"),
             "osm": f"{b['element']}/{b['osm_id']}", "barrier_id": b.get("barrier_id"),
-            "distance_m": round(distance, 1),
+            "distance_m": round(float(distance), 1),
             "lon": None if lonlat[0] is None else round(lonlat[0], 7),
             "lat": None if lonlat[1] is None else round(lonlat[1], 7)}
 
