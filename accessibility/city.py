@@ -22,8 +22,10 @@ from shapely.geometry.base import BaseGeometry
 from . import settings, workspace
 from .barriers import find_barriers, taxonomy
 from .errors import SurveyError
+from .facilities import COLUMNS as FACILITY_COLUMNS
+from .facilities import find_facilities
 from .network import WGS84, BuildReport, build_network
-from .profiles import Profile, load_profiles
+from .profiles import Profile, load_profile, load_profiles
 from .sources.osm import OsmData, read_osm_files
 from .store import SurveyStore
 
@@ -31,7 +33,7 @@ log = logging.getLogger(__name__)
 
 
 class City:
-    """A city's pedestrian network (``network``) and barriers (``barriers``).
+    """A city's pedestrian network (``network``), barriers (``barriers``) and facilities.
 
     ``barriers`` is the set in force: the OpenStreetMap barriers (``osm_barriers``)
     merged with the verified survey reports of the workspace (``surveys``); its column
@@ -47,7 +49,7 @@ class City:
 
     def __init__(self, network: nx.MultiDiGraph, barriers: gpd.GeoDataFrame, area: gpd.GeoDataFrame,
                  meta: dict[str, Any], problems: pd.DataFrame, profiles: dict[str, Profile] | None = None,
-                 path: str | Path | None = None) -> None:
+                 path: str | Path | None = None, facilities: gpd.GeoDataFrame | None = None) -> None:
         self.network = network
         self.osm_barriers = barriers
         self.area = area
@@ -56,6 +58,11 @@ class City:
         self.profiles = profiles or load_profiles()
         self.path = Path(path) if path is not None else None
         self._merged: tuple[tuple, gpd.GeoDataFrame] | None = None
+        if facilities is None:
+            facilities = gpd.GeoDataFrame(columns=FACILITY_COLUMNS + ["geometry"], geometry="geometry",
+                                          crs=network.graph["crs"])
+        self.facilities = facilities
+        self._routing = None
 
     # --- construction -------------------------------------------------------------------
 
@@ -94,6 +101,7 @@ class City:
         G = build_network(data, report)
         G.graph["name"] = name
         barriers = find_barriers(G, profiles or load_profiles())
+        facilities = find_facilities(data, G.graph["crs"])
         if area is None:
             lonlat = [(d["lon"], d["lat"]) for _, d in G.nodes(data=True)]
             area = MultiPoint(lonlat).convex_hull
@@ -104,8 +112,8 @@ class City:
                 "build": {"ways_read": report.ways_read, "ways_walkable": report.ways_walkable,
                           "refs_without_coordinates": report.refs_without_coordinates,
                           "tag_problems": len(report.problems)}}
-        log.info("city %s: %d barriers", name, len(barriers))
-        return cls(G, barriers, area_frame, meta, problems, profiles=profiles)
+        log.info("city %s: %d barriers, %d facilities", name, len(barriers), len(facilities))
+        return cls(G, barriers, area_frame, meta, problems, profiles=profiles, facilities=facilities)
 
     @classmethod
     def load(cls, path: str | Path) -> City:
@@ -114,13 +122,18 @@ class City:
         barriers = layers["barriers"]
         if "node" in barriers:
             barriers["node"] = barriers["node"].astype("Int64")
+        facilities = layers.get("facilities")
+        if facilities is not None:
+            for col in ("name", "wheelchair", "entrances", "tags"):
+                facilities[col] = facilities[col].fillna("")
         return cls(G, barriers, layers["area"], {k: meta[k] for k in ("name", "sources", "build")}, problems,
-                   path=path)
+                   path=path, facilities=facilities)
 
     def save(self, path: str | Path) -> Path:
         """Write the workspace folder (atomically: all of it or nothing). The OSM barriers
         are saved; survey reports live in the workspace's survey store, kept as it is."""
-        out = workspace.save(path, self.meta, self.network, self.osm_barriers, self.area, self.problems)
+        out = workspace.save(path, self.meta, self.network, self.osm_barriers, self.area, self.problems,
+                             extra_layers={"facilities": self.facilities})
         self.path = Path(path)
         return out
 
@@ -194,6 +207,39 @@ class City:
             reports = self.surveys if state != (0, 0) else None
             self._merged = (key, merge_barriers(self.osm_barriers, reports, self.network, self.profiles, today))
         return self._merged[1]
+
+    # --- routing (see accessibility.routing) ---------------------------------------------
+
+    def profile(self, name: str = "walk", profile_file: str | Path | None = None, **overrides: Any) -> Profile:
+        """A mobility profile by name, with threshold overrides (``max_kerb_cm=3`` ...)."""
+        return load_profile(name, profile_file).with_overrides(**overrides)
+
+    def route(self, origin: tuple[float, float], destination: tuple[float, float], profile: str = "walk",
+              lang: str = "it", profile_file: str | Path | None = None, **overrides: Any):
+        """The route for a mobility profile between two ``(lat, lon)`` points.
+
+        Returns a :class:`~accessibility.routing.Route` (``found`` is False, with the
+        barriers that block the walking route, when the profile cannot get through).
+        """
+        from .routing import route
+
+        return route(self._router_state(), self.barriers, origin, destination,
+                     self.profile(profile, profile_file, **overrides), self.profile("walk"), lang)
+
+    def nearest(self, origin: tuple[float, float], category: str, profile: str = "walk", lang: str = "it",
+                profile_file: str | Path | None = None, **overrides: Any):
+        """The route to the facility of ``category`` cheapest to reach for the profile."""
+        from .routing import nearest
+
+        return nearest(self._router_state(), self.barriers, self.facilities, origin, category,
+                       self.profile(profile, profile_file, **overrides), self.profile("walk"), lang)
+
+    def _router_state(self):
+        from .routing import Routing
+
+        if self._routing is None or self._routing.G is not self.network:
+            self._routing = Routing(self.network)
+        return self._routing
 
     # --- views ---------------------------------------------------------------------------
 

@@ -54,3 +54,10 @@ class SurveyStoreError(ValueError, AccessibilityError):
 
 class ReviewError(ValueError, AccessibilityError):
     """A review that cannot be applied: unknown report, status or transition."""
+
+class SnapError(ValueError, AccessibilityError):
+    """A route endpoint too far from any path the profile can use."""
+
+
+class FacilityError(ValueError, AccessibilityError):
+    """An unknown facility category, or none of that category in the city."""

@@ -112,3 +112,21 @@ survey_oldest_year: int = 1990
 survey_crs: frozenset[int] = frozenset({4326, 32632, 3003, 6707, 7791})
 #: Files besides those a build writes that a workspace keeps when it is saved again.
 workspace_kept_files: tuple[str, ...] = ("surveys.gpkg",)
+
+# --- Routing ------------------------------------------------------------------------------
+
+#: Farthest an origin or destination may lie from a usable edge, in metres; farther is
+#: an error (the point is probably outside the city or mistyped).
+snap_max_m: float = 200.0
+#: Cost multiplier of an edge carrying a barrier that hinders the profile (soft cost:
+#: passable, avoided when a reasonable detour exists; OpenTripPlanner's lesson).
+hindering_factor: float = 2.0
+#: A barrier on a node (a kerb, a bollard) costs as much as this many metres of path
+#: times the factor above (hindering) or the profile's ``unknown_penalty`` (unknown).
+node_barrier_m: float = 30.0
+#: Incline limits at or above this many percent mean "no limit" (the ``walk`` profile).
+no_incline_limit_pct: float = 100.0
+#: Searches are first bounded at these multiples of the straight-line distance (a route
+#: found within a bound is optimal, and small bounds settle few nodes); if the
+#: destination is not reached within the last, the search is repeated without bound.
+search_bounds: tuple[float, ...] = (1.6, 4.0)

