@@ -1,0 +1,41 @@
+"""Multi-source distances on a profile's allowed edges, checked against networkx."""
+
+import random
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from accessibility.costs import edge_costs
+from accessibility.profiles import load_profile
+from accessibility.reach import LengthGraph
+
+
+def test_offsets_parallel_edges_and_limit():
+    g = LengthGraph(4, np.array([0, 0, 1, 2]), np.array([1, 1, 2, 3]), np.array([10.0, 4.0, 5.0, 0.0]))
+    assert g.distances_from([(0, 0.0)]).tolist() == pytest.approx([0, 4, 9, 9], abs=1e-6)
+    assert g.distances_from([(0, 3.0), (2, 1.0), (2, 0.5)]).tolist() == pytest.approx([3, 7, 0.5, 0.5], abs=1e-6)
+    assert g.distances_to([(3, 0.0)]).tolist() == pytest.approx([9, 5, 0, 0], abs=1e-6)
+    assert np.isinf(g.distances_from([(0, 0.0)], limit=5.0)[2])
+
+
+def test_walk_distances_match_networkx_on_helsinki(helsinki_city):
+    G = helsinki_city.network
+    costs = edge_costs(G, helsinki_city.barriers, load_profile("walk"))
+    graph = LengthGraph.from_costs(costs)
+    rng = random.Random(7)
+    targets = rng.sample(costs.nodes, 5)
+    ours = graph.distances_to([(costs.nodes.index(t), 0.0) for t in targets])
+    theirs = nx.multi_source_dijkstra_path_length(G.reverse(copy=False), set(targets), weight="length")
+    for i, n in enumerate(costs.nodes):
+        assert ours[i] == pytest.approx(theirs.get(n, np.inf), abs=1e-6)
+
+
+def test_forbidden_edges_are_left_out(helsinki_city):
+    G = helsinki_city.network
+    costs = edge_costs(G, helsinki_city.barriers, load_profile("manual_wheelchair"))
+    graph = LengthGraph.from_costs(costs)
+    assert graph.forward.nnz <= int((~costs.forbidden).sum())
+    walk = LengthGraph.from_costs(edge_costs(G, helsinki_city.barriers, load_profile("walk")))
+    origin = [(0, 0.0)]
+    assert (graph.distances_from(origin) >= walk.distances_from(origin) - 1e-9).all()
