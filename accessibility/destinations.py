@@ -1,0 +1,82 @@
+"""Where a profile arrives at each facility: graph nodes it may use, with a last offset (pure).
+
+A facility is reached at its mapped entrances, else at its point; each is tied to the
+nearest graph node the profile may enter (within ``settings.snap_max_m``), and the
+straight distance from that node is the last stretch. A facility whose own tag says
+``wheelchair=no`` is not a destination for wheelchair profiles: the audit reports it as
+unreachable, with that reason, instead of routing people to a door they cannot pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+from pyproj import Transformer
+from scipy.spatial import cKDTree
+
+from . import settings
+from .costs import EdgeCosts
+from .facilities import entrance_points
+
+
+@dataclass
+class Targets:
+    """The arrival points of one category's facilities for one profile.
+
+    ``points`` are ``(node position in costs.nodes, offset metres)`` pairs;
+    ``facility`` says which facility row (position in the facilities table) each point
+    serves; ``excluded`` maps facility rows that are no destination to the reason.
+    """
+
+    points: list[tuple[int, float]]
+    facility: list[int]
+    excluded: dict[int, str]
+
+
+def usable_nodes(costs: EdgeCosts) -> np.ndarray:
+    """Node positions with at least one allowed edge in or out, and not forbidden."""
+    allowed = ~costs.forbidden
+    mask = np.zeros(len(costs.nodes), dtype=bool)
+    mask[costs.u[allowed]] = True
+    mask[costs.v[allowed]] = True
+    return mask & np.isfinite(costs.node_cost)
+
+
+def facility_targets(costs: EdgeCosts, xy: np.ndarray, facilities: gpd.GeoDataFrame,
+                     max_m: float | None = None) -> Targets:
+    """Arrival points of ``facilities`` (rows of one category, graph CRS) for ``costs.profile``.
+
+    ``xy`` holds the projected coordinates of ``costs.nodes`` (an ``(n, 2)`` array).
+    """
+    max_m = settings.snap_max_m if max_m is None else max_m
+    usable = usable_nodes(costs)
+    positions = np.flatnonzero(usable)
+    out = Targets([], [], {})
+    if len(positions) == 0:
+        out.excluded.update({i: "no usable network" for i in range(len(facilities))})
+        return out
+    tree = cKDTree(xy[positions])
+    to_graph = Transformer.from_crs("EPSG:4326", facilities.crs, always_xy=True)
+    wheelchair = costs.profile.wheelchair
+    for i, row in enumerate(facilities.itertuples(index=False)):
+        if wheelchair and str(getattr(row, "wheelchair", "")) == "no":
+            out.excluded[i] = "wheelchair=no"
+            continue
+        doors = entrance_points(getattr(row, "entrances", ""))
+        points = [to_graph.transform(lon, lat) for lon, lat in doors] or [(row.geometry.x, row.geometry.y)]
+        dist, idx = tree.query(np.array(points))
+        near = dist <= max_m
+        if not near.any():
+            out.excluded[i] = f"farther than {max_m:.0f} m from any usable path"
+            continue
+        for d, j in zip(np.atleast_1d(dist)[near], np.atleast_1d(idx)[near]):
+            out.points.append((int(positions[j]), float(d)))
+            out.facility.append(i)
+    return out
+
+
+def node_xy(G, nodes: list[int]) -> np.ndarray:
+    """Projected coordinates of ``nodes`` as an ``(n, 2)`` array."""
+    return np.array([(G.nodes[n]["x"], G.nodes[n]["y"]) for n in nodes], dtype=float)
