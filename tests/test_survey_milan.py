@@ -60,3 +60,44 @@ def test_reports_change_the_real_barrier_set(milan_workspace, tmp_path):
     city.review_survey(kerb, "fixed", "scivolo costruito", by="Carla")
     city.review_survey(lowered, "rejected", "era un errore", by="Carla")
     assert sorted(city.barriers["barrier_id"]) == original
+
+
+def test_a_verified_report_changes_a_real_route_and_fixing_it_restores_it(milan_workspace, tmp_path):
+    import random
+    import shutil
+
+    import networkx as nx
+
+    workspace = tmp_path / "ws"
+    shutil.copytree(milan_workspace, workspace)
+    city = City.load(workspace)
+    G = city.network
+    barrier_nodes = set(city.barriers["node"].dropna().astype(int))
+    component = max(nx.weakly_connected_components(G), key=len)
+    rng = random.Random(11)
+    nodes = sorted(component)
+    for _ in range(200):  # a wheelchair route with a plain interior node to put a kerb on
+        a, b = rng.sample(nodes, 2)
+        origin, destination = (G.nodes[a]["lat"], G.nodes[a]["lon"]), (G.nodes[b]["lat"], G.nodes[b]["lon"])
+        before = city.route(origin, destination, profile="manual_wheelchair")
+        interior = [v for _, v, _ in before.edges[1:-1] if v not in barrier_nodes and G.degree(v) >= 4]
+        if before.found and len(before.edges) > 6 and interior:
+            break
+    else:
+        pytest.fail("no suitable route found in 200 seeded tries")
+    kerb_node = interior[len(interior) // 2]
+    path = _csv(tmp_path, [("cordolo", 15, G.nodes[kerb_node]["lat"], G.nodes[kerb_node]["lon"], "cordolo alto")])
+    report = city.import_surveys(path, surveyor="Anna").accepted[0]
+
+    assert city.route(origin, destination, profile="manual_wheelchair").edges == before.edges  # only reported
+    city.review_survey(report, "verified", "sopralluogo", by="Bruno")
+    during = city.route(origin, destination, profile="manual_wheelchair")
+    assert during.edges != before.edges
+    assert kerb_node not in {v for _, v, _ in during.edges}  # the new kerb blocks the node
+    assert not during.found or during.cost >= before.cost
+    walk = city.route(origin, destination, profile="walk")
+    assert kerb_node in {v for _, v, _ in walk.edges} or walk.edges  # walking ignores kerbs
+
+    city.review_survey(report, "fixed", "scivolo costruito", by="Carla")
+    after = city.route(origin, destination, profile="manual_wheelchair")
+    assert after.edges == before.edges and after.length_m == pytest.approx(before.length_m)
