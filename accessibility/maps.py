@@ -95,6 +95,8 @@ def route_map(route: Route, facilities: list[dict[str, Any]] | None = None, tile
         text = b["label_it" if route.lang == "it" else "label_en"]
         if b.get("measure") is not None:
             text += f" ({b['measure']:g} {b.get('unit') or ''})"
+        if b.get("description"):  # surveyors' free text: escaped below like everything else
+            text += f" · {b['description']}"
         folium.CircleMarker((b["lat"], b["lon"]), radius=7, color=COLOURS["barrier"], fill=True,
                             fill_opacity=0.9, tooltip=html.escape(f"{label}: {text} — {b['osm']}")).add_to(m)
     for f in facilities or []:

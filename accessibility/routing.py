@@ -502,7 +502,8 @@ def _describe(row: int | None, barriers: pd.DataFrame, c: EdgeCosts, e: int, dis
             "label_en": tax[kind].label_en if kind in tax else kind,
             "measure": None if pd.isna(b["measure"]) else float(b["measure"]), "unit": b.get("unit") or "",
             "street": None if pd.isna(b.get("street")) else b.get("street"),
-            "osm": f"{b['element']}/{b['osm_id']}", "barrier_id": b.get("barrier_id"),
+            "osm": b.get("source_id") or f"{b['element']}/{b['osm_id']}", "barrier_id": b.get("barrier_id"),
+            "description": None if pd.isna(b.get("description")) else str(b.get("description")),
             "distance_m": round(float(distance), 1),
             "lon": None if lonlat[0] is None else round(lonlat[0], 7),
             "lat": None if lonlat[1] is None else round(lonlat[1], 7)}

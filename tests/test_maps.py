@@ -78,3 +78,13 @@ def test_page_loads_offline_in_chromium(route, tmp_path: Path) -> None:
     assert not external, external
     assert drawn == 1 and max(box) > 10, "the route is not drawn"
     assert "Accessible route" in legend
+
+
+def test_free_text_from_surveys_stays_inert(route) -> None:
+    import copy
+
+    hostile = copy.deepcopy(route)
+    hostile.barriers_avoided[0]["description"] = "<script>alert(1)</script> & <img src=x onerror=alert(2)>"
+    page = route_map(hostile).get_root().render()
+    assert "<script>alert(1)</script>" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
