@@ -95,3 +95,18 @@ def test_offline_place_fails_fast_with_a_hint(tmp_path, monkeypatch):
     if boundary.exists():
         result = CliRunner().invoke(main, ["build", "--boundary", str(boundary), "--city", str(tmp_path / "c")])
         assert result.exit_code == 1 and "--osm" in result.output
+
+
+def test_osm_file_with_a_boundary_names_the_area(osm_file, tmp_path):
+    from accessibility import City
+
+    boundary = ROOT.parent / "shared" / "data" / "cremona-boundaries-istat" / "cremona_comune_019036.geojson"
+    if not boundary.exists():
+        pytest.skip(f"real data not found at {boundary}")
+    path = osm_file([(10, [1, 2, 3], {"highway": "footway"})])  # test nodes lie in central Cremona
+    result = CliRunner().invoke(main, ["build", "--osm", str(path), "--boundary", str(boundary),
+                                       "--city", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    area = City.load(tmp_path / "c").area.to_crs("EPSG:4326").geometry.iloc[0]
+    assert 65e6 < City.load(tmp_path / "c").area.area.iloc[0] < 75e6  # the comune: about 70 km²
+    assert area.bounds[0] < 9.95 and area.bounds[2] > 10.1
