@@ -35,6 +35,7 @@ import pandas as pd
 
 from . import settings
 from .areas import completeness, node_areas
+from .barriers import barrier_targets
 from .costs import EdgeCosts, edge_costs
 from .destinations import facility_targets, node_xy
 from .population import AgeStructure
@@ -136,8 +137,9 @@ def audit(G: nx.MultiDiGraph, barriers: pd.DataFrame, facilities: gpd.GeoDataFra
 
     reach_rows, detour_rows, unreachable_rows, score_rows = [], [], [], []
     walk_dist: dict[str, np.ndarray] = {}
+    on = barrier_targets(barriers, G) if len(barriers) else ({}, {})  # the same for every profile
     for profile in order:
-        costs = edge_costs(G, barriers, profile)
+        costs = edge_costs(G, barriers, profile, targets=on)
         assert costs.nodes == nodes  # noqa: S101 - edge_costs keeps the graph's node order
         distances = engine(costs)
         populated = [(int(i), 0.0) for i in np.flatnonzero(pop["total"].to_numpy() > 0)]
