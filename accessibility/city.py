@@ -23,7 +23,7 @@ from . import settings, workspace
 from .barriers import find_barriers, taxonomy
 from .errors import SurveyError
 from .facilities import COLUMNS as FACILITY_COLUMNS
-from .facilities import find_facilities
+from .facilities import complete_columns, find_facilities
 from .network import WGS84, BuildReport, build_network
 from .profiles import Profile, load_profile, load_profiles
 from .sources.osm import OsmData, read_osm_files
@@ -124,8 +124,7 @@ class City:
             barriers["node"] = barriers["node"].astype("Int64")
         facilities = layers.get("facilities")
         if facilities is not None:
-            for col in ("name", "wheelchair", "entrances", "tags"):
-                facilities[col] = facilities[col].fillna("")
+            facilities = complete_columns(facilities)
         return cls(G, barriers, layers["area"], {k: meta[k] for k in ("name", "sources", "build")}, problems,
                    path=path, facilities=facilities)
 
@@ -233,6 +232,66 @@ class City:
 
         return nearest(self._router_state(), self.barriers, self.facilities, origin, category,
                        self.profile(profile, profile_file, **overrides), self.profile("walk"), lang)
+
+    def audit(self, profiles: Iterable[str] | None = None, categories: Iterable[str] | None = None,
+              population: str | Path | pd.DataFrame | None = None, residents: float | None = None,
+              sections: gpd.GeoDataFrame | None = None, buildings: gpd.GeoDataFrame | None = None,
+              registries: Iterable[tuple[str | Path, str | Path]] = (), areas: gpd.GeoDataFrame | None = None,
+              area_id_column: str | None = None, hex_size_m: float | None = None,
+              distances_m: Iterable[float] | None = None, minutes: Iterable[float] | None = None,
+              profile_file: str | Path | None = None, engine=None):
+        """The accessibility audit of the city: returns an :class:`~accessibility.audit.Audit`.
+
+        ``population``: the ISTAT table by age (file or frame) for the number of residents
+        and the shares over 65 and 80 (else ``residents``, else
+        ``settings.audit_default_residents``). ``sections`` (with ``population`` and
+        optionally ``over65``/``over80`` columns) or ``buildings`` place people more
+        finely. ``registries``: ``(file, mapping file)`` pairs whose places join the OSM
+        facilities. ``areas``: neighbourhood polygons (default: hexagons of
+        ``hex_size_m``). Profiles and categories default to all.
+        """
+        from .areas import areas_for
+        from .audit import audit, population_table, thresholds
+        from .facilities import categories as all_categories
+        from .population import age_structure, residents_on_network
+        from .profiles import load_profiles
+        from .sources.istat import read_population_by_age
+        from .sources.registry import join_facilities, read_registry
+
+        ages = None
+        if population is not None:
+            table = population if isinstance(population, pd.DataFrame) else read_population_by_age(population)
+            ages = age_structure(table)
+        total = residents if residents is not None else ages.total if ages else settings.audit_default_residents
+        people = residents_on_network(self.network, total, sections=sections, buildings=buildings)
+        over65 = over80 = None
+        if sections is not None and {"over65", "over80"} <= set(sections.columns):
+            over65 = residents_on_network(self.network, 0, sections=sections.assign(population=sections["over65"]))
+            over80 = residents_on_network(self.network, 0, sections=sections.assign(population=sections["over80"]))
+        table = population_table(people, ages, over65, over80)
+        known = load_profiles(profile_file) if profile_file else self.profiles
+        names = list(profiles) if profiles else list(known)
+        chosen = [known[n] if n in known else self.profile(n, profile_file) for n in names]
+        cats = list(categories) if categories else list(all_categories())
+        for c in cats:
+            from .facilities import category
+            category(c)  # a clear error for an unknown category
+        notes = []
+        facilities = self.facilities
+        if registries:
+            area = self.area.to_crs(WGS84).union_all()
+            read = [read_registry(f, m, area=area) for f, m in registries]
+            notes = [n for r in read for n in r.notes()]
+            facilities = join_facilities(facilities, read)
+        grid = areas_for(self.network, areas, hex_size_m or settings.audit_hex_size_m, id_column=area_id_column)
+        result = audit(self.network, self.barriers, facilities, chosen, cats, table, grid,
+                       thresholds(distances_m, minutes), engine=engine)
+        result.meta.update({"city": self.meta.get("name"), "notes": notes,
+                            "population_source": "istat" if ages else "uniform",
+                            "people_placed_by": "sections" if sections is not None else
+                            "buildings" if buildings is not None else "residential street length"})
+        log.info("audit of %s: %d profiles x %d categories", self.meta.get("name"), len(chosen), len(cats))
+        return result
 
     def _router_state(self):
         from .routing import Routing

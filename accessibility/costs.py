@@ -95,7 +95,8 @@ def _needs_data(profile: Profile) -> tuple[bool, bool]:
     return bool(profile.surfaces_block or profile.surfaces_hinder), profile.min_width_cm > 0
 
 
-def edge_costs(G: nx.MultiDiGraph, barriers: pd.DataFrame, profile: Profile) -> EdgeCosts:
+def edge_costs(G: nx.MultiDiGraph, barriers: pd.DataFrame, profile: Profile,
+               targets: tuple[dict, dict] | None = None) -> EdgeCosts:
     """Derive the cost arrays of ``profile`` on ``G`` with the barriers of ``barriers``.
 
     Parameters
@@ -107,6 +108,9 @@ def edge_costs(G: nx.MultiDiGraph, barriers: pd.DataFrame, profile: Profile) -> 
         element, osm_id, node`` (and ``edge_u, edge_v, edge_key`` for rows on an edge).
     profile
         The mobility profile, with any overrides already applied.
+    targets
+        ``barrier_targets(barriers, G)`` when already computed: it does not depend on the
+        profile, so callers judging many profiles (the audit) compute it once.
     """
     nodes = list(G.nodes)
     position = {n: i for i, n in enumerate(nodes)}
@@ -128,7 +132,9 @@ def edge_costs(G: nx.MultiDiGraph, barriers: pd.DataFrame, profile: Profile) -> 
     severity = severities(barriers, profile)
     kinds = barriers["kind"].to_numpy() if len(barriers) else np.array([], dtype=object)
     measured = ~barriers["measure"].isna().to_numpy() if len(barriers) else np.array([], dtype=bool)
-    node_targets, edge_targets = barrier_targets(barriers, G) if len(barriers) else ({}, {})
+    if targets is None:
+        targets = barrier_targets(barriers, G) if len(barriers) else ({}, {})
+    node_targets, edge_targets = targets
     index = {e: i for i, e in enumerate(edges)}
     edge_rows = {index[e]: rows for e, rows in edge_targets.items() if e in index}
     node_rows = {position[n]: rows for n, rows in node_targets.items() if n in position}

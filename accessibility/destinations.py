@@ -1,8 +1,10 @@
 """Where a profile arrives at each facility: graph nodes it may use, with a last offset (pure).
 
-A facility is reached at its mapped entrances, else at its point; each is tied to the
-nearest graph node the profile may enter (within ``settings.snap_max_m``), and the
-straight distance from that node is the last stretch. A facility whose own tag says
+A facility is reached at its mapped entrances; else, when it is mapped as an area, at
+the network points nearest its outline (a park or sports ground is entered from its
+edge, not its middle); else at its point. Each is tied to the nearest graph node the
+profile may enter (within ``settings.snap_max_m``), and the straight distance from that
+node is the last stretch. A facility whose own tag says
 ``wheelchair=no`` is not a destination for wheelchair profiles: the audit reports it as
 unreachable, with that reason, instead of routing people to a door they cannot pass.
 """
@@ -18,7 +20,7 @@ from scipy.spatial import cKDTree
 
 from . import settings
 from .costs import EdgeCosts
-from .facilities import entrance_points
+from .facilities import entrance_points, outline_points
 
 
 @dataclass
@@ -65,14 +67,21 @@ def facility_targets(costs: EdgeCosts, xy: np.ndarray, facilities: gpd.GeoDataFr
             out.excluded[i] = "wheelchair=no"
             continue
         doors = entrance_points(getattr(row, "entrances", ""))
-        points = [to_graph.transform(lon, lat) for lon, lat in doors] or [(row.geometry.x, row.geometry.y)]
+        points = [to_graph.transform(lon, lat) for lon, lat in doors]
+        if not points:
+            points = outline_points(getattr(row, "outline", ""), facilities.crs, settings.outline_step_m)
+        points = points or [(row.geometry.x, row.geometry.y)]
         dist, idx = tree.query(np.array(points))
         near = dist <= max_m
         if not near.any():
             out.excluded[i] = f"farther than {max_m:.0f} m from any usable path"
             continue
+        best: dict[int, float] = {}  # one arrival per node: the shortest last stretch
         for d, j in zip(np.atleast_1d(dist)[near], np.atleast_1d(idx)[near]):
-            out.points.append((int(positions[j]), float(d)))
+            node = int(positions[j])
+            best[node] = min(best.get(node, np.inf), float(d))
+        for node, d in best.items():
+            out.points.append((node, d))
             out.facility.append(i)
     return out
 

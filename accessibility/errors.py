@@ -61,3 +61,8 @@ class SnapError(ValueError, AccessibilityError):
 
 class FacilityError(ValueError, AccessibilityError):
     """An unknown facility category, or none of that category in the city."""
+
+
+class RegistryError(ValueError, AccessibilityError):
+    """A facility registry or its mapping file that cannot be used: which file, which
+    column or row, and why."""

@@ -54,3 +54,62 @@ def write_csv(frame: pd.DataFrame, path: str | Path, sep: str = ",") -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def write_audit(result, folder: str | Path, lang: str = "it", tiles: bool = False) -> Path:
+    """Write an audit's tables (CSV and one GeoPackage ``audit.gpkg``), maps and report.
+
+    Everything is written into a new folder beside ``folder`` and swapped in at the end,
+    so a failure never leaves a partial audit where the last good one was.
+    """
+    import shutil
+
+    from .audit import REASONS
+    from .facilities import categories
+    from .maps import score_map, unreachable_map
+    from .report import render_report
+
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        for name in ("reach", "detour", "completeness"):
+            getattr(result, name).to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8-sig")
+        wgs = {"areas": result.areas.to_crs("EPSG:4326"), "unreachable": result.unreachable.to_crs("EPSG:4326"),
+               "facilities": result.facilities.to_crs("EPSG:4326")}
+        for name in ("areas", "unreachable"):
+            frame = pd.DataFrame(wgs[name].drop(columns="geometry"))
+            frame["wkt"] = wgs[name].geometry.to_wkt(rounding_precision=7)
+            frame.to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8-sig")
+        for name, frame in wgs.items():
+            pyogrio.write_dataframe(frame, tmp / "audit.gpkg", layer=name, driver="GPKG")
+        index = 1 if lang == "en" else 0
+        labels = {c: cat.label(lang) for c, cat in categories().items()}
+        reasons = {k: v[index] for k, v in REASONS.items()}
+        (tmp / "maps").mkdir()
+        maps: dict[str, str] = {}
+        for profile in result.meta["profiles"]:
+            plabel = result.meta["labels"][profile][lang]
+            href = f"maps/score_{profile}.html"
+            score_map(result.areas, profile, labels, plabel, lang, tiles).save(str(tmp / href))
+            maps[href] = ("Punteggio per zona - " if lang == "it" else "Score per area - ") + plabel
+            if profile != "walk":
+                href = f"maps/unreachable_{profile}.html"
+                unreachable_map(result.unreachable, result.facilities, profile, plabel, reasons, labels, lang,
+                                tiles).save(str(tmp / href))
+                maps[href] = ("Servizi non raggiungibili - " if lang == "it" else "Unreachable facilities - ") + plabel
+        (tmp / "report.html").write_text(render_report(result, lang, maps), encoding="utf-8")
+        if folder.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", dir=folder.parent))
+            old.rmdir()
+            folder.rename(old)
+            tmp.rename(folder)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(folder)
+    except BaseException:
+        import shutil as _shutil
+
+        _shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder

@@ -4,7 +4,9 @@ Categories and their tag matches come from ``data/facilities.toml``. One row per
 (OSM element, category): a node is its own point; a way (a building, a pitch) is placed
 at its Overpass ``center`` or, failing that, at the mean of its nodes. Entrances are the
 way's own nodes tagged ``entrance=*``: routes go to the nearest entrance when there is
-one, since the middle of a building is not where anyone arrives.
+one, since the middle of a building is not where anyone arrives. A closed way (a
+building, a sports ground) keeps its outline, so that without mapped entrances a route
+can still arrive at the nearest edge of the area rather than at its middle.
 """
 
 from __future__ import annotations
@@ -14,14 +16,17 @@ from dataclasses import dataclass
 from functools import cache
 
 import geopandas as gpd
-from shapely import Point
+import shapely
+from shapely import Point, Polygon
 
 from . import settings
 from .errors import FacilityError
 from .sources.osm import OsmData
 
 WGS84 = "EPSG:4326"
-COLUMNS = ["category", "name", "wheelchair", "osm_type", "osm_id", "tags", "entrances"]
+COLUMNS = ["category", "name", "wheelchair", "osm_type", "osm_id", "tags", "entrances", "outline", "source"]
+#: Text columns that may be empty (a workspace saved before a column existed lacks it).
+TEXT_COLUMNS = ("name", "wheelchair", "entrances", "tags", "outline", "source")
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,8 @@ def find_facilities(osm: OsmData, crs: str) -> gpd.GeoDataFrame:
 
     Columns: ``category, name, wheelchair`` (the facility's own tag, or empty),
     ``osm_type, osm_id``, ``tags`` (the tags that matched), ``entrances`` (WGS84
-    ``"lon lat"`` pairs joined by ``;``, empty when none is mapped), ``geometry``.
+    ``"lon lat"`` pairs joined by ``;``, empty when none is mapped), ``outline`` (WGS84
+    WKT polygon of a closed way, else empty), ``source`` (``osm``), ``geometry``.
     """
     cats = list(categories().values())
     rows: list[dict] = []
@@ -71,7 +77,7 @@ def find_facilities(osm: OsmData, crs: str) -> gpd.GeoDataFrame:
             continue
         for cat in cats:
             if cat.matches(node.tags):
-                rows.append(_row(cat, node.tags, "node", nid, Point(node.lon, node.lat), ""))
+                rows.append(_row(cat, node.tags, "node", nid, Point(node.lon, node.lat), "", ""))
     for wid, way in osm.ways.items():
         if not way.tags:
             continue
@@ -88,16 +94,40 @@ def find_facilities(osm: OsmData, crs: str) -> gpd.GeoDataFrame:
         doors = [osm.nodes[r] for r in dict.fromkeys(way.refs)
                  if r in osm.nodes and osm.nodes[r].lon is not None and "entrance" in osm.nodes[r].tags]
         entrances = ";".join(f"{n.lon:.7f} {n.lat:.7f}" for n in doors)
+        outline = ""
+        if len(way.refs) >= 4 and way.refs[0] == way.refs[-1] and len(located) == len(way.refs):
+            outline = Polygon([(n.lon, n.lat) for n in located]).wkt
         for cat in hits:
-            rows.append(_row(cat, way.tags, "way", wid, point, entrances))
+            rows.append(_row(cat, way.tags, "way", wid, point, entrances, outline))
     frame = gpd.GeoDataFrame(rows, columns=COLUMNS + ["geometry"], geometry="geometry", crs=WGS84)
     return frame.astype({"osm_id": "int64"}).to_crs(crs)
 
 
-def _row(cat: Category, tags: dict[str, str], osm_type: str, osm_id: int, point: Point, entrances: str) -> dict:
+def _row(cat: Category, tags: dict[str, str], osm_type: str, osm_id: int, point: Point, entrances: str,
+         outline: str) -> dict:
     matched = ";".join(f"{k}={tags[k]}" for k in cat.match if tags.get(k) in cat.match[k])
     return {"category": cat.name, "name": tags.get("name", ""), "wheelchair": tags.get("wheelchair", ""),
-            "osm_type": osm_type, "osm_id": osm_id, "tags": matched, "entrances": entrances, "geometry": point}
+            "osm_type": osm_type, "osm_id": osm_id, "tags": matched, "entrances": entrances, "outline": outline,
+            "source": "osm", "geometry": point}
+
+
+def complete_columns(facilities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Fill the text columns a facilities table may lack or hold as missing values (a
+    workspace layer written before ``outline``/``source`` existed, a GeoPackage round trip)."""
+    for col in TEXT_COLUMNS:
+        if col not in facilities:
+            facilities[col] = "osm" if col == "source" else ""
+        facilities[col] = facilities[col].fillna("osm" if col == "source" else "").astype(str)
+    return facilities
+
+
+def outline_points(outline: str, crs: str, step_m: float) -> list[tuple[float, float]]:
+    """Points every ``step_m`` metres along a WGS84 WKT outline, in ``crs`` (empty without one)."""
+    if not outline or not isinstance(outline, str):
+        return []
+    shape = gpd.GeoSeries.from_wkt([outline], crs=WGS84).to_crs(crs).iloc[0]
+    ring = shapely.segmentize(shape.boundary, step_m)
+    return [tuple(c) for c in shapely.get_coordinates(ring)]
 
 
 def entrance_points(entrances: str) -> list[tuple[float, float]]:

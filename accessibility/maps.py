@@ -135,3 +135,89 @@ def _legend(route: Route, t: dict[str, str], facilities: bool) -> str:
             'padding:8px 10px;border:1px solid #444;border-radius:4px;font:14px sans-serif;max-width:360px">'
             f'<b>{html.escape(t["title"])}</b><div>{summary}</div>{"".join(rows)}</div>')
 
+
+
+# --- audit maps ----------------------------------------------------------------------------
+
+#: Score classes (lower bound, colour): a colour-blind-safe sequential scale, dark = poor.
+SCORE_CLASSES = [(0, "#3b0f70"), (20, "#8c2981"), (40, "#de4968"), (60, "#fe9f6d"), (80, "#fcfdbf")]
+_AUDIT_TEXT = {
+    "it": {"score": "Punteggio di accessibilità (0-100) - {profile}", "walk": "a piedi",
+           "residents": "residenti", "unreachable": "Servizi che nessuno raggiunge - {profile}",
+           "no_data": "nessun dato"},
+    "en": {"score": "Accessibility score (0-100) - {profile}", "walk": "walking",
+           "residents": "residents", "unreachable": "Facilities nobody can reach - {profile}",
+           "no_data": "no data"},
+}
+
+
+def score_colour(score: float) -> str:
+    """The colour of a 0-100 score's class."""
+    colour = SCORE_CLASSES[0][1]
+    for bound, c in SCORE_CLASSES:
+        if score >= bound:
+            colour = c
+    return colour
+
+
+def _bounds_of(frame) -> list[list[float]]:
+    minx, miny, maxx, maxy = frame.to_crs("EPSG:4326").total_bounds
+    return [[miny, minx], [maxy, maxx]]
+
+
+def score_map(areas, profile: str, labels: dict[str, str], profile_label: str, lang: str = "it",
+              tiles: bool = False) -> folium.Map:
+    """A choropleth of the area scores of one profile, one layer per facility category
+    (the first shown; the layer control switches). ``areas`` is ``Audit.areas``;
+    ``labels`` maps categories to their names in ``lang``."""
+    t = _AUDIT_TEXT["it" if lang == "it" else "en"]
+    rows = areas[areas["profile"] == profile].to_crs("EPSG:4326")
+    m = _offline_map(_bounds_of(rows if len(rows) else areas), tiles)
+    for i, (cat, group) in enumerate(rows.groupby("category", sort=False)):
+        layer = folium.FeatureGroup(name=html.escape(labels.get(cat, cat)), show=i == 0)
+        frame = group[["area_id", "name", "score", "walk_score", "residents", "geometry"]].copy()
+        frame["tip"] = [html.escape(f"{n}: {s:.0f}/100 ({t['walk']} {w:.0f}) · {r:,.0f} {t['residents']}")
+                        for n, s, w, r in zip(frame["name"], frame["score"], frame["walk_score"], frame["residents"])]
+        frame["fill"] = frame["score"].map(score_colour)
+        folium.GeoJson(frame[["tip", "fill", "score", "geometry"]].to_json(),
+                       style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#555555",
+                                                 "weight": 0.5, "fillOpacity": 0.75},
+                       tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+                       class_name="score-area").add_to(layer)
+        layer.add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    m.get_root().html.add_child(Element(_score_legend(t["score"].format(profile=profile_label))), name="legend")
+    return m
+
+
+def _score_legend(title: str) -> str:
+    rows = "".join(f'<div><span style="display:inline-block;width:18px;height:12px;background:{c};'
+                   f'border:1px solid #555"></span> {b}-{b + 20 if b < 80 else 100}</div>' for b, c in SCORE_CLASSES)
+    return ('<div id="legend" style="position:fixed;bottom:24px;left:12px;z-index:1000;background:#fff;'
+            'padding:8px 10px;border:1px solid #444;border-radius:4px;font:14px sans-serif;max-width:360px">'
+            f'<b>{html.escape(title)}</b>{rows}</div>')
+
+
+def unreachable_map(unreachable, facilities, profile: str, profile_label: str, reasons: dict[str, str],
+                    labels: dict[str, str], lang: str = "it", tiles: bool = False) -> folium.Map:
+    """The facilities of ``Audit.facilities`` (green), and in red those no one with
+    ``profile`` can reach, with the reason (``reasons`` maps reason codes to text)."""
+    t = _AUDIT_TEXT["it" if lang == "it" else "en"]
+    every = facilities.to_crs("EPSG:4326")
+    m = _offline_map(_bounds_of(every) if len(every) else [[0, 0], [1, 1]], tiles)
+    for f in every.itertuples(index=False):
+        folium.CircleMarker((f.geometry.y, f.geometry.x), radius=4, color=COLOURS["facility"], fill=True,
+                            fill_opacity=0.6,
+                            tooltip=html.escape(f"{labels.get(f.category, f.category)}: {f.name}")).add_to(m)
+    rows = unreachable[unreachable["profile"] == profile].to_crs("EPSG:4326")
+    for f in rows.itertuples(index=False):
+        point = f.geometry.representative_point()
+        folium.CircleMarker((point.y, point.x), radius=8, color=COLOURS["barrier"], weight=3, fill=True,
+                            fill_opacity=0.9, class_name="unreachable",
+                            tooltip=html.escape(f"{labels.get(f.category, f.category)}: {f.name or '?'} — "
+                                                f"{reasons.get(f.reason, f.reason)}")).add_to(m)
+    legend = (f'<div id="legend" style="position:fixed;bottom:24px;left:12px;z-index:1000;background:#fff;'
+              f'padding:8px 10px;border:1px solid #444;border-radius:4px;font:14px sans-serif">'
+              f'<b>{html.escape(t["unreachable"].format(profile=profile_label))}</b>: {len(rows)}</div>')
+    m.get_root().html.add_child(Element(legend), name="legend")
+    return m

@@ -130,3 +130,25 @@ no_incline_limit_pct: float = 100.0
 #: found within a bound is optimal, and small bounds settle few nodes); if the
 #: destination is not reached within the last, the search is repeated without bound.
 search_bounds: tuple[float, ...] = (1.6, 4.0)
+#: A facility mapped as an area without entrances is reached at network points near
+#: its outline, sampled every this many metres along it.
+outline_step_m: float = 10.0
+
+# --- Audit ----------------------------------------------------------------------------------
+
+#: Distance thresholds of the audit, in metres (who reaches the nearest facility within).
+audit_distances_m: tuple[float, ...] = (500.0, 1000.0)
+#: Time threshold of the audit, in minutes: converted to metres with each profile's speed.
+audit_minutes: tuple[float, ...] = (15.0,)
+#: Circumradius of the audit's hexagon cells, in metres.
+audit_hex_size_m: float = 250.0
+#: Residents spread over the network when no population table is given (the shares do
+#: not depend on it; the counts then only say "per this many residents").
+audit_default_residents: float = 10000.0
+#: An area score is 100 for residents within the first distance threshold of the nearest
+#: facility on an accessible route, 0 beyond the last, linear in between.
+audit_score_full_m: float = 500.0
+audit_score_zero_m: float = 1000.0
+#: Walking distances shorter than this (metres) are left out of detour ratios: next to a
+#: facility a ratio says nothing.
+audit_detour_min_m: float = 50.0

@@ -14,3 +14,12 @@ fi
 mkdir -p maps
 .venv/bin/accessibility barriers --city "$CITY" -o "$CITY/barriers.geojson"
 .venv/bin/accessibility barriers --city "$CITY" -o "$CITY/barriers.csv"
+# The accessibility audit (tables, maps, report.html in $CITY/audit). Cremona's residents
+# and ages come from the ISTAT table beside the repository when it is there; any other
+# city (or a machine without it) gets a uniform spread of a default number of residents.
+POPULATION=../shared/data/cremona-population-istat/cremona_019036_population_by_age_2023.csv
+AUDIT_ARGS=()
+if [ "$NAME" = "Cremona" ] && [ -f "$POPULATION" ]; then
+  AUDIT_ARGS=(--population "$POPULATION")
+fi
+.venv/bin/accessibility audit --city "$CITY" -o "$CITY/audit" "${AUDIT_ARGS[@]}"

@@ -147,30 +147,54 @@ def sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(path: Path, columns: dict[str, str] | None) -> RawTable:
-    text, encoding = decode_text(path.read_bytes())
+@dataclass
+class CsvRecords:
+    """The records of a CSV file as a spreadsheet shows them: ``headers``, ``records``
+    (lists of cells), ``numbers`` (the spreadsheet line of each record, header = 1)."""
+
+    headers: list[str]
+    records: list[list[str]]
+    numbers: list[int]
+    encoding: str
+    delimiter: str
+
+
+def read_csv_records(path: Path, what: str = "file") -> CsvRecords:
+    """Read any Italian spreadsheet CSV (see module docstring), skipping blank records.
+
+    Shared by survey files and facility registries; ``what`` names the file in errors.
+    """
+    text, encoding = decode_text(Path(path).read_bytes())
     lines = text.splitlines()
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
-        raise SurveyError(f"{path.name}: the file is empty (il file è vuoto)")
+        raise SurveyError(f"{Path(path).name}: the {what} is empty (il file è vuoto)")
     delimiter = sniff_delimiter(lines[first])
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     header_index = next(i for i, r in enumerate(records) if any(c.strip() for c in r))
     headers = [h.strip() for h in records[header_index]]
-    mapping, ignored = map_columns(headers, columns)
-    rows, original, numbers = [], [], []
+    kept, numbers = [], []
     # a record is a spreadsheet row (a quoted cell may span lines): number rows by record
     for number, record in enumerate(records[header_index + 1:], start=header_index + 2):
-        if not any(c.strip() for c in record):
-            continue
+        if any(c.strip() for c in record):
+            kept.append(record)
+            numbers.append(number)
+    return CsvRecords(headers, kept, numbers, encoding, delimiter)
+
+
+def _read_csv(path: Path, columns: dict[str, str] | None) -> RawTable:
+    table = read_csv_records(path)
+    headers, delimiter = table.headers, table.delimiter
+    mapping, ignored = map_columns(headers, columns)
+    rows, original = [], []
+    for record in table.records:
         values = dict(zip(headers, record))
         if len(record) > len(headers):
             values["_extra_cells"] = delimiter.join(record[len(headers):])
         original.append(values)
         rows.append({mapping[h]: v.strip() for h, v in values.items() if h in mapping and v.strip() != ""})
-        numbers.append(number)
-    return RawTable(path, "csv", rows, original, numbers, headers, mapping, ignored,
-                    encoding=encoding, delimiter=delimiter)
+    return RawTable(path, "csv", rows, original, table.numbers, headers, mapping, ignored,
+                    encoding=table.encoding, delimiter=delimiter)
 
 
 # --- XLSX --------------------------------------------------------------------------------
