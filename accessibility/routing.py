@@ -1,13 +1,15 @@
 """Routes, nearest facility and reachability on a structure compiled per profile.
 
 A :class:`Router` compiles one profile's :class:`~accessibility.costs.EdgeCosts` into a
-``scipy.sparse`` CSR matrix (one entry per node pair: the cheapest parallel edge) and
-answers queries with ``scipy.sparse.csgraph.dijkstra`` in C, never with networkx.
+``scipy.sparse`` CSR matrix (one entry per node pair: the cheapest parallel edge) and,
+on the first route, a contraction hierarchy of it
+(:class:`~accessibility.contraction.Hierarchy`). Point-to-point routes run two small
+upward searches on the hierarchy with ``scipy.sparse.csgraph.dijkstra`` in C, exact
+whatever the distance; one-to-all searches (reachability, nearest facility) run the same
+Dijkstra on the plain matrix. Never networkx per query.
 Endpoints snap to a point along the nearest edge the profile can use (the edge is split
 virtually: one extra source row in the matrix, rewritten per query), found with a shapely
-``STRtree`` built once per city. Searches are first bounded at a multiple of the
-straight-line distance; a route found within the bound is optimal, otherwise the search
-is repeated unbounded. A Router is not thread-safe (the source row is shared).
+``STRtree`` built once per city. A Router is not thread-safe (the source rows are shared).
 
 Plain data out: :class:`Route` with ``found``, ``length_m``, ``duration_s``, the
 ``(u, v, key)`` edges of ``city.network`` it uses, and :meth:`Route.to_geojson`.
@@ -33,6 +35,7 @@ from shapely.ops import substring
 
 from . import settings
 from .barriers import taxonomy
+from .contraction import Hierarchy
 from .costs import Edge, EdgeCosts, edge_costs
 from .errors import SnapError
 from .profiles import Profile
@@ -170,6 +173,8 @@ class Router:
         self._pair_edge = dict(zip((rows[:-2] * (n + 1) + cols[:-2]).tolist(), eidx[:-2].tolist()))
         self.slot = int(indptr[n])
         self.usable = np.isfinite(costs.cost)
+        self._arcs = (rows[:-2], cols[:-2], w[:-2], eidx[:-2])
+        self._hierarchy: Hierarchy | None = None
         log.info("compiled %s router: %d nodes, %d usable of %d edges", costs.profile.name, n,
                  len(rows) - 2, len(costs.edges))
 
@@ -233,19 +238,39 @@ class Router:
         dist, _, _ = self.search(origin, limit=max_cost)
         return dist[:-1]
 
-    def path(self, origin: Snap, destination: Snap, bounds: tuple[float, ...] = ()) -> Path | None:
+    @property
+    def hierarchy(self) -> Hierarchy:
+        """The contraction hierarchy of the compiled arcs, built on the first route."""
+        if self._hierarchy is None:
+            self._hierarchy = Hierarchy(self.source, *self._arcs)
+            log.info("%s router: contraction hierarchy with %d shortcuts", self.profile.name,
+                     self._hierarchy.shortcuts)
+        return self._hierarchy
+
+    def path(self, origin: Snap, destination: Snap) -> Path | None:
         """The cheapest path between two snapped points, or None when there is none.
 
-        Each of ``bounds`` (increasing) limits a first search; a path found within a bound
-        is optimal (every node cheaper than the bound was settled). The last search is
-        unbounded.
+        Exact, on the contraction hierarchy: two small upward searches whatever the
+        distance (one-to-all searches, :meth:`search`, stay on the plain matrix).
         """
-        for limit in (*bounds, math.inf):
-            dist, pred, starts = self.search(origin, limit=limit)
-            found = self._finish(dist, pred, starts, origin, destination)
-            if found is not None and found.cost <= limit:
-                return found
-        return None
+        starts = _cheapest_per_node(self._starts(origin))
+        ends = _cheapest_per_node(self._ends(destination))
+        found = self.hierarchy.query([(s[0], s[1]) for s in starts.values()],
+                                     [(e[0], e[1]) for e in ends.values()])
+        direct = self._direct(origin, destination)
+        if direct is not None and (found is None or direct.cost <= found[0]):
+            return direct
+        if found is None:
+            return None
+        cost, edges, first, last = found
+        length = self.costs.length
+        _, _, edge0, a0, b0 = starts[first]
+        _, _, edge1, a1, b1 = ends[last]
+        pieces = [(edge0, a0, b0)] if b0 - a0 > _TINY else []
+        pieces.extend((e, 0.0, float(length[e])) for e in edges)
+        if b1 - a1 > _TINY:
+            pieces.append((edge1, a1, b1))
+        return Path(cost, pieces)
 
     def _finish(self, dist, pred, starts, origin: Snap, destination: Snap) -> Path | None:
         best: tuple[float, Any] = (math.inf, None)
@@ -301,8 +326,15 @@ class Router:
         """Snap two projected points and find the path between them (the benchmarked query)."""
         so = self.index.snap(*o, self.usable, settings.snap_max_m, "origin")
         sd = self.index.snap(*d, self.usable, settings.snap_max_m, "destination")
-        straight = math.dist(o, d) + so.distance + sd.distance + 1.0
-        return so, sd, self.path(so, sd, tuple(f * straight for f in settings.search_bounds))
+        return so, sd, self.path(so, sd)
+
+
+def _cheapest_per_node(entries: list[tuple[int, float, int, float, float]]) -> dict[int, tuple]:
+    best: dict[int, tuple] = {}
+    for entry in entries:
+        if entry[0] not in best or entry[1] < best[entry[0]][1]:
+            best[entry[0]] = entry
+    return best
 
 
 # --- per city: the routers of each profile ----------------------------------------------
