@@ -109,6 +109,7 @@ class Hierarchy:
         self.arc_edge = np.asarray(a_edge, dtype=np.int64)
         self.arc_kids = a_kids
         self.arc_edge_list = a_edge
+        self._unpacked: dict[int, tuple[int, ...]] = {}
         self.shortcuts = len(a_tail) - len(tail)
         t, h, w = np.asarray(a_tail), np.asarray(a_head), np.asarray(a_w, dtype=np.float64)
         up_ids, down_ids = np.asarray(up, dtype=np.int64), np.asarray(down, dtype=np.int64)
@@ -148,20 +149,35 @@ class Hierarchy:
         return cost, self.expand(arcs), first, node
 
     def expand(self, arcs: list[int]) -> list[int]:
-        """The original edge ids of a sequence of arcs, shortcuts unpacked in order."""
-        edge, kids = self.arc_edge_list, self.arc_kids
+        """The original edge ids of a sequence of arcs, shortcuts unpacked in order
+        (each shortcut's expansion is kept once computed: later routes reuse it)."""
         out: list[int] = []
-        stack = arcs[::-1]
-        while stack:
-            a = stack.pop()
-            e = edge[a]
-            if e >= 0:
-                out.append(e)
-            else:
-                k1, k2 = kids[a]
-                stack.append(k2)
-                stack.append(k1)
+        for a in arcs:
+            out.extend(self._unpack(a))
         return out
+
+    def _unpack(self, arc: int) -> tuple[int, ...]:
+        done = self._unpacked.get(arc)
+        if done is not None:
+            return done
+        edge, kids, memo = self.arc_edge_list, self.arc_kids, self._unpacked
+        stack = [arc]  # post-order: children before their shortcut
+        while stack:
+            a = stack[-1]
+            if a in memo:
+                stack.pop()
+                continue
+            if edge[a] >= 0:
+                memo[a] = (edge[a],)
+                stack.pop()
+                continue
+            k1, k2 = kids[a]
+            if k1 in memo and k2 in memo:
+                memo[a] = memo[k1] + memo[k2]
+                stack.pop()
+            else:
+                stack.extend(k for k in (k2, k1) if k not in memo)
+        return memo[arc]
 
 
 def _witness(out: list[dict[int, int]], w: list[float], u: int, v: int, limit: float,

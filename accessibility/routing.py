@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 
 WGS84 = "EPSG:4326"
 _TINY = 1e-9
+#: A router builds its contraction hierarchy after this many routes (the build costs
+#: about as much as a few thousand plain routes: one-off queries should not pay it).
+HIERARCHY_AFTER = 500
 
 
 # --- snapping ---------------------------------------------------------------------------
@@ -57,6 +60,7 @@ class Snap:
     offset: float
     length: float
     distance: float  # from the given point to the edge, metres
+    xy: tuple[float, float] = (math.nan, math.nan)  # the given point, projected
 
 
 class EdgeIndex:
@@ -114,7 +118,7 @@ class EdgeIndex:
                 if usable[f] or usable[b]:
                     line = self.geoms[h]
                     return Snap(int(f), int(b), float(line.project(point)), float(line.length),
-                                float(line.distance(point)))
+                                float(line.distance(point)), (float(x), float(y)))
         nearest = self.tree.query_nearest(point, return_distance=True)
         far = float(nearest[1][0]) if len(nearest[1]) else math.inf
         raise SnapError(f"the {what} is {far:,.0f} m from the nearest path of the network"
@@ -175,6 +179,8 @@ class Router:
         self.usable = np.isfinite(costs.cost)
         self._arcs = (rows[:-2], cols[:-2], w[:-2], eidx[:-2])
         self._hierarchy: Hierarchy | None = None
+        self._routes = 0
+        self._lengths: list[float] = costs.length.astype(float).tolist()
         log.info("compiled %s router: %d nodes, %d usable of %d edges", costs.profile.name, n,
                  len(rows) - 2, len(costs.edges))
 
@@ -240,19 +246,46 @@ class Router:
 
     @property
     def hierarchy(self) -> Hierarchy:
-        """The contraction hierarchy of the compiled arcs, built on the first route."""
+        """The contraction hierarchy of the compiled arcs (built on first access)."""
         if self._hierarchy is None:
             self._hierarchy = Hierarchy(self.source, *self._arcs)
             log.info("%s router: contraction hierarchy with %d shortcuts", self.profile.name,
                      self._hierarchy.shortcuts)
         return self._hierarchy
 
+    def prepare(self) -> Router:
+        """Build the contraction hierarchy now (for many routes: a service, a batch)."""
+        self.hierarchy
+        return self
+
     def path(self, origin: Snap, destination: Snap) -> Path | None:
         """The cheapest path between two snapped points, or None when there is none.
 
-        Exact, on the contraction hierarchy: two small upward searches whatever the
-        distance (one-to-all searches, :meth:`search`, stay on the plain matrix).
+        Exact either way: the first :data:`HIERARCHY_AFTER` routes of a router run a
+        bounded Dijkstra on the matrix (:meth:`path_dijkstra`); then, or after
+        :meth:`prepare`, the contraction hierarchy (:meth:`path_hierarchy`), whose build
+        costs about as much as a few thousand plain routes.
         """
+        self._routes += 1
+        if self._hierarchy is None and self._routes <= HIERARCHY_AFTER:
+            return self.path_dijkstra(origin, destination)
+        return self.path_hierarchy(origin, destination)
+
+    def path_dijkstra(self, origin: Snap, destination: Snap) -> Path | None:
+        """Cheapest path by Dijkstra from the origin, bounded first at multiples of the
+        straight-line distance (``settings.search_bounds``); a path found within a bound
+        is optimal (every node cheaper than the bound was settled); the last search is
+        unbounded."""
+        straight = math.dist(origin.xy, destination.xy) + origin.distance + destination.distance + 1.0
+        for limit in (*(f * straight for f in settings.search_bounds), math.inf):
+            dist, pred, starts = self.search(origin, limit=limit)
+            found = self._finish(dist, pred, starts, origin, destination)
+            if found is not None and found.cost <= limit:
+                return found
+        return None
+
+    def path_hierarchy(self, origin: Snap, destination: Snap) -> Path | None:
+        """Cheapest path on the contraction hierarchy: two small upward searches."""
         starts = _cheapest_per_node(self._starts(origin))
         ends = _cheapest_per_node(self._ends(destination))
         found = self.hierarchy.query([(s[0], s[1]) for s in starts.values()],
@@ -263,11 +296,11 @@ class Router:
         if found is None:
             return None
         cost, edges, first, last = found
-        length = self.costs.length
+        length = self._lengths
         _, _, edge0, a0, b0 = starts[first]
         _, _, edge1, a1, b1 = ends[last]
         pieces = [(edge0, a0, b0)] if b0 - a0 > _TINY else []
-        pieces.extend((e, 0.0, float(length[e])) for e in edges)
+        pieces.extend([(e, 0.0, length[e]) for e in edges])
         if b1 - a1 > _TINY:
             pieces.append((edge1, a1, b1))
         return Path(cost, pieces)
