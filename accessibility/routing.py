@@ -126,6 +126,27 @@ class EdgeIndex:
                         + f": more than {max_m:,.0f} m (settings.snap_max_m); check the coordinates"
                         + (" or choose a less restrictive profile" if len(hits) else ""))
 
+    def snap_pair(self, o: tuple[float, float], d: tuple[float, float], usable: np.ndarray,
+                  max_m: float) -> tuple[Snap, Snap]:
+        """:meth:`snap` for an origin and a destination at once (one batch of shapely
+        calls; same choice of edge). Falls back to :meth:`snap` when the nearest edges
+        of either point are all unusable, and for its errors."""
+        points = shapely.points([o, d])
+        which, hit = self.tree.query_nearest(points, max_distance=max_m, all_matches=True)
+        chosen = [-1, -1]
+        for i, h in zip(which.tolist(), hit.tolist()):  # tree order, as in snap()
+            if chosen[i] < 0 and (usable[self.fwd[h]] or usable[self.bwd[h]]):
+                chosen[i] = h
+        if chosen[0] < 0 or chosen[1] < 0:
+            return self.snap(*o, usable, max_m, "origin"), self.snap(*d, usable, max_m, "destination")
+        lines = self.geoms[chosen]
+        offset = shapely.line_locate_point(lines, points).tolist()
+        length = shapely.length(lines).tolist()
+        dist = shapely.distance(lines, points).tolist()
+        so, sd = (Snap(int(self.fwd[h]), int(self.bwd[h]), offset[i], length[i], dist[i], (float(x), float(y)))
+                  for i, (h, (x, y)) in enumerate(zip(chosen, (o, d))))
+        return so, sd
+
 
 def _check_latlon(latlon: Any) -> tuple[float, float]:
     try:
@@ -357,8 +378,7 @@ class Router:
 
     def route_xy(self, o: tuple[float, float], d: tuple[float, float]) -> tuple[Snap, Snap, Path | None]:
         """Snap two projected points and find the path between them (the benchmarked query)."""
-        so = self.index.snap(*o, self.usable, settings.snap_max_m, "origin")
-        sd = self.index.snap(*d, self.usable, settings.snap_max_m, "destination")
+        so, sd = self.index.snap_pair(o, d, self.usable, settings.snap_max_m)
         return so, sd, self.path(so, sd)
 
 
