@@ -1,13 +1,15 @@
 """Routes, nearest facility and reachability on a structure compiled per profile.
 
 A :class:`Router` compiles one profile's :class:`~accessibility.costs.EdgeCosts` into a
-``scipy.sparse`` CSR matrix (one entry per node pair: the cheapest parallel edge) and
-answers queries with ``scipy.sparse.csgraph.dijkstra`` in C, never with networkx.
+``scipy.sparse`` CSR matrix (one entry per node pair: the cheapest parallel edge) and,
+on the first route, a contraction hierarchy of it
+(:class:`~accessibility.contraction.Hierarchy`). Point-to-point routes run two small
+upward searches on the hierarchy with ``scipy.sparse.csgraph.dijkstra`` in C, exact
+whatever the distance; one-to-all searches (reachability, nearest facility) run the same
+Dijkstra on the plain matrix. Never networkx per query.
 Endpoints snap to a point along the nearest edge the profile can use (the edge is split
 virtually: one extra source row in the matrix, rewritten per query), found with a shapely
-``STRtree`` built once per city. Searches are first bounded at a multiple of the
-straight-line distance; a route found within the bound is optimal, otherwise the search
-is repeated unbounded. A Router is not thread-safe (the source row is shared).
+``STRtree`` built once per city. A Router is not thread-safe (the source rows are shared).
 
 Plain data out: :class:`Route` with ``found``, ``length_m``, ``duration_s``, the
 ``(u, v, key)`` edges of ``city.network`` it uses, and :meth:`Route.to_geojson`.
@@ -33,6 +35,7 @@ from shapely.ops import substring
 
 from . import settings
 from .barriers import taxonomy
+from .contraction import Hierarchy
 from .costs import Edge, EdgeCosts, edge_costs
 from .errors import SnapError
 from .profiles import Profile
@@ -41,6 +44,9 @@ log = logging.getLogger(__name__)
 
 WGS84 = "EPSG:4326"
 _TINY = 1e-9
+#: A router builds its contraction hierarchy after this many routes (the build costs
+#: about as much as a few thousand plain routes: one-off queries should not pay it).
+HIERARCHY_AFTER = 500
 
 
 # --- snapping ---------------------------------------------------------------------------
@@ -54,6 +60,7 @@ class Snap:
     offset: float
     length: float
     distance: float  # from the given point to the edge, metres
+    xy: tuple[float, float] = (math.nan, math.nan)  # the given point, projected
 
 
 class EdgeIndex:
@@ -111,13 +118,34 @@ class EdgeIndex:
                 if usable[f] or usable[b]:
                     line = self.geoms[h]
                     return Snap(int(f), int(b), float(line.project(point)), float(line.length),
-                                float(line.distance(point)))
+                                float(line.distance(point)), (float(x), float(y)))
         nearest = self.tree.query_nearest(point, return_distance=True)
         far = float(nearest[1][0]) if len(nearest[1]) else math.inf
         raise SnapError(f"the {what} is {far:,.0f} m from the nearest path of the network"
                         + (" usable with this profile" if len(hits) else "")
                         + f": more than {max_m:,.0f} m (settings.snap_max_m); check the coordinates"
                         + (" or choose a less restrictive profile" if len(hits) else ""))
+
+    def snap_pair(self, o: tuple[float, float], d: tuple[float, float], usable: np.ndarray,
+                  max_m: float) -> tuple[Snap, Snap]:
+        """:meth:`snap` for an origin and a destination at once (one batch of shapely
+        calls; same choice of edge). Falls back to :meth:`snap` when the nearest edges
+        of either point are all unusable, and for its errors."""
+        points = shapely.points([o, d])
+        which, hit = self.tree.query_nearest(points, max_distance=max_m, all_matches=True)
+        chosen = [-1, -1]
+        for i, h in zip(which.tolist(), hit.tolist()):  # tree order, as in snap()
+            if chosen[i] < 0 and (usable[self.fwd[h]] or usable[self.bwd[h]]):
+                chosen[i] = h
+        if chosen[0] < 0 or chosen[1] < 0:
+            return self.snap(*o, usable, max_m, "origin"), self.snap(*d, usable, max_m, "destination")
+        lines = self.geoms[chosen]
+        offset = shapely.line_locate_point(lines, points).tolist()
+        length = shapely.length(lines).tolist()
+        dist = shapely.distance(lines, points).tolist()
+        so, sd = (Snap(int(self.fwd[h]), int(self.bwd[h]), offset[i], length[i], dist[i], (float(x), float(y)))
+                  for i, (h, (x, y)) in enumerate(zip(chosen, (o, d))))
+        return so, sd
 
 
 def _check_latlon(latlon: Any) -> tuple[float, float]:
@@ -170,6 +198,10 @@ class Router:
         self._pair_edge = dict(zip((rows[:-2] * (n + 1) + cols[:-2]).tolist(), eidx[:-2].tolist()))
         self.slot = int(indptr[n])
         self.usable = np.isfinite(costs.cost)
+        self._arcs = (rows[:-2], cols[:-2], w[:-2], eidx[:-2])
+        self._hierarchy: Hierarchy | None = None
+        self._routes = 0
+        self._lengths: list[float] = costs.length.astype(float).tolist()
         log.info("compiled %s router: %d nodes, %d usable of %d edges", costs.profile.name, n,
                  len(rows) - 2, len(costs.edges))
 
@@ -233,19 +265,66 @@ class Router:
         dist, _, _ = self.search(origin, limit=max_cost)
         return dist[:-1]
 
-    def path(self, origin: Snap, destination: Snap, bounds: tuple[float, ...] = ()) -> Path | None:
+    @property
+    def hierarchy(self) -> Hierarchy:
+        """The contraction hierarchy of the compiled arcs (built on first access)."""
+        if self._hierarchy is None:
+            self._hierarchy = Hierarchy(self.source, *self._arcs)
+            log.info("%s router: contraction hierarchy with %d shortcuts", self.profile.name,
+                     self._hierarchy.shortcuts)
+        return self._hierarchy
+
+    def prepare(self) -> Router:
+        """Build the contraction hierarchy now (for many routes: a service, a batch)."""
+        self.hierarchy
+        return self
+
+    def path(self, origin: Snap, destination: Snap) -> Path | None:
         """The cheapest path between two snapped points, or None when there is none.
 
-        Each of ``bounds`` (increasing) limits a first search; a path found within a bound
-        is optimal (every node cheaper than the bound was settled). The last search is
-        unbounded.
+        Exact either way: the first :data:`HIERARCHY_AFTER` routes of a router run a
+        bounded Dijkstra on the matrix (:meth:`path_dijkstra`); then, or after
+        :meth:`prepare`, the contraction hierarchy (:meth:`path_hierarchy`), whose build
+        costs about as much as a few thousand plain routes.
         """
-        for limit in (*bounds, math.inf):
+        self._routes += 1
+        if self._hierarchy is None and self._routes <= HIERARCHY_AFTER:
+            return self.path_dijkstra(origin, destination)
+        return self.path_hierarchy(origin, destination)
+
+    def path_dijkstra(self, origin: Snap, destination: Snap) -> Path | None:
+        """Cheapest path by Dijkstra from the origin, bounded first at multiples of the
+        straight-line distance (``settings.search_bounds``); a path found within a bound
+        is optimal (every node cheaper than the bound was settled); the last search is
+        unbounded."""
+        straight = math.dist(origin.xy, destination.xy) + origin.distance + destination.distance + 1.0
+        for limit in (*(f * straight for f in settings.search_bounds), math.inf):
             dist, pred, starts = self.search(origin, limit=limit)
             found = self._finish(dist, pred, starts, origin, destination)
             if found is not None and found.cost <= limit:
                 return found
         return None
+
+    def path_hierarchy(self, origin: Snap, destination: Snap) -> Path | None:
+        """Cheapest path on the contraction hierarchy: two small upward searches."""
+        starts = _cheapest_per_node(self._starts(origin))
+        ends = _cheapest_per_node(self._ends(destination))
+        found = self.hierarchy.query([(s[0], s[1]) for s in starts.values()],
+                                     [(e[0], e[1]) for e in ends.values()])
+        direct = self._direct(origin, destination)
+        if direct is not None and (found is None or direct.cost <= found[0]):
+            return direct
+        if found is None:
+            return None
+        cost, edges, first, last = found
+        length = self._lengths
+        _, _, edge0, a0, b0 = starts[first]
+        _, _, edge1, a1, b1 = ends[last]
+        pieces = [(edge0, a0, b0)] if b0 - a0 > _TINY else []
+        pieces.extend([(e, 0.0, length[e]) for e in edges])
+        if b1 - a1 > _TINY:
+            pieces.append((edge1, a1, b1))
+        return Path(cost, pieces)
 
     def _finish(self, dist, pred, starts, origin: Snap, destination: Snap) -> Path | None:
         best: tuple[float, Any] = (math.inf, None)
@@ -299,10 +378,16 @@ class Router:
 
     def route_xy(self, o: tuple[float, float], d: tuple[float, float]) -> tuple[Snap, Snap, Path | None]:
         """Snap two projected points and find the path between them (the benchmarked query)."""
-        so = self.index.snap(*o, self.usable, settings.snap_max_m, "origin")
-        sd = self.index.snap(*d, self.usable, settings.snap_max_m, "destination")
-        straight = math.dist(o, d) + so.distance + sd.distance + 1.0
-        return so, sd, self.path(so, sd, tuple(f * straight for f in settings.search_bounds))
+        so, sd = self.index.snap_pair(o, d, self.usable, settings.snap_max_m)
+        return so, sd, self.path(so, sd)
+
+
+def _cheapest_per_node(entries: list[tuple[int, float, int, float, float]]) -> dict[int, tuple]:
+    best: dict[int, tuple] = {}
+    for entry in entries:
+        if entry[0] not in best or entry[1] < best[entry[0]][1]:
+            best[entry[0]] = entry
+    return best
 
 
 # --- per city: the routers of each profile ----------------------------------------------

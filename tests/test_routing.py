@@ -270,3 +270,52 @@ def test_facilities_survive_save_and_load(tmp_path: Path) -> None:
     assert list(again.facilities["name"]) == ["Comune"]
     route = again.nearest(at(data, 3), "town_hall")
     assert route.found and route.facility["name"] == "Comune"
+
+
+# --- the contraction hierarchy answers exactly what the plain Dijkstra answers -----------
+
+@pytest.mark.parametrize("profile", ["walk", *PROFILES])
+def test_hierarchy_matches_dijkstra(helsinki: City, profile: str) -> None:
+    from accessibility.routing import Router
+
+    G = helsinki.network
+    router = Router(edge_costs(G, helsinki.barriers, helsinki.profile(profile)), helsinki._router_state().index)
+    c = router.costs
+    rnd = random.Random(5)
+    xs = [G.nodes[n]["x"] for n in G.nodes]
+    ys = [G.nodes[n]["y"] for n in G.nodes]
+    found = 0
+    for _ in range(60):  # random points, mostly along edges rather than on nodes
+        o = (rnd.uniform(min(xs), max(xs)), rnd.uniform(min(ys), max(ys)))
+        d = (rnd.uniform(min(xs), max(xs)), rnd.uniform(min(ys), max(ys)))
+        try:
+            so = router.index.snap(*o, router.usable, 2000.0)
+            sd = router.index.snap(*d, router.usable, 2000.0)
+        except SnapError:
+            continue
+        plain, fast = router.path_dijkstra(so, sd), router.path_hierarchy(so, sd)
+        assert (plain is None) == (fast is None)
+        if fast is None:
+            continue
+        found += 1
+        assert fast.cost == pytest.approx(plain.cost, rel=1e-9, abs=1e-6)
+        # the expanded pieces are a connected walk whose cost is the reported one
+        for (e1, _, _), (e2, _, _) in zip(fast.pieces, fast.pieces[1:]):
+            assert c.v[e1] == c.u[e2]
+        cost = sum(c.cost[e] * (b - a) / c.length[e] for e, a, b in fast.pieces if c.length[e] > 0)
+        cost += sum(c.node_cost[c.v[e]] for e, _, _ in fast.pieces[:-1])
+        if fast.pieces and fast.pieces[-1][2] >= c.length[fast.pieces[-1][0]] - 1e-9:
+            cost += c.node_cost[c.v[fast.pieces[-1][0]]]
+        assert cost == pytest.approx(fast.cost, rel=1e-9, abs=1e-6)
+        assert all(math.isfinite(c.cost[e]) for e, _, _ in fast.pieces)
+    assert found >= 20
+
+
+@pytest.mark.parametrize("rule", [test_kerb_override_moves_the_route, test_incline_is_judged_per_direction,
+                                  test_no_route_lists_blocking_barriers_nearest_first,
+                                  test_snaps_to_a_point_along_the_edge, test_blind_prefers_equipped_crossings])
+def test_rules_hold_on_the_hierarchy(rule, monkeypatch: pytest.MonkeyPatch) -> None:
+    from accessibility import routing
+
+    monkeypatch.setattr(routing, "HIERARCHY_AFTER", 0)
+    rule()

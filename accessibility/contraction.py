@@ -1,0 +1,236 @@
+"""A contraction hierarchy over a compiled directed graph, queried with scipy in C.
+
+Built once per profile (:class:`Hierarchy`), it answers point-to-point cheapest paths
+exactly with two small searches instead of one large one: nodes are contracted one by
+one, cheapest first by the usual edge-difference order, adding a shortcut ``u -> x``
+whenever ``u -> v -> x`` might be the only cheapest way (a bounded witness search that
+finds no other way as cheap adds one: an extra shortcut costs speed, never exactness).
+A query runs ``scipy.sparse.csgraph.dijkstra`` upward from the origin on the "up" arcs
+and upward from the destination on the reversed "down" arcs; the cheapest meeting node
+gives the optimum. Each shortcut remembers the two arcs it replaces, so a path expands
+back to the original edges.
+
+>>> import numpy as np
+>>> h = Hierarchy(3, np.array([0, 1]), np.array([1, 2]), np.array([10.0, 5.0]), np.array([7, 8]))
+>>> h.query([(0, 0.0)], [(2, 0.0)])
+(15.0, [7, 8], 0, 2)
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
+
+#: Witness searches settle at most this many nodes (more: fewer needless shortcuts,
+#: slower build; the result is exact either way).
+WITNESS_SETTLED = 60
+
+
+class Hierarchy:
+    """Arcs ``tail[i] -> head[i]`` of cost ``weight[i]`` (``edge[i]``: the caller's id of
+    the arc, returned by :meth:`query`) on nodes ``0..n-1``; one arc per node pair."""
+
+    def __init__(self, n: int, tail: np.ndarray, head: np.ndarray, weight: np.ndarray,
+                 edge: np.ndarray) -> None:
+        self.n = n
+        # arcs: originals first, then shortcuts; a shortcut has edge -1 and two children
+        a_tail = [int(x) for x in tail]
+        a_head = [int(x) for x in head]
+        a_w = [float(x) for x in weight]
+        a_edge = [int(x) for x in edge]
+        a_kids: list[tuple[int, int] | None] = [None] * len(a_tail)
+        out: list[dict[int, int]] = [{} for _ in range(n)]  # out[u][x] = arc id
+        inn: list[dict[int, int]] = [{} for _ in range(n)]
+        for i, (u, x) in enumerate(zip(a_tail, a_head)):
+            out[u][x] = i
+            inn[x][u] = i
+
+        def shortcuts(v: int, apply: bool) -> int:
+            """Shortcuts contracting ``v`` needs (and adds them when ``apply``)."""
+            added = 0
+            outs = out[v]
+            if not outs:
+                return 0
+            for u, a1 in list(inn[v].items()):
+                w1 = a_w[a1]
+                targets = {x: w1 + a_w[a2] for x, a2 in outs.items() if x != u}
+                if not targets:
+                    continue
+                dist = _witness(out, a_w, u, v, max(targets.values()), targets)
+                for x, c in targets.items():
+                    if dist.get(x, math.inf) <= c:
+                        continue
+                    added += 1
+                    if apply:
+                        i = len(a_tail)
+                        a_tail.append(u)
+                        a_head.append(x)
+                        a_w.append(c)
+                        a_edge.append(-1)
+                        a_kids.append((a1, outs[x]))
+                        out[u][x] = i
+                        inn[x][u] = i
+            return added
+
+        deleted = [0] * n
+
+        def priority(v: int) -> int:
+            return shortcuts(v, False) - len(inn[v]) - len(out[v]) + deleted[v]
+
+        heap = [(priority(v), v) for v in range(n)]
+        heapq.heapify(heap)
+        rank = np.empty(n, dtype=np.int64)
+        up: list[int] = []    # arcs from a node to a higher one
+        down: list[int] = []  # arcs from a higher node to a lower one
+        r = 0
+        while heap:
+            _, v = heapq.heappop(heap)
+            p = priority(v)
+            if heap and p > heap[0][0]:
+                heapq.heappush(heap, (p, v))
+                continue
+            shortcuts(v, True)
+            rank[v] = r
+            r += 1
+            for x, i in out[v].items():
+                up.append(i)
+                del inn[x][v]
+                deleted[x] += 1
+            for u, i in inn[v].items():
+                down.append(i)
+                del out[u][v]
+                deleted[u] += 1
+            out[v], inn[v] = {}, {}
+        self.rank = rank
+        self.arc_edge = np.asarray(a_edge, dtype=np.int64)
+        self.arc_kids = a_kids
+        self.arc_edge_list = a_edge
+        self._unpacked: dict[int, tuple[int, ...]] = {}
+        self.shortcuts = len(a_tail) - len(tail)
+        t, h, w = np.asarray(a_tail), np.asarray(a_head), np.asarray(a_w, dtype=np.float64)
+        up_ids, down_ids = np.asarray(up, dtype=np.int64), np.asarray(down, dtype=np.int64)
+        # forward search: up arcs as they are; backward: down arcs reversed
+        self.forward, self.f_arc, self.f_slot = _csr(n, t[up_ids], h[up_ids], w[up_ids], up_ids)
+        self.backward, self.b_arc, self.b_slot = _csr(n, h[down_ids], t[down_ids], w[down_ids], down_ids)
+        self.f_pair = dict(zip((t[up_ids] * (n + 1) + h[up_ids]).tolist(), up_ids.tolist()))
+        self.b_pair = dict(zip((h[down_ids] * (n + 1) + t[down_ids]).tolist(), down_ids.tolist()))
+
+    def query(self, sources: list[tuple[int, float]], targets: list[tuple[int, float]]
+              ) -> tuple[float, list[int], int, int] | None:
+        """The cheapest path from any ``(node, cost to enter it)`` of ``sources`` to any
+        ``(node, cost from it to the end)`` of ``targets`` (at most two each, one per node):
+        ``(cost, [edge ids], source node used, target node used)``, or None.
+        Not thread-safe (the virtual endpoints' slots are shared)."""
+        n = self.n
+        df, pf = _search(self.forward, self.f_slot, n, sources)
+        db, pb = _search(self.backward, self.b_slot, n, targets)
+        total = df[:n] + db[:n]
+        m = int(np.argmin(total))
+        cost = float(total[m])
+        if not math.isfinite(cost):
+            return None
+        arcs: list[int] = []
+        node, pair, span = m, self.f_pair, n + 1
+        while pf[node] != n:  # forward chain, from the meeting node back to the source
+            p = int(pf[node])
+            arcs.append(pair[p * span + node])
+            node = p
+        arcs.reverse()
+        first = node
+        node, pair = m, self.b_pair
+        while pb[node] != n:  # backward chain, from the meeting node on to the target
+            q = int(pb[node])
+            arcs.append(pair[q * span + node])
+            node = q
+        return cost, self.expand(arcs), first, node
+
+    def expand(self, arcs: list[int]) -> list[int]:
+        """The original edge ids of a sequence of arcs, shortcuts unpacked in order
+        (each shortcut's expansion is kept once computed: later routes reuse it)."""
+        out: list[int] = []
+        for a in arcs:
+            out.extend(self._unpack(a))
+        return out
+
+    def _unpack(self, arc: int) -> tuple[int, ...]:
+        done = self._unpacked.get(arc)
+        if done is not None:
+            return done
+        edge, kids, memo = self.arc_edge_list, self.arc_kids, self._unpacked
+        stack = [arc]  # post-order: children before their shortcut
+        while stack:
+            a = stack[-1]
+            if a in memo:
+                stack.pop()
+                continue
+            if edge[a] >= 0:
+                memo[a] = (edge[a],)
+                stack.pop()
+                continue
+            k1, k2 = kids[a]
+            if k1 in memo and k2 in memo:
+                memo[a] = memo[k1] + memo[k2]
+                stack.pop()
+            else:
+                stack.extend(k for k in (k2, k1) if k not in memo)
+        return memo[arc]
+
+
+def _witness(out: list[dict[int, int]], w: list[float], u: int, v: int, limit: float,
+             targets: dict[int, float]) -> dict[int, float]:
+    """Tentative costs from ``u`` avoiding ``v`` (a bounded, truncated Dijkstra)."""
+    dist = {u: 0.0}
+    heap = [(0.0, u)]
+    left = len(targets)
+    settled = 0
+    while heap:
+        d, a = heapq.heappop(heap)
+        if d > dist[a]:
+            continue
+        if d > limit:
+            break
+        if a in targets:
+            left -= 1
+            if not left:
+                break
+        settled += 1
+        if settled > WITNESS_SETTLED:
+            break
+        for b, i in out[a].items():
+            if b == v:
+                continue
+            nd = d + w[i]
+            if nd < dist.get(b, math.inf):
+                dist[b] = nd
+                heapq.heappush(heap, (nd, b))
+    return dist
+
+
+def _csr(n: int, rows: np.ndarray, cols: np.ndarray, w: np.ndarray, ids: np.ndarray
+         ) -> tuple[sp.csr_matrix, np.ndarray, int]:
+    """A CSR matrix of ``n + 1`` rows with two spare entries in the last row (the virtual
+    endpoint, rewritten per query); returns (matrix, arc id per entry, first spare slot)."""
+    order = np.lexsort((cols, rows))
+    rows = np.concatenate([rows[order], [n, n]])
+    cols = np.concatenate([cols[order], [n, n]])
+    w = np.concatenate([w[order], [1.0, 1.0]])
+    ids = np.concatenate([ids[order], [-1, -1]])
+    indptr = np.zeros(n + 2, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n + 1), out=indptr[1:])
+    matrix = sp.csr_matrix((w.astype(np.float64), cols.astype(np.int32), indptr.astype(np.int32)),
+                           shape=(n + 1, n + 1))
+    return matrix, ids, int(indptr[n])
+
+
+def _search(matrix: sp.csr_matrix, slot: int, n: int, ends: list[tuple[int, float]]
+            ) -> tuple[np.ndarray, np.ndarray]:
+    idx, data = matrix.indices, matrix.data
+    for s in (slot, slot + 1):
+        idx[s], data[s] = n, 1.0  # unused: a harmless self-loop
+    for s, (node, cost) in zip((slot, slot + 1), ends):
+        idx[s], data[s] = node, cost
+    return dijkstra(matrix, directed=True, indices=n, return_predecessors=True)
