@@ -44,9 +44,6 @@ log = logging.getLogger(__name__)
 
 WGS84 = "EPSG:4326"
 _TINY = 1e-9
-#: A router builds its contraction hierarchy after this many routes (the build costs
-#: about as much as a few thousand plain routes: one-off queries should not pay it).
-HIERARCHY_AFTER = 500
 
 
 # --- snapping ---------------------------------------------------------------------------
@@ -282,13 +279,13 @@ class Router:
     def path(self, origin: Snap, destination: Snap) -> Path | None:
         """The cheapest path between two snapped points, or None when there is none.
 
-        Exact either way: the first :data:`HIERARCHY_AFTER` routes of a router run a
+        Exact either way: the first ``settings.hierarchy_after`` routes of a router run a
         bounded Dijkstra on the matrix (:meth:`path_dijkstra`); then, or after
         :meth:`prepare`, the contraction hierarchy (:meth:`path_hierarchy`), whose build
         costs about as much as a few thousand plain routes.
         """
         self._routes += 1
-        if self._hierarchy is None and self._routes <= HIERARCHY_AFTER:
+        if self._hierarchy is None and self._routes <= settings.hierarchy_after:
             return self.path_dijkstra(origin, destination)
         return self.path_hierarchy(origin, destination)
 

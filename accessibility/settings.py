@@ -133,6 +133,9 @@ search_bounds: tuple[float, ...] = (1.6, 4.0)
 #: A facility mapped as an area without entrances is reached at network points near
 #: its outline, sampled every this many metres along it.
 outline_step_m: float = 10.0
+#: A router builds its contraction hierarchy after this many routes (the build costs
+#: about as much as a few thousand plain routes: one-off queries should not pay it).
+hierarchy_after: int = 500
 
 # --- Audit ----------------------------------------------------------------------------------
 

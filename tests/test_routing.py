@@ -317,5 +317,5 @@ def test_hierarchy_matches_dijkstra(helsinki: City, profile: str) -> None:
 def test_rules_hold_on_the_hierarchy(rule, monkeypatch: pytest.MonkeyPatch) -> None:
     from accessibility import routing
 
-    monkeypatch.setattr(routing, "HIERARCHY_AFTER", 0)
+    monkeypatch.setattr(settings, "hierarchy_after", 0)
     rule()
