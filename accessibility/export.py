@@ -7,12 +7,44 @@ so a failure never leaves a partial file where the user expects a result.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+
+
+@contextmanager
+def new_folder(target: str | Path) -> Iterator[Path]:
+    """Write a whole folder atomically: yield an empty folder beside ``target``; on success
+    it replaces ``target`` (the old one is removed only after the swap), on failure it is
+    deleted and ``target`` is left as it was.
+
+    >>> import tempfile; base = Path(tempfile.mkdtemp())
+    >>> with new_folder(base / "out") as tmp: _ = (tmp / "a.txt").write_text("1")
+    >>> sorted(p.name for p in (base / "out").iterdir())
+    ['a.txt']
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        yield tmp
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+            old.rmdir()
+            target.rename(old)
+            tmp.rename(target)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def write_table(table: gpd.GeoDataFrame, path: str | Path, fmt: str, layer: str = "data") -> Path:
@@ -62,17 +94,13 @@ def write_audit(result, folder: str | Path, lang: str = "it", tiles: bool = Fals
     Everything is written into a new folder beside ``folder`` and swapped in at the end,
     so a failure never leaves a partial audit where the last good one was.
     """
-    import shutil
-
     from .audit import REASONS
     from .facilities import categories
     from .maps import score_map, unreachable_map
     from .report import render_report
 
     folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
+    with new_folder(folder) as tmp:
         for name in ("reach", "detour", "completeness"):
             getattr(result, name).to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8-sig")
         wgs = {"areas": result.areas.to_crs("EPSG:4326"), "unreachable": result.unreachable.to_crs("EPSG:4326"),
@@ -99,17 +127,4 @@ def write_audit(result, folder: str | Path, lang: str = "it", tiles: bool = Fals
                                 tiles).save(str(tmp / href))
                 maps[href] = ("Servizi non raggiungibili - " if lang == "it" else "Unreachable facilities - ") + plabel
         (tmp / "report.html").write_text(render_report(result, lang, maps), encoding="utf-8")
-        if folder.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", dir=folder.parent))
-            old.rmdir()
-            folder.rename(old)
-            tmp.rename(folder)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(folder)
-    except BaseException:
-        import shutil as _shutil
-
-        _shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return folder

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ import pyogrio
 
 from . import settings
 from .errors import WorkspaceError
+from .export import new_folder
 
 META = "city.json"
 NETWORK = "network.gpkg"
@@ -72,8 +72,7 @@ def save(path: str | Path, meta: dict[str, Any], G: nx.MultiDiGraph, barriers: g
     """Write a workspace folder atomically (see module docstring)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
+    with new_folder(path) as tmp:
         nodes, edges = graph_to_frames(G)
         gpkg = tmp / NETWORK
         layers = {"nodes": nodes, "edges": edges, "barriers": barriers, "area": area, **(extra_layers or {})}
@@ -86,17 +85,6 @@ def save(path: str | Path, meta: dict[str, Any], G: nx.MultiDiGraph, barriers: g
         meta = {"format": "accessibility-city", "version": settings.workspace_version,
                 "graph": {k: v for k, v in G.graph.items()}, "layers": sorted(layers), **meta}
         (tmp / META).write_text(json.dumps(meta, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-        if path.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))
-            old.rmdir()
-            path.rename(old)
-            tmp.rename(path)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return path
 
 
