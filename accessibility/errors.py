@@ -61,3 +61,11 @@ class SnapError(ValueError, AccessibilityError):
 
 class FacilityError(ValueError, AccessibilityError):
     """An unknown facility category, or none of that category in the city."""
+
+
+class CostTableError(ValueError, AccessibilityError):
+    """An intervention cost table that cannot be used: which entry and why."""
+
+
+class PlanError(ValueError, AccessibilityError):
+    """A plan that cannot be made as asked (no residents, unknown category, bad budget)."""

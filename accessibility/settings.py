@@ -130,3 +130,13 @@ no_incline_limit_pct: float = 100.0
 #: found within a bound is optimal, and small bounds settle few nodes); if the
 #: destination is not reached within the last, the search is repeated without bound.
 search_bounds: tuple[float, ...] = (1.6, 4.0)
+
+# --- Audit and planning -------------------------------------------------------------------
+
+#: Reach threshold of the plan, in metres on an accessible route (the audit's default).
+plan_threshold_m: float = 1000.0
+#: A pocket of network with at most this many nodes, reached through a barrier, is
+#: searched for the other barriers that only matter together with it (see planning.py).
+plan_pocket_nodes: int = 200
+#: At most this many partners (nearest first) are tried in pairs with a candidate.
+plan_pair_partners: int = 12
