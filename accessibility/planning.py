@@ -631,37 +631,45 @@ def plan(G: nx.MultiDiGraph, barriers: gpd.GeoDataFrame, facilities: gpd.GeoData
     by_row = cands.set_index("row")
     records = []
     keys = [(p.name, k) for p in profiles for k in categories]
-    cum, funding = 0.0, True
-    rank = 0
+    cum, rank = 0.0, 0
     placed: set[int] = set()
-    for rows, gains, how in steps:
-        step_cost = sum(cost[r] for r in rows)
-        if funding and cum + step_cost > budget:
-            funding = False
+    for step, (rows, gains, how) in enumerate(steps, start=1):
         for i, (r, g) in enumerate(zip(rows, gains)):
             rank += 1
             cum += cost[r]
             placed.add(r)
-            records.append(_record(rank, r, by_row.loc[r], g, keys, cum, funding,
+            records.append(_record(rank, step, r, by_row.loc[r], g, keys, cum, False,
                                    "pick" if how == "single" else f"pair with rank {rank + 1 if i == 0 else rank - 1}"))
     rest = cands[~cands["row"].isin(placed)].sort_values(["cost", "barrier_id"])
-    for r, c in zip(rest["row"].astype(int), rest.itertuples(index=False)):
+    for r in rest["row"].astype(int):
         rank += 1
         cum += cost[r]
-        records.append(_record(rank, r, by_row.loc[r], Gain(), keys, cum, False, "no gain"))
+        records.append(_record(rank, len(steps) + rank, r, by_row.loc[r], Gain(), keys, cum, False, "no gain"))
     geoms = [rec.pop("geometry") for rec in records]
     out = gpd.GeoDataFrame(records, geometry=geoms, crs=barriers.crs)
+    if len(out):
+        out["within_budget"] = fund(out, budget)
     return Plan(out, float(budget), threshold_m, [p.name for p in profiles], categories, weight, baseline,
                 float(people.sum()))
 
 
-def _record(rank: int, row: int, c, g: Gain, keys, cum: float, funded: bool, how: str) -> dict:
-    rec = {"rank": rank, "barrier_id": c["barrier_id"], "row": row, "street": c["street"], "kind": c["kind"],
+def fund(table: pd.DataFrame, budget: float) -> np.ndarray:
+    """Which ranked rows a budget funds: whole steps (a pair is one step) from the top
+    while their cumulative cost fits. A larger budget funds a superset."""
+    step_cost = table.groupby("step", sort=False)["cost"].sum()
+    ok = step_cost.cumsum() <= budget + 1e-9
+    ok &= ok.cummin()
+    ranked = table["selection"].to_numpy() != "no gain"
+    return table["step"].map(ok).to_numpy(dtype=bool) & ranked
+
+
+def _record(rank: int, step: int, row: int, c, g: Gain, keys, cum: float, funded: bool, how: str) -> dict:
+    rec = {"rank": rank, "step": step, "barrier_id": c["barrier_id"], "row": row, "street": c["street"], "kind": c["kind"],
            "source": c["source"], "rule": c["rule"], "intervention": c["intervention"], "quantity": c["quantity"],
            "unit": c["unit"], "unit_cost": c["unit_cost"], "cost": c["cost"], "quantity_note": c["quantity_note"],
-           "people_total": round(g.total, 2), "facilities_total": g.total_facilities}
+           "people_total": g.total, "facilities_total": g.total_facilities}
     for p, k in keys:
-        rec[f"people_{p}_{k}"] = round(g.people.get((p, k), 0.0), 2)
+        rec[f"people_{p}_{k}"] = g.people.get((p, k), 0.0)
     for p, k in keys:
         rec[f"facilities_{p}_{k}"] = g.facilities.get((p, k), 0)
     rec.update({"cumulative_cost": round(cum, 2), "within_budget": funded, "selection": how,

@@ -1,0 +1,141 @@
+"""Proofs of the plan: its gains are what a full recomputation gives, it keeps to the
+budget, more money never buys less, and on a tiny city it finds the known optimum."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import numpy as np
+import pytest
+
+from accessibility import City, planning
+from accessibility.interventions import candidates, load_cost_table, quantity_of
+from accessibility.population import residents_on_network
+from accessibility.profiles import load_profile
+
+CHAIR = [load_profile("manual_wheelchair")]
+
+
+def tiny_city(osm_file) -> City:
+    """Via Roma (residents) on row 0. A sports centre beyond a raised kerb (node 100); a
+    pharmacy beyond two flights of steps with a footway between them (10-15, 20-25);
+    a useless flight of steps to a dead end (5-305)."""
+    ways = [
+        (1, list(range(0, 11)), {"highway": "residential", "name": "Via Roma"}),
+        (6, [0, 100, 200], {"highway": "footway"}),
+        (2, [10, 15], {"highway": "steps", "step_count": "3"}),
+        (3, [15, 20], {"highway": "footway"}),
+        (4, [20, 25], {"highway": "steps", "step_count": "2"}),
+        (5, [25, 30], {"highway": "footway"}),
+        (7, [5, 305], {"highway": "steps", "step_count": "4"}),
+    ]
+    nodes = {100: {"kerb": "raised", "kerb:height": "0.10"},
+             31: {"amenity": "pharmacy", "name": "Farmacia <Centrale>"},
+             201: {"leisure": "sports_centre", "name": "Palestra"}}
+    return City.build(osm=[osm_file(ways, nodes)], name="tiny")
+
+
+def total_reach(G, barriers, facilities, people, profiles, cats, T=1000.0) -> float:
+    return sum(v[0] for v in planning.reach_figures(G, barriers, facilities, people, profiles, cats, T).values())
+
+
+def test_tiny_city_optimum_and_steps_that_only_matter_together(osm_file):
+    city = tiny_city(osm_file)
+    G, barriers, fac = city.network, city.barriers, city.facilities
+    people = residents_on_network(G, 1000).to_numpy()
+    cats = ["pharmacy", "sports"]
+    cands = candidates(barriers)
+    assert sorted(cands["kind"]) == ["raised_kerb", "steps", "steps", "steps"]
+    cost = dict(zip(cands["row"], cands["cost"]))
+    base = total_reach(G, barriers, fac, people, CHAIR, cats)
+
+    def best_within(budget: float) -> float:  # brute force over every subset
+        best = 0.0
+        for k in range(len(cost) + 1):
+            for rows in itertools.combinations(cost, k):
+                if sum(cost[r] for r in rows) <= budget:
+                    G2, b2 = planning.apply_fixes(G, barriers, rows)
+                    best = max(best, total_reach(G2, b2, fac, people, CHAIR, cats) - base)
+        return best
+
+    steps = {int(r.osm_id): i for i, r in enumerate(barriers.itertuples()) if r.kind == "steps"}
+    for budget in (1000.0, 1500.0, 5000.0, 8000.0, 20000.0):
+        plan = planning.plan(G, barriers, fac, people, CHAIR, cats, budget=budget)
+        funded = plan.funded
+        assert funded["cost"].sum() <= budget
+        assert funded["people_total"].sum() == pytest.approx(best_within(budget), abs=1e-6)
+    table = plan.table.set_index("row")
+    # the two flights on the pharmacy path: nothing alone, everything together, as a pair
+    a, b = steps[2], steps[4]
+    assert table.loc[[a, b], "selection"].str.startswith("pair").all()
+    assert table.loc[[a, b], "people_total"].sum() == pytest.approx(1000.0)
+    assert table.loc[steps[7], "selection"] == "no gain"
+    assert plan.table["rank"].tolist() == list(range(1, len(plan.table) + 1))
+
+
+def test_quantities_and_lift_over_max_rise():
+    t = load_cost_table()
+    assert quantity_of("steps", 30.0, 0, {}, t)[1] == "lift"  # 30 x 0.16 m = 4.8 m > 3.20 m
+    qty, kind, note = quantity_of("steps", None, 0, {}, t)
+    assert kind == "ramp" and qty == pytest.approx(5 * 0.16 / 0.08) and "default" in note
+    qty, kind, note = quantity_of("bad_surface", None, 10.0, {"width": "2"}, t)
+    assert (qty, kind) == (20.0, "resurfacing")
+
+
+@pytest.fixture(scope="module")
+def helsinki_plan(helsinki_city):
+    G = helsinki_city.network
+    people = residents_on_network(G, 650_000).to_numpy()
+    profiles = [load_profile(p) for p in ("manual_wheelchair", "walker", "pushchair")]
+    cats = ["pharmacy", "sports", "library"]
+    planner_inputs = (G, helsinki_city.barriers, helsinki_city.facilities, people, profiles, cats)
+    return planner_inputs, planning.plan(*planner_inputs, budget=100_000)
+
+
+def test_top_picks_match_a_full_recomputation_on_helsinki(helsinki_plan):
+    (G, barriers, fac, people, profiles, cats), plan = helsinki_plan
+    top = plan.table[plan.table["people_total"] > 0].head(6)
+    assert len(top) >= 3
+    before = planning.reach_figures(G, barriers, fac, people, profiles, cats, plan.threshold_m)
+    fixed: list[int] = []
+    for r in plan.table.head(int(top["rank"].max())).itertuples():
+        fixed.append(int(r.row))
+        G2, b2 = planning.apply_fixes(G, barriers, fixed)
+        after = planning.reach_figures(G2, b2, fac, people, profiles, cats, plan.threshold_m)
+        for p in profiles:
+            for k in cats:
+                key = (p.name, k)
+                assert after[key][0] - before[key][0] == pytest.approx(getattr(r, f"people_{p.name}_{k}"), abs=1e-6)
+                assert after[key][1] - before[key][1] == getattr(r, f"facilities_{p.name}_{k}")
+        before = after
+
+
+def test_solo_gains_match_brute_force_on_a_sample(helsinki_plan):
+    (G, barriers, fac, people, profiles, cats), plan = helsinki_plan
+    planner = planning.Planner(G, barriers, fac, people, profiles, cats, plan.threshold_m, plan.table["row"])
+    sample = random.Random(3).sample(planner.relevant, 8)
+    base = planning.reach_figures(G, barriers, fac, people, profiles, cats, plan.threshold_m)
+    for row in sample:
+        gain = planner.gain({row})[0]
+        G2, b2 = planning.apply_fixes(G, barriers, [row])
+        after = planning.reach_figures(G2, b2, fac, people, profiles, cats, plan.threshold_m)
+        assert gain.total == pytest.approx(sum(after[k][0] - base[k][0] for k in base), abs=1e-6)
+        assert gain.total_facilities == sum(after[k][1] - base[k][1] for k in base)
+
+
+def test_budget_kept_and_more_money_never_buys_less(helsinki_plan):
+    _, plan = helsinki_plan
+    t = plan.table
+    totals, previous = [], np.zeros(len(t), dtype=bool)
+    for budget in (0, 2_000, 10_000, 50_000, 100_000, 1_000_000, 1e9):
+        funded = planning.fund(t, budget)
+        assert t.loc[funded, "cost"].sum() <= budget
+        assert (funded | ~previous).all()  # a superset of what less money funds
+        totals.append(t.loc[funded, "people_total"].sum())
+        previous = funded
+    assert totals == sorted(totals) and totals[-1] > 0
+    funded = plan.funded
+    assert funded["cost"].sum() <= plan.budget
+    assert (funded["cumulative_cost"] <= plan.budget).all()
+    assert not plan.table.loc[~plan.table["within_budget"], "rank"].lt(funded["rank"].max()).any()
