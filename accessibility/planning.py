@@ -458,6 +458,8 @@ class Plan:
     weight: str
     baseline: dict[tuple[str, str], float]
     residents: float
+    candidates: int = 0
+    relevant: int = 0
 
     @property
     def funded(self) -> gpd.GeoDataFrame:
@@ -468,13 +470,15 @@ class Planner:
     """Exact marginal gains of candidate fixes on top of the fixes already made."""
 
     def __init__(self, G: nx.MultiDiGraph, barriers: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
-                 people: np.ndarray, profiles: list[Profile], categories: list[str], threshold_m: float,
-                 candidate_rows: Iterable[int]) -> None:
+                 people: np.ndarray, profiles: list[Profile], categories: list[str],
+                 threshold_m: float | dict[str, float], candidate_rows: Iterable[int]) -> None:
         fixable = set(int(r) for r in candidate_rows)
         nodes = list(G.nodes)
         xy = node_xy(G, nodes)
         facs = {k: facilities[facilities["category"] == k] for k in categories}
-        self.states = [_ProfileState(G, barriers, p, fixable, xy, people, facs, threshold_m) for p in profiles]
+        T = threshold_m if isinstance(threshold_m, dict) else {p.name: float(threshold_m) for p in profiles}
+        self.thresholds = T
+        self.states = [_ProfileState(G, barriers, p, fixable, xy, people, facs, T[p.name]) for p in profiles]
         self.xy = xy
         self.relevant = sorted({r for s in self.states for r in (*s.ecand, *s.ncand)})
 
@@ -607,22 +611,31 @@ def greedy(planner: Planner, cost: dict[int, float], radius: float) -> list[tupl
 
 def plan(G: nx.MultiDiGraph, barriers: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, people: np.ndarray,
          profiles: list[Profile], categories: list[str], budget: float, threshold_m: float | None = None,
-         weight: str = "residents", share: float = 1.0, table: CostTable | None = None) -> Plan:
+         threshold_min: float | None = None, weight: str = "residents", share: float = 1.0,
+         table: CostTable | None = None) -> Plan:
     """Rank every candidate intervention and fund the top of the ranking within ``budget``.
 
     ``people`` are residents per graph node (order of ``G.nodes``); ``share`` scales them
-    to the group counted (``weight``: residents, over65, over80).
+    to the group counted (``weight``: residents, over65, over80). The reach threshold is
+    ``threshold_m`` metres, or ``threshold_min`` minutes at each profile's speed.
     """
     if not budget >= 0:
         raise PlanError(f"the budget must be a non-negative number of euros, not {budget}")
-    threshold_m = settings.plan_threshold_m if threshold_m is None else float(threshold_m)
+    if not profiles or not categories:
+        raise PlanError("name at least one profile and one facility category")
+    if threshold_min is not None:
+        thresholds = {p.name: float(threshold_min) * 60 * p.speed_mps for p in profiles}
+        threshold_m = max(thresholds.values())
+    else:
+        threshold_m = settings.plan_threshold_m if threshold_m is None else float(threshold_m)
+        thresholds = {p.name: threshold_m for p in profiles}
     people = np.asarray(people, dtype=float) * share
     if people.sum() <= 0:
         raise PlanError("no residents on the network: give a population")
     cands = make_candidates(barriers, table)
     cost = dict(zip(cands["row"].astype(int), cands["cost"].astype(float)))
-    planner = Planner(G, barriers, facilities, people, profiles, categories, threshold_m, cost)
-    baseline = {(s.profile.name, k): float(people[s.d[k] <= threshold_m].sum())
+    planner = Planner(G, barriers, facilities, people, profiles, categories, thresholds, cost)
+    baseline = {(s.profile.name, k): float(people[s.d[k] <= s.T].sum())
                 for s in planner.states for k in categories}
     radius = 2 * threshold_m + settings.snap_max_m
     steps = greedy(planner, cost, radius)
@@ -650,7 +663,7 @@ def plan(G: nx.MultiDiGraph, barriers: gpd.GeoDataFrame, facilities: gpd.GeoData
     if len(out):
         out["within_budget"] = fund(out, budget)
     return Plan(out, float(budget), threshold_m, [p.name for p in profiles], categories, weight, baseline,
-                float(people.sum()))
+                float(people.sum()), len(cands), len(planner.relevant))
 
 
 def fund(table: pd.DataFrame, budget: float) -> np.ndarray:

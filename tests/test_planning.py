@@ -139,3 +139,58 @@ def test_budget_kept_and_more_money_never_buys_less(helsinki_plan):
     assert funded["cost"].sum() <= plan.budget
     assert (funded["cumulative_cost"] <= plan.budget).all()
     assert not plan.table.loc[~plan.table["within_budget"], "rank"].lt(funded["rank"].max()).any()
+
+
+def test_plan_command_writes_every_output(osm_file, tmp_path):
+    from click.testing import CliRunner
+    import openpyxl
+    import pyogrio
+
+    from cli import main
+
+    city = tiny_city(osm_file)
+    city.save(tmp_path / "city")
+    out = tmp_path / "out"
+    args = ["plan", "--city", str(tmp_path / "city"), "--budget", "1500", "--residents", "1000",
+            "--profiles", "manual_wheelchair", "--categories", "pharmacy,sports", "-o", str(out / "plan.csv"),
+            "--xlsx", str(out / "plan.xlsx"), "--gpkg", str(out / "plan.gpkg"), "--map", str(out / "map.html"),
+            "--report", str(out / "report.html")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    import pandas as pd
+
+    table = pd.read_csv(out / "plan.csv", encoding="utf-8-sig")
+    assert table.loc[0, "kind"] == "raised_kerb" and bool(table.loc[0, "within_budget"])
+    assert table.loc[0, "people_manual_wheelchair_sports"] == pytest.approx(1000.0)
+    assert not table.loc[1:, "within_budget"].any()
+    assert openpyxl.load_workbook(out / "plan.xlsx")["plan"].max_row == len(table) + 1
+    assert len(pyogrio.read_dataframe(out / "plan.gpkg")) == len(table)
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "Il piano ordinato" in page and "Via Roma" in page
+    assert "http://" not in page and "https://" not in page
+    assert "plan-number" in (out / "map.html").read_text(encoding="utf-8")
+    bad = CliRunner().invoke(main, args[:5] + ["--residents", "0", "-o", str(out / "x.csv")])
+    assert bad.exit_code != 0
+
+
+def test_report_escapes_street_names(osm_file):
+    from accessibility.plan_report import plan_report_html
+
+    city = tiny_city(osm_file)
+    b = city.osm_barriers
+    b.loc[b["kind"] == "raised_kerb", "street"] = "<script>alert(1)</script>"
+    plan = city.plan(1500, profiles=["manual_wheelchair"], residents=1000)
+    page = plan_report_html(plan, "Cremona <b>")
+    assert "<script>alert" not in page and "&lt;script&gt;" in page and "Cremona &lt;b&gt;" in page
+
+
+def test_age_weighting_scales_people(osm_file):
+    from tests.conftest import SHARED, need
+
+    table = need(SHARED / "cremona-population-istat" / "cremona_019036_population_by_age_2023.csv")
+    city = tiny_city(osm_file)
+    all_ = city.plan(1500, profiles=["manual_wheelchair"], population=table)
+    old = city.plan(1500, profiles=["manual_wheelchair"], population=table, weight="over65")
+    assert all_.table["row"].tolist() == old.table["row"].tolist()
+    ratio = old.table.loc[0, "people_total"] / all_.table.loc[0, "people_total"]
+    assert 0.15 < ratio < 0.4  # Cremona's share of people over 65
