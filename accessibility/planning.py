@@ -21,9 +21,12 @@ category) is recomputed in full on the patched graph: still exact.
 
 Greedy with complementary barriers
 ----------------------------------
-Candidates are picked by marginal gain per euro, recomputed after each pick for every
-candidate within ``2 x threshold + snap`` of it (farther ones cannot interact: network
-distance is at least straight distance) and re-checked when popped (lazy). Two barriers
+Candidates are picked by marginal gain per euro. A candidate's gain depends only on
+the distances of nodes within the threshold of its own nodes, and on the edges there;
+so after each pick the gains are recomputed for every candidate within
+``threshold + 2 x snap`` (straight distance, never more than network distance) of a node
+whose distance changed or that the pick opened; the best is re-checked when chosen
+(lazy evaluation: if its fresh gain is lower, it goes back and the choice is made again). Two barriers
 that only matter together (two flights of steps on one path, a kerb and a bollard on
 the same node) each gain nothing alone; so each candidate with no solo gain is also
 tried in pairs with the candidates that block the same edges, or that touch it or the
@@ -249,8 +252,18 @@ class _ProfileState:
             q = _query_points(fac, profile)
             self.qpts[k] = q
             self.qcur[k] = tree.query(q)[0] if (tree is not None and len(q)) else np.full(len(q), np.inf)
+        self.node_tree = cKDTree(xy)
+        self.sensitive = {k: self._sensitive(k) for k in facilities}
 
     # --- helpers ---
+    def _sensitive(self, k: str) -> np.ndarray:
+        """Nodes that, made usable, would become a facility's nearest arrival point."""
+        mask = np.zeros(self.n, dtype=bool)
+        for q, r in zip(self.qpts[k], self.qcur[k]):
+            for j in self.node_tree.query_ball_point(q, min(r, settings.snap_max_m)):
+                mask[j] = True
+        return mask
+
     def _forward(self, matrix, sources: np.ndarray) -> np.ndarray:
         if len(sources) == 0:
             return np.zeros(self.n, dtype=bool)
@@ -311,14 +324,7 @@ class _ProfileState:
         newly = ends[eff.node_ok[ends] & (deg > 0) & ~(self.node_ok[ends] & (self.usable_deg[ends] > 0))]
         if len(newly) == 0:
             return []
-        out = []
-        for k, q in self.qpts.items():
-            if len(q) == 0:
-                continue
-            dist = np.linalg.norm(q[:, None, :] - self.xy[newly][None, :, :], axis=2).min(axis=1)
-            if ((dist <= self.qcur[k]) & (dist <= settings.snap_max_m)).any():
-                out.append(k)
-        return out
+        return [k for k, mask in self.sensitive.items() if mask[newly].any()]
 
     def _people(self, eff: _Effect) -> None:
         T, new = self.T, eff.new_edges
@@ -340,13 +346,12 @@ class _ProfileState:
             for k in cats:
                 eff.people[k] = 0.0
             return
-        seeds = np.unique(a[useful.any(axis=0)])
-        seed_pos = {int(s): i for i, s in enumerate(seeds)}
+        seeds, where = np.unique(a, return_inverse=True)
         off = np.full((len(cats), len(seeds)), np.inf)
-        for ci in range(len(cats)):
-            for e in np.flatnonzero(useful[ci]):
-                i = seed_pos[int(a[e])]
-                off[ci, i] = min(off[ci, i], offs[ci, e])
+        ci, e = np.nonzero(useful)
+        np.minimum.at(off, (ci, where[e]), offs[ci, e])
+        keep = np.isfinite(off).any(axis=0)
+        seeds, off = seeds[keep], off[:, keep]
         dist = np.atleast_2d(dijkstra(self.back.matrix, indices=seeds, limit=T))[:, : self.n]
         idx = np.flatnonzero(np.isfinite(dist).any(axis=0))
         sub = dist[:, idx]
@@ -379,10 +384,11 @@ class _ProfileState:
             after = _reachable(eff.full[k][0] if k in eff.full else self.targets[k], reach)
             eff.facilities[k] = len(after - before)
 
-    def commit(self, X: set[int], eff: _Effect | None) -> None:
+    def commit(self, X: set[int], eff: _Effect | None) -> np.ndarray:
+        """Make the fixes; return the nodes whose distances changed or that the new edges touch."""
         self.fixed |= X
         if eff is None:
-            return
+            return np.array([], dtype=np.int64)
         new = eff.new_edges
         self.edge_ok, self.node_ok = eff.edge_ok, eff.node_ok
         self.open[new] = True
@@ -396,10 +402,16 @@ class _ProfileState:
                 ok = newly_usable[self.node_ok[newly_usable]]
                 if len(ok):
                     dist = np.linalg.norm(q[:, None, :] - self.xy[ok][None, :, :], axis=2).min(axis=1)
-                    self.qcur[k] = np.minimum(self.qcur[k], dist)
+                    if (dist < self.qcur[k]).any():
+                        self.qcur[k] = np.minimum(self.qcur[k], dist)
+                        self.sensitive[k] = self._sensitive(k)
+        changed = [newly_usable]
         for k, (nodes, dist) in eff.distances.items():
             self.d[k][nodes] = dist
+            changed.append(nodes)
         for k, (t, d) in eff.full.items():
+            old = self.d[k]
+            changed.append(np.flatnonzero(~np.isclose(old, d, rtol=0, atol=1e-9) & (np.isfinite(old) | np.isfinite(d))))
             self.targets[k], self.d[k] = t, d
         if eff.reach_all is not None:
             added = np.flatnonzero(eff.reach_all & ~self.reach_all)
@@ -408,6 +420,7 @@ class _ProfileState:
             self.fwd.set(rows, np.inf)
         outside = ~self.reach_all[self.u[new]]
         self.fwd.lower(pairs[outside], self.length[new][outside])
+        return np.unique(np.concatenate(changed))
 
     def pockets(self) -> tuple[np.ndarray, np.ndarray]:
         """Weakly connected parts of the open network: label per node, size per label."""
@@ -492,9 +505,10 @@ class Planner:
                 out.facilities[(s.profile.name, k)] = eff.facilities.get(k, 0) if eff else 0
         return out, effects
 
-    def commit(self, X: set[int], effects: list) -> None:
-        for s, eff in zip(self.states, effects):
-            s.commit(X, eff)
+    def commit(self, X: set[int], effects: list) -> np.ndarray:
+        """Make the fixes in every profile; the nodes where anything changed."""
+        changed = [s.commit(X, eff) for s, eff in zip(self.states, effects)]
+        return np.unique(np.concatenate(changed + [np.array([], dtype=np.int64)]))
 
     def touched(self, row: int) -> np.ndarray:
         return np.unique(np.concatenate([s.touched_nodes(row) for s in self.states] + [np.array([], dtype=np.int64)]))
@@ -551,6 +565,8 @@ def greedy(planner: Planner, cost: dict[int, float], radius: float) -> list[tupl
     version = {r: 0 for r in relevant}
     planner.refresh_topology()
     node_tree_nodes = {r: planner.touched(r) for r in relevant}
+    all_nodes = np.concatenate([node_tree_nodes[r] for r in relevant] + [np.array([], dtype=np.int64)])
+    owner = np.repeat(np.array(relevant, dtype=np.int64), [len(node_tree_nodes[r]) for r in relevant])
 
     def pairs_for(r: int) -> None:
         if fresh[r].total > 0 or fresh[r].total_facilities > 0:
@@ -581,6 +597,13 @@ def greedy(planner: Planner, cost: dict[int, float], radius: float) -> list[tupl
             break
         X = set(rows)
         g_all, effects = planner.gain(X)  # fresh, exact
+        step_cost = sum(cost[r] for r in rows)
+        if _key(g_all, step_cost) < best[0]:  # stale (lazy evaluation): store and choose again
+            if len(rows) == 1:
+                fresh[rows[0]] = g_all
+            else:
+                pair_gain[(min(rows), max(rows))] = g_all
+            continue
         if len(rows) == 1:
             gains = [g_all]
             how = "single"
@@ -590,15 +613,16 @@ def greedy(planner: Planner, cost: dict[int, float], radius: float) -> list[tupl
             first = planner.gain({a})[0]
             gains = [first, g_all.minus(first)]
             how = "pair"
-        planner.commit(X, effects)
+        changed = planner.commit(X, effects)
         alive -= X
         steps.append((rows, gains, how))
-        # who may have changed: candidates near the fix
-        here = np.concatenate([node_tree_nodes[r] for r in rows])
+        # who may have changed: candidates within the radius of a node whose distance changed
+        here = np.unique(np.concatenate([changed] + [node_tree_nodes[r] for r in rows]))
         planner.refresh_topology()
-        tree = cKDTree(planner.xy[here]) if len(here) else None
-        dirty = [r for r in alive if tree is not None and len(node_tree_nodes[r]) and
-                 tree.query(planner.xy[node_tree_nodes[r]])[0].min() <= radius]
+        dirty = []
+        if len(here):
+            near = cKDTree(planner.xy[here]).query(planner.xy[all_nodes], distance_upper_bound=radius)[0] <= radius
+            dirty = sorted(set(owner[near].tolist()) & alive)
         for r in dirty:
             fresh[r] = planner.gain({r})[0]
         dirty_set = set(dirty)
@@ -637,7 +661,8 @@ def plan(G: nx.MultiDiGraph, barriers: gpd.GeoDataFrame, facilities: gpd.GeoData
     planner = Planner(G, barriers, facilities, people, profiles, categories, thresholds, cost)
     baseline = {(s.profile.name, k): float(people[s.d[k] <= s.T].sum())
                 for s in planner.states for k in categories}
-    radius = 2 * threshold_m + settings.snap_max_m
+    # a candidate's gain depends only on distances within threshold of its own nodes
+    radius = threshold_m + 2 * settings.snap_max_m
     steps = greedy(planner, cost, radius)
     log.info("plan: %d candidates, %d change a route, %d ranked by gain", len(cands), len(planner.relevant),
              sum(len(s[0]) for s in steps))
