@@ -194,3 +194,48 @@ def test_age_weighting_scales_people(osm_file):
     assert all_.table["row"].tolist() == old.table["row"].tolist()
     ratio = old.table.loc[0, "people_total"] / all_.table.loc[0, "people_total"]
     assert 0.15 < ratio < 0.4  # Cremona's share of people over 65
+
+
+def test_two_barriers_on_one_node_are_fixed_as_a_pair(osm_file):
+    ways = [(1, list(range(0, 6)), {"highway": "residential", "name": "Via Milano"}),
+            (2, [0, 100, 200], {"highway": "footway"})]
+    nodes = {100: {"kerb": "raised", "kerb:height": "0.12", "barrier": "cycle_barrier"},
+             201: {"leisure": "sports_centre"}}
+    city = City.build(osm=[osm_file(ways, nodes)], name="pair")
+    plan = city.plan(10_000, profiles=["manual_wheelchair"], categories=["sports"], residents=500)
+    t = plan.table
+    assert sorted(t["kind"].head(2)) == ["obstacle", "raised_kerb"]
+    assert t["selection"].head(2).str.startswith("pair").all()
+    assert t["people_total"].head(2).tolist() == pytest.approx([0.0, 500.0])
+    assert t["within_budget"].head(2).all()
+    # too little money for both: nothing is funded (half a pair helps nobody)
+    assert not city.plan(1_600, profiles=["manual_wheelchair"], categories=["sports"], residents=500).funded.size
+
+
+def test_minutes_use_each_profile_speed(osm_file):
+    city = tiny_city(osm_file)
+    by_time = city.plan(8_000, profiles=["manual_wheelchair"], residents=1000, threshold_min=1.0)
+    # 1 minute at 0.8 m/s is 48 m: Via Roma's far end is 80 m from the sports path
+    assert by_time.threshold_m == pytest.approx(48.0)
+    by_m = city.plan(8_000, profiles=["manual_wheelchair"], residents=1000, threshold_m=48.0)
+    assert by_time.table["people_total"].tolist() == pytest.approx(by_m.table["people_total"].tolist())
+    assert 0 < by_time.table["people_total"].sum() < 2000
+
+
+def test_plan_map_numbers_the_interventions_with_a_gain(osm_file):
+    import folium
+
+    from accessibility.maps import plan_map
+    from accessibility.plan_report import plan_table
+
+    city = tiny_city(osm_file)
+    table = plan_table(city.plan(1500, profiles=["manual_wheelchair"], residents=1000), "en")
+    m = plan_map(table, "en")
+    markers = [c for c in m._children.values() if isinstance(c, folium.Marker)]
+    assert len(markers) == int((table["selection"] != "no gain").sum()) == 3
+    numbers = sorted(int(c.icon.options["html"].split(">")[1].split("<")[0]) for c in markers)
+    assert numbers == [1, 2, 3]
+    import re
+
+    page = m.get_root().render()
+    assert not re.search(r"<script[^>]+src=", page) and not re.search(r"<link[^>]+href=\"http", page)
