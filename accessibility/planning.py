@@ -25,7 +25,8 @@ Candidates are picked by marginal gain per euro. A candidate's gain depends only
 the distances of nodes within the threshold of its own nodes, and on the edges there;
 so after each pick the gains are recomputed for every candidate within
 ``threshold + 2 x snap`` (straight distance, never more than network distance) of a node
-whose distance changed or that the pick opened; the best is re-checked when chosen
+whose distance changed, that the pick opened or that it connected to the residents (for
+the facilities reachable at all); the best is re-checked when chosen
 (lazy evaluation: if its fresh gain is lower, it goes back and the choice is made again). Two barriers
 that only matter together (two flights of steps on one path, a kerb and a bollard on
 the same node) each gain nothing alone; so each candidate with no solo gain is also
@@ -34,6 +35,10 @@ small pocket of network (at most ``settings.plan_pocket_nodes`` nodes) it leads 
 A pair is offered when it gains more than its parts; when picked, its members are
 listed one after the other, each with its exact gain given the rows above it. Chains of
 three or more blockers with no gain for any pair are not searched (documented limit).
+Rows left when nothing gains anything follow, cheapest first, marked ``no gain`` (zero, or
+less where a fix would move a facility's arrival point, given the plan above): among
+them the barriers that only hinder (tactile paving and acoustic signals for blind people,
+rough surfaces): reach counts routes that exist, so a hindrance never changes it.
 
 The ranking does not depend on the budget: the plan funds the ranked rows from the top
 while the cumulative cost fits (a bundle is funded whole or not at all), so a larger
@@ -415,6 +420,7 @@ class _ProfileState:
             self.targets[k], self.d[k] = t, d
         if eff.reach_all is not None:
             added = np.flatnonzero(eff.reach_all & ~self.reach_all)
+            changed.append(added)  # candidates touching these may now make facilities reachable
             self.reach_all = eff.reach_all
             rows = np.flatnonzero(np.isin(self.fwd_rows, added))
             self.fwd.set(rows, np.inf)
