@@ -149,6 +149,20 @@ def plan_report_html(plan: Plan, city_name: str, lang: str = "it", table: CostTa
                       f"Budget: {_euro(plan.budget)}. Funded interventions: {len(funded)}, for {_euro(spent)}; people "
                       f"gaining access (sum over profiles and facilities): {_n(funded['people_total'].sum())}. "
                       f"All interventions with an effect: {len(gain)}, for {_euro(gain['cost'].sum())}.") + "</p>")
+    left = plan.budget - spent
+    unfunded = gain[~gain["within_budget"]]
+    if len(unfunded):
+        nxt = unfunded.iloc[0]
+        h.append("<p>" + (f"Residuo non speso: {_euro(left)}. Il prossimo intervento in elenco (n. {nxt['rank']}) costa "
+                          f"{_euro(nxt['cost'])}: il bilancio si ferma prima, perché ogni riga è calcolata dando per "
+                          f"fatte quelle sopra." if it else
+                          f"Unspent: {_euro(left)}. The next intervention on the list (no. {nxt['rank']}) costs "
+                          f"{_euro(nxt['cost'])}: funding stops before it, as each row is computed given the rows above.")
+                 + "</p>")
+    elif len(gain):
+        h.append("<p>" + (f"Residuo non speso: {_euro(left)}: nessun altro intervento in elenco migliora l'accesso."
+                          if it else f"Unspent: {_euro(left)}: no other intervention on the list improves access.")
+                 + "</p>")
     by_type = funded.groupby("intervention")["cost"].agg(["count", "sum"])
     if len(by_type):
         h.append("<table><tr><th>" + ("Intervento" if it else "Intervention") + "</th><th>N.</th><th>"
