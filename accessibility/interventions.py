@@ -108,6 +108,10 @@ def quantity_of(kind: str, measure: float | None, length_m: float, tags: dict[st
                                                    f"ramp at {d['ramp_slope']:.0%}")
 
 
+def _text(value) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
 def _width_m(tags: dict[str, str]) -> float | None:
     for key in ("width", "est_width"):
         try:
@@ -119,8 +123,8 @@ def _width_m(tags: dict[str, str]) -> float | None:
     return None
 
 
-CANDIDATE_COLUMNS = ["row", "barrier_id", "kind", "source", "street", "element", "intervention", "quantity",
-                     "unit", "unit_cost", "cost", "quantity_note", "rule"]
+CANDIDATE_COLUMNS = ["row", "barrier_id", "kind", "source", "street", "description", "element", "intervention",
+                     "quantity", "unit", "unit_cost", "cost", "quantity_note", "rule"]
 
 
 def candidates(barriers: gpd.GeoDataFrame, table: CostTable | None = None) -> gpd.GeoDataFrame:
@@ -143,7 +147,8 @@ def candidates(barriers: gpd.GeoDataFrame, table: CostTable | None = None) -> gp
         qty, itype, note = quantity_of(r.kind, measure, length, text_to_tags(r.tags), table)
         it = table.interventions[itype]
         rows.append({"row": i, "barrier_id": r.barrier_id, "kind": r.kind, "source": r.source,
-                     "street": None if pd.isna(r.street) else str(r.street), "element": r.element,
+                     "street": None if pd.isna(r.street) else str(r.street),
+                     "description": _text(getattr(r, "description", None)), "element": r.element,
                      "intervention": itype, "quantity": qty, "unit": it.unit, "unit_cost": it.euro,
                      "cost": round(qty * it.euro, 2), "quantity_note": note,
                      "rule": r.rule if isinstance(r.rule, str) and r.rule else tax[r.kind].rule})

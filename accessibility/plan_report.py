@@ -129,7 +129,7 @@ def plan_report_html(plan: Plan, city_name: str, lang: str = "it", table: CostTa
     for r in shown.itertuples(index=False):
         k = tax[r.kind]
         itype = table.interventions[r.intervention]
-        h.append(f"<tr class='{'in' if r.within_budget else 'out'}'><td class=n>{r.rank}</td><td>{_esc(r.street)}</td>"
+        h.append(f"<tr class='{'in' if r.within_budget else 'out'}'><td class=n>{r.rank}</td><td>{_esc(r.street)}{'<br><small>' + _esc(r.description) + '</small>' if isinstance(r.description, str) else ''}</td>"
                  f"<td>{_esc(k.label_it if it else k.label_en)}<br><small>{_esc(r.barrier_id)}</small></td>"
                  f"<td>{_esc(r.rule)}</td><td>{_esc(itype.label_it if it else itype.label_en)}</td>"
                  f"<td class=n>{r.quantity:g} {_esc(r.unit)}</td><td class=n>{_euro(r.cost)}</td>"

@@ -708,7 +708,8 @@ def fund(table: pd.DataFrame, budget: float) -> np.ndarray:
 
 
 def _record(rank: int, step: int, row: int, c, g: Gain, keys, cum: float, funded: bool, how: str) -> dict:
-    rec = {"rank": rank, "step": step, "barrier_id": c["barrier_id"], "row": row, "street": c["street"], "kind": c["kind"],
+    rec = {"rank": rank, "step": step, "barrier_id": c["barrier_id"], "row": row, "street": c["street"],
+           "description": c["description"], "kind": c["kind"],
            "source": c["source"], "rule": c["rule"], "intervention": c["intervention"], "quantity": c["quantity"],
            "unit": c["unit"], "unit_cost": c["unit_cost"], "cost": c["cost"], "quantity_note": c["quantity_note"],
            "people_total": g.total, "facilities_total": g.total_facilities}

@@ -179,9 +179,12 @@ def test_report_escapes_street_names(osm_file):
     city = tiny_city(osm_file)
     b = city.osm_barriers
     b.loc[b["kind"] == "raised_kerb", "street"] = "<script>alert(1)</script>"
+    b["description"] = None
+    b.loc[b["kind"] == "raised_kerb", "description"] = "cordolo <img src=x onerror=alert(2)>"
     plan = city.plan(1500, profiles=["manual_wheelchair"], residents=1000)
     page = plan_report_html(plan, "Cremona <b>")
     assert "<script>alert" not in page and "&lt;script&gt;" in page and "Cremona &lt;b&gt;" in page
+    assert "<img" not in page and "cordolo &lt;img" in page
 
 
 def test_age_weighting_scales_people(osm_file):
