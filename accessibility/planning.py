@@ -359,13 +359,14 @@ class _ProfileState:
         seeds, off = seeds[keep], off[:, keep]
         dist = np.atleast_2d(dijkstra(self.back.matrix, indices=seeds, limit=T))[:, : self.n]
         idx = np.flatnonzero(np.isfinite(dist).any(axis=0))
-        sub = dist[:, idx]
+        D = (dist[None, :, idx] + off[:, :, None]).min(axis=1)        # (K, nodes) all categories at once
+        old = np.stack([self.d[k][idx] for k in cats])
+        better = (D <= T) & (D < old)
+        gained = better & ~(old <= T)
+        people = gained @ self.people[idx]
         for ci, k in enumerate(cats):
-            D = (sub + off[ci][:, None]).min(axis=0)
-            better = (D <= T) & (D < self.d[k][idx])
-            gained = better & ~(self.d[k][idx] <= T)
-            eff.people[k] = float(self.people[idx[gained]].sum())
-            eff.distances[k] = (idx[better], D[better])
+            eff.people[k] = float(people[ci])
+            eff.distances[k] = (idx[better[ci]], D[ci, better[ci]])
 
     def _facilities(self, eff: _Effect) -> None:
         new = eff.new_edges

@@ -278,3 +278,32 @@ def test_plan_map_and_report_open_offline_in_chromium(osm_file, tmp_path):
     assert not [u for u in requests if not u.startswith(("file:", "data:"))]
     assert sorted(numbers) == ["1", "2", "3"]
     assert "PEBA" in heading and "Cremona" in heading
+
+
+def test_verified_survey_barrier_is_a_candidate_with_exact_gain(tmp_path):
+    import geopandas as gpd
+    from shapely import Point
+
+    from tests.survey_fixtures import grid_workspace
+
+    city, files = grid_workspace(tmp_path)
+    ids = city.import_surveys(files / "good_semicolon_comma.csv", surveyor="Anna").accepted
+    city.review_survey(ids[2], "verified", None, by="Bruno")  # a temporary 60 cm obstacle on edge 1000-1001
+    barriers = city.barriers
+    cands = candidates(barriers)
+    survey = cands[cands["source"] == "survey"]
+    assert survey["intervention"].tolist() == ["obstacle_removal"]
+    G = city.network
+    n = G.nodes[1001]
+    fac = gpd.GeoDataFrame({"category": ["pharmacy"], "name": ["F"], "wheelchair": [""], "entrances": [""]},
+                           geometry=[Point(n["x"], n["y"])], crs=G.graph["crs"])
+    people = residents_on_network(G, 1000).to_numpy()
+    cost = dict(zip(cands["row"], cands["cost"]))
+    planner = planning.Planner(G, barriers, fac, people, CHAIR, ["pharmacy"], 300.0, cost)
+    base = planning.reach_figures(G, barriers, fac, people, CHAIR, ["pharmacy"], 300.0)
+    for row in planner.relevant:
+        G2, b2 = planning.apply_fixes(G, barriers, [row])
+        after = planning.reach_figures(G2, b2, fac, people, CHAIR, ["pharmacy"], 300.0)
+        key = ("manual_wheelchair", "pharmacy")
+        assert planner.gain({row})[0].people[key] == pytest.approx(after[key][0] - base[key][0], abs=1e-6)
+    assert int(survey["row"].iloc[0]) in planner.relevant
