@@ -405,7 +405,7 @@ class _ProfileState:
         np.add.at(self.usable_deg, self.v[new], 1)
         for k, q in self.qpts.items():
             if len(q) and len(newly_usable):
-                ok = newly_usable[self.node_ok[newly_usable]]
+                ok = newly_usable[self.node_ok[newly_usable] & (self.usable_deg[newly_usable] > 0)]
                 if len(ok):
                     dist = np.linalg.norm(q[:, None, :] - self.xy[ok][None, :, :], axis=2).min(axis=1)
                     if (dist < self.qcur[k]).any():
