@@ -21,13 +21,6 @@ from .planning import Plan
 from .profiles import load_profiles
 
 WGS84 = "EPSG:4326"
-_T = {
-    "it": {"rank": "posizione", "barrier_id": "barriera", "street": "via", "kind": "tipo di barriera",
-           "rule": "norma violata", "intervention": "intervento", "cost": "costo_euro",
-           "people_total": "persone_che_guadagnano_accesso", "facilities_total": "servizi_resi_raggiungibili",
-           "cumulative_cost": "costo_cumulato_euro", "within_budget": "nel_budget", "selection": "selezione"},
-    "en": {},
-}
 
 
 def plan_table(plan: Plan, lang: str = "it", table: CostTable | None = None) -> gpd.GeoDataFrame:

@@ -49,7 +49,6 @@ the next budget, ready.
 from __future__ import annotations
 
 import dataclasses
-import heapq
 import logging
 import math
 from dataclasses import dataclass, field

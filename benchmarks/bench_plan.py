@@ -9,6 +9,11 @@ per pick, so this understates it). The sample's gains must be identical with bot
 methods, and so must the ranking they give.
 
     .venv/bin/python benchmarks/bench_plan.py [--sample 12] [--seed 7]
+
+Measured once (2 cores, 5 profiles, every category, 1,000 m): Helsinki extract 3,808
+nodes, 180 of 890 candidates change a route: plan 8.9 s, naive pass 247 s (28x); Milan
+sidewalks 25,817 nodes, 1,264 of 5,000: plan 49 s, naive pass 9,125 s (186x); gains and
+ranking identical on both samples.
 """
 
 from __future__ import annotations
