@@ -690,9 +690,12 @@ def plan(G: nx.MultiDiGraph, barriers: gpd.GeoDataFrame, facilities: gpd.GeoData
         cum += cost[r]
         records.append(_record(rank, len(steps) + rank, r, by_row.loc[r], Gain(), keys, cum, False, "no gain"))
     geoms = [rec.pop("geometry") for rec in records]
-    out = gpd.GeoDataFrame(records, geometry=geoms, crs=barriers.crs)
-    if len(out):
-        out["within_budget"] = fund(out, budget)
+    columns = (["rank", "step", "barrier_id", "row", "street", "description", "kind", "source", "rule", "intervention",
+                "quantity", "unit", "unit_cost", "cost", "quantity_note", "people_total", "facilities_total"]
+               + [f"people_{p}_{k}" for p, k in keys] + [f"facilities_{p}_{k}" for p, k in keys]
+               + ["cumulative_cost", "within_budget", "selection"])
+    out = gpd.GeoDataFrame(records, columns=columns, geometry=geoms, crs=barriers.crs)
+    out["within_budget"] = fund(out, budget) if len(out) else pd.Series(dtype=bool)
     return Plan(out, float(budget), threshold_m, [p.name for p in profiles], categories, weight, baseline,
                 float(people.sum()), len(cands), len(planner.relevant))
 

@@ -307,3 +307,19 @@ def test_verified_survey_barrier_is_a_candidate_with_exact_gain(tmp_path):
         key = ("manual_wheelchair", "pharmacy")
         assert planner.gain({row})[0].people[key] == pytest.approx(after[key][0] - base[key][0], abs=1e-6)
     assert int(survey["row"].iloc[0]) in planner.relevant
+
+
+def test_a_city_without_barriers_gives_an_empty_plan(osm_file, tmp_path):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    ways = [(1, list(range(0, 6)), {"highway": "residential", "name": "Via Libera"})]
+    city = City.build(osm=[osm_file(ways, {3: {"amenity": "pharmacy"}})], name="free")
+    plan = city.plan(1000, residents=100)
+    assert len(plan.table) == 0 and plan.funded.empty
+    city.save(tmp_path / "ws")
+    result = CliRunner().invoke(main, ["plan", "--city", str(tmp_path / "ws"), "--budget", "1000", "--residents", "100",
+                                       "-o", str(tmp_path / "p.csv"), "--report", str(tmp_path / "r.html")])
+    assert result.exit_code == 0, result.output
+    assert "0 interventions ranked" in result.output
