@@ -16,7 +16,7 @@ from typing import Any, Iterable
 import geopandas as gpd
 import networkx as nx
 import pandas as pd
-from shapely import MultiPoint, Polygon
+from shapely import MultiPoint
 from shapely.geometry.base import BaseGeometry
 
 from . import settings, workspace
@@ -299,6 +299,53 @@ class City:
         if self._routing is None or self._routing.G is not self.network:
             self._routing = Routing(self.network)
         return self._routing
+
+    # --- planning (see accessibility.planning) ---------------------------------------------
+
+    def plan(self, budget: float, profiles: Iterable[str] | None = None, categories: Iterable[str] | None = None,
+             population: str | Path | None = None, residents: float | None = None, weight: str = "residents",
+             threshold_m: float | None = None, threshold_min: float | None = None,
+             costs: str | Path | None = None):
+        """Rank the interventions on the barriers in force and fund the top within ``budget``.
+
+        Residents come from the ISTAT age table ``population`` (its total; with
+        ``weight="over65"`` or ``"over80"`` the figures count that age group) or from
+        ``residents`` (a total). Default profiles: all but ``walk``; default categories:
+        those with facilities in the city. Returns a :class:`~accessibility.planning.Plan`
+        whose ``table`` is the ranked list.
+        """
+        from .errors import PlanError
+        from .facilities import category as check_category
+        from .interventions import load_cost_table
+        from .planning import plan
+        from .population import age_structure, residents_on_network
+
+        if weight not in {"residents", "over65", "over80"}:
+            raise PlanError(f"weight must be residents, over65 or over80, not {weight!r}")
+        share = 1.0
+        if population is not None:
+            from .sources.istat import read_population_by_age
+
+            ages = age_structure(read_population_by_age(population))
+            total = float(ages.total) if residents is None else float(residents)
+            share = {"residents": 1.0, "over65": ages.share65, "over80": ages.share80}[weight]
+        elif residents is not None:
+            if weight != "residents":
+                raise PlanError("weighting by age needs the ISTAT table (population=...)")
+            total = float(residents)
+        else:
+            raise PlanError("say how many people live here: population=ISTAT table or residents=N")
+        names = list(profiles) if profiles else [p for p in self.profiles if p != "walk"]
+        chosen = [self.profile(n) for n in names]
+        cats = list(categories) if categories else sorted(set(self.facilities["category"]))
+        for c in cats:
+            check_category(c)
+        if not cats:
+            raise PlanError("the city has no facilities: nothing to reach")
+        people = residents_on_network(self.network, total).to_numpy()
+        return plan(self.network, self.barriers, self.facilities, people, chosen, cats, budget,
+                    threshold_m=threshold_m, threshold_min=threshold_min, weight=weight, share=share,
+                    table=load_cost_table(costs) if costs else None)
 
     # --- views ---------------------------------------------------------------------------
 

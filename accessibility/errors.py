@@ -66,3 +66,11 @@ class FacilityError(ValueError, AccessibilityError):
 class RegistryError(ValueError, AccessibilityError):
     """A facility registry or its mapping file that cannot be used: which file, which
     column or row, and why."""
+
+
+class CostTableError(ValueError, AccessibilityError):
+    """An intervention cost table that cannot be used: which entry and why."""
+
+
+class PlanError(ValueError, AccessibilityError):
+    """A plan that cannot be made as asked (no residents, unknown category, bad budget)."""

@@ -128,3 +128,21 @@ def write_audit(result, folder: str | Path, lang: str = "it", tiles: bool = Fals
                 maps[href] = ("Servizi non raggiungibili - " if lang == "it" else "Unreachable facilities - ") + plabel
         (tmp / "report.html").write_text(render_report(result, lang, maps), encoding="utf-8")
     return folder
+
+
+def write_xlsx(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
+    """Write plain tables as sheets of one XLSX workbook (openpyxl), atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
+            for name, frame in sheets.items():
+                frame.to_excel(writer, sheet_name=name[:31], index=False)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path

@@ -221,3 +221,39 @@ def unreachable_map(unreachable, facilities, profile: str, profile_label: str, r
               f'<b>{html.escape(t["unreachable"].format(profile=profile_label))}</b>: {len(rows)}</div>')
     m.get_root().html.add_child(Element(legend), name="legend")
     return m
+
+
+def plan_map(table, lang: str = "it", tiles: bool = False, limit: int = 300) -> folium.Map:
+    """Numbered interventions of a plan (``plan_report.plan_table``: WGS84 with ``lon, lat``):
+    the funded ones in blue, the next budget in orange; rows with no effect are left out
+    (they are in the table). Opens without internet unless ``tiles``."""
+    it = lang == "it"
+    rows = table[table["selection"] != "no gain"].head(limit)
+    if len(rows) == 0:
+        rows = table.head(limit)
+    lats, lons = rows["lat"].to_numpy(), rows["lon"].to_numpy()
+    if len(rows) == 0:
+        raise ValueError("the plan has no interventions to map")
+    m = _offline_map([[float(lats.min()), float(lons.min())], [float(lats.max()), float(lons.max())]], tiles)
+    for r in rows.itertuples(index=False):
+        colour = COLOURS["route"] if r.within_budget else COLOURS["walk"]
+        if r.geometry is not None and r.geometry.geom_type in ("LineString", "MultiLineString"):
+            lines = [r.geometry] if r.geometry.geom_type == "LineString" else list(r.geometry.geoms)
+            for line in lines:
+                folium.PolyLine([(y, x) for x, y in line.coords], color=colour, weight=5, opacity=0.8).add_to(m)
+        text = (f"{r.rank}. {r.kind_label} — {r.intervention_label} — {r.cost:,.0f} € — "
+                + (f"persone: {r.people_total:,.0f}" if it else f"people: {r.people_total:,.0f}")
+                + (f" — {r.street}" if isinstance(r.street, str) and r.street else ""))
+        icon = folium.DivIcon(html=(f'<div class="plan-number" style="background:{colour};color:#fff;border-radius:11px;'
+                                    f'width:22px;height:22px;line-height:22px;text-align:center;font:bold 11px sans-serif;'
+                                    f'border:1px solid #000">{int(r.rank)}</div>'), icon_size=(22, 22), icon_anchor=(11, 11))
+        folium.Marker((float(r.lat), float(r.lon)), icon=icon, tooltip=html.escape(text)).add_to(m)
+    legend = ('<div id="legend" style="position:fixed;bottom:24px;left:12px;z-index:1000;background:#fff;'
+              'padding:8px 10px;border:1px solid #444;border-radius:4px;font:14px sans-serif;max-width:360px">'
+              f'<b>{"Piano di interventi" if it else "Intervention plan"}</b>'
+              f'<div><span style="color:{COLOURS["route"]}">&#9679;</span> '
+              f'{"finanziati dal bilancio" if it else "funded by the budget"}</div>'
+              f'<div><span style="color:{COLOURS["walk"]}">&#9679;</span> '
+              f'{"bilancio successivo" if it else "next budget"}</div></div>')
+    m.get_root().html.add_child(Element(legend), name="legend")
+    return m

@@ -155,3 +155,15 @@ audit_score_zero_m: float = 1000.0
 #: Walking distances shorter than this (metres) are left out of detour ratios: next to a
 #: facility a ratio says nothing.
 audit_detour_min_m: float = 50.0
+
+
+
+# --- Audit and planning -------------------------------------------------------------------
+
+#: Reach threshold of the plan, in metres on an accessible route (the audit's default).
+plan_threshold_m: float = 1000.0
+#: A pocket of network with at most this many nodes, reached through a barrier, is
+#: searched for the other barriers that only matter together with it (see planning.py).
+plan_pocket_nodes: int = 200
+#: At most this many partners (nearest first) are tried in pairs with a candidate.
+plan_pair_partners: int = 12

@@ -20,7 +20,6 @@ from accessibility.areas import areas_for
 from accessibility.costs import edge_costs
 from accessibility.destinations import facility_targets, node_xy
 from accessibility.errors import RegistryError
-from accessibility.export import write_audit
 from accessibility.population import residents_on_network
 from accessibility.sources.registry import read_registry
 from cli import main
@@ -195,7 +194,7 @@ def test_cli_writes_everything_and_report_opens_offline(tiny, tmp_path):
     out = tmp_path / "audit"
     registry = tmp_path / "reg.csv"
     registry.write_text('CODICE_FARMACIA,DESCRIZIONE_FARMACIA,INDIRIZZO,COMUNE,LATITUDINE,LONGITUDINE\n'
-                        f'R1,"<b>Farmacia</b> del Po",Via Po,CREMONA,"45,1373","10,0200"\n')
+                        'R1,"<b>Farmacia</b> del Po",Via Po,CREMONA,"45,1373","10,0200"\n')
     result = CliRunner().invoke(main, ["audit", "--city", str(city_dir), "-o", str(out), "--lang", "en",
                                        "--profiles", "walk,manual_wheelchair", "--categories", "pharmacy,library",
                                        "--registry", str(registry), "--registry-map",

@@ -315,7 +315,6 @@ def test_hierarchy_matches_dijkstra(helsinki: City, profile: str) -> None:
                                   test_no_route_lists_blocking_barriers_nearest_first,
                                   test_snaps_to_a_point_along_the_edge, test_blind_prefers_equipped_crossings])
 def test_rules_hold_on_the_hierarchy(rule, monkeypatch: pytest.MonkeyPatch) -> None:
-    from accessibility import routing
 
     monkeypatch.setattr(settings, "hierarchy_after", 0)
     rule()
