@@ -3,7 +3,8 @@
 The impact of fixing a barrier is what the audit gains: residents (optionally weighted
 by an age share) who get an accessible route within ``threshold_m`` to a facility of
 each category, per profile, and facilities that become reachable at all. Reach is the
-audit's: ``LengthGraph.from_costs(edge_costs(G, barriers, P)).distances_to(targets)``.
+audit's (:func:`accessibility.audit.audit`, on ``reach.LengthGraph``); :func:`reach_figures`
+runs the whole audit and is the yardstick the incremental gains are tested against.
 "Fixing" removes the barrier's rows from the table (a fixed steep incline also drops the
 edge's incline: the path is regraded), see :func:`apply_fixes`.
 
@@ -69,7 +70,7 @@ from .errors import PlanError
 from .facilities import entrance_points
 from .interventions import CostTable, candidates as make_candidates
 from .profiles import Profile
-from .reach import _ZERO, LengthGraph
+from .reach import _ZERO
 
 log = logging.getLogger(__name__)
 
@@ -79,19 +80,21 @@ log = logging.getLogger(__name__)
 def reach_figures(G: nx.MultiDiGraph, barriers: pd.DataFrame, facilities: gpd.GeoDataFrame, people: np.ndarray,
                   profiles: list[Profile], categories: list[str], threshold_m: float) -> dict[tuple[str, str], tuple[float, int]]:
     """``{(profile, category): (people reached within threshold, facilities reachable at all)}``,
-    computed from scratch (one full search per profile and category)."""
+    from a full run of the audit (:func:`accessibility.audit.audit`): the naive method, and
+    the yardstick the plan's incremental gains are checked against. ``people`` is aligned
+    with ``G``'s node order."""
+    from .areas import areas_for
+    from .audit import audit, population_table, thresholds
+
+    table = population_table(pd.Series(people, index=list(G.nodes)))
+    result = audit(G, barriers, facilities, profiles, categories, table, areas_for(G),
+                   thresholds(distances_m=[threshold_m], minutes=[]))
+    unreachable = result.unreachable.groupby(["profile", "category"]).size()
     out = {}
     for p in profiles:
-        costs = edge_costs(G, barriers, p)
-        graph = LengthGraph.from_costs(costs)
-        xy = node_xy(G, costs.nodes)
-        residents = np.flatnonzero(people > 0)
-        reach_all = np.isfinite(graph.distances_from([(int(r), 0.0) for r in residents]))
         for k in categories:
-            t = facility_targets(costs, xy, facilities[facilities["category"] == k])
-            d = graph.distances_to(t.points, threshold_m)
-            fac = {f for (node, _), f in zip(t.points, t.facility) if reach_all[node]}
-            out[(p.name, k)] = (float(people[d <= threshold_m].sum()), len(fac))
+            row = result.reach[(result.reach["profile"] == p.name) & (result.reach["category"] == k)].iloc[0]
+            out[(p.name, k)] = (row["residents_reached"], int(row["facilities"]) - int(unreachable.get((p.name, k), 0)))
     return out
 
 
