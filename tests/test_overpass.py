@@ -434,3 +434,24 @@ def test_fetch_needs_exactly_one_area():
         overpass.fetch_osm()
     with pytest.raises(ValueError):
         overpass.fetch_osm(place=PLACE, boundary=CREMONA)
+
+
+def test_build_command_by_place_through_the_local_server(local, tmp_path):
+    """The whole main job online: `build --place` geocodes, downloads, builds and saves;
+    a second build is served from the disk cache."""
+    from click.testing import CliRunner
+
+    from accessibility import City
+    from cli import main
+
+    for _ in range(2):
+        result = CliRunner().invoke(main, ["build", "--place", PLACE, "--city", str(tmp_path / "city")])
+        assert result.exit_code == 0, result.output
+    assert local.count("/api/interpreter") == 1
+    city = City.load(tmp_path / "city")
+    _, ways = expected_from_fixture()
+    highways = {w for w, (_, tags, _) in ways.items() if "highway" in tags}
+    assert city.network.number_of_edges() > 0
+    assert {d["osmid"] for _, _, d in city.network.edges(data=True)} <= highways
+    assert {"library", "pharmacy"} <= set(city.facilities["category"])
+    assert city.meta["sources"] == [{"overpass": PLACE}]
