@@ -47,11 +47,21 @@ def leaflet_assets() -> tuple[str, str]:
     css = (root / "leaflet.css").read_text(encoding="utf-8")
 
     def inline(match: re.Match) -> str:
-        data = (root / "images" / match.group(1)).read_bytes()
-        return f"url(data:image/png;base64,{base64.b64encode(data).decode()})"
+        return f"url({_data_uri(root / 'images' / match.group(1))})"
 
     css = re.sub(r"url\(images/([\w.-]+\.png)\)", inline, css)
+    # Default marker icons: Leaflet builds their URLs from a path it guesses from the CSS,
+    # which fails with inlined images; give it the images themselves instead.
+    icons = {key: _data_uri(root / "images" / name) for key, name in
+             (("iconUrl", "marker-icon.png"), ("iconRetinaUrl", "marker-icon-2x.png"),
+              ("shadowUrl", "marker-shadow.png"))}
+    js += ('\nL.Icon.Default.imagePath = "";\nL.Icon.Default.mergeOptions('
+           + ", ".join(f'{{"{k}": "{v}"}}' for k, v in icons.items()).replace("}, {", ", ") + ");\n")
     return js, css
+
+
+def _data_uri(path) -> str:
+    return f"data:image/png;base64,{base64.b64encode(path.read_bytes()).decode()}"
 
 
 def _offline_map(bounds: list[list[float]], tiles: bool) -> folium.Map:

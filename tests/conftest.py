@@ -76,3 +76,46 @@ def milan_city():
     from accessibility import City
 
     return City.build(osm=[need(p) for p in milan_network_files()], name="Milano")
+
+
+class BrowserLog:
+    """What a page did in the browser: every request, failed request, script error, dialog."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        self.failed: list[str] = []
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+
+    @property
+    def external(self) -> list[str]:
+        return [u for u in self.requests if not u.startswith(("file:", "data:"))]
+
+    def assert_clean(self) -> None:
+        """No script error, no dialog (a sign of injected markup), nothing failed or fetched
+        from outside the page."""
+        assert not self.errors and not self.dialogs, (self.errors, self.dialogs)
+        assert not self.failed, self.failed
+        assert not self.external, self.external
+
+
+@pytest.fixture
+def browser():
+    """A headless Debian Chromium page (skipped when chromium is missing) and its log."""
+    import shutil
+
+    chromium = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
+    if not chromium:
+        pytest.skip("chromium is not installed and could not be (scripts/test.sh installs it with apt-get)")
+    from playwright.sync_api import sync_playwright
+
+    log = BrowserLog()
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        page = instance.new_page()
+        page.on("request", lambda r: log.requests.append(r.url))
+        page.on("requestfailed", lambda r: log.failed.append(r.url))
+        page.on("pageerror", lambda e: log.errors.append(str(e)))
+        page.on("dialog", lambda d: (log.dialogs.append(d.message), d.dismiss()))
+        yield page, log
+        instance.close()

@@ -244,17 +244,7 @@ def test_plan_map_numbers_the_interventions_with_a_gain(osm_file):
     assert not re.search(r"<script[^>]+src=", page) and not re.search(r"<link[^>]+href=\"http", page)
 
 
-def test_plan_map_and_report_open_offline_in_chromium(osm_file, tmp_path):
-    import shutil
-    from pathlib import Path
-
-    from tests.test_maps import CHROMIUM
-
-    chromium = CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium")
-    if not chromium:
-        pytest.skip("chromium is not installed (scripts/test.sh installs it with apt-get)")
-    from playwright.sync_api import sync_playwright
-
+def test_plan_map_and_report_open_offline_in_chromium(osm_file, tmp_path, browser):
     from accessibility.maps import plan_map
     from accessibility.plan_report import plan_report_html, plan_table
 
@@ -262,20 +252,13 @@ def test_plan_map_and_report_open_offline_in_chromium(osm_file, tmp_path):
     plan = city.plan(1500, profiles=["manual_wheelchair"], residents=1000)
     (tmp_path / "map.html").write_text(plan_map(plan_table(plan)).get_root().render(), encoding="utf-8")
     (tmp_path / "report.html").write_text(plan_report_html(plan, "Cremona"), encoding="utf-8")
-    requests, errors = [], []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        page = browser.new_page()
-        page.on("request", lambda r: requests.append(r.url))
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto((tmp_path / "map.html").as_uri())
-        page.wait_for_selector(".plan-number", timeout=10000)
-        numbers = page.evaluate("Array.from(document.querySelectorAll('.plan-number')).map(e => e.textContent)")
-        page.goto((tmp_path / "report.html").as_uri())
-        heading = page.inner_text("h1")
-        browser.close()
-    assert not errors, errors
-    assert not [u for u in requests if not u.startswith(("file:", "data:"))]
+    page, log = browser
+    page.goto((tmp_path / "map.html").as_uri())
+    page.wait_for_selector(".plan-number", timeout=10000)
+    numbers = page.evaluate("Array.from(document.querySelectorAll('.plan-number')).map(e => e.textContent)")
+    page.goto((tmp_path / "report.html").as_uri())
+    heading = page.inner_text("h1")
+    log.assert_clean()
     assert sorted(numbers) == ["1", "2", "3"]
     assert "PEBA" in heading and "Cremona" in heading
 
