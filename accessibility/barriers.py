@@ -237,16 +237,18 @@ def barrier_targets(barriers: pd.DataFrame, G: nx.MultiDiGraph) -> tuple[dict[in
     nodes: dict[int, list[int]] = defaultdict(list)
     edges: dict[tuple[int, int, int], list[int]] = defaultdict(list)
     element = barriers["element"].to_numpy()
-    for i in range(len(barriers)):
-        row = barriers.iloc[i]
-        if element[i] == "node":
-            if not pd.isna(row["node"]) and int(row["node"]) in G:
-                nodes[int(row["node"])].append(i)
-        elif element[i] == "way":
-            for e in by_way.get(int(row["osm_id"]), ()):
+    column = {c: barriers[c].to_numpy(dtype=object, na_value=None) if c in barriers else [None] * len(barriers)
+              for c in ("node", "osm_id", "edge_u", "edge_v", "edge_key")}
+    for i, kind in enumerate(element):
+        if kind == "node":
+            node = column["node"][i]
+            if node is not None and int(node) in G:
+                nodes[int(node)].append(i)
+        elif kind == "way":
+            for e in by_way.get(int(column["osm_id"][i]), ()):
                 edges[e].append(i)
-        elif element[i] == "edge":
-            u, v, k = int(row["edge_u"]), int(row["edge_v"]), int(row["edge_key"])
+        elif kind == "edge":
+            u, v, k = int(column["edge_u"][i]), int(column["edge_v"][i]), int(column["edge_key"][i])
             if G.has_edge(u, v, k):
                 edges[(u, v, k)].append(i)
                 wid = G.edges[u, v, k]["osmid"]
