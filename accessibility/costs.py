@@ -27,6 +27,7 @@ The ``walk`` profile has no limits, so its cost is the plain length.
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -90,6 +91,57 @@ def severities(barriers: pd.DataFrame, profile: Profile) -> np.ndarray:
     return out
 
 
+@dataclass
+class _GraphTable:
+    """What edge costs need of a graph whatever the profile: node and edge order, ends,
+    lengths, inclines, and which edges lack surface or width data."""
+
+    nodes: list[int]
+    position: dict[int, int]
+    edges: list[Edge]
+    index: dict[Edge, int]
+    u: np.ndarray
+    v: np.ndarray
+    length: np.ndarray
+    incline: np.ndarray
+    missing_surface: np.ndarray
+    missing_width: np.ndarray
+
+
+#: One table per graph object, dropped with the graph. Graphs are not edited in place after
+#: a build (planning copies a graph before it regrades one), so a size check suffices.
+_TABLES: "weakref.WeakKeyDictionary[nx.MultiDiGraph, tuple[tuple[int, int], _GraphTable]]" = \
+    weakref.WeakKeyDictionary()
+
+
+def _graph_table(G: nx.MultiDiGraph) -> _GraphTable:
+    size = (G.number_of_nodes(), G.number_of_edges())
+    cached = _TABLES.get(G)
+    if cached is not None and cached[0] == size:
+        return cached[1]
+    nodes = list(G.nodes)
+    position = {n: i for i, n in enumerate(nodes)}
+    edges: list[Edge] = []
+    length, incline, missing_surface, missing_width = [], [], [], []
+    for u, v, k, d in G.edges(keys=True, data=True):
+        edges.append((u, v, k))
+        length.append(d["length"])
+        incline.append(d.get("incline_pct", np.nan))
+        missing_surface.append("surface" not in d and d.get("highway") != "steps")
+        missing_width.append("width_m" not in d and "est_width_m" not in d)
+    m = len(edges)
+    table = _GraphTable(
+        nodes, position, edges, {e: i for i, e in enumerate(edges)},
+        np.fromiter((position[e[0]] for e in edges), dtype=np.int64, count=m),
+        np.fromiter((position[e[1]] for e in edges), dtype=np.int64, count=m),
+        np.asarray(length, dtype=float), np.asarray(incline, dtype=float),
+        np.asarray(missing_surface, dtype=bool), np.asarray(missing_width, dtype=bool))
+    for shared in (table.u, table.v, table.length, table.incline, table.missing_surface, table.missing_width):
+        shared.setflags(write=False)  # shared by every profile's EdgeCosts: never edit in place
+    _TABLES[G] = (size, table)
+    return table
+
+
 def _needs_data(profile: Profile) -> tuple[bool, bool]:
     """Which of surface and width the profile's limits depend on."""
     return bool(profile.surfaces_block or profile.surfaces_hinder), profile.min_width_cm > 0
@@ -112,22 +164,11 @@ def edge_costs(G: nx.MultiDiGraph, barriers: pd.DataFrame, profile: Profile,
         ``barrier_targets(barriers, G)`` when already computed: it does not depend on the
         profile, so callers judging many profiles (the audit) compute it once.
     """
-    nodes = list(G.nodes)
-    position = {n: i for i, n in enumerate(nodes)}
-    edges: list[Edge] = []
-    length, incline = [], []
-    missing_surface, missing_width = [], []
-    for u, v, k, d in G.edges(keys=True, data=True):
-        edges.append((u, v, k))
-        length.append(d["length"])
-        incline.append(d.get("incline_pct", np.nan))
-        missing_surface.append("surface" not in d and d.get("highway") != "steps")
-        missing_width.append("width_m" not in d and "est_width_m" not in d)
+    t = _graph_table(G)
+    nodes, position, edges, index = t.nodes, t.position, t.edges, t.index
     m = len(edges)
-    u_idx = np.fromiter((position[e[0]] for e in edges), dtype=np.int64, count=m)
-    v_idx = np.fromiter((position[e[1]] for e in edges), dtype=np.int64, count=m)
-    length_a = np.asarray(length, dtype=float)
-    incline_a = np.asarray(incline, dtype=float)
+    u_idx, v_idx, length_a, incline_a = t.u, t.v, t.length, t.incline
+    missing_surface, missing_width = t.missing_surface, t.missing_width
 
     severity = severities(barriers, profile)
     kinds = barriers["kind"].to_numpy() if len(barriers) else np.array([], dtype=object)
@@ -135,7 +176,6 @@ def edge_costs(G: nx.MultiDiGraph, barriers: pd.DataFrame, profile: Profile,
     if targets is None:
         targets = barrier_targets(barriers, G) if len(barriers) else ({}, {})
     node_targets, edge_targets = targets
-    index = {e: i for i, e in enumerate(edges)}
     edge_rows = {index[e]: rows for e, rows in edge_targets.items() if e in index}
     node_rows = {position[n]: rows for n, rows in node_targets.items() if n in position}
 
