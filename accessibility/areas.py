@@ -70,6 +70,7 @@ def completeness(G: nx.MultiDiGraph, barriers: pd.DataFrame, areas: gpd.GeoDataF
     """Per area: km of network, shares of length with surface / width / incline mapped,
     crossings and the share whose kerbs are known. One row per area, plus ``all``."""
     where = node_areas(G, areas)
+    where = dict(zip(where.index, where.to_numpy(dtype=object)))  # plain lookups in the loops below
     rows = []
     for u, v, d in G.edges(data=True):
         if d.get("reversed"):
@@ -92,7 +93,7 @@ def completeness(G: nx.MultiDiGraph, barriers: pd.DataFrame, areas: gpd.GeoDataF
     return pd.DataFrame(out)
 
 
-def _crossings(G: nx.MultiDiGraph, barriers: pd.DataFrame, where: pd.Series) -> pd.DataFrame:
+def _crossings(G: nx.MultiDiGraph, barriers: pd.DataFrame, where: dict) -> pd.DataFrame:
     """One row per crossing (a crossing way, or a crossing node off crossing ways)."""
     unknown = set(zip(barriers.loc[barriers["kind"] == "kerb_unknown", "element"],
                       barriers.loc[barriers["kind"] == "kerb_unknown", "osm_id"].astype(int)))

@@ -109,13 +109,14 @@ class _GraphTable:
 
 
 #: One table per graph object, dropped with the graph. Graphs are not edited in place after
-#: a build (planning copies a graph before it regrades one), so a size check suffices.
-_TABLES: "weakref.WeakKeyDictionary[nx.MultiDiGraph, tuple[tuple[int, int], _GraphTable]]" = \
+#: a build (planning copies a graph before it regrades one); the node count is a cheap
+#: guard (networkx counts multigraph edges in linear time).
+_TABLES: "weakref.WeakKeyDictionary[nx.MultiDiGraph, tuple[int, _GraphTable]]" = \
     weakref.WeakKeyDictionary()
 
 
 def _graph_table(G: nx.MultiDiGraph) -> _GraphTable:
-    size = (G.number_of_nodes(), G.number_of_edges())
+    size = G.number_of_nodes()
     cached = _TABLES.get(G)
     if cached is not None and cached[0] == size:
         return cached[1]

@@ -16,7 +16,6 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
-from shapely import Point
 
 from . import settings
 from .errors import PopulationError
@@ -119,6 +118,6 @@ def _from_buildings(G, people, total: float, buildings: gpd.GeoDataFrame) -> pd.
 
 def node_points(G: nx.MultiDiGraph) -> gpd.GeoDataFrame:
     """Graph nodes as points in the graph CRS, indexed by node id."""
-    nodes = list(G.nodes)
-    return gpd.GeoDataFrame(index=pd.Index(nodes, name="node"),
-                            geometry=[Point(G.nodes[n]["x"], G.nodes[n]["y"]) for n in nodes], crs=G.graph["crs"])
+    nodes, xs, ys = zip(*((n, d["x"], d["y"]) for n, d in G.nodes(data=True))) if len(G) else ((), (), ())
+    return gpd.GeoDataFrame(index=pd.Index(list(nodes), name="node"),
+                            geometry=gpd.points_from_xy(xs, ys), crs=G.graph["crs"])
