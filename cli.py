@@ -299,10 +299,11 @@ def audit(city_dir: Path, output: Path, profiles: str | None, categories: str | 
             raise click.BadParameter(f"{areas_file.name} has no column {area_id!r}; it has: "
                                      f"{', '.join(map(str, areas.columns))}", param_hint="--area-id")
     split = (lambda text: [p.strip() for p in text.split(",") if p.strip()] if text else None)
-    result = City.load(city_dir).audit(profiles=split(profiles), categories=split(categories), population=population,
-                                       residents=residents, registries=list(zip(registries, registry_maps)),
-                                       areas=areas, area_id_column=area_id, hex_size_m=hex_size)
-    write_audit(result, output, lang=lang, tiles=tiles)
+    city = City.load(city_dir)
+    result = city.audit(profiles=split(profiles), categories=split(categories), population=population,
+                        residents=residents, registries=list(zip(registries, registry_maps)),
+                        areas=areas, area_id_column=area_id, hex_size_m=hex_size)
+    write_audit(result, output, lang=lang, tiles=tiles, network=city.network)
     for note in result.meta["notes"]:
         click.echo(f"note: {plain(note)}")
     first = result.meta["thresholds"][0]
@@ -371,7 +372,7 @@ def plan(city_dir: Path, budget: float, profiles, categories, population: Path |
         from accessibility.maps import plan_map
 
         map_file.parent.mkdir(parents=True, exist_ok=True)
-        plan_map(table, lang).save(str(map_file))
+        plan_map(table, lang, network=city.network).save(str(map_file))
         click.echo(f"map: {map_file}")
     if report:
         import os

@@ -17,6 +17,9 @@ from importlib import resources
 from typing import Any
 
 import folium
+import geopandas as gpd
+import networkx as nx
+import shapely
 from branca.element import Element
 
 from .routing import Route
@@ -71,6 +74,26 @@ def _offline_map(bounds: list[list[float]], tiles: bool) -> folium.Map:
     m.get_root().header.add_child(Element(f"<style>{css}</style>\n<script>{js}</script>"), name="leaflet_inline")
     m.fit_bounds(bounds)
     return m
+
+
+def _legend_box(inner: str) -> str:
+    """The legend panel, above the scale bar in the lower left corner."""
+    return ('<div id="legend" style="position:fixed;bottom:64px;left:12px;z-index:1000;background:#fff;'
+            'padding:8px 10px;border:1px solid #444;border-radius:4px;font:14px sans-serif;max-width:360px">'
+            f'{inner}</div>')
+
+
+def add_network(m: folium.Map, G: nx.MultiDiGraph | None) -> None:
+    """Draw the pedestrian network as thin grey lines under everything else, so a map
+    without a tile background still shows where things are."""
+    if G is None or G.number_of_edges() == 0:
+        return
+    lines = [d["geometry"] for _, _, d in G.edges(data=True) if not d.get("reversed")]
+    frame = gpd.GeoDataFrame(geometry=lines, crs=G.graph["crs"]).simplify(0.5).to_crs("EPSG:4326")
+    merged = shapely.line_merge(shapely.set_precision(shapely.multilinestrings(frame.values), 1e-6))
+    folium.GeoJson(shapely.to_geojson(merged),  # one feature, coordinates to ~10 cm: small pages
+                   name="network", control=False, interactive=False, class_name="network",
+                   style_function=lambda _: {"color": "#9E9E9E", "weight": 1, "opacity": 0.8}).add_to(m)
 
 
 def route_map(route: Route, facilities: list[dict[str, Any]] | None = None, tiles: bool = False) -> folium.Map:
@@ -141,9 +164,7 @@ def _legend(route: Route, t: dict[str, str], facilities: bool) -> str:
     if facilities:
         rows.append(dot(COLOURS["facility"], t["facility"]))
     summary = html.escape(route.message().splitlines()[0])
-    return ('<div id="legend" style="position:fixed;bottom:24px;left:12px;z-index:1000;background:#fff;'
-            'padding:8px 10px;border:1px solid #444;border-radius:4px;font:14px sans-serif;max-width:360px">'
-            f'<b>{html.escape(t["title"])}</b><div>{summary}</div>{"".join(rows)}</div>')
+    return _legend_box(f'<b>{html.escape(t["title"])}</b><div>{summary}</div>{"".join(rows)}')
 
 
 
@@ -176,13 +197,14 @@ def _bounds_of(frame) -> list[list[float]]:
 
 
 def score_map(areas, profile: str, labels: dict[str, str], profile_label: str, lang: str = "it",
-              tiles: bool = False) -> folium.Map:
+              tiles: bool = False, network: nx.MultiDiGraph | None = None) -> folium.Map:
     """A choropleth of the area scores of one profile, one layer per facility category
     (the first shown; the layer control switches). ``areas`` is ``Audit.areas``;
     ``labels`` maps categories to their names in ``lang``."""
     t = _AUDIT_TEXT["it" if lang == "it" else "en"]
     rows = areas[areas["profile"] == profile].to_crs("EPSG:4326")
     m = _offline_map(_bounds_of(rows if len(rows) else areas), tiles)
+    add_network(m, network)
     for i, (cat, group) in enumerate(rows.groupby("category", sort=False)):
         layer = folium.FeatureGroup(name=html.escape(labels.get(cat, cat)), show=i == 0)
         frame = group[["area_id", "name", "score", "walk_score", "residents", "geometry"]].copy()
@@ -203,18 +225,18 @@ def score_map(areas, profile: str, labels: dict[str, str], profile_label: str, l
 def _score_legend(title: str) -> str:
     rows = "".join(f'<div><span style="display:inline-block;width:18px;height:12px;background:{c};'
                    f'border:1px solid #555"></span> {b}-{b + 20 if b < 80 else 100}</div>' for b, c in SCORE_CLASSES)
-    return ('<div id="legend" style="position:fixed;bottom:24px;left:12px;z-index:1000;background:#fff;'
-            'padding:8px 10px;border:1px solid #444;border-radius:4px;font:14px sans-serif;max-width:360px">'
-            f'<b>{html.escape(title)}</b>{rows}</div>')
+    return _legend_box(f'<b>{html.escape(title)}</b>{rows}')
 
 
 def unreachable_map(unreachable, facilities, profile: str, profile_label: str, reasons: dict[str, str],
-                    labels: dict[str, str], lang: str = "it", tiles: bool = False) -> folium.Map:
+                    labels: dict[str, str], lang: str = "it", tiles: bool = False,
+                    network: nx.MultiDiGraph | None = None) -> folium.Map:
     """The facilities of ``Audit.facilities`` (green), and in red those no one with
     ``profile`` can reach, with the reason (``reasons`` maps reason codes to text)."""
     t = _AUDIT_TEXT["it" if lang == "it" else "en"]
     every = facilities.to_crs("EPSG:4326")
     m = _offline_map(_bounds_of(every) if len(every) else [[0, 0], [1, 1]], tiles)
+    add_network(m, network)
     for f in every.itertuples(index=False):
         folium.CircleMarker((f.geometry.y, f.geometry.x), radius=4, color=COLOURS["facility"], fill=True,
                             fill_opacity=0.6,
@@ -226,14 +248,13 @@ def unreachable_map(unreachable, facilities, profile: str, profile_label: str, r
                             fill_opacity=0.9, class_name="unreachable",
                             tooltip=html.escape(f"{labels.get(f.category, f.category)}: {f.name or '?'} — "
                                                 f"{reasons.get(f.reason, f.reason)}")).add_to(m)
-    legend = (f'<div id="legend" style="position:fixed;bottom:24px;left:12px;z-index:1000;background:#fff;'
-              f'padding:8px 10px;border:1px solid #444;border-radius:4px;font:14px sans-serif">'
-              f'<b>{html.escape(t["unreachable"].format(profile=profile_label))}</b>: {len(rows)}</div>')
+    legend = _legend_box(f'<b>{html.escape(t["unreachable"].format(profile=profile_label))}</b>: {len(rows)}')
     m.get_root().html.add_child(Element(legend), name="legend")
     return m
 
 
-def plan_map(table, lang: str = "it", tiles: bool = False, limit: int = 300) -> folium.Map:
+def plan_map(table, lang: str = "it", tiles: bool = False, limit: int = 300,
+             network: nx.MultiDiGraph | None = None) -> folium.Map:
     """Numbered interventions of a plan (``plan_report.plan_table``: WGS84 with ``lon, lat``):
     the funded ones in blue, the next budget in orange; rows with no effect are left out
     (they are in the table). Opens without internet unless ``tiles``."""
@@ -245,6 +266,7 @@ def plan_map(table, lang: str = "it", tiles: bool = False, limit: int = 300) -> 
     if len(rows) == 0:
         raise ValueError("the plan has no interventions to map")
     m = _offline_map([[float(lats.min()), float(lons.min())], [float(lats.max()), float(lons.max())]], tiles)
+    add_network(m, network)
     for r in rows.itertuples(index=False):
         colour = COLOURS["route"] if r.within_budget else COLOURS["walk"]
         if r.geometry is not None and r.geometry.geom_type in ("LineString", "MultiLineString"):
@@ -258,12 +280,11 @@ def plan_map(table, lang: str = "it", tiles: bool = False, limit: int = 300) -> 
                                     f'width:22px;height:22px;line-height:22px;text-align:center;font:bold 11px sans-serif;'
                                     f'border:1px solid #000">{int(r.rank)}</div>'), icon_size=(22, 22), icon_anchor=(11, 11))
         folium.Marker((float(r.lat), float(r.lon)), icon=icon, tooltip=html.escape(text)).add_to(m)
-    legend = ('<div id="legend" style="position:fixed;bottom:24px;left:12px;z-index:1000;background:#fff;'
-              'padding:8px 10px;border:1px solid #444;border-radius:4px;font:14px sans-serif;max-width:360px">'
-              f'<b>{"Piano di interventi" if it else "Intervention plan"}</b>'
-              f'<div><span style="color:{COLOURS["route"]}">&#9679;</span> '
-              f'{"finanziati dal bilancio" if it else "funded by the budget"}</div>'
-              f'<div><span style="color:{COLOURS["walk"]}">&#9679;</span> '
-              f'{"bilancio successivo" if it else "next budget"}</div></div>')
+    legend = _legend_box(
+        f'<b>{"Piano di interventi" if it else "Intervention plan"}</b>'
+        f'<div><span style="color:{COLOURS["route"]}">&#9679;</span> '
+        f'{"finanziati dal bilancio" if it else "funded by the budget"}</div>'
+        f'<div><span style="color:{COLOURS["walk"]}">&#9679;</span> '
+        f'{"bilancio successivo" if it else "next budget"}</div>')
     m.get_root().html.add_child(Element(legend), name="legend")
     return m

@@ -250,11 +250,13 @@ def test_plan_map_and_report_open_offline_in_chromium(osm_file, tmp_path, browse
 
     city = tiny_city(osm_file)
     plan = city.plan(1500, profiles=["manual_wheelchair"], residents=1000)
-    (tmp_path / "map.html").write_text(plan_map(plan_table(plan)).get_root().render(), encoding="utf-8")
+    page_html = plan_map(plan_table(plan), network=city.network).get_root().render()
+    (tmp_path / "map.html").write_text(page_html, encoding="utf-8")
     (tmp_path / "report.html").write_text(plan_report_html(plan, "Cremona"), encoding="utf-8")
     page, log = browser
     page.goto((tmp_path / "map.html").as_uri())
     page.wait_for_selector(".plan-number", timeout=10000)
+    assert page.evaluate("document.querySelectorAll('path.network').length") == 1  # the streets, for context
     numbers = page.evaluate("Array.from(document.querySelectorAll('.plan-number')).map(e => e.textContent)")
     page.goto((tmp_path / "report.html").as_uri())
     heading = page.inner_text("h1")
