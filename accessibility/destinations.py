@@ -66,7 +66,10 @@ def facility_targets(costs: EdgeCosts, xy: np.ndarray, facilities: gpd.GeoDataFr
         if wheelchair and str(getattr(row, "wheelchair", "")) == "no":
             out.excluded[i] = "wheelchair=no"
             continue
-        doors = entrance_points(getattr(row, "entrances", ""))
+        doors = entrance_points(getattr(row, "entrances", ""), wheelchair=wheelchair)
+        if wheelchair and not doors and entrance_points(getattr(row, "entrances", "")):
+            out.excluded[i] = "wheelchair=no"  # every mapped entrance is wheelchair=no
+            continue
         points = [to_graph.transform(lon, lat) for lon, lat in doors]
         if not points:
             points = outline_points(getattr(row, "outline", ""), facilities.crs, settings.outline_step_m)

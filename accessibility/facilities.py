@@ -67,7 +67,8 @@ def find_facilities(osm: OsmData, crs: str) -> gpd.GeoDataFrame:
 
     Columns: ``category, name, wheelchair`` (the facility's own tag, or empty),
     ``osm_type, osm_id``, ``tags`` (the tags that matched), ``entrances`` (WGS84
-    ``"lon lat"`` pairs joined by ``;``, empty when none is mapped), ``outline`` (WGS84
+    ``"lon lat"`` pairs, with the entrance's own ``wheelchair`` value when tagged, joined by
+    ``;``; empty when none is mapped), ``outline`` (WGS84
     WKT polygon of a closed way, else empty), ``source`` (``osm``), ``geometry``.
     """
     cats = list(categories().values())
@@ -93,7 +94,8 @@ def find_facilities(osm: OsmData, crs: str) -> gpd.GeoDataFrame:
             continue  # nowhere to put it
         doors = [osm.nodes[r] for r in dict.fromkeys(way.refs)
                  if r in osm.nodes and osm.nodes[r].lon is not None and "entrance" in osm.nodes[r].tags]
-        entrances = ";".join(f"{n.lon:.7f} {n.lat:.7f}" for n in doors)
+        entrances = ";".join(f"{n.lon:.7f} {n.lat:.7f}" + (f" {n.tags['wheelchair']}" if n.tags.get("wheelchair") else "")
+                             for n in doors)
         outline = ""
         if len(way.refs) >= 4 and way.refs[0] == way.refs[-1] and len(located) == len(way.refs):
             outline = Polygon([(n.lon, n.lat) for n in located]).wkt
@@ -130,12 +132,20 @@ def outline_points(outline: str, crs: str, step_m: float) -> list[tuple[float, f
     return [tuple(c) for c in shapely.get_coordinates(ring)]
 
 
-def entrance_points(entrances: str) -> list[tuple[float, float]]:
-    """``"lon lat;lon lat"`` -> ``[(lon, lat), ...]``.
+def entrance_points(entrances: str, wheelchair: bool = False) -> list[tuple[float, float]]:
+    """``"lon lat[ wheelchair];..."`` -> ``[(lon, lat), ...]``; with ``wheelchair``, the
+    entrances tagged ``wheelchair=no`` are left out (a door a wheelchair cannot pass).
 
-    >>> entrance_points("9.1 45.2;9.3 45.4")
+    >>> entrance_points("9.1 45.2;9.3 45.4 no")
     [(9.1, 45.2), (9.3, 45.4)]
+    >>> entrance_points("9.1 45.2;9.3 45.4 no", wheelchair=True)
+    [(9.1, 45.2)]
     """
     if not entrances or not isinstance(entrances, str):
         return []
-    return [(float(a), float(b)) for a, b in (p.split() for p in entrances.split(";"))]
+    out = []
+    for part in entrances.split(";"):
+        lon, lat, *tag = part.split()
+        if not (wheelchair and tag == ["no"]):
+            out.append((float(lon), float(lat)))
+    return out

@@ -31,3 +31,26 @@ def test_targets_skip_forbidden_nodes_and_wheelchair_no(osm_file):
     t = facility_targets(chair, node_xy(G, chair.nodes), facilities)
     assert t.excluded == {1: "wheelchair=no"}
     assert [chair.nodes[p] for p, _ in t.points] == [3]  # nearest node it may use
+
+
+def test_entrances_tagged_wheelchair_no_are_not_doors_for_wheelchairs(osm_file):
+    from accessibility import City
+
+    # a pharmacy building (closed way 50) beside a footway; door 53 is wheelchair=no, door 54 is not
+    ways = [(10, [1, 2], {"highway": "footway"}), (11, [2, 3], {"highway": "footway"}),
+            (12, [3, 4], {"highway": "footway"}),
+            (50, [101, 102, 103, 104, 101], {"amenity": "pharmacy", "building": "yes"})]
+    doors = {102: {"entrance": "main", "wheelchair": "no"}, 103: {"entrance": "service"}}
+    city = City.build(osm=[osm_file(ways, doors)])
+    pharmacy = city.facilities[city.facilities["category"] == "pharmacy"]
+    assert pharmacy["entrances"].iloc[0].count(";") == 1 and " no" in pharmacy["entrances"].iloc[0]
+    walk = edge_costs(city.network, city.barriers, load_profile("walk"))
+    chair = edge_costs(city.network, city.barriers, load_profile("manual_wheelchair"))
+    xy = node_xy(city.network, walk.nodes)
+    near_103 = walk.nodes.index(3)  # node 3 lies below door 103, node 2 below door 102
+    assert {p for p, _ in facility_targets(walk, xy, pharmacy).points} == {walk.nodes.index(2), near_103}
+    assert {p for p, _ in facility_targets(chair, xy, pharmacy).points} == {near_103}
+
+    only_no = pharmacy.assign(entrances=pharmacy["entrances"].str.split(";").str[0])
+    assert facility_targets(chair, xy, only_no).excluded == {0: "wheelchair=no"}
+    assert facility_targets(walk, xy, only_no).points  # walking in is fine
