@@ -63,17 +63,10 @@ def facility_targets(costs: EdgeCosts, xy: np.ndarray, facilities: gpd.GeoDataFr
     to_graph = Transformer.from_crs("EPSG:4326", facilities.crs, always_xy=True)
     wheelchair = costs.profile.wheelchair
     for i, row in enumerate(facilities.itertuples(index=False)):
-        if wheelchair and str(getattr(row, "wheelchair", "")) == "no":
+        points = arrival_points(row, facilities.crs, wheelchair, to_graph)
+        if points is None:
             out.excluded[i] = "wheelchair=no"
             continue
-        doors = entrance_points(getattr(row, "entrances", ""), wheelchair=wheelchair)
-        if wheelchair and not doors and entrance_points(getattr(row, "entrances", "")):
-            out.excluded[i] = "wheelchair=no"  # every mapped entrance is wheelchair=no
-            continue
-        points = [to_graph.transform(lon, lat) for lon, lat in doors]
-        if not points:
-            points = outline_points(getattr(row, "outline", ""), facilities.crs, settings.outline_step_m)
-        points = points or [(row.geometry.x, row.geometry.y)]
         dist, idx = tree.query(np.array(points))
         near = dist <= max_m
         if not near.any():
@@ -87,6 +80,24 @@ def facility_targets(costs: EdgeCosts, xy: np.ndarray, facilities: gpd.GeoDataFr
             out.points.append((node, d))
             out.facility.append(i)
     return out
+
+
+def arrival_points(row, crs: str, wheelchair: bool, to_graph: Transformer | None = None) -> list[tuple[float, float]] | None:
+    """Where a facility (a row of the facilities table) is entered, in ``crs``: its
+    entrances (for wheelchairs, those not tagged ``wheelchair=no``), else points along its
+    outline, else its point. ``None`` when it is no destination for a wheelchair: its own
+    tag, or every mapped entrance, says ``wheelchair=no``."""
+    if wheelchair and str(getattr(row, "wheelchair", "")) == "no":
+        return None
+    entrances = getattr(row, "entrances", "")
+    doors = entrance_points(entrances, wheelchair=wheelchair)
+    if wheelchair and not doors and entrance_points(entrances):
+        return None
+    to_graph = to_graph or Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    points = [to_graph.transform(lon, lat) for lon, lat in doors]
+    if not points:
+        points = outline_points(getattr(row, "outline", ""), crs, settings.outline_step_m)
+    return points or [(row.geometry.x, row.geometry.y)]
 
 
 def node_xy(G, nodes: list[int]) -> np.ndarray:

@@ -65,9 +65,8 @@ from scipy.spatial import cKDTree
 
 from . import settings
 from .costs import EdgeCosts, edge_costs
-from .destinations import facility_targets, node_xy
+from .destinations import arrival_points, facility_targets, node_xy
 from .errors import PlanError
-from .facilities import entrance_points
 from .interventions import CostTable, candidates as make_candidates
 from .profiles import Profile
 from .reach import _ZERO
@@ -453,16 +452,13 @@ def _super_row(points, n: int, shape) -> csr_matrix:
 
 
 def _query_points(fac: gpd.GeoDataFrame, profile: Profile) -> np.ndarray:
-    """The points facility_targets snaps (entrances, else the facility's point)."""
+    """The points facility_targets snaps (see :func:`destinations.arrival_points`)."""
     from pyproj import Transformer
 
     to_graph = Transformer.from_crs("EPSG:4326", fac.crs, always_xy=True)
     pts = []
     for row in fac.itertuples(index=False):
-        if profile.wheelchair and str(getattr(row, "wheelchair", "")) == "no":
-            continue
-        doors = entrance_points(getattr(row, "entrances", ""))
-        pts += [to_graph.transform(lon, lat) for lon, lat in doors] or [(row.geometry.x, row.geometry.y)]
+        pts += arrival_points(row, fac.crs, profile.wheelchair, to_graph) or []
     return np.array(pts, dtype=float).reshape(-1, 2)
 
 

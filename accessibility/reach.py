@@ -71,6 +71,20 @@ class LengthGraph:
         dist = dijkstra(matrix + super_row, indices=self.n, limit=limit)
         return dist[: self.n]
 
+    def tree_to(self, targets: Iterable[tuple[int, float]], limit: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+        """Distances to the nearest target, and for every node the next node on its
+        shortest way there (``-1`` at a target, or where none is within ``limit``)."""
+        targets = list(targets)
+        if not targets:
+            return np.full(self.n, np.inf), np.full(self.n, -1)
+        positions = np.array([t[0] for t in targets], dtype=np.int64)
+        offsets = np.maximum(np.array([t[1] for t in targets], dtype=float), _ZERO)
+        matrix = self.backward + _min_duplicates(positions, offsets, self.n, self.backward.shape)
+        dist, pred = dijkstra(matrix, indices=self.n, limit=limit, return_predecessors=True)
+        nxt = pred[: self.n].astype(np.int64)
+        nxt[(nxt < 0) | (nxt >= self.n)] = -1
+        return dist[: self.n], nxt
+
     def distances_to(self, targets: Iterable[tuple[int, float]], limit: float = np.inf) -> np.ndarray:
         """Shortest distance from every node to the nearest of ``targets`` (node position,
         final offset in metres): a search on the reversed edges."""
