@@ -97,6 +97,8 @@ def plan_report_html(plan: Plan, city_name: str, lang: str = "it", table: CostTa
              "Gli interventi sono ordinati per persone servite per euro; dopo ogni scelta gli effetti sono ricalcolati "
              "tenendo conto delle scelte precedenti. Barriere che contano solo insieme (due rampe di scale sullo stesso "
              "percorso) sono valutate in coppia.",
+             "Gli interventi che non aprono nuovi percorsi (percorsi tattili, segnali acustici, pavimentazioni) seguono, "
+             "ordinati per persone che passano di lì per euro.",
              "Il bilancio finanzia l'elenco dall'alto finché il costo cumulato rientra; le righe successive sono pronte "
              "per il bilancio seguente.",
              "Le barriere con dati sconosciuti non sono interventi ma rilievi da fare."]
@@ -107,6 +109,8 @@ def plan_report_html(plan: Plan, city_name: str, lang: str = "it", table: CostTa
              f"within {plan.threshold_m:.0f} m to each kind of facility, per profile, and facilities made reachable.",
              "Interventions are ordered by people served per euro; after each choice the effects are recomputed given "
              "the choices before. Barriers that only matter together (two flights of steps on one path) are tried in pairs.",
+             "Interventions that open no new route (tactile paving, acoustic signals, paving) follow, ordered by the "
+             "people whose way passes them, per euro.",
              "The budget funds the list from the top while the cumulative cost fits; the rows after it are ready for "
              "the next budget.",
              "Barriers of unknown data are survey tasks, not interventions."])

@@ -69,7 +69,7 @@ from .destinations import arrival_points, facility_targets, node_xy
 from .errors import PlanError
 from .interventions import CostTable, candidates as make_candidates
 from .profiles import Profile
-from .reach import _ZERO
+from .reach import _ZERO, LengthGraph
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,50 @@ def reach_figures(G: nx.MultiDiGraph, barriers: pd.DataFrame, facilities: gpd.Ge
         for k in categories:
             row = result.reach[(result.reach["profile"] == p.name) & (result.reach["category"] == k)].iloc[0]
             out[(p.name, k)] = (row["residents_reached"], int(row["facilities"]) - int(unreachable.get((p.name, k), 0)))
+    return out
+
+
+def people_passing(G: nx.MultiDiGraph, barriers: pd.DataFrame, facilities: gpd.GeoDataFrame, people: np.ndarray,
+                   profiles: list[Profile], categories: list[str], thresholds: dict[str, float]) -> np.ndarray:
+    """For each barrier row: the people whose shortest accessible route to the nearest
+    facility (within the threshold) passes it where it only hinders the profile or its data
+    is unknown, summed over profiles and categories. Such fixes (tactile paving, acoustic
+    signals, paving) open no new route, so they gain nothing in reach; this says how many
+    people they would serve. Blocking rows count 0 here: their value is their gain."""
+    from .barriers import barrier_targets
+
+    out = np.zeros(len(barriers))
+    if len(barriers) == 0:
+        return out
+    on = barrier_targets(barriers, G)
+    xy = None
+    for p in profiles:
+        costs = edge_costs(G, barriers, p, targets=on)
+        soft = np.isin(costs.severity, ["hindering", "unknown"])
+        if not soft.any():
+            continue
+        graph = LengthGraph.from_costs(costs)
+        xy = node_xy(G, costs.nodes) if xy is None else xy
+        pairs = [(r, i) for i, rows in costs.edge_rows.items() for r in rows if soft[r]]
+        node_pairs = [(r, j) for j, rows in costs.node_rows.items() for r in rows if soft[r]]
+        for k in categories:
+            t = facility_targets(costs, xy, facilities[facilities["category"] == k])
+            dist, nxt = graph.tree_to(t.points, thresholds[p.name])
+            flow = np.where(dist <= thresholds[p.name], people, 0.0)
+            for x in np.argsort(-np.where(np.isfinite(dist), dist, -1.0), kind="stable"):
+                if not np.isfinite(dist[x]):
+                    break
+                if nxt[x] >= 0:
+                    flow[nxt[x]] += flow[x]
+            edge_flow = np.where(nxt[costs.u] == costs.v, flow[costs.u], 0.0)
+            use = np.zeros(len(barriers))
+            if pairs:
+                rows, edges = np.array(pairs).T
+                np.maximum.at(use, rows, edge_flow[edges])
+            if node_pairs:
+                rows, nodes = np.array(node_pairs).T
+                np.maximum.at(use, rows, flow[nodes])
+            out += use
     return out
 
 
@@ -682,14 +726,21 @@ def plan(G: nx.MultiDiGraph, barriers: gpd.GeoDataFrame, facilities: gpd.GeoData
             placed.add(r)
             records.append(_record(rank, step, r, by_row.loc[r], g, keys, cum, False,
                                    "pick" if how == "single" else f"pair with rank {rank + 1 if i == 0 else rank - 1}"))
-    rest = cands[~cands["row"].isin(placed)].sort_values(["cost", "barrier_id"])
+    # the rest open no route: ranked by the people they would serve on their way, per euro
+    passing = people_passing(G, barriers, facilities, people, profiles, categories, thresholds)
+    rest = cands[~cands["row"].isin(placed)].assign(
+        served=lambda f: -passing[f["row"].astype(int)] / f["cost"].clip(lower=1e-9))
+    rest = rest.sort_values(["served", "cost", "barrier_id"])
     for r in rest["row"].astype(int):
         rank += 1
         cum += cost[r]
         records.append(_record(rank, len(steps) + rank, r, by_row.loc[r], Gain(), keys, cum, False, "no gain"))
+    for rec in records:
+        rec["people_passing"] = float(passing[rec["row"]])
     geoms = [rec.pop("geometry") for rec in records]
     columns = (["rank", "step", "barrier_id", "row", "street", "description", "kind", "source", "rule", "intervention",
-                "quantity", "unit", "unit_cost", "cost", "quantity_note", "people_total", "facilities_total"]
+                "quantity", "unit", "unit_cost", "cost", "quantity_note", "people_total", "facilities_total",
+                "people_passing"]
                + [f"people_{p}_{k}" for p, k in keys] + [f"facilities_{p}_{k}" for p, k in keys]
                + ["cumulative_cost", "within_budget", "selection"])
     out = gpd.GeoDataFrame(records, columns=columns, geometry=geoms, crs=barriers.crs)
@@ -700,11 +751,14 @@ def plan(G: nx.MultiDiGraph, barriers: gpd.GeoDataFrame, facilities: gpd.GeoData
 
 def fund(table: pd.DataFrame, budget: float) -> np.ndarray:
     """Which ranked rows a budget funds: whole steps (a pair is one step) from the top
-    while their cumulative cost fits. A larger budget funds a superset."""
+    while their cumulative cost fits, if they open a route or serve people passing them.
+    A larger budget funds a superset."""
     step_cost = table.groupby("step", sort=False)["cost"].sum()
     ok = step_cost.cumsum() <= budget + 1e-9
     ok &= ok.cummin()
     ranked = table["selection"].to_numpy() != "no gain"
+    if "people_passing" in table:
+        ranked |= table["people_passing"].to_numpy() > 0
     return table["step"].map(ok).to_numpy(dtype=bool) & ranked
 
 

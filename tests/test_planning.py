@@ -308,3 +308,23 @@ def test_a_city_without_barriers_gives_an_empty_plan(osm_file, tmp_path):
                                        "-o", str(tmp_path / "p.csv"), "--report", str(tmp_path / "r.html")])
     assert result.exit_code == 0, result.output
     assert "0 interventions ranked" in result.output
+
+
+def test_hindering_fixes_rank_by_the_people_who_pass_them(osm_file):
+    """Acoustic signals open no route for a blind person, but serve everyone whose way to
+    the pharmacy crosses there: they rank before an equal one nobody passes."""
+    silent = {"highway": "crossing", "crossing": "traffic_signals", "traffic_signals:sound": "no",
+              "tactile_paving": "yes", "kerb": "lowered"}
+    ways = [(1, list(range(0, 11)), {"highway": "residential", "name": "Via Roma"}),
+            (2, [10, 20, 30], {"highway": "footway"}),
+            (3, [5, 105, 205], {"highway": "footway"})]
+    nodes = {20: silent, 105: dict(silent), 31: {"amenity": "pharmacy", "name": "Farmacia"}}
+    city = City.build(osm=[osm_file(ways, nodes)], name="tiny")
+    plan = city.plan(100_000, profiles=["blind"], categories=["pharmacy"], residents=1000)
+    table = plan.table.set_index("barrier_id")
+    used, spur = table.loc["osm-node-20-crossing_no_sound"], table.loc["osm-node-105-crossing_no_sound"]
+    assert used["people_total"] == 0 and spur["people_total"] == 0  # no new route either way
+    assert used["people_passing"] == pytest.approx(1000)  # everyone's way to the pharmacy
+    assert spur["people_passing"] == 0
+    assert used["rank"] < spur["rank"]
+    assert used["within_budget"] and not spur["within_budget"]  # it serves people; the spur serves none
