@@ -662,7 +662,8 @@ def merge_barriers(osm: gpd.GeoDataFrame, reports: gpd.GeoDataFrame, G: nx.Multi
       add nothing to the graph (they stay in ``city.surveys``);
     - at a node, it replaces OSM barriers of the kinds it supersedes (a measured kerb
       replaces an unknown one); a clearing kind (``lowered_kerb``) only lifts them;
-    - a fixed report lifts the OSM barriers it supersedes at its node and adds nothing;
+    - a fixed report lifts the OSM barriers it supersedes at its node, or on the way it
+      snaps to (the works were done there), and adds nothing;
     - reported, rejected and expired temporary reports change nothing.
 
     The result has the OSM columns plus ``edge_u, edge_v, edge_key, survey_id,
@@ -682,6 +683,7 @@ def merge_barriers(osm: gpd.GeoDataFrame, reports: gpd.GeoDataFrame, G: nx.Multi
     index = SnapIndex(G)
     force = in_force(reports, today).to_numpy()
     lifted: set[tuple[int, str]] = set()
+    lifted_ways: set[tuple[int, str]] = set()
     added: list[dict[str, Any]] = []
     severity_cols = [c for c in osm.columns if c.startswith("severity_")]
     for i, r in enumerate(reports.itertuples(index=False)):
@@ -694,12 +696,16 @@ def merge_barriers(osm: gpd.GeoDataFrame, reports: gpd.GeoDataFrame, G: nx.Multi
         if snap.element == "node":
             for k in clearing.get(kind, supersedes.get(kind, [])):
                 lifted.add((snap.node, k))
+        elif snap.element == "edge" and fixed:  # the works were done on this way
+            for k in supersedes.get(kind, [kind]):
+                lifted_ways.add((int(snap.osmid), k))
         if not active or kind in clearing or snap.element == "off_network":
             continue
         added.append(_survey_row(r, kind, snap, measure_field, profiles, severity_cols, G))
-    if lifted:
-        keep = [not (s == "osm" and e == "node" and not pd.isna(n) and (int(n), k) in lifted)
-                for s, e, n, k in zip(osm["source"], osm["element"], osm["node"], osm["kind"])]
+    if lifted or lifted_ways:
+        keep = [not (s == "osm" and ((e == "node" and not pd.isna(n) and (int(n), k) in lifted)
+                                     or (e == "way" and (int(w), k) in lifted_ways)))
+                for s, e, n, w, k in zip(osm["source"], osm["element"], osm["node"], osm["osm_id"], osm["kind"])]
         osm = osm[keep]
     if not added:
         return osm.reset_index(drop=True)

@@ -173,3 +173,32 @@ def test_edge_report_and_expired_temporary(tmp_path):
     reports = city.surveys  # expires 30/06/2099: in force now, not on 1 July 2099
     after = merge_barriers(city.osm_barriers, reports, city.network, city.profiles, dt.date(2099, 7, 1))
     assert _ids(after) == _ids(city.osm_barriers)
+
+
+def test_fixed_steps_report_on_a_way_lifts_the_osm_steps(osm_file, tmp_path):
+    """Steps mapped in OSM, reported by a surveyor, replaced by a ramp: once the report is
+    marked fixed, the OSM steps stop blocking a wheelchair."""
+    from accessibility import City
+
+    foot = {"highway": "footway"}  # steps 102-103 in the middle; spurs make the study area 2-D
+    city = City.build(osm=[osm_file([(1, [101, 102], foot), (2, [102, 103], {"highway": "steps"}),
+                                     (3, [103, 104], foot), (4, [101, 1], foot), (5, [104, 204], foot)])], name="tiny")
+    city.save(tmp_path / "ws")
+    G = city.network
+    lat = (G.nodes[102]["lat"] + G.nodes[103]["lat"]) / 2
+    lon = (G.nodes[102]["lon"] + G.nodes[103]["lon"]) / 2
+    csv = tmp_path / "rilievo.csv"
+    csv.write_text(f"tipo;latitudine;longitudine;data_rilievo\ngradini;{lat};{lon};02/05/2025\n", encoding="utf-8")
+    report = city.import_surveys(csv, surveyor="Anna").accepted[0]
+    a, b = (G.nodes[101]["lat"], G.nodes[101]["lon"]), (G.nodes[104]["lat"], G.nodes[104]["lon"])
+
+    def steps_rows():
+        rows = city.barriers[city.barriers["kind"] == "steps"]
+        return sorted(zip(rows["source"], rows["element"]))
+
+    city.review_survey(report, "verified", "visto", by="Bruno")
+    assert steps_rows() == [("osm", "way"), ("survey", "edge")]
+    assert not city.route(a, b, profile="manual_wheelchair").found
+    city.review_survey(report, "fixed", "rampa costruita", by="Carla")
+    assert steps_rows() == []
+    assert city.route(a, b, profile="manual_wheelchair").found
