@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from accessibility import City
+from accessibility.export import write_audit, write_csv, write_table, write_text, write_xlsx
 from accessibility.errors import AccessibilityError
 
 EXPORT_FORMATS = {"geojson": ".geojson", "csv": ".csv", "gpkg": ".gpkg"}
@@ -84,7 +85,6 @@ def barriers(city_dir: Path, fmt: str | None, output: Path) -> None:
         fmt = next((f for f, suffix in EXPORT_FORMATS.items() if output.suffix.lower() == suffix), None)
         if fmt is None:
             raise click.BadParameter(f"cannot tell the format of {output.name}; use --format", param_hint="--format")
-    from accessibility.export import write_table
 
     table = City.load(city_dir).barriers_wgs84()
     write_table(table, output, fmt, layer="barriers")
@@ -176,7 +176,6 @@ def survey_export(city_dir: Path, fmt: str | None, output: Path) -> None:
     """Export every survey report (WGS84) for QGIS and spreadsheets."""
     import geopandas as gpd
 
-    from accessibility.export import write_table
 
     if fmt is None:
         fmt = next((f for f, suffix in EXPORT_FORMATS.items() if output.suffix.lower() == suffix), None)
@@ -245,13 +244,13 @@ def route(city_dir: Path, origin, destination, category: str | None, profile: st
         import json
 
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(result.to_geojson(), ensure_ascii=False, indent=1), encoding="utf-8")
+        write_text(json.dumps(result.to_geojson(), ensure_ascii=False, indent=1), output)
         click.echo(f"route written to {output}")
     if map_file:
         from accessibility.maps import route_map
 
         map_file.parent.mkdir(parents=True, exist_ok=True)
-        route_map(result, tiles=tiles).save(str(map_file))
+        write_text(route_map(result, tiles=tiles).get_root().render(), map_file)
         click.echo(f"map written to {map_file}")
     if not result.found:
         sys.exit(2)
@@ -285,7 +284,6 @@ def audit(city_dir: Path, output: Path, profiles: str | None, categories: str | 
           registry_maps: tuple[Path, ...], areas_file: Path | None, area_id: str | None, hex_size: float | None,
           tiles: bool) -> None:
     """The accessibility audit: who reaches which facilities, per mobility profile."""
-    from accessibility.export import write_audit
 
     if len(registries) != len(registry_maps):
         raise click.BadParameter(f"{len(registries)} --registry file(s) but {len(registry_maps)} --registry-map; "
@@ -344,7 +342,6 @@ def plan(city_dir: Path, budget: float, profiles, categories, population: Path |
          weight: str, threshold_m: float | None, minutes: float | None, costs_file: Path | None, output: Path,
          xlsx: Path | None, gpkg: Path | None, map_file: Path | None, report: Path | None, lang: str) -> None:
     """Rank the interventions by the people they give access to, and fund them within a budget."""
-    from accessibility.export import write_csv, write_table, write_xlsx
     from accessibility.interventions import load_cost_table
     from accessibility.plan_report import plan_report_html, plan_table
 
@@ -371,18 +368,10 @@ def plan(city_dir: Path, budget: float, profiles, categories, population: Path |
     if map_file:
         from accessibility.maps import plan_map
 
-        map_file.parent.mkdir(parents=True, exist_ok=True)
-        plan_map(table, lang, network=city.network).save(str(map_file))
+        write_text(plan_map(table, lang, network=city.network).get_root().render(), map_file)
         click.echo(f"map: {map_file}")
     if report:
-        import os
-        import tempfile
-
-        report.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{report.name}.", suffix=".html", dir=report.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(plan_report_html(result, city.meta.get("name") or "", lang, cost_table))
-        Path(tmp).replace(report)
+        write_text(plan_report_html(result, city.meta.get("name") or "", lang, cost_table), report)
         click.echo(f"report: {report}")
 
 

@@ -47,45 +47,51 @@ def new_folder(target: str | Path) -> Iterator[Path]:
         raise
 
 
+@contextmanager
+def new_file(target: str | Path) -> Iterator[Path]:
+    """Write one file atomically: yield a free path beside ``target`` (same suffix); on
+    success it replaces ``target``, on failure it is deleted and ``target`` is untouched."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    tmp.unlink()  # writers (GDAL among them) want to create the file themselves
+    try:
+        yield tmp
+        tmp.replace(target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_text(text: str, path: str | Path) -> Path:
+    """Write a text file (HTML, GeoJSON) atomically, UTF-8."""
+    with new_file(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
 def write_table(table: gpd.GeoDataFrame, path: str | Path, fmt: str, layer: str = "data") -> Path:
     """Write ``table`` as ``fmt`` (``geojson``, ``csv``, ``gpkg``); CSV gets a WKT column."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    if fmt not in {"csv", "geojson", "gpkg"}:
+        raise ValueError(f"unknown format {fmt!r}")
+    with new_file(path) as tmp:
         if fmt == "csv":
             frame = pd.DataFrame(table.drop(columns=table.geometry.name))
             frame["wkt"] = table.geometry.to_wkt(rounding_precision=7)
             frame.to_csv(tmp, index=False, encoding="utf-8")
-        elif fmt in {"geojson", "gpkg"}:
-            tmp.unlink()  # the GDAL drivers want to create the file themselves
-            driver = "GeoJSON" if fmt == "geojson" else "GPKG"
-            pyogrio.write_dataframe(table, tmp, layer=layer, driver=driver)
         else:
-            raise ValueError(f"unknown format {fmt!r}")
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+            pyogrio.write_dataframe(table, tmp, layer=layer, driver="GeoJSON" if fmt == "geojson" else "GPKG")
+    return Path(path)
 
 
 def write_csv(frame: pd.DataFrame, path: str | Path, sep: str = ",") -> Path:
     """Write a plain table as CSV for spreadsheets (UTF-8 with BOM, so Excel reads accents),
     atomically like :func:`write_table`."""
-    path = Path(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".csv", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with new_file(path) as tmp:
         frame.to_csv(tmp, index=False, sep=sep, encoding="utf-8-sig")
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return Path(path)
 
 
 def write_audit(result, folder: str | Path, lang: str = "it", tiles: bool = False, network=None) -> Path:
@@ -132,17 +138,8 @@ def write_audit(result, folder: str | Path, lang: str = "it", tiles: bool = Fals
 
 def write_xlsx(sheets: dict[str, pd.DataFrame], path: str | Path) -> Path:
     """Write plain tables as sheets of one XLSX workbook (openpyxl), atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with new_file(path) as tmp:
         with pd.ExcelWriter(tmp, engine="openpyxl") as writer:
             for name, frame in sheets.items():
                 frame.to_excel(writer, sheet_name=name[:31], index=False)
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return Path(path)
