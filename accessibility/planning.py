@@ -69,7 +69,7 @@ from .destinations import arrival_points, facility_targets, node_xy
 from .errors import PlanError
 from .interventions import CostTable, candidates as make_candidates
 from .profiles import Profile
-from .reach import _ZERO, LengthGraph
+from .reach import _ZERO, LengthGraph, source_row
 
 log = logging.getLogger(__name__)
 
@@ -323,7 +323,7 @@ class _ProfileState:
     def _full_distances(self, matrix, points) -> np.ndarray:
         if not points:
             return np.full(self.n, np.inf)
-        sup = _super_row(points, self.n, matrix.shape)
+        sup = source_row(points, self.n, matrix.shape)
         return dijkstra(matrix + sup, indices=self.n, limit=self.T)[: self.n]
 
     def _costs_now(self, edge_ok: np.ndarray, node_ok: np.ndarray) -> EdgeCosts:
@@ -483,16 +483,6 @@ class _ProfileState:
 
 def _reachable(targets, reach_all: np.ndarray) -> set[int]:
     return {f for (node, _), f in zip(targets.points, targets.facility) if reach_all[node]}
-
-
-def _super_row(points, n: int, shape) -> csr_matrix:
-    pos = np.array([p[0] for p in points], dtype=np.int64)
-    off = np.maximum(np.array([p[1] for p in points], dtype=float), _ZERO)
-    order = np.lexsort((off, pos))
-    pos, off = pos[order], off[order]
-    first = np.ones(len(pos), dtype=bool)
-    first[1:] = pos[1:] != pos[:-1]
-    return csr_matrix((off[first], (np.full(int(first.sum()), n), pos[first])), shape=shape)
 
 
 def _query_points(fac: gpd.GeoDataFrame, profile: Profile) -> np.ndarray:

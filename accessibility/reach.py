@@ -47,12 +47,9 @@ class LengthGraph:
         return cls(len(costs.nodes), costs.u[allowed], costs.v[allowed], costs.length[allowed])
 
     def _matrix(self, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray) -> csr_matrix:
-        order = np.lexsort((weights, cols, rows))  # per (row, col): shortest first
-        rows, cols, weights = rows[order], cols[order], weights[order]
-        first = np.ones(len(rows), dtype=bool)
-        first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+        keep = shortest_per_pair(rows, cols, weights)
         size = self.n + 1  # one spare node: the super-source of multi-source searches
-        return csr_matrix((weights[first], (rows[first], cols[first])), shape=(size, size))
+        return csr_matrix((weights[keep], (rows[keep], cols[keep])), shape=(size, size))
 
     def distances_from(self, sources: Iterable[tuple[int, float]], limit: float = np.inf,
                        backward: bool = False) -> np.ndarray:
@@ -64,11 +61,7 @@ class LengthGraph:
             return np.full(self.n, np.inf)
         if len(sources) == 1 and sources[0][1] == 0:
             return dijkstra(matrix, indices=int(sources[0][0]), limit=limit)[: self.n]
-        positions = np.array([s[0] for s in sources], dtype=np.int64)
-        offsets = np.maximum(np.array([s[1] for s in sources], dtype=float), _ZERO)
-        # the spare node reaches each source at its offset (shortest offset per source)
-        super_row = _min_duplicates(positions, offsets, self.n, matrix.shape)
-        dist = dijkstra(matrix + super_row, indices=self.n, limit=limit)
+        dist = dijkstra(matrix + source_row(sources, self.n, matrix.shape), indices=self.n, limit=limit)
         return dist[: self.n]
 
     def tree_to(self, targets: Iterable[tuple[int, float]], limit: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
@@ -77,9 +70,7 @@ class LengthGraph:
         targets = list(targets)
         if not targets:
             return np.full(self.n, np.inf), np.full(self.n, -1)
-        positions = np.array([t[0] for t in targets], dtype=np.int64)
-        offsets = np.maximum(np.array([t[1] for t in targets], dtype=float), _ZERO)
-        matrix = self.backward + _min_duplicates(positions, offsets, self.n, self.backward.shape)
+        matrix = self.backward + source_row(targets, self.n, self.backward.shape)
         dist, pred = dijkstra(matrix, indices=self.n, limit=limit, return_predecessors=True)
         nxt = pred[: self.n].astype(np.int64)
         nxt[(nxt < 0) | (nxt >= self.n)] = -1
@@ -91,9 +82,22 @@ class LengthGraph:
         return self.distances_from(targets, limit, backward=True)
 
 
-def _min_duplicates(positions: np.ndarray, offsets: np.ndarray, row: int, shape: tuple[int, int]) -> csr_matrix:
-    order = np.lexsort((offsets, positions))
-    positions, offsets = positions[order], offsets[order]
-    first = np.ones(len(positions), dtype=bool)
-    first[1:] = positions[1:] != positions[:-1]
-    return csr_matrix((offsets[first], (np.full(first.sum(), row), positions[first])), shape=shape)
+def shortest_per_pair(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Indices of the lightest entry of each ``(row, col)`` pair, sorted by row then
+    column: parallel edges keep their shortest (a CSR matrix would add them up)."""
+    order = np.lexsort((weights, cols, rows))
+    rows, cols = rows[order], cols[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
+    return order[first]
+
+
+def source_row(points: Iterable[tuple[int, float]], row: int, shape: tuple[int, int]) -> csr_matrix:
+    """The spare node ``row`` linked to each ``(node position, offset)`` of ``points`` at
+    its offset (the shortest, where a node is given twice): add it to a graph matrix and
+    search from ``row`` to search from all the points at once."""
+    points = list(points)
+    positions = np.array([p[0] for p in points], dtype=np.int64)
+    offsets = np.maximum(np.array([p[1] for p in points], dtype=float), _ZERO)
+    keep = shortest_per_pair(np.full(len(points), row), positions, offsets)
+    return csr_matrix((offsets[keep], (np.full(len(keep), row), positions[keep])), shape=shape)

@@ -39,6 +39,7 @@ from .contraction import Hierarchy
 from .costs import Edge, EdgeCosts, edge_costs
 from .errors import SnapError
 from .profiles import Profile
+from .reach import shortest_per_pair
 
 log = logging.getLogger(__name__)
 
@@ -177,18 +178,15 @@ class Router:
         ok = np.isfinite(weight) & (costs.u != costs.v)
         eidx = np.flatnonzero(ok)
         rows, cols, w = costs.u[eidx], costs.v[eidx], weight[eidx]
-        order = np.lexsort((w, cols, rows))  # cheapest parallel edge first
-        rows, cols, w, eidx = rows[order], cols[order], w[order], eidx[order]
-        first = np.ones(len(rows), dtype=bool)
-        first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-        rows, cols, w, eidx = rows[first], cols[first], w[first], eidx[first]
+        keep = shortest_per_pair(rows, cols, w)  # cheapest parallel edge, sorted by row
+        rows, cols, w, eidx = rows[keep], cols[keep], w[keep], eidx[keep]
         rows = np.concatenate([rows, [n, n]])
         cols = np.concatenate([cols, [n, n]])  # placeholders, rewritten per query
         w = np.concatenate([w, [1.0, 1.0]])
         eidx = np.concatenate([eidx, [-1, -1]])
         indptr = np.zeros(n + 2, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=n + 1), out=indptr[1:])
-        # rows are sorted already (lexsort) and the two source entries come last
+        # rows are sorted already and the two source entries come last
         self.matrix = sp.csr_matrix((w.astype(np.float64), cols.astype(np.int32), indptr.astype(np.int32)),
                                     shape=(n + 1, n + 1))
         self.csr_edge = eidx
