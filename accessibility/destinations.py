@@ -21,6 +21,7 @@ from scipy.spatial import cKDTree
 from . import settings
 from .costs import EdgeCosts
 from .facilities import entrance_points, outline_points
+from .network import WGS84
 
 
 @dataclass
@@ -60,7 +61,7 @@ def facility_targets(costs: EdgeCosts, xy: np.ndarray, facilities: gpd.GeoDataFr
         out.excluded.update({i: "no usable network" for i in range(len(facilities))})
         return out
     tree = cKDTree(xy[positions])
-    to_graph = Transformer.from_crs("EPSG:4326", facilities.crs, always_xy=True)
+    to_graph = Transformer.from_crs(WGS84, facilities.crs, always_xy=True)
     wheelchair = costs.profile.wheelchair
     for i, row in enumerate(facilities.itertuples(index=False)):
         points = arrival_points(row, facilities.crs, wheelchair, to_graph)
@@ -93,7 +94,7 @@ def arrival_points(row, crs: str, wheelchair: bool, to_graph: Transformer | None
     doors = entrance_points(entrances, wheelchair=wheelchair)
     if wheelchair and not doors and entrance_points(entrances):
         return None
-    to_graph = to_graph or Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    to_graph = to_graph or Transformer.from_crs(WGS84, crs, always_xy=True)
     points = [to_graph.transform(lon, lat) for lon, lat in doors]
     if not points:
         points = outline_points(getattr(row, "outline", ""), crs, settings.outline_step_m)

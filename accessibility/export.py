@@ -17,6 +17,8 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from .network import WGS84
+
 
 @contextmanager
 def new_folder(target: str | Path) -> Iterator[Path]:
@@ -109,8 +111,8 @@ def write_audit(result, folder: str | Path, lang: str = "it", tiles: bool = Fals
     with new_folder(folder) as tmp:
         for name in ("reach", "detour", "completeness"):
             getattr(result, name).to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8-sig")
-        wgs = {"areas": result.areas.to_crs("EPSG:4326"), "unreachable": result.unreachable.to_crs("EPSG:4326"),
-               "facilities": result.facilities.to_crs("EPSG:4326")}
+        wgs = {"areas": result.areas.to_crs(WGS84), "unreachable": result.unreachable.to_crs(WGS84),
+               "facilities": result.facilities.to_crs(WGS84)}
         for name in ("areas", "unreachable"):
             frame = pd.DataFrame(wgs[name].drop(columns="geometry"))
             frame["wkt"] = wgs[name].geometry.to_wkt(rounding_precision=7)

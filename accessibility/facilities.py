@@ -22,8 +22,8 @@ from shapely import Point, Polygon
 from . import settings
 from .errors import FacilityError
 from .sources.osm import OsmData
+from .network import WGS84
 
-WGS84 = "EPSG:4326"
 COLUMNS = ["category", "name", "wheelchair", "osm_type", "osm_id", "tags", "entrances", "outline", "source"]
 #: Text columns that may be empty (a workspace saved before a column existed lacks it).
 TEXT_COLUMNS = ("name", "wheelchair", "entrances", "tags", "outline", "source")

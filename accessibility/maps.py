@@ -23,6 +23,7 @@ import shapely
 from branca.element import Element
 
 from .routing import Route
+from .network import WGS84
 
 #: Okabe & Ito (2008), colour-blind safe.
 COLOURS = {"route": "#0072B2", "walk": "#E69F00", "unknown": "#CC79A7", "barrier": "#D55E00",
@@ -89,7 +90,7 @@ def add_network(m: folium.Map, G: nx.MultiDiGraph | None) -> None:
     if G is None or G.number_of_edges() == 0:
         return
     lines = [d["geometry"] for _, _, d in G.edges(data=True) if not d.get("reversed")]
-    frame = gpd.GeoDataFrame(geometry=lines, crs=G.graph["crs"]).simplify(0.5).to_crs("EPSG:4326")
+    frame = gpd.GeoDataFrame(geometry=lines, crs=G.graph["crs"]).simplify(0.5).to_crs(WGS84)
     merged = shapely.line_merge(shapely.set_precision(shapely.multilinestrings(frame.values), 1e-6))
     folium.GeoJson(shapely.to_geojson(merged),  # one feature, coordinates to ~10 cm: small pages
                    name="network", control=False, interactive=False, class_name="network",
@@ -192,7 +193,7 @@ def score_colour(score: float) -> str:
 
 
 def _bounds_of(frame) -> list[list[float]]:
-    minx, miny, maxx, maxy = frame.to_crs("EPSG:4326").total_bounds
+    minx, miny, maxx, maxy = frame.to_crs(WGS84).total_bounds
     return [[miny, minx], [maxy, maxx]]
 
 
@@ -202,7 +203,7 @@ def score_map(areas, profile: str, labels: dict[str, str], profile_label: str, l
     (the first shown; the layer control switches). ``areas`` is ``Audit.areas``;
     ``labels`` maps categories to their names in ``lang``."""
     t = _AUDIT_TEXT["it" if lang == "it" else "en"]
-    rows = areas[areas["profile"] == profile].to_crs("EPSG:4326")
+    rows = areas[areas["profile"] == profile].to_crs(WGS84)
     m = _offline_map(_bounds_of(rows if len(rows) else areas), tiles)
     add_network(m, network)
     for i, (cat, group) in enumerate(rows.groupby("category", sort=False)):
@@ -234,14 +235,14 @@ def unreachable_map(unreachable, facilities, profile: str, profile_label: str, r
     """The facilities of ``Audit.facilities`` (green), and in red those no one with
     ``profile`` can reach, with the reason (``reasons`` maps reason codes to text)."""
     t = _AUDIT_TEXT["it" if lang == "it" else "en"]
-    every = facilities.to_crs("EPSG:4326")
+    every = facilities.to_crs(WGS84)
     m = _offline_map(_bounds_of(every) if len(every) else [[0, 0], [1, 1]], tiles)
     add_network(m, network)
     for f in every.itertuples(index=False):
         folium.CircleMarker((f.geometry.y, f.geometry.x), radius=4, color=COLOURS["facility"], fill=True,
                             fill_opacity=0.6,
                             tooltip=html.escape(f"{labels.get(f.category, f.category)}: {f.name}")).add_to(m)
-    rows = unreachable[unreachable["profile"] == profile].to_crs("EPSG:4326")
+    rows = unreachable[unreachable["profile"] == profile].to_crs(WGS84)
     for f in rows.itertuples(index=False):
         point = f.geometry.representative_point()
         folium.CircleMarker((point.y, point.x), radius=8, color=COLOURS["barrier"], weight=3, fill=True,

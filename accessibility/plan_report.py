@@ -19,8 +19,8 @@ from .facilities import category
 from .interventions import CostTable, load_cost_table
 from .planning import Plan
 from .profiles import load_profiles
+from .network import WGS84
 
-WGS84 = "EPSG:4326"
 
 
 def plan_table(plan: Plan, lang: str = "it", table: CostTable | None = None) -> gpd.GeoDataFrame:

@@ -70,6 +70,7 @@ from .errors import PlanError
 from .interventions import CostTable, candidates as make_candidates
 from .profiles import Profile
 from .reach import _ZERO, LengthGraph, source_row
+from .network import WGS84
 
 log = logging.getLogger(__name__)
 
@@ -489,7 +490,7 @@ def _query_points(fac: gpd.GeoDataFrame, profile: Profile) -> np.ndarray:
     """The points facility_targets snaps (see :func:`destinations.arrival_points`)."""
     from pyproj import Transformer
 
-    to_graph = Transformer.from_crs("EPSG:4326", fac.crs, always_xy=True)
+    to_graph = Transformer.from_crs(WGS84, fac.crs, always_xy=True)
     pts = []
     for row in fac.itertuples(index=False):
         pts += arrival_points(row, fac.crs, profile.wheelchair, to_graph) or []

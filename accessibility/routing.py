@@ -40,10 +40,10 @@ from .costs import Edge, EdgeCosts, edge_costs
 from .errors import SnapError
 from .profiles import Profile
 from .reach import shortest_per_pair
+from .network import WGS84
 
 log = logging.getLogger(__name__)
 
-WGS84 = "EPSG:4326"
 _TINY = 1e-9
 
 
