@@ -66,10 +66,12 @@ def node_areas(G: nx.MultiDiGraph, areas: gpd.GeoDataFrame) -> pd.Series:
     return joined["area_id"].reindex(points.index)
 
 
-def completeness(G: nx.MultiDiGraph, barriers: pd.DataFrame, areas: gpd.GeoDataFrame) -> pd.DataFrame:
+def completeness(G: nx.MultiDiGraph, barriers: pd.DataFrame, areas: gpd.GeoDataFrame,
+                 where: pd.Series | None = None) -> pd.DataFrame:
     """Per area: km of network, shares of length with surface / width / incline mapped,
-    crossings and the share whose kerbs are known. One row per area, plus ``all``."""
-    where = node_areas(G, areas)
+    crossings and the share whose kerbs are known. One row per area, plus ``all``.
+    ``where``: :func:`node_areas` when the caller has it already."""
+    where = node_areas(G, areas) if where is None else where
     where = dict(zip(where.index, where.to_numpy(dtype=object)))  # plain lookups in the loops below
     rows = []
     for u, v, d in G.edges(data=True):

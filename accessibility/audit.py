@@ -132,7 +132,8 @@ def audit(G: nx.MultiDiGraph, barriers: pd.DataFrame, facilities: gpd.GeoDataFra
     total = pop.sum()
     xy = node_xy(G, nodes)
     forward = np.fromiter((not d.get("reversed", False) for _, _, d in G.edges(data=True)), dtype=bool)
-    where = node_areas(G, areas).reindex(nodes)
+    in_area = node_areas(G, areas)
+    where = in_area.reindex(nodes)
     area_codes, area_ids = pd.factorize(where, use_na_sentinel=True)
 
     reach_rows, detour_rows, unreachable_rows, score_rows = [], [], [], []
@@ -183,7 +184,7 @@ def audit(G: nx.MultiDiGraph, barriers: pd.DataFrame, facilities: gpd.GeoDataFra
     scores = pd.DataFrame(score_rows, columns=["area_id", "profile", "category", "residents", "score", "walk_score"])
     area_table = gpd.GeoDataFrame(scores.merge(areas[["area_id", "name", "geometry"]], on="area_id"),
                                   geometry="geometry", crs=areas.crs)
-    complete = completeness(G, barriers, areas)
+    complete = completeness(G, barriers, areas, in_area)
     meta = {"profiles": [p.name for p in order], "categories": list(categories),
             "thresholds": [t.label for t in limits], "residents": float(total["total"]),
             "over65": float(total["over65"]), "over80": float(total["over80"]),

@@ -109,11 +109,11 @@ def _from_buildings(G, people, total: float, buildings: gpd.GeoDataFrame) -> pd.
     points = buildings.to_crs(G.graph["crs"]).geometry.representative_point()
     weights = buildings["residents"].astype(float).to_numpy() if "residents" in buildings else \
         np.full(len(buildings), total / max(len(buildings), 1))
-    nodes = list(G.nodes)
-    tree = cKDTree(np.array([(G.nodes[n]["x"], G.nodes[n]["y"]) for n in nodes]))
-    _, nearest = tree.query(np.column_stack([points.x, points.y]))
-    np.add.at(people.to_numpy(), nearest, weights)
-    return people
+    nodes = node_points(G).reindex(people.index).geometry
+    _, nearest = cKDTree(np.column_stack([nodes.x, nodes.y])).query(np.column_stack([points.x, points.y]))
+    placed = np.zeros(len(people))
+    np.add.at(placed, nearest, weights)  # several buildings may share a node
+    return people + placed
 
 
 def node_points(G: nx.MultiDiGraph) -> gpd.GeoDataFrame:
