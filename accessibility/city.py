@@ -210,7 +210,10 @@ class City:
     # --- routing (see accessibility.routing) ---------------------------------------------
 
     def profile(self, name: str = "walk", profile_file: str | Path | None = None, **overrides: Any) -> Profile:
-        """A mobility profile by name, with threshold overrides (``max_kerb_cm=3`` ...)."""
+        """A mobility profile by name, from the city's profiles (or ``profile_file``), with
+        threshold overrides (``max_kerb_cm=3`` ...)."""
+        if profile_file is None and name in self.profiles:
+            return self.profiles[name].with_overrides(**overrides)
         return load_profile(name, profile_file).with_overrides(**overrides)
 
     def route(self, origin: tuple[float, float], destination: tuple[float, float], profile: str = "walk",
