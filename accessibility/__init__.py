@@ -4,8 +4,8 @@
 >>> city = City.build(osm=["Helsinki.osm.pbf"])  # doctest: +SKIP
 """
 
-from .city import City
-from .errors import AccessibilityError
+from accessibility.city import City
+from accessibility.errors import AccessibilityError
 
 __version__ = "0.1.0"
 __all__ = ["City", "AccessibilityError", "__version__"]

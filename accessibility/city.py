@@ -1,17 +1,19 @@
 """The :class:`City`: a pedestrian network with its barriers, built once, loaded fast.
 
-``City`` wires readers (``sources``), pure builders (``network``, ``barriers``) and the
-workspace folder (``workspace``); it holds no logic of its own beyond that wiring.
+``City`` wires readers (:mod:`accessibility.sources`), the pure model and analyses
+(:mod:`accessibility.model`, :mod:`accessibility.routing`, :mod:`accessibility.analysis`,
+:mod:`accessibility.planning`), the survey store and the workspace folder; it holds no
+logic of its own beyond that wiring.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import networkx as nx
@@ -19,15 +21,34 @@ import pandas as pd
 from shapely import MultiPoint
 from shapely.geometry.base import BaseGeometry
 
-from . import settings, workspace
-from .barriers import find_barriers, taxonomy
-from .errors import SurveyError
-from .facilities import COLUMNS as FACILITY_COLUMNS
-from .facilities import complete_columns, find_facilities
-from .network import WGS84, BuildReport, build_network
-from .profiles import Profile, load_profile, load_profiles
-from .sources.osm import OsmData, read_osm_files
-from .store import SurveyStore
+from accessibility import settings, workspace
+from accessibility.analysis.areas import areas_for
+from accessibility.analysis.audit import Audit, audit, population_table, thresholds
+from accessibility.analysis.population import age_structure, residents_on_network
+from accessibility.constants import FACILITY_COLUMNS, WGS84
+from accessibility.errors import InputError, PlanError, SurveyError
+from accessibility.model.barriers import find_barriers, taxonomy
+from accessibility.model.facilities import categories as all_categories
+from accessibility.model.facilities import category, complete_columns, find_facilities
+from accessibility.model.network import BuildReport, build_network
+from accessibility.model.profiles import Profile, load_profile, load_profiles
+from accessibility.planning.interventions import load_cost_table
+from accessibility.planning.ranking import Plan, plan
+from accessibility.routing.route import Route, nearest, route
+from accessibility.routing.router import Routing
+from accessibility.sources.boundaries import boundary_from_file
+from accessibility.sources.istat import read_population_by_age
+from accessibility.sources.osm import OsmData, read_osm_files
+from accessibility.sources.overpass import fetch_osm
+from accessibility.sources.registry import join_facilities, read_registry
+from accessibility.surveys.importing import ImportResult, file_sha256, import_file
+from accessibility.surveys.merge import merge_barriers
+from accessibility.surveys.store import SurveyStore
+
+if TYPE_CHECKING:
+    from accessibility.analysis.audit import Engine
+
+__all__ = ["City"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +60,8 @@ class City:
     merged with the verified survey reports of the workspace (``surveys``); its column
     ``source`` says ``osm`` or ``survey``.
 
+    Examples
+    --------
     Build it from OpenStreetMap files or a download, save it to a workspace folder, and
     load it back::
 
@@ -48,53 +71,73 @@ class City:
     """
 
     def __init__(self, network: nx.MultiDiGraph, barriers: gpd.GeoDataFrame, area: gpd.GeoDataFrame,
-                 meta: dict[str, Any], problems: pd.DataFrame, profiles: dict[str, Profile] | None = None,
+                 meta: dict[str, Any], problems: pd.DataFrame, *, profiles: dict[str, Profile] | None = None,
                  path: str | Path | None = None, facilities: gpd.GeoDataFrame | None = None) -> None:
         self.network = network
         self.osm_barriers = barriers
         self.area = area
         self.meta = meta
         self.problems = problems
-        self.profiles = profiles or load_profiles()
-        self.path = Path(path) if path is not None else None
-        self._merged: tuple[tuple, gpd.GeoDataFrame] | None = None
+        self.profiles: dict[str, Profile] = profiles or load_profiles()
+        self.path: Path | None = Path(path) if path is not None else None
+        self._merged: tuple[tuple[Any, ...], gpd.GeoDataFrame] | None = None
         if facilities is None:
-            facilities = gpd.GeoDataFrame(columns=FACILITY_COLUMNS + ["geometry"], geometry="geometry",
+            facilities = gpd.GeoDataFrame(columns=[*FACILITY_COLUMNS, "geometry"], geometry="geometry",
                                           crs=network.graph["crs"])
-        self.facilities = facilities
-        self._routing = None
+        self.facilities: gpd.GeoDataFrame = facilities
+        self._routing: Routing | None = None
 
     # --- construction -------------------------------------------------------------------
 
     @classmethod
-    def build(cls, osm: Iterable[str | Path] | None = None, place: str | None = None,
+    def build(cls, *, osm: Iterable[str | Path] | None = None, place: str | None = None,
               boundary: str | Path | None = None, name: str | None = None,
               profiles: dict[str, Profile] | None = None) -> City:
-        """Build from OSM files (``osm``), or download by ``place`` name or ``boundary`` file.
+        """Build from OSM files, or download by place name or boundary file.
 
-        With files and a boundary together, the boundary only names the study area.
+        Parameters
+        ----------
+        osm
+            OpenStreetMap files (XML, PBF, Overpass JSON, compressed or not), merged.
+        place
+            A place name to geocode and download (needs internet).
+        boundary
+            A boundary polygon file: the area to download, or with ``osm`` only the
+            name of the study area.
+        name
+            The city's name (default: the place, else the first file's name).
+        profiles
+            Mobility profiles to judge barriers with (default: the shipped ones).
+
+        Returns
+        -------
+        City
+
+        Raises
+        ------
+        OsmFileError, OfflineError, DownloadError, EmptyNetworkError
+            The input cannot be read or downloaded, or holds no walkable way.
         """
         files = [Path(p) for p in osm or []]
         if files and place:
-            raise ValueError("give OSM files or a place name, not both")
+            raise InputError("give OSM files or a place name, not both")
         area_polygon: BaseGeometry | None = None
         if files:
             data = read_osm_files(files)
             if boundary:
-                from .sources.overpass import boundary_from_file
                 area_polygon = boundary_from_file(boundary)
-            sources = [_describe_file(p) for p in files]
+            sources: list[dict[str, Any]] = [_describe_file(p) for p in files]
         elif place or boundary:
-            from .sources.overpass import fetch_osm
             data, area_polygon = fetch_osm(place=place, boundary=boundary)
             sources = [{"overpass": place or str(boundary)}]
         else:
-            raise ValueError("nothing to build from: give OSM files, a place name or a boundary file")
-        return cls.from_osm(data, name=name or place or (files[0].name.split(".")[0] if files else "city"),
-                            sources=sources, area=area_polygon, profiles=profiles)
+            raise InputError("nothing to build from: give OSM files, a place name or a boundary file")
+        default_name = place or (files[0].name.split(".")[0] if files else "city")
+        return cls.from_osm(data, name=name or default_name, sources=sources, area=area_polygon,
+                            profiles=profiles)
 
     @classmethod
-    def from_osm(cls, data: OsmData, name: str, sources: list[dict[str, Any]] | None = None,
+    def from_osm(cls, data: OsmData, *, name: str, sources: list[dict[str, Any]] | None = None,
                  area: BaseGeometry | None = None, profiles: dict[str, Profile] | None = None) -> City:
         """Build from OSM data already in memory (the one path every build takes)."""
         report = BuildReport()
@@ -117,7 +160,13 @@ class City:
 
     @classmethod
     def load(cls, path: str | Path) -> City:
-        """Load a workspace folder written by :meth:`save`."""
+        """Load a workspace folder written by :meth:`save`.
+
+        Raises
+        ------
+        WorkspaceError
+            The folder is not a workspace, is damaged, or is of another version.
+        """
         meta, G, layers, problems = workspace.load(path)
         barriers = layers["barriers"]
         if "node" in barriers:
@@ -153,43 +202,34 @@ class City:
         return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]),
                                 crs=WGS84).to_crs(self.crs)
 
-    def import_surveys(self, path: str | Path, surveyor: str, crs: int | None = None,
-                       columns: dict[str, str] | None = None, today: dt.date | None = None):
+    def import_surveys(self, path: str | Path, *, surveyor: str, crs: int | None = None,
+                       columns: dict[str, str] | None = None, today: dt.date | None = None) -> ImportResult:
         """Import a survey file (CSV, XLSX, GeoJSON, GeoPackage) into the store.
 
         Valid rows are stored together or not at all; rows already stored are skipped;
-        rejected rows go to ``<name>.rejects.csv`` beside the file. Returns a
-        :class:`~accessibility.surveys.ImportResult`.
+        rejected rows go to ``<name>.rejects.csv`` beside the file.
+
+        Parameters
+        ----------
+        path
+            The survey file.
+        surveyor
+            Who imports it (a row's own surveyor column wins).
+        crs
+            EPSG code of x/y columns when the file has no CRS column.
+        columns
+            More header -> field mappings for files with names of their own.
+        today
+            The date to check survey dates against (default: today).
+
+        Returns
+        -------
+        ImportResult
         """
-        from .export import write_csv
-        from .sources.surveys import read_survey_file
-        from .surveys import ImportResult, flagged_list, rejects_table, validate
+        return import_file(self.store, path, surveyor=surveyor, area=self.area, network=self.network, crs=crs,
+                           columns=columns, today=today)
 
-        if not surveyor or not str(surveyor).strip():
-            raise SurveyError("say who imports the file (surveyor)")
-        store = self.store  # fails first when there is no workspace
-        path = Path(path)
-        table = read_survey_file(path, columns=columns)
-        today = today or dt.date.today()
-        with store.transaction() as tx:
-            validation = validate(table, self.area, self.network, surveyor, today, tx.reports(), crs)
-            _, ids = tx.add_reports(validation.accepted, by=surveyor, source_file=str(path),
-                                    file_sha256=_describe_file(path)["sha256"], rows=len(table.rows),
-                                    rejected=len(validation.rejected_rows),
-                                    flagged=len({f.report for f in validation.flags}),
-                                    already_stored=len(validation.already_stored))
-        rejects_path = path.with_name(f"{path.name.rsplit('.', 1)[0]}.rejects.csv")
-        if validation.rejects:
-            write_csv(rejects_table(table, validation), rejects_path, sep=table.delimiter or ",")
-        else:
-            rejects_path.unlink(missing_ok=True)  # an old one would describe errors now fixed
-        result = ImportResult(str(path), len(table.rows), ids, validation.rejects, flagged_list(validation, ids),
-                              validation.already_stored, str(rejects_path) if validation.rejects else None,
-                              validation.notes)
-        log.info(result.summary())
-        return result
-
-    def review_survey(self, report_id: int, status: str, note: str | None = None, by: str = "") -> dict[str, Any]:
+    def review_survey(self, report_id: int, status: str, *, note: str | None = None, by: str = "") -> dict[str, Any]:
         """Change a report's status (reported -> verified -> planned -> fixed, or rejected)."""
         return self.store.review(report_id, status, note, by)
 
@@ -197,8 +237,6 @@ class City:
     def barriers(self) -> gpd.GeoDataFrame:
         """The barriers in force: OSM barriers merged with survey reports (recomputed when
         the survey store or the date changes)."""
-        from .surveys import merge_barriers
-
         today = dt.date.today()
         state = self.store.state() if self.path is not None else (0, 0)
         key = (state, today, id(self.osm_barriers))
@@ -207,7 +245,7 @@ class City:
             self._merged = (key, merge_barriers(self.osm_barriers, reports, self.network, self.profiles, today))
         return self._merged[1]
 
-    # --- routing (see accessibility.routing) ---------------------------------------------
+    # --- routing ---------------------------------------------------------------------------
 
     def profile(self, name: str = "walk", profile_file: str | Path | None = None, **overrides: Any) -> Profile:
         """A mobility profile by name, from the city's profiles (or ``profile_file``), with
@@ -216,51 +254,95 @@ class City:
             return self.profiles[name].with_overrides(**overrides)
         return load_profile(name, profile_file).with_overrides(**overrides)
 
-    def route(self, origin: tuple[float, float], destination: tuple[float, float], profile: str = "walk",
-              lang: str = "it", profile_file: str | Path | None = None, **overrides: Any):
+    def route(self, origin: tuple[float, float], destination: tuple[float, float], *, profile: str = "walk",
+              lang: str | None = None, profile_file: str | Path | None = None, **overrides: Any) -> Route:
         """The route for a mobility profile between two ``(lat, lon)`` points.
 
-        Returns a :class:`~accessibility.routing.Route` (``found`` is False, with the
-        barriers that block the walking route, when the profile cannot get through).
-        """
-        from .routing import route
+        Parameters
+        ----------
+        origin, destination
+            ``(lat, lon)`` in WGS84.
+        profile
+            A profile name (``walk``, ``manual_wheelchair``, ...).
+        lang
+            Language of the directions (default: the language in use).
+        profile_file
+            A TOML file of the user's own profiles.
+        **overrides
+            Threshold overrides: ``max_kerb_cm``, ``max_incline_up_pct``,
+            ``max_incline_down_pct``, ``min_width_cm``, ``max_steps``.
 
+        Returns
+        -------
+        Route
+            ``found`` is False, with the barriers that block the walking route, when the
+            profile cannot get through.
+
+        Raises
+        ------
+        SnapError
+            A point is too far from any path the profile may use.
+        ProfileError
+            Unknown profile or bad override.
+        """
         return route(self._router_state(), self.barriers, origin, destination,
                      self.profile(profile, profile_file, **overrides), self.profile("walk"), lang)
 
-    def nearest(self, origin: tuple[float, float], category: str, profile: str = "walk", lang: str = "it",
-                profile_file: str | Path | None = None, **overrides: Any):
-        """The route to the facility of ``category`` cheapest to reach for the profile."""
-        from .routing import nearest
+    def nearest(self, origin: tuple[float, float], category_name: str, *, profile: str = "walk",
+                lang: str | None = None, profile_file: str | Path | None = None, **overrides: Any) -> Route:
+        """The route to the facility of ``category_name`` cheapest to reach for the profile
+        (parameters as :meth:`route`).
 
-        return nearest(self._router_state(), self.barriers, self.facilities, origin, category,
+        Raises
+        ------
+        FacilityError
+            Unknown category, or none of it in the city.
+        """
+        return nearest(self._router_state(), self.barriers, self.facilities, origin, category_name,
                        self.profile(profile, profile_file, **overrides), self.profile("walk"), lang)
 
-    def audit(self, profiles: Iterable[str] | None = None, categories: Iterable[str] | None = None,
+    def _router_state(self) -> Routing:
+        if self._routing is None or self._routing.G is not self.network:
+            self._routing = Routing(self.network)
+        return self._routing
+
+    # --- audit -------------------------------------------------------------------------------
+
+    def audit(self, *, profiles: Iterable[str] | None = None, categories: Iterable[str] | None = None,
               population: str | Path | pd.DataFrame | None = None, residents: float | None = None,
               sections: gpd.GeoDataFrame | None = None, buildings: gpd.GeoDataFrame | None = None,
               registries: Iterable[tuple[str | Path, str | Path]] = (), areas: gpd.GeoDataFrame | None = None,
               area_id_column: str | None = None, hex_size_m: float | None = None,
               distances_m: Iterable[float] | None = None, minutes: Iterable[float] | None = None,
-              profile_file: str | Path | None = None, engine=None):
-        """The accessibility audit of the city: returns an :class:`~accessibility.audit.Audit`.
+              profile_file: str | Path | None = None, engine: Engine | None = None) -> Audit:
+        """The accessibility audit of the city.
 
-        ``population``: the ISTAT table by age (file or frame) for the number of residents
-        and the shares over 65 and 80 (else ``residents``, else
-        ``settings.audit_default_residents``). ``sections`` (with ``population`` and
-        optionally ``over65``/``over80`` columns) or ``buildings`` place people more
-        finely. ``registries``: ``(file, mapping file)`` pairs whose places join the OSM
-        facilities. ``areas``: neighbourhood polygons (default: hexagons of
-        ``hex_size_m``). Profiles and categories default to all.
+        Parameters
+        ----------
+        profiles, categories
+            Which to audit (default: all).
+        population
+            The ISTAT table by age (file or frame): residents and the shares over 65
+            and 80 (else ``residents``, else ``settings.audit_default_residents``).
+        sections, buildings
+            Census sections (``population``, optionally ``over65``/``over80``) or
+            buildings (optionally ``residents``) that place people more finely.
+        registries
+            ``(file, mapping file)`` pairs whose places join the OSM facilities.
+        areas, area_id_column, hex_size_m
+            Neighbourhood polygons to score (default: hexagons of ``hex_size_m``).
+        distances_m, minutes
+            Reach thresholds (default: ``settings.audit_distances_m`` and
+            ``settings.audit_minutes``).
+        profile_file
+            A TOML file of the user's own profiles.
+        engine
+            The distance engine (tests and benchmarks compare engines).
+
+        Returns
+        -------
+        Audit
         """
-        from .areas import areas_for
-        from .audit import audit, population_table, thresholds
-        from .facilities import categories as all_categories
-        from .population import age_structure, residents_on_network
-        from .profiles import load_profiles
-        from .sources.istat import read_population_by_age
-        from .sources.registry import join_facilities, read_registry
-
         ages = None
         if population is not None:
             table = population if isinstance(population, pd.DataFrame) else read_population_by_age(population)
@@ -271,15 +353,14 @@ class City:
         if sections is not None and {"over65", "over80"} <= set(sections.columns):
             over65 = residents_on_network(self.network, 0, sections=sections.assign(population=sections["over65"]))
             over80 = residents_on_network(self.network, 0, sections=sections.assign(population=sections["over80"]))
-        table = population_table(people, ages, over65, over80)
+        people_table = population_table(people, ages, over65, over80)
         known = load_profiles(profile_file) if profile_file else self.profiles
         names = list(profiles) if profiles else list(known)
         chosen = [known[n] if n in known else self.profile(n, profile_file) for n in names]
         cats = list(categories) if categories else list(all_categories())
         for c in cats:
-            from .facilities import category
             category(c)  # a clear error for an unknown category
-        notes = []
+        notes: list[str] = []
         facilities = self.facilities
         if registries:
             area = self.area.to_crs(WGS84).union_all()
@@ -287,7 +368,7 @@ class City:
             notes = [n for r in read for n in r.notes()]
             facilities = join_facilities(facilities, read)
         grid = areas_for(self.network, areas, hex_size_m or settings.audit_hex_size_m, id_column=area_id_column)
-        result = audit(self.network, self.barriers, facilities, chosen, cats, table, grid,
+        result = audit(self.network, self.barriers, facilities, chosen, cats, people_table, grid,
                        thresholds(distances_m, minutes), engine=engine)
         result.meta.update({"city": self.meta.get("name"), "notes": notes,
                             "population_source": "istat" if ages else "uniform",
@@ -296,39 +377,46 @@ class City:
         log.info("audit of %s: %d profiles x %d categories", self.meta.get("name"), len(chosen), len(cats))
         return result
 
-    def _router_state(self):
-        from .routing import Routing
+    # --- planning ----------------------------------------------------------------------------
 
-        if self._routing is None or self._routing.G is not self.network:
-            self._routing = Routing(self.network)
-        return self._routing
-
-    # --- planning (see accessibility.planning) ---------------------------------------------
-
-    def plan(self, budget: float, profiles: Iterable[str] | None = None, categories: Iterable[str] | None = None,
+    def plan(self, budget: float, *, profiles: Iterable[str] | None = None, categories: Iterable[str] | None = None,
              population: str | Path | None = None, residents: float | None = None, weight: str = "residents",
              threshold_m: float | None = None, threshold_min: float | None = None,
-             costs: str | Path | None = None):
+             costs: str | Path | None = None) -> Plan:
         """Rank the interventions on the barriers in force and fund the top within ``budget``.
 
-        Residents come from the ISTAT age table ``population`` (its total; with
-        ``weight="over65"`` or ``"over80"`` the figures count that age group) or from
-        ``residents`` (a total). Default profiles: all but ``walk``; default categories:
-        those with facilities in the city. Returns a :class:`~accessibility.planning.Plan`
-        whose ``table`` is the ranked list.
-        """
-        from .errors import PlanError
-        from .facilities import category as check_category
-        from .interventions import load_cost_table
-        from .planning import plan
-        from .population import age_structure, residents_on_network
+        Parameters
+        ----------
+        budget
+            Euros.
+        profiles, categories
+            Default: all profiles but ``walk``; the categories with facilities in the city.
+        population
+            The ISTAT age table: its total, and with ``weight="over65"`` or ``"over80"``
+            the figures count that age group.
+        residents
+            A total of residents, without an ISTAT table.
+        weight
+            ``residents``, ``over65`` or ``over80``.
+        threshold_m, threshold_min
+            Reach within metres, or minutes at each profile's speed (default 1,000 m).
+        costs
+            The city's own cost table (default: the shipped ``data/costs.toml``).
 
+        Returns
+        -------
+        Plan
+            ``table`` is the ranked list; ``funded`` the rows the budget pays for.
+
+        Raises
+        ------
+        PlanError
+            No residents given, a bad weight, or no facilities.
+        """
         if weight not in {"residents", "over65", "over80"}:
             raise PlanError(f"weight must be residents, over65 or over80, not {weight!r}")
         share = 1.0
         if population is not None:
-            from .sources.istat import read_population_by_age
-
             ages = age_structure(read_population_by_age(population))
             total = float(ages.total) if residents is None else float(residents)
             share = {"residents": 1.0, "over65": ages.share65, "over80": ages.share80}[weight]
@@ -342,7 +430,7 @@ class City:
         chosen = [self.profile(n) for n in names]
         cats = list(categories) if categories else sorted(set(self.facilities["category"]))
         for c in cats:
-            check_category(c)
+            category(c)
         if not cats:
             raise PlanError("the city has no facilities: nothing to reach")
         people = residents_on_network(self.network, total).to_numpy()
@@ -354,7 +442,8 @@ class City:
 
     @property
     def crs(self) -> str:
-        return self.network.graph["crs"]
+        """The network's projected CRS (UTM, metres)."""
+        return str(self.network.graph["crs"])
 
     def summary(self) -> dict[str, Any]:
         """Counts for people: nodes, edges, km of network, barriers by kind."""
@@ -381,8 +470,4 @@ class City:
 
 
 def _describe_file(path: Path) -> dict[str, Any]:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return {"file": str(path), "sha256": digest.hexdigest(), "bytes": path.stat().st_size}
+    return {"file": str(path), "sha256": file_sha256(path), "bytes": path.stat().st_size}

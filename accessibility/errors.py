@@ -55,6 +55,7 @@ class SurveyStoreError(ValueError, AccessibilityError):
 class ReviewError(ValueError, AccessibilityError):
     """A review that cannot be applied: unknown report, status or transition."""
 
+
 class SnapError(ValueError, AccessibilityError):
     """A route endpoint too far from any path the profile can use."""
 
@@ -74,3 +75,19 @@ class CostTableError(ValueError, AccessibilityError):
 
 class PlanError(ValueError, AccessibilityError):
     """A plan that cannot be made as asked (no residents, unknown category, bad budget)."""
+
+
+class CatalogueError(ValueError, AccessibilityError):
+    """A shipped or user-given catalogue file (TOML) that is missing or malformed."""
+
+
+class LanguageError(ValueError, AccessibilityError):
+    """A language the text catalogue does not have."""
+
+
+class ExportError(ValueError, AccessibilityError):
+    """An output that cannot be written as asked (unknown format, nothing to draw)."""
+
+
+class InputError(ValueError, AccessibilityError):
+    """Arguments that cannot be used together or as given: which, and what to give instead."""

@@ -12,9 +12,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-#: Shipped inputs: profiles, barrier taxonomy, templates.
-data_dir: Path = Path(__file__).resolve().parent.parent / "data"
-
 #: Where downloads are cached (one JSON file per request).
 cache_dir: Path = Path(os.environ.get("ACCESSIBILITY_CACHE", Path.home() / ".cache" / "accessibility"))
 

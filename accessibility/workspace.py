@@ -23,9 +23,9 @@ import networkx as nx
 import pandas as pd
 import pyogrio
 
-from . import settings
-from .errors import WorkspaceError
-from .export import new_folder
+from accessibility import settings
+from accessibility.errors import WorkspaceError
+from accessibility.files import new_folder
 
 META = "city.json"
 NETWORK = "network.gpkg"

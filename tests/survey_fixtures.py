@@ -11,10 +11,9 @@ from accessibility import City
 from accessibility.sources.osm import read_osm_files
 
 SURVEYS = Path(__file__).parent / "data" / "surveys"
-SHARED = Path(__file__).parents[2] / "shared" / "data"
-CREMONA = SHARED / "cremona-boundaries-istat" / "cremona_comune_019036.geojson"
-LOMBARDIA = SHARED / "lombardia-services-opendata"
-MILANO = SHARED / "milano-osm-accessibility"
+from realdata import CREMONA_BOUNDARY as CREMONA  # noqa: E402
+from realdata import LOMBARDY as LOMBARDIA  # noqa: E402
+from realdata import MILAN as MILANO  # noqa: E402
 LAT0, LON0, DLAT, DLON = 45.1330, 10.0235, 0.0005, 0.0007  # as in data/surveys/make_files.py
 
 

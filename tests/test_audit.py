@@ -14,19 +14,19 @@ from click.testing import CliRunner
 from shapely import box
 
 from accessibility import City
-from accessibility.audit import audit, population_table, thresholds
-from accessibility.areas import areas_for
-from accessibility.costs import edge_costs
-from accessibility.destinations import facility_targets, node_xy
+from accessibility.analysis.audit import audit, population_table, thresholds
+from accessibility.analysis.areas import areas_for
+from accessibility.model.costs import edge_costs
+from accessibility.analysis.destinations import facility_targets, node_xy
 from accessibility.errors import RegistryError
-from accessibility.population import residents_on_network
+from accessibility.analysis.population import residents_on_network
 from accessibility.sources.registry import read_registry
-from cli import main
-from conftest import SHARED, need
+from accessibility.cli import main
+from realdata import SHARED, need
 
 ROOT = Path(__file__).resolve().parents[1]
-LOMBARDIA = SHARED / "lombardia-services-opendata"
-CREMONA = SHARED / "cremona-boundaries-istat" / "cremona_comune_019036.geojson"
+from realdata import CREMONA_BOUNDARY as CREMONA  # noqa: E402
+from realdata import LOMBARDY as LOMBARDIA  # noqa: E402
 CHROMIUM = "/usr/bin/chromium"
 M_PER_DEG_LAT = 111_135.5  # at 45.13 N
 EVIL = "<script>alert('x')</script> & Co"

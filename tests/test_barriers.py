@@ -2,9 +2,9 @@
 
 import pytest
 
-from accessibility.barriers import barrier_targets, find_barriers, taxonomy, text_to_tags
-from accessibility.network import build_network
-from accessibility.profiles import load_profiles
+from accessibility.model.barriers import barrier_targets, find_barriers, taxonomy, text_to_tags
+from accessibility.model.network import build_network
+from accessibility.model.profiles import load_profiles
 from accessibility.sources.osm import read_osm
 
 FOOT = {"highway": "footway"}

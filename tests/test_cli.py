@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from cli import main
+from accessibility.cli import main
+from realdata import CREMONA_BOUNDARY, need
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -91,7 +92,7 @@ def test_offline_place_fails_fast_with_a_hint(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["build", "--place", "Cremona, Italy", "--city", str(tmp_path / "c")])
     assert time.monotonic() - start < 10
     assert result.exit_code == 1 and "--osm" in result.output and "Traceback" not in result.output
-    boundary = ROOT.parent / "shared" / "data" / "cremona-boundaries-istat" / "cremona_comune_019036.geojson"
+    boundary = need(CREMONA_BOUNDARY)
     if boundary.exists():
         result = CliRunner().invoke(main, ["build", "--boundary", str(boundary), "--city", str(tmp_path / "c")])
         assert result.exit_code == 1 and "--osm" in result.output
@@ -100,7 +101,7 @@ def test_offline_place_fails_fast_with_a_hint(tmp_path, monkeypatch):
 def test_osm_file_with_a_boundary_names_the_area(osm_file, tmp_path):
     from accessibility import City
 
-    boundary = ROOT.parent / "shared" / "data" / "cremona-boundaries-istat" / "cremona_comune_019036.geojson"
+    boundary = need(CREMONA_BOUNDARY)
     if not boundary.exists():
         pytest.skip(f"real data not found at {boundary}")
     path = osm_file([(10, [1, 2, 3], {"highway": "footway"})])  # test nodes lie in central Cremona

@@ -3,12 +3,12 @@
 import geopandas as gpd
 from shapely import Point
 
-from accessibility.costs import edge_costs
-from accessibility.destinations import facility_targets, node_xy, usable_nodes
-from accessibility.network import build_network
-from accessibility.profiles import load_profile
-from accessibility.barriers import find_barriers
-from accessibility.profiles import load_profiles
+from accessibility.model.costs import edge_costs
+from accessibility.analysis.destinations import facility_targets, node_xy, usable_nodes
+from accessibility.model.network import build_network
+from accessibility.model.profiles import load_profile
+from accessibility.model.barriers import find_barriers
+from accessibility.model.profiles import load_profiles
 from accessibility.sources.osm import read_osm
 
 

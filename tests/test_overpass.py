@@ -13,7 +13,6 @@ import re
 import socket
 import threading
 import time
-import tomllib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -27,12 +26,14 @@ from accessibility import settings
 from accessibility.errors import (AccessibilityError, DownloadError, InputNotFoundError,
                                   OfflineError, OsmFileError)
 from accessibility.sources import overpass
+from accessibility.sources.catalogues import shipped_toml
 from accessibility.sources.osm import OsmData
+from realdata import CREMONA_BOUNDARY
 
 DATA = Path(__file__).resolve().parent / "data" / "overpass"
 OVERPASS_ANSWER = DATA / "overpass_interpreter.json"
 NOMINATIM_ANSWER = DATA / "nominatim_search.json"
-CREMONA = Path("/work/shared/data/cremona-boundaries-istat/cremona_comune_019036.geojson")
+CREMONA = CREMONA_BOUNDARY
 PLACE = "Cremona, Italia"
 
 
@@ -186,7 +187,7 @@ def same_ring(ring: list[tuple[float, float]], polygon: Polygon) -> bool:
 
 
 def facility_values() -> dict[str, set[str]]:
-    doc = tomllib.loads((settings.data_dir / "facilities.toml").read_text(encoding="utf-8"))
+    doc = shipped_toml("facilities.toml")
     out: dict[str, set[str]] = {}
     for table in doc.values():
         for key, values in table["match"].items():
@@ -350,7 +351,7 @@ def test_offline_unresolvable_host(local, monkeypatch):
 
 def test_connection_error_during_request_is_offline(local, monkeypatch, closed_port):
     # even if the quick check passed, a refused request is an OfflineError, not a traceback
-    monkeypatch.setattr(overpass, "_check_reachable", lambda *args: None)
+    monkeypatch.setattr(overpass, "check_reachable", lambda *args: None)
     monkeypatch.setattr(settings, "overpass_url", f"http://127.0.0.1:{closed_port}/api")
     with pytest.raises(OfflineError, match="--osm"):
         overpass.download_osm(box(10.0, 45.1, 10.01, 45.11))
@@ -442,7 +443,7 @@ def test_build_command_by_place_through_the_local_server(local, tmp_path):
     from click.testing import CliRunner
 
     from accessibility import City
-    from cli import main
+    from accessibility.cli import main
 
     for _ in range(2):
         result = CliRunner().invoke(main, ["build", "--place", PLACE, "--city", str(tmp_path / "city")])

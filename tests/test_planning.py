@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from accessibility import City, planning
-from accessibility.interventions import candidates, load_cost_table, quantity_of
-from accessibility.population import residents_on_network
-from accessibility.profiles import load_profile
+from accessibility.planning.interventions import candidates, load_cost_table, quantity_of
+from accessibility.analysis.population import residents_on_network
+from accessibility.model.profiles import load_profile
 
 CHAIR = [load_profile("manual_wheelchair")]
 
@@ -146,7 +146,7 @@ def test_plan_command_writes_every_output(osm_file, tmp_path):
     import openpyxl
     import pyogrio
 
-    from cli import main
+    from accessibility.cli import main
 
     city = tiny_city(osm_file)
     city.save(tmp_path / "city")
@@ -174,7 +174,7 @@ def test_plan_command_writes_every_output(osm_file, tmp_path):
 
 
 def test_report_escapes_street_names(osm_file):
-    from accessibility.plan_report import plan_report_html
+    from accessibility.outputs.plan_report import plan_report_html
 
     city = tiny_city(osm_file)
     b = city.osm_barriers
@@ -188,7 +188,7 @@ def test_report_escapes_street_names(osm_file):
 
 
 def test_age_weighting_scales_people(osm_file):
-    from tests.conftest import SHARED, need
+    from realdata import SHARED, need
 
     table = need(SHARED / "cremona-population-istat" / "cremona_019036_population_by_age_2023.csv")
     city = tiny_city(osm_file)
@@ -228,8 +228,8 @@ def test_minutes_use_each_profile_speed(osm_file):
 def test_plan_map_numbers_the_interventions_with_a_gain(osm_file):
     import folium
 
-    from accessibility.maps import plan_map
-    from accessibility.plan_report import plan_table
+    from accessibility.outputs.maps import plan_map
+    from accessibility.outputs.plan_report import plan_table
 
     city = tiny_city(osm_file)
     table = plan_table(city.plan(1500, profiles=["manual_wheelchair"], residents=1000), "en")
@@ -245,8 +245,8 @@ def test_plan_map_numbers_the_interventions_with_a_gain(osm_file):
 
 
 def test_plan_map_and_report_open_offline_in_chromium(osm_file, tmp_path, browser):
-    from accessibility.maps import plan_map
-    from accessibility.plan_report import plan_report_html, plan_table
+    from accessibility.outputs.maps import plan_map
+    from accessibility.outputs.plan_report import plan_report_html, plan_table
 
     city = tiny_city(osm_file)
     plan = city.plan(1500, profiles=["manual_wheelchair"], residents=1000)
@@ -273,7 +273,7 @@ def test_verified_survey_barrier_is_a_candidate_with_exact_gain(tmp_path):
 
     city, files = grid_workspace(tmp_path)
     ids = city.import_surveys(files / "good_semicolon_comma.csv", surveyor="Anna").accepted
-    city.review_survey(ids[2], "verified", None, by="Bruno")  # a temporary 60 cm obstacle on edge 1000-1001
+    city.review_survey(ids[2], "verified", by="Bruno")  # a temporary 60 cm obstacle on edge 1000-1001
     barriers = city.barriers
     cands = candidates(barriers)
     survey = cands[cands["source"] == "survey"]
@@ -297,7 +297,7 @@ def test_verified_survey_barrier_is_a_candidate_with_exact_gain(tmp_path):
 def test_a_city_without_barriers_gives_an_empty_plan(osm_file, tmp_path):
     from click.testing import CliRunner
 
-    from cli import main
+    from accessibility.cli import main
 
     ways = [(1, list(range(0, 6)), {"highway": "residential", "name": "Via Libera"})]
     city = City.build(osm=[osm_file(ways, {3: {"amenity": "pharmacy"}})], name="free")

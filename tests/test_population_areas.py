@@ -5,13 +5,13 @@ import pandas as pd
 import pytest
 from shapely import Point, box
 
-from accessibility.areas import areas_for, completeness, hex_grid, node_areas
+from accessibility.analysis.areas import areas_for, completeness, hex_grid, node_areas
 from accessibility.errors import PopulationError
-from accessibility.network import build_network
-from accessibility.population import age_structure, residents_on_network
+from accessibility.model.network import build_network
+from accessibility.analysis.population import age_structure, residents_on_network
 from accessibility.sources.istat import read_population_by_age
 from accessibility.sources.osm import read_osm
-from conftest import SHARED, need
+from realdata import SHARED, need
 
 ISTAT_2023 = SHARED / "cremona-population-istat" / "cremona_019036_population_by_age_2023.csv"
 

@@ -6,9 +6,9 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from accessibility.costs import edge_costs
-from accessibility.profiles import load_profile
-from accessibility.reach import LengthGraph
+from accessibility.model.costs import edge_costs
+from accessibility.model.profiles import load_profile
+from accessibility.analysis.reach import LengthGraph
 
 
 def test_offsets_parallel_edges_and_limit():

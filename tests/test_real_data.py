@@ -13,7 +13,7 @@ import osmium
 import pytest
 
 from accessibility import City
-from conftest import HELSINKI_PBF, milan_network_files, need
+from realdata import HELSINKI_PBF, milan_network_files, need
 
 NOT_FOR_PEDESTRIANS = {"no", "private", "use_sidepath"}
 

@@ -6,7 +6,8 @@ import json
 
 from click.testing import CliRunner
 
-from cli import main, plain
+from accessibility.cli import main
+from accessibility.cli.main import plain
 from survey_fixtures import grid_workspace
 
 

@@ -6,18 +6,10 @@ from __future__ import annotations
 import pytest
 
 from accessibility import City
-from accessibility.barriers import barrier_targets
-from survey_fixtures import MILANO
+from accessibility.model.barriers import barrier_targets
+from conftest import copy_workspace
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="session")
-def milan_workspace(tmp_path_factory):
-    city = City.build(osm=[MILANO / f"{n}.osm.xz" for n in ("sidewalk", "crossing", "kerb")], name="Milano")
-    path = tmp_path_factory.mktemp("milano") / "ws"
-    city.save(path)
-    return path
 
 
 def _csv(tmp_path, rows):
@@ -30,7 +22,7 @@ def _csv(tmp_path, rows):
 
 
 def test_reports_change_the_real_barrier_set(milan_workspace, tmp_path):
-    city = City.load(milan_workspace)
+    city = City.load(copy_workspace(milan_workspace, tmp_path / "ws"))
     G = city.network
     osm = city.osm_barriers
     raised = osm[(osm["kind"] == "raised_kerb") & (osm["element"] == "node")].iloc[0]
@@ -47,7 +39,7 @@ def test_reports_change_the_real_barrier_set(milan_workspace, tmp_path):
     assert len(result.accepted) == 2 and not result.rejected
     lowered, kerb = result.accepted
     for rid in (lowered, kerb):
-        city.review_survey(rid, "verified", "sopralluogo", by="Bruno")
+        city.review_survey(rid, "verified", note="sopralluogo", by="Bruno")
     merged = city.barriers
     nodes_after, _ = barrier_targets(merged, G)
     assert raised["barrier_id"] not in set(merged["barrier_id"])  # OSM kerb lifted
@@ -57,8 +49,8 @@ def test_reports_change_the_real_barrier_set(milan_workspace, tmp_path):
     assert list(added["node"]) == [free] and added.iloc[0]["severity_manual_wheelchair"] == "blocking"
     assert free in nodes_after
 
-    city.review_survey(kerb, "fixed", "scivolo costruito", by="Carla")
-    city.review_survey(lowered, "rejected", "era un errore", by="Carla")
+    city.review_survey(kerb, "fixed", note="scivolo costruito", by="Carla")
+    city.review_survey(lowered, "rejected", note="era un errore", by="Carla")
     assert sorted(city.barriers["barrier_id"]) == original
 
 
@@ -90,7 +82,7 @@ def test_a_verified_report_changes_a_real_route_and_fixing_it_restores_it(milan_
     report = city.import_surveys(path, surveyor="Anna").accepted[0]
 
     assert city.route(origin, destination, profile="manual_wheelchair").edges == before.edges  # only reported
-    city.review_survey(report, "verified", "sopralluogo", by="Bruno")
+    city.review_survey(report, "verified", note="sopralluogo", by="Bruno")
     during = city.route(origin, destination, profile="manual_wheelchair")
     assert during.edges != before.edges
     assert kerb_node not in {v for _, v, _ in during.edges}  # the new kerb blocks the node
@@ -98,6 +90,6 @@ def test_a_verified_report_changes_a_real_route_and_fixing_it_restores_it(milan_
     walk = city.route(origin, destination, profile="walk")
     assert kerb_node in {v for _, v, _ in walk.edges} or walk.edges  # walking ignores kerbs
 
-    city.review_survey(report, "fixed", "scivolo costruito", by="Carla")
+    city.review_survey(report, "fixed", note="scivolo costruito", by="Carla")
     after = city.route(origin, destination, profile="manual_wheelchair")
     assert after.edges == before.edges and after.length_m == pytest.approx(before.length_m)

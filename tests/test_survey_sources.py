@@ -9,7 +9,8 @@ from shapely import box
 
 from accessibility.errors import SurveyError
 from accessibility.sources.surveys import decode_text, map_columns, normalise_name, read_survey_file, sniff_delimiter
-from accessibility.surveys import locate, parse_number
+from accessibility.coordinates import locate
+from accessibility.values import parse_number
 from survey_fixtures import LOMBARDIA, SURVEYS, node_ll
 
 #: Regione Lombardia, roughly (lon 8.49-11.43, lat 44.68-46.64): wide enough for every

@@ -11,7 +11,7 @@ import pytest
 
 from accessibility import City, settings
 from accessibility.errors import ReviewError, SurveyError, SurveyStoreError
-from accessibility.store import StoreTransaction, SurveyStore
+from accessibility.surveys.store import StoreTransaction, SurveyStore
 from survey_fixtures import grid_city, grid_workspace
 
 

@@ -8,11 +8,15 @@ import math
 import pytest
 from pyproj import Transformer
 
-from accessibility.barriers import barrier_targets
+from accessibility.model.barriers import barrier_targets
 from accessibility.errors import ReviewError
 from accessibility.sources.surveys import read_survey_file
-from accessibility.surveys import (check_transition, merge_barriers, parse_crs, parse_date, parse_flag,
-                                   parse_kind, parse_number, validate)
+from accessibility.coordinates import parse_crs
+from accessibility.surveys.merge import merge_barriers
+from accessibility.surveys.review import check_transition
+from accessibility.surveys.schema import parse_kind
+from accessibility.surveys.validate import validate
+from accessibility.values import parse_date, parse_flag, parse_number
 from survey_fixtures import SURVEYS, grid_city, grid_workspace, node_ll
 
 TODAY = dt.date(2025, 6, 1)
@@ -135,7 +139,7 @@ def test_verified_report_adds_and_fixed_restores(tmp_path):
     result = city.import_surveys(files / "good_semicolon_comma.csv", surveyor="Anna")
     kerb, lowered, site = result.accepted
     assert _ids(city.barriers) == original  # reported: not in force yet
-    city.review_survey(kerb, "verified", "seen", by="Bruno")
+    city.review_survey(kerb, "verified", note="seen", by="Bruno")
     merged = city.barriers
     added = merged[merged["source"] == "survey"]
     assert list(added["barrier_id"]) == [f"survey-{kerb}-raised_kerb"]
@@ -144,7 +148,7 @@ def test_verified_report_adds_and_fixed_restores(tmp_path):
     assert row["severity_manual_wheelchair"] == "blocking" and row["severity_walk"] == "none"
     nodes, _ = barrier_targets(merged, city.network)
     assert 1022 in nodes
-    city.review_survey(kerb, "fixed", "kerb lowered", by="Bruno")
+    city.review_survey(kerb, "fixed", note="kerb lowered", by="Bruno")
     assert _ids(city.barriers) == original
 
 
@@ -152,17 +156,17 @@ def test_lowered_kerb_lifts_osm_barrier(tmp_path):
     city, files = grid_workspace(tmp_path)
     assert "osm-node-1011-raised_kerb" in _ids(city.barriers)
     ids = city.import_surveys(files / "good_semicolon_comma.csv", surveyor="Anna").accepted
-    city.review_survey(ids[1], "verified", None, by="Bruno")
+    city.review_survey(ids[1], "verified", by="Bruno")
     assert "osm-node-1011-raised_kerb" not in _ids(city.barriers)
     assert "osm-node-1011-raised_kerb" in _ids(city.osm_barriers)  # the raw set is kept
-    city.review_survey(ids[1], "rejected", "photo shows a raised kerb", by="Carla")
+    city.review_survey(ids[1], "rejected", note="photo shows a raised kerb", by="Carla")
     assert "osm-node-1011-raised_kerb" in _ids(city.barriers)
 
 
 def test_edge_report_and_expired_temporary(tmp_path):
     city, files = grid_workspace(tmp_path)
     ids = city.import_surveys(files / "good_semicolon_comma.csv", surveyor="Anna").accepted
-    city.review_survey(ids[2], "verified", None, by="Bruno")
+    city.review_survey(ids[2], "verified", by="Bruno")
     row = city.barriers.query("source == 'survey'").iloc[0]
     assert (row["element"], row["tags"], row["measure"]) == ("edge", "temporary=yes", 60.0)
     assert row["severity_manual_wheelchair"] == "blocking"  # 60 cm < the wheelchair's width
@@ -196,9 +200,9 @@ def test_fixed_steps_report_on_a_way_lifts_the_osm_steps(osm_file, tmp_path):
         rows = city.barriers[city.barriers["kind"] == "steps"]
         return sorted(zip(rows["source"], rows["element"]))
 
-    city.review_survey(report, "verified", "visto", by="Bruno")
+    city.review_survey(report, "verified", note="visto", by="Bruno")
     assert steps_rows() == [("osm", "way"), ("survey", "edge")]
     assert not city.route(a, b, profile="manual_wheelchair").found
-    city.review_survey(report, "fixed", "rampa costruita", by="Carla")
+    city.review_survey(report, "fixed", note="rampa costruita", by="Carla")
     assert steps_rows() == []
     assert city.route(a, b, profile="manual_wheelchair").found

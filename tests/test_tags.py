@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from accessibility.tags import is_yes, parse_count, parse_incline_pct, parse_length_m
+from accessibility.values import is_yes, parse_count, parse_incline_pct, parse_length_m
 
 
 @pytest.mark.parametrize("raw, metres", [

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputNotFoundError, PopulationError
+from accessibility.errors import InputNotFoundError, PopulationError
 
 REQUIRED = ("age", "tot")
 

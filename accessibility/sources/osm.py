@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Iterable
 
-from ..errors import InputNotFoundError, OsmFileError
+from accessibility.errors import InputNotFoundError, OsmFileError
 
 log = logging.getLogger(__name__)
 

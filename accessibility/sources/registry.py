@@ -26,7 +26,6 @@ columns of the OSM facilities (``source`` says where each came from).
 from __future__ import annotations
 
 import logging
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,9 +35,13 @@ import pandas as pd
 from shapely import Point, box
 from shapely.geometry.base import BaseGeometry
 
-from ..errors import FacilityError, InputNotFoundError, RegistryError, SurveyError
-from ..facilities import COLUMNS, WGS84, category
-from .surveys import read_csv_records
+from accessibility.errors import InputNotFoundError, RegistryError, SurveyError
+from accessibility.constants import WGS84
+from accessibility.constants import FACILITY_COLUMNS as COLUMNS
+from accessibility.coordinates import locate
+from accessibility.sources.catalogues import read_toml, shipped_toml
+from accessibility.values import parse_number
+from accessibility.sources.surveys import read_csv_records
 
 log = logging.getLogger(__name__)
 
@@ -75,16 +78,13 @@ def read_mapping(path: str | Path) -> RegistryMapping:
     path = Path(path)
     if not path.is_file():
         raise InputNotFoundError(f"registry mapping file not found: {path}")
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise RegistryError(f"{path.name}: not valid TOML ({exc})") from None
+    raw = read_toml(path, RegistryError)
     if "category" not in raw:
         raise RegistryError(f"{path.name}: say which facility category the registry lists (category = ...)")
-    try:
-        category(raw["category"])
-    except FacilityError as exc:
-        raise RegistryError(f"{path.name}: {exc}") from None
+    known = shipped_toml("facilities.toml")
+    if raw["category"] not in known:
+        raise RegistryError(f"{path.name}: unknown facility category {raw['category']!r}; choose one of: "
+                            f"{', '.join(known)}")
     coords = raw.get("coordinates", {})
     geographic = "lat" in coords or "lon" in coords
     projected = "x" in coords or "y" in coords
@@ -185,8 +185,6 @@ def _read_geo(path: Path) -> tuple[list[dict[str, Any]], list[int], list[str], l
 
 def _facilities(path: Path, m: RegistryMapping, rows: list[dict[str, Any]], numbers: list[int],
                 geometries: list[BaseGeometry | None], area: BaseGeometry | None) -> Registry:
-    from ..surveys import locate, parse_number
-
     region = area if area is not None else (box(*m.region) if m.region else box(-180, -90, 180, 90))
     out, rejected, swapped = [], [], []
     for row, number, geom in zip(rows, numbers, geometries):
@@ -238,8 +236,6 @@ def _facilities(path: Path, m: RegistryMapping, rows: list[dict[str, Any]], numb
 
 
 def _is_number(value: Any) -> bool:
-    from ..surveys import parse_number
-
     try:
         parse_number(value)
         return True

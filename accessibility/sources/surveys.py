@@ -14,15 +14,14 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import tomllib
-import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .. import settings
-from ..errors import InputNotFoundError, SurveyError
+from accessibility.errors import InputNotFoundError, SurveyError
+from accessibility.sources.catalogues import shipped_toml
+from accessibility.values import normalise_name
 
 log = logging.getLogger(__name__)
 
@@ -57,16 +56,7 @@ class RawTable:
 @cache
 def survey_schema() -> dict[str, Any]:
     """The parsed ``data/survey_columns.toml``."""
-    return tomllib.loads((settings.data_dir / "survey_columns.toml").read_text(encoding="utf-8"))
-
-
-def normalise_name(text: str) -> str:
-    """``"Data rilievo "`` -> ``"data_rilievo"``; ``"Gravità"`` -> ``"gravita"``."""
-    plain = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
-    out = "".join(c if c.isalnum() else "_" for c in plain.strip().lower())
-    while "__" in out:
-        out = out.replace("__", "_")
-    return out.strip("_")
+    return shipped_toml("survey_columns.toml")
 
 
 def map_columns(headers: list[str], extra: dict[str, str] | None = None) -> tuple[dict[str, str], list[str]]:

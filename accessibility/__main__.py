@@ -1,0 +1,5 @@
+"""``python -m accessibility``: the command line."""
+
+from accessibility.cli import main
+
+main()

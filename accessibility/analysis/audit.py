@@ -1,0 +1,253 @@
+"""The city accessibility audit: who reaches which facilities, per mobility profile (pure).
+
+For each profile and facility category, one multi-source shortest-path search from the
+facilities' arrival points (:mod:`accessibility.destinations`) over the edges the
+profile may use (:mod:`accessibility.reach`) gives every node its distance to the
+nearest facility. From those distances, never from one route per resident:
+
+- ``reach``: the share of residents (and of residents over 65 and over 80) and of
+  network length within each threshold (distances, and minutes at the profile's speed),
+  beside the same figure for plain walking (``walk``);
+- ``detour``: the resident-weighted mean of accessible distance / walking distance,
+  and the share of residents who can walk there but have no accessible route at all;
+- ``unreachable``: facilities no resident can reach with the profile, and why
+  (``wheelchair=no``, ``off_network``, ``cut_off``: every way in is barred);
+- ``areas``: a score 0-100 per area (hexagons or neighbourhoods), like Project Sidewalk's
+  AccessScore but computed from routes: 100 for residents within
+  ``settings.audit_score_full_m`` of the nearest facility, 0 beyond
+  ``settings.audit_score_zero_m``, linear in between, resident-weighted;
+- ``completeness``: per area, how much of the network's kerbs, surfaces, widths and
+  inclines are known, so nobody mistakes missing data for accessibility.
+
+A network length reaches a facility when the better-placed end of its edge does, plus
+half the edge's length, on an edge the profile may use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from accessibility import settings
+from accessibility.analysis.areas import completeness, node_areas
+from accessibility.model.barriers import barrier_targets
+from accessibility.model.costs import EdgeCosts, edge_costs
+from accessibility.analysis.destinations import facility_targets, node_xy
+from accessibility.analysis.population import AgeStructure
+from accessibility.model.profiles import Profile, load_profile
+from accessibility.analysis.reach import LengthGraph
+
+#: ``engine(costs)`` -> ``distances(points, backward)``: distances per node position from
+#: (``backward=False``) or to (``backward=True``) the nearest of ``points`` (node
+#: position, offset metres) on the edges ``costs`` allows.
+Engine = Callable[[EdgeCosts], Callable[[list[tuple[int, float]], bool], np.ndarray]]
+
+REASONS = {
+    "wheelchair=no": ("l'ingresso è segnato wheelchair=no", "its entrance is tagged wheelchair=no"),
+    "off_network": ("troppo lontano da ogni percorso utilizzabile", "too far from any usable path"),
+    "cut_off": ("ogni accesso è bloccato da barriere", "every way in is blocked by barriers"),
+}
+
+
+def compiled_engine(costs: EdgeCosts):
+    """The default engine: scipy's compiled Dijkstra on :class:`LengthGraph`."""
+    graph = LengthGraph.from_costs(costs)
+    return lambda points, backward=True: graph.distances_from(points, backward=backward)
+
+
+@dataclass
+class Audit:
+    """The audit's tables (see module docstring); ``meta`` holds thresholds and totals."""
+
+    reach: pd.DataFrame
+    detour: pd.DataFrame
+    unreachable: gpd.GeoDataFrame
+    areas: gpd.GeoDataFrame
+    completeness: pd.DataFrame
+    facilities: gpd.GeoDataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A reach threshold: a distance, or minutes turned into metres per profile."""
+
+    label: str
+    metres: float | None = None
+    minutes: float | None = None
+
+    def for_profile(self, profile: Profile) -> float:
+        return self.metres if self.metres is not None else self.minutes * 60.0 * profile.speed_mps
+
+
+def thresholds(distances_m: Iterable[float] | None = None, minutes: Iterable[float] | None = None) -> list[Threshold]:
+    """Thresholds from settings unless given: ``500 m``, ``1000 m``, ``15 min``."""
+    d = settings.audit_distances_m if distances_m is None else distances_m
+    t = settings.audit_minutes if minutes is None else minutes
+    return [Threshold(f"{m:g} m", metres=float(m)) for m in d] + [Threshold(f"{x:g} min", minutes=float(x)) for x in t]
+
+
+def population_table(residents: pd.Series, ages: AgeStructure | None = None, over65: pd.Series | None = None,
+                     over80: pd.Series | None = None) -> pd.DataFrame:
+    """Residents per node (``total, over65, over80``): the older groups from their own
+    spread when given (census sections by age), else the total times the ISTAT shares."""
+    share65 = ages.share65 if ages else np.nan
+    share80 = ages.share80 if ages else np.nan
+    return pd.DataFrame({"total": residents.astype(float),
+                         "over65": over65.reindex(residents.index).fillna(0.0) if over65 is not None
+                         else residents * share65,
+                         "over80": over80.reindex(residents.index).fillna(0.0) if over80 is not None
+                         else residents * share80})
+
+
+def audit(G: nx.MultiDiGraph, barriers: pd.DataFrame, facilities: gpd.GeoDataFrame, profiles: list[Profile],
+          categories: list[str], people: pd.DataFrame, areas: gpd.GeoDataFrame,
+          limits: list[Threshold] | None = None, engine: Engine | None = None) -> Audit:
+    """Run the audit (see module docstring).
+
+    Parameters
+    ----------
+    G, barriers, facilities
+        ``city.network``, ``city.barriers``, ``city.facilities`` (graph CRS).
+    profiles
+        Profiles to audit; ``walk`` is always computed as the reference.
+    people
+        :func:`population_table` (indexed by node id).
+    areas
+        :func:`accessibility.areas.areas_for`.
+    engine
+        Shortest-path engine (default :func:`compiled_engine`; benchmarks swap in networkx).
+    """
+    engine = engine or compiled_engine
+    limits = limits or thresholds()
+    walk = next((p for p in profiles if p.name == "walk"), None) or load_profile("walk")
+    order = [walk] + [p for p in profiles if p.name != "walk"]
+    nodes = list(G.nodes)
+    pop = people.reindex(nodes).fillna(0.0)
+    total = pop.sum()
+    xy = node_xy(G, nodes)
+    forward = np.fromiter((not d.get("reversed", False) for _, _, d in G.edges(data=True)), dtype=bool)
+    in_area = node_areas(G, areas)
+    where = in_area.reindex(nodes)
+    area_codes, area_ids = pd.factorize(where, use_na_sentinel=True)
+
+    reach_rows, detour_rows, unreachable_rows, score_rows = [], [], [], []
+    walk_dist: dict[str, np.ndarray] = {}
+    on = barrier_targets(barriers, G) if len(barriers) else ({}, {})  # the same for every profile
+    for profile in order:
+        costs = edge_costs(G, barriers, profile, targets=on)
+        assert costs.nodes == nodes  # noqa: S101 - edge_costs keeps the graph's node order
+        distances = engine(costs)
+        populated = [(int(i), 0.0) for i in np.flatnonzero(pop["total"].to_numpy() > 0)]
+        from_people = distances(populated, False) if populated else np.full(len(nodes), np.inf)
+        edge_ok = forward & ~costs.forbidden
+        for cat in categories:
+            rows = facilities[facilities["category"] == cat].reset_index(drop=True)
+            targets = facility_targets(costs, xy, rows)
+            d = distances(targets.points, True) if targets.points else np.full(len(nodes), np.inf)
+            if profile.name == "walk":
+                walk_dist[cat] = d
+            wd = walk_dist[cat]
+            mid = np.minimum(d[costs.u], d[costs.v]) + costs.length / 2
+            mid[~edge_ok] = np.inf
+            wmid = np.minimum(wd[costs.u], wd[costs.v]) + costs.length / 2
+            wmid[~forward] = np.inf
+            net = costs.length[forward].sum()
+            for limit in limits:
+                metres, walk_metres = limit.for_profile(profile), limit.for_profile(walk)
+                row = {"profile": profile.name, "category": cat, "threshold": limit.label, "metres": metres,
+                       "facilities": len(rows), "reachable_facilities": len(set(targets.facility))}
+                for group in ("total", "over65", "over80"):
+                    values = pop[group].to_numpy()
+                    denom = values.sum()
+                    key = "residents" if group == "total" else group
+                    row[f"{key}_reached"] = float(values[d <= metres].sum())
+                    row[f"{key}_share"] = float(values[d <= metres].sum() / denom) if denom else np.nan
+                    row[f"walk_{key}_share"] = float(values[wd <= walk_metres].sum() / denom) if denom else np.nan
+                row["length_share"] = float(costs.length[mid <= metres].sum() / net) if net else np.nan
+                row["walk_length_share"] = float(costs.length[wmid <= walk_metres].sum() / net) if net else np.nan
+                reach_rows.append(row)
+            detour_rows.append(_detour(profile, cat, d, wd, pop["total"].to_numpy()))
+            unreachable_rows += _unreachable(profile, cat, rows, targets, from_people)
+            score_rows += _scores(profile, cat, d, wd, pop["total"].to_numpy(), area_codes, area_ids)
+
+    reach = pd.DataFrame(reach_rows)
+    detour = pd.DataFrame(detour_rows)
+    unreachable = gpd.GeoDataFrame(unreachable_rows, columns=["profile", "category", "name", "source", "osm_type",
+                                                              "osm_id", "wheelchair", "reason", "geometry"],
+                                   geometry="geometry", crs=G.graph["crs"])
+    scores = pd.DataFrame(score_rows, columns=["area_id", "profile", "category", "residents", "score", "walk_score"])
+    area_table = gpd.GeoDataFrame(scores.merge(areas[["area_id", "name", "geometry"]], on="area_id"),
+                                  geometry="geometry", crs=areas.crs)
+    complete = completeness(G, barriers, areas, in_area)
+    meta = {"profiles": [p.name for p in order], "categories": list(categories),
+            "thresholds": [t.label for t in limits], "residents": float(total["total"]),
+            "over65": float(total["over65"]), "over80": float(total["over80"]),
+            "speeds": {p.name: p.speed_mps for p in order},
+            "labels": {p.name: {"it": p.label_it, "en": p.label_en} for p in order}}
+    used = facilities[facilities["category"].isin(categories)]
+    return Audit(reach, detour, unreachable, area_table, complete, used, meta)
+
+
+def _detour(profile: Profile, cat: str, d: np.ndarray, wd: np.ndarray, people: np.ndarray) -> dict[str, Any]:
+    """Resident-weighted mean accessible / walking distance, where both exist."""
+    walkable = np.isfinite(wd) & (people > 0)
+    both = walkable & np.isfinite(d) & (wd >= settings.audit_detour_min_m)
+    weights = people[both]
+    ratio = float(np.average(d[both] / wd[both], weights=weights)) if weights.sum() > 0 else np.nan
+    stranded = people[walkable & ~np.isfinite(d)].sum() / people[walkable].sum() if people[walkable].sum() else np.nan
+    return {"profile": profile.name, "category": cat, "detour": ratio, "no_route_share": float(stranded)}
+
+
+def _unreachable(profile: Profile, cat: str, rows: gpd.GeoDataFrame, targets, from_people: np.ndarray) -> list[dict]:
+    reached: dict[int, bool] = {}
+    for (node, _), i in zip(targets.points, targets.facility):
+        reached[i] = reached.get(i, False) or bool(np.isfinite(from_people[node]))
+    out = []
+    for i in range(len(rows)):
+        if i in targets.excluded:
+            reason = "wheelchair=no" if targets.excluded[i] == "wheelchair=no" else "off_network"
+        elif not reached.get(i, False):
+            reason = "cut_off"
+        else:
+            continue
+        r = rows.iloc[i]
+        out.append({"profile": profile.name, "category": cat, "name": r.get("name", ""),
+                    "source": r.get("source", "osm"), "osm_type": r.get("osm_type", ""),
+                    "osm_id": r.get("osm_id", -1), "wheelchair": r.get("wheelchair", ""), "reason": reason,
+                    "geometry": r.geometry})
+    return out
+
+
+def score_of(distance: np.ndarray) -> np.ndarray:
+    """0-1 score of a distance to the nearest facility (1 near, 0 far or unreachable).
+
+    >>> score_of(np.array([100.0, 750.0, 2000.0, np.inf])).tolist()
+    [1.0, 0.5, 0.0, 0.0]
+    """
+    full, zero = settings.audit_score_full_m, settings.audit_score_zero_m
+    with np.errstate(invalid="ignore"):
+        s = (zero - distance) / (zero - full)
+    return np.nan_to_num(np.clip(s, 0.0, 1.0), nan=0.0)
+
+
+def _scores(profile: Profile, cat: str, d: np.ndarray, wd: np.ndarray, people: np.ndarray,
+            codes: np.ndarray, ids: pd.Index) -> list[dict]:
+    """Per area: resident-weighted score (every node counts alike where nobody lives)."""
+    inside = codes >= 0
+    c = codes[inside]
+    n = len(ids)
+    residents = np.bincount(c, weights=people[inside], minlength=n)
+    count = np.bincount(c, minlength=n).astype(float)
+    weights = np.where(residents[c] > 0, people[inside], 1.0)
+    wsum = np.bincount(c, weights=weights, minlength=n)
+    score = np.bincount(c, weights=weights * score_of(d[inside]), minlength=n) / np.where(wsum > 0, wsum, 1)
+    walk_score = np.bincount(c, weights=weights * score_of(wd[inside]), minlength=n) / np.where(wsum > 0, wsum, 1)
+    return [{"area_id": ids[k], "profile": profile.name, "category": cat, "residents": float(residents[k]),
+             "score": round(100 * float(score[k]), 1), "walk_score": round(100 * float(walk_score[k]), 1)}
+            for k in range(n) if count[k] > 0]

@@ -1,0 +1,151 @@
+"""Facilities people go to (pool, pharmacy, town hall ...) found in OSM data (pure).
+
+Categories and their tag matches come from ``data/facilities.toml``. One row per
+(OSM element, category): a node is its own point; a way (a building, a pitch) is placed
+at its Overpass ``center`` or, failing that, at the mean of its nodes. Entrances are the
+way's own nodes tagged ``entrance=*``: routes go to the nearest entrance when there is
+one, since the middle of a building is not where anyone arrives. A closed way (a
+building, a sports ground) keeps its outline, so that without mapped entrances a route
+can still arrive at the nearest edge of the area rather than at its middle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import geopandas as gpd
+import shapely
+from shapely import Point, Polygon
+
+from accessibility.constants import FACILITY_COLUMNS
+from accessibility.errors import FacilityError
+from accessibility.sources.catalogues import shipped_toml
+from accessibility.sources.osm import OsmData
+from accessibility.constants import WGS84
+
+COLUMNS = FACILITY_COLUMNS
+#: Text columns that may be empty (a workspace saved before a column existed lacks it).
+TEXT_COLUMNS = ("name", "wheelchair", "entrances", "tags", "outline", "source")
+
+
+@dataclass(frozen=True)
+class Category:
+    """One facility category: its labels and the OSM tag values that belong to it."""
+
+    name: str
+    label_it: str
+    label_en: str
+    match: dict[str, tuple[str, ...]]
+
+    def matches(self, tags: dict[str, str]) -> bool:
+        return any(tags.get(key) in values for key, values in self.match.items())
+
+    def label(self, lang: str = "it") -> str:
+        return self.label_it if lang == "it" else self.label_en
+
+
+@cache
+def categories() -> dict[str, Category]:
+    """The categories of ``data/facilities.toml``, by name."""
+    raw = shipped_toml("facilities.toml")
+    return {name: Category(name, t["label_it"], t["label_en"],
+                           {k: tuple(v) for k, v in t["match"].items()})
+            for name, t in raw.items()}
+
+
+def category(name: str) -> Category:
+    """One category by name; the error lists those there are."""
+    cats = categories()
+    if name not in cats:
+        raise FacilityError(f"unknown facility category {name!r}; choose one of: {', '.join(cats)}")
+    return cats[name]
+
+
+def find_facilities(osm: OsmData, crs: str) -> gpd.GeoDataFrame:
+    """Every facility of every category in ``osm``, as points in ``crs``.
+
+    Columns: ``category, name, wheelchair`` (the facility's own tag, or empty),
+    ``osm_type, osm_id``, ``tags`` (the tags that matched), ``entrances`` (WGS84
+    ``"lon lat"`` pairs, with the entrance's own ``wheelchair`` value when tagged, joined by
+    ``;``; empty when none is mapped), ``outline`` (WGS84
+    WKT polygon of a closed way, else empty), ``source`` (``osm``), ``geometry``.
+    """
+    cats = list(categories().values())
+    rows: list[dict] = []
+    for nid, node in osm.nodes.items():
+        if not node.tags or node.lon is None:
+            continue
+        for cat in cats:
+            if cat.matches(node.tags):
+                rows.append(_row(cat, node.tags, "node", nid, Point(node.lon, node.lat), "", ""))
+    for wid, way in osm.ways.items():
+        if not way.tags:
+            continue
+        hits = [cat for cat in cats if cat.matches(way.tags)]
+        if not hits:
+            continue
+        located = [osm.nodes[r] for r in way.refs if r in osm.nodes and osm.nodes[r].lon is not None]
+        if way.center is not None and way.center[0] is not None:
+            point = Point(way.center)
+        elif located:
+            point = Point(sum(n.lon for n in located) / len(located), sum(n.lat for n in located) / len(located))
+        else:
+            continue  # nowhere to put it
+        doors = [osm.nodes[r] for r in dict.fromkeys(way.refs)
+                 if r in osm.nodes and osm.nodes[r].lon is not None and "entrance" in osm.nodes[r].tags]
+        entrances = ";".join(f"{n.lon:.7f} {n.lat:.7f}" + (f" {n.tags['wheelchair']}" if n.tags.get("wheelchair") else "")
+                             for n in doors)
+        outline = ""
+        if len(way.refs) >= 4 and way.refs[0] == way.refs[-1] and len(located) == len(way.refs):
+            outline = Polygon([(n.lon, n.lat) for n in located]).wkt
+        for cat in hits:
+            rows.append(_row(cat, way.tags, "way", wid, point, entrances, outline))
+    frame = gpd.GeoDataFrame(rows, columns=COLUMNS + ["geometry"], geometry="geometry", crs=WGS84)
+    return frame.astype({"osm_id": "int64"}).to_crs(crs)
+
+
+def _row(cat: Category, tags: dict[str, str], osm_type: str, osm_id: int, point: Point, entrances: str,
+         outline: str) -> dict:
+    matched = ";".join(f"{k}={tags[k]}" for k in cat.match if tags.get(k) in cat.match[k])
+    return {"category": cat.name, "name": tags.get("name", ""), "wheelchair": tags.get("wheelchair", ""),
+            "osm_type": osm_type, "osm_id": osm_id, "tags": matched, "entrances": entrances, "outline": outline,
+            "source": "osm", "geometry": point}
+
+
+def complete_columns(facilities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Fill the text columns a facilities table may lack or hold as missing values (a
+    workspace layer written before ``outline``/``source`` existed, a GeoPackage round trip)."""
+    for col in TEXT_COLUMNS:
+        if col not in facilities:
+            facilities[col] = "osm" if col == "source" else ""
+        facilities[col] = facilities[col].fillna("osm" if col == "source" else "").astype(str)
+    return facilities
+
+
+def outline_points(outline: str, crs: str, step_m: float) -> list[tuple[float, float]]:
+    """Points every ``step_m`` metres along a WGS84 WKT outline, in ``crs`` (empty without one)."""
+    if not outline or not isinstance(outline, str):
+        return []
+    shape = gpd.GeoSeries.from_wkt([outline], crs=WGS84).to_crs(crs).iloc[0]
+    ring = shapely.segmentize(shape.boundary, step_m)
+    return [tuple(c) for c in shapely.get_coordinates(ring)]
+
+
+def entrance_points(entrances: str, wheelchair: bool = False) -> list[tuple[float, float]]:
+    """``"lon lat[ wheelchair];..."`` -> ``[(lon, lat), ...]``; with ``wheelchair``, the
+    entrances tagged ``wheelchair=no`` are left out (a door a wheelchair cannot pass).
+
+    >>> entrance_points("9.1 45.2;9.3 45.4 no")
+    [(9.1, 45.2), (9.3, 45.4)]
+    >>> entrance_points("9.1 45.2;9.3 45.4 no", wheelchair=True)
+    [(9.1, 45.2)]
+    """
+    if not entrances or not isinstance(entrances, str):
+        return []
+    out = []
+    for part in entrances.split(";"):
+        lon, lat, *tag = part.split()
+        if not (wheelchair and tag == ["no"]):
+            out.append((float(lon), float(lat)))
+    return out

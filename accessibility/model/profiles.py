@@ -1,0 +1,197 @@
+"""Mobility profiles: what each kind of pedestrian can pass, from ``data/profiles.toml``.
+
+A :class:`Profile` judges a barrier with :meth:`Profile.severity`, one of
+``blocking`` (the profile cannot pass), ``hindering`` (passable at a cost), ``unknown``
+(the data cannot tell) or ``none``. Routing and the barrier table use the same judgement,
+so a barrier that blocks a route is the barrier reported as blocking.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from accessibility.errors import ProfileError
+from accessibility.sources.catalogues import read_toml, shipped_toml
+
+SEVERITIES = ("none", "unknown", "hindering", "blocking")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Limits and speed of one mobility profile. Thresholds in cm, %, m/s."""
+
+    name: str
+    label_it: str
+    label_en: str
+    speed_mps: float
+    max_incline_up_pct: float
+    max_incline_down_pct: float
+    comfort_incline_pct: float
+    max_steps: int
+    surfaces_block: frozenset[str]
+    surfaces_hinder: frozenset[str]
+    smoothness_block: frozenset[str]
+    smoothness_hinder: frozenset[str]
+    obstacles_block: frozenset[str]
+    unknown: str
+    unknown_penalty: float
+    needs_tactile: bool
+    needs_sound: bool
+    wheelchair: bool
+    max_kerb_cm: float = math.inf
+    min_width_cm: float = 0.0
+
+    def with_overrides(self, **overrides: Any) -> Profile:
+        """A copy with some thresholds changed; ``None`` values are ignored.
+
+        >>> load_profile("manual_wheelchair").with_overrides(max_kerb_cm=3).max_kerb_cm
+        3.0
+        """
+        changes = {k: v for k, v in overrides.items() if v is not None}
+        return _make(self.name, {**_as_dict(self), **changes})
+
+    def label(self, lang: str = "it") -> str:
+        return self.label_it if lang == "it" else self.label_en
+
+    # --- judgement ---------------------------------------------------------------------
+
+    def severity(self, kind: str, measure: float | None, tags: dict[str, str], known: bool = True) -> str:
+        """Judge one barrier for this profile (see module docstring)."""
+        judge = getattr(self, f"_judge_{kind}", None)
+        if judge is None:
+            return "unknown"
+        return judge(measure, tags, known)
+
+    def _judge_steps(self, count, tags, known):
+        if self.wheelchair and tags.get("ramp:wheelchair") == "yes":
+            return "hindering"
+        if self.max_steps >= 100000:
+            return "hindering" if self.needs_tactile and tags.get("tactile_paving") == "no" else "none"
+        if count is None:
+            return "blocking" if self.max_steps == 0 else "unknown"
+        return "blocking" if count > self.max_steps else "hindering"
+
+    def _judge_raised_kerb(self, height, tags, known):
+        if math.isinf(self.max_kerb_cm):
+            return "none"
+        if height is None:  # "raised" without a height: at least 3 cm (OSM wiki)
+            return "blocking" if self.max_kerb_cm < 3.0 else "unknown"
+        if height > self.max_kerb_cm:
+            return "blocking"
+        return "hindering"
+
+    def _judge_kerb_unknown(self, height, tags, known):
+        return "none" if math.isinf(self.max_kerb_cm) else "unknown"
+
+    def _judge_steep_incline(self, incline, tags, known):
+        if incline is None:
+            return "unknown" if self.comfort_incline_pct < 100 else "none"
+        steep = abs(incline)
+        if steep > min(self.max_incline_up_pct, self.max_incline_down_pct):
+            return "blocking"  # at least in one direction; routing checks each direction
+        return "hindering" if steep > self.comfort_incline_pct else "none"
+
+    def _judge_narrow_passage(self, width, tags, known):
+        if width is None:
+            return "unknown" if self.min_width_cm > 0 else "none"
+        if width < self.min_width_cm:
+            return "blocking"
+        return "hindering" if self.min_width_cm > 0 else "none"
+
+    def _judge_bad_surface(self, _, tags, known):
+        surface, smooth = tags.get("surface"), tags.get("smoothness")
+        if surface in self.surfaces_block or smooth in self.smoothness_block:
+            return "blocking"
+        if surface in self.surfaces_hinder or smooth in self.smoothness_hinder:
+            return "hindering"
+        return "none"
+
+    def _judge_obstacle(self, width, tags, known):
+        kind = tags.get("barrier", "")
+        if kind in self.obstacles_block:
+            return "blocking"
+        if width is not None and width < self.min_width_cm:
+            return "blocking"
+        if self.needs_tactile or self.wheelchair or self.min_width_cm > 0:
+            return "hindering"  # an obstacle on the path: slows, hurts the blind
+        return "none"
+
+    def _judge_crossing_no_tactile(self, _, tags, known):
+        if not self.needs_tactile:
+            return "none"
+        return "hindering" if known else "unknown"
+
+    def _judge_crossing_no_sound(self, _, tags, known):
+        if not self.needs_sound:
+            return "none"
+        return "hindering" if known else "unknown"
+
+    def _judge_wheelchair_no(self, _, tags, known):
+        value = tags.get("wheelchair")
+        if self.wheelchair:
+            return "blocking" if value == "no" else "hindering"
+        if self.min_width_cm > 0 and value == "no":
+            return "hindering"
+        return "none"
+
+
+def _as_dict(profile: Profile) -> dict[str, Any]:
+    return {f.name: getattr(profile, f.name) for f in dataclasses.fields(profile) if f.name != "name"}
+
+
+def _make(name: str, raw: dict[str, Any]) -> Profile:
+    fields = {f.name: f for f in dataclasses.fields(Profile)}
+    unknown_keys = set(raw) - set(fields)
+    if unknown_keys:
+        raise ProfileError(f"profile {name!r}: unknown setting(s) {', '.join(sorted(unknown_keys))}; "
+                           f"known: {', '.join(sorted(set(fields) - {'name'}))}")
+    values: dict[str, Any] = {"name": name}
+    for key, value in raw.items():
+        ftype = fields[key].type
+        try:
+            if ftype == "frozenset[str]":
+                values[key] = frozenset(str(v) for v in value)
+            elif ftype in ("float",):
+                values[key] = float(value)
+            elif ftype == "int":
+                values[key] = int(value)
+            elif ftype == "bool":
+                values[key] = bool(value)
+            else:
+                values[key] = str(value)
+        except (TypeError, ValueError):
+            raise ProfileError(f"profile {name!r}: {key} = {value!r} is not a valid {ftype}") from None
+    try:
+        profile = Profile(**values)
+    except TypeError as exc:
+        raise ProfileError(f"profile {name!r} is incomplete: {exc}") from None
+    if profile.unknown not in {"penalty", "avoid"}:
+        raise ProfileError(f"profile {name!r}: unknown must be 'penalty' or 'avoid', not {profile.unknown!r}")
+    for key in ("speed_mps", "max_incline_up_pct", "max_incline_down_pct", "unknown_penalty"):
+        if getattr(profile, key) <= 0:
+            raise ProfileError(f"profile {name!r}: {key} must be positive")
+    return profile
+
+
+def load_profiles(path: str | Path | None = None) -> dict[str, Profile]:
+    """All profiles of a TOML file (default: the shipped ``data/profiles.toml``)."""
+    return dict(_load(None if path is None else str(path)))
+
+
+@cache
+def _load(path: str | None) -> tuple[tuple[str, Profile], ...]:
+    raw = shipped_toml("profiles.toml") if path is None else read_toml(path, ProfileError)
+    return tuple((name, _make(name, table)) for name, table in raw.items())
+
+
+def load_profile(name: str, path: str | Path | None = None) -> Profile:
+    """One profile by name; the error lists the names there are."""
+    profiles = load_profiles(path)
+    if name not in profiles:
+        raise ProfileError(f"unknown profile {name!r}; choose one of: {', '.join(profiles)}")
+    return profiles[name]

@@ -1,0 +1,276 @@
+"""The one spatial index of a network: nearest nodes and edges, built once per graph (pure).
+
+Routing snaps a route's ends to a point along the nearest edge the profile may use;
+survey reports snap to a node within a few metres, else to an edge; facilities arrive at
+the nearest usable node; residents in buildings go to the nearest node. All of them ask
+:func:`network_index`, which builds a :class:`NetworkIndex` once per graph object and
+keeps it as long as the graph lives.
+
+Edge positions follow ``G.edges(keys=True)`` order, the order of
+:func:`~accessibility.model.costs.edge_costs`, so a usable-edge mask from a profile's
+costs applies directly. Each physical edge (a forward edge and its reverse) is stored
+once in the edge tree.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import shapely
+from pyproj import Transformer
+from scipy.spatial import cKDTree
+from shapely import Point, STRtree
+
+from accessibility.constants import WGS84
+from accessibility.errors import SnapError
+from accessibility.i18n import _
+
+__all__ = ["EdgeSnap", "NetworkIndex", "NodeTree", "ReportSnap", "check_latlon", "network_index", "pairs_within",
+           "within_distance"]
+
+
+@dataclass(frozen=True)
+class EdgeSnap:
+    """A point placed on a physical edge: ``offset`` metres from ``u`` along the forward edge."""
+
+    fwd: int  # position of the forward directed edge (u -> v)
+    bwd: int  # position of its reverse (v -> u)
+    offset: float
+    length: float
+    distance: float  # from the given point to the edge, metres
+    xy: tuple[float, float] = (math.nan, math.nan)  # the given point, projected
+
+
+@dataclass(frozen=True)
+class ReportSnap:
+    """Where a survey report sits on the graph: a node, an edge, or nowhere within tolerance."""
+
+    element: str  # "node", "edge" or "off_network"
+    distance_m: float
+    node: int | None = None
+    edge: tuple[int, int, int] | None = None
+    osmid: int | None = None
+
+
+def check_latlon(latlon: Any) -> tuple[float, float]:
+    """``(lat, lon)`` as two finite floats in range, else :class:`SnapError`.
+
+    >>> check_latlon(("45.13", 10.02))
+    (45.13, 10.02)
+    """
+    try:
+        lat, lon = (float(c) for c in latlon)
+    except (TypeError, ValueError):
+        raise SnapError(_("expected (lat, lon), got {value}").format(value=repr(latlon))) from None
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise SnapError(_("({lat}, {lon}) is not a latitude, longitude pair").format(lat=lat, lon=lon))
+    return lat, lon
+
+
+class NodeTree:
+    """Nearest-point queries among the rows of ``xy`` where ``mask`` is true (all without a
+    mask), answered as positions into ``xy``: build once, query many times."""
+
+    def __init__(self, xy: np.ndarray, mask: np.ndarray | None = None) -> None:
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        self.positions = np.arange(len(xy)) if mask is None else np.flatnonzero(mask)
+        self.tree = cKDTree(xy[self.positions]) if len(self.positions) else None
+
+    def query(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Distance to and position of the nearest point, per row of ``points`` (``inf``
+        and ``-1`` when there is none)."""
+        points = np.asarray(points, dtype=float).reshape(-1, 2)
+        if self.tree is None or len(points) == 0:
+            return np.full(len(points), np.inf), np.full(len(points), -1, dtype=np.int64)
+        dist, idx = self.tree.query(points)
+        return np.asarray(dist, dtype=float), self.positions[np.asarray(idx, dtype=np.int64)]
+
+
+class NetworkIndex:
+    """Nodes in a KD-tree and physical edges in an STRtree, of one graph (graph CRS)."""
+
+    def __init__(self, G: nx.MultiDiGraph) -> None:
+        self.crs: str = G.graph["crs"]
+        self.nodes: list[int] = list(G.nodes)
+        self.node_position = {n: i for i, n in enumerate(self.nodes)}
+        self.node_xy = (np.array([(d["x"], d["y"]) for _, d in G.nodes(data=True)], dtype=float)
+                        if self.nodes else np.empty((0, 2)))
+        self.node_tree = cKDTree(self.node_xy) if self.nodes else None
+        edges = list(G.edges(keys=True, data=True))
+        position = {(u, v, k): i for i, (u, v, k, _) in enumerate(edges)}
+        fwd, bwd, geoms, keys, osmids = [], [], [], [], []
+        taken: set[int] = set()
+        for i, (u, v, k, d) in enumerate(edges):
+            if d["reversed"]:
+                continue
+            for rk, rd in G[v][u].items():
+                j = position[(v, u, rk)]
+                if rd["reversed"] and rd["osmid"] == d["osmid"] and j not in taken \
+                        and abs(rd["length"] - d["length"]) < 1e-6:
+                    taken.add(j)
+                    break
+            else:
+                j = i  # no reverse (a graph edited by hand): the edge stands alone
+            fwd.append(i)
+            bwd.append(j)
+            geoms.append(d["geometry"])
+            keys.append((u, v, k))
+            osmids.append(d["osmid"])
+        self.fwd = np.asarray(fwd, dtype=np.int64)
+        self.bwd = np.asarray(bwd, dtype=np.int64)
+        self.geoms = np.asarray(geoms, dtype=object)
+        self.edge_keys: list[tuple[int, int, int]] = keys
+        self.edge_osmid: list[int] = osmids
+        self.edge_tree = STRtree(geoms) if geoms else None
+        self.to_xy = Transformer.from_crs(WGS84, self.crs, always_xy=True)
+        self.to_lonlat = Transformer.from_crs(self.crs, WGS84, always_xy=True)
+
+    # --- coordinates -------------------------------------------------------------------
+
+    def xy(self, latlon: tuple[float, float]) -> tuple[float, float]:
+        """Project a ``(lat, lon)`` pair to the graph CRS, checking it first."""
+        lat, lon = check_latlon(latlon)
+        x, y = self.to_xy.transform(lon, lat)
+        return float(x), float(y)
+
+    # --- nodes -------------------------------------------------------------------------
+
+    def nearest_nodes(self, points: np.ndarray, mask: np.ndarray | None = None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+        """For each ``(x, y)`` row of ``points``: distance to, and position of, the nearest
+        node (of those where ``mask`` is true, when given). No node: ``inf`` and ``-1``."""
+        return NodeTree(self.node_xy, mask).query(points)
+
+    def nodes_within(self, point: tuple[float, float], radius: float) -> list[int]:
+        """Positions of the nodes within ``radius`` metres of ``point``."""
+        if self.node_tree is None:
+            return []
+        return sorted(self.node_tree.query_ball_point(point, radius))
+
+    # --- edges for routing --------------------------------------------------------------
+
+    def snap(self, x: float, y: float, usable: np.ndarray, max_m: float, what: str = "point") -> EdgeSnap:
+        """The nearest physical edge within ``max_m`` with a usable direction.
+
+        ``usable[i]`` tells whether directed edge ``i`` may be used. Raises
+        :class:`SnapError` naming the distance to the nearest edge of any kind.
+        """
+        point = Point(x, y)
+        if self.edge_tree is None:
+            raise SnapError(_("the network has no paths"))
+        near = self.edge_tree.query_nearest(point, max_distance=max_m, all_matches=True)
+        hits = near if any(usable[self.fwd[h]] or usable[self.bwd[h]] for h in near) else \
+            self.edge_tree.query(point, predicate="dwithin", distance=max_m)
+        if len(hits):
+            dists = shapely.distance(self.geoms[hits], point)
+            for h in hits[np.argsort(dists, kind="stable")]:
+                f, b = self.fwd[h], self.bwd[h]
+                if usable[f] or usable[b]:
+                    line = self.geoms[h]
+                    return EdgeSnap(int(f), int(b), float(line.project(point)), float(line.length),
+                                    float(line.distance(point)), (float(x), float(y)))
+        nearest = self.edge_tree.query_nearest(point, return_distance=True)
+        far = float(nearest[1][0]) if len(nearest[1]) else math.inf
+        if len(hits):
+            message = _("the {what} is {far} m from the nearest path usable with this profile: more than "
+                        "{limit} m; check the coordinates or choose a less restrictive profile")
+        else:
+            message = _("the {what} is {far} m from the nearest path of the network: more than {limit} m; "
+                        "check the coordinates")
+        from accessibility.i18n import number
+
+        raise SnapError(message.format(what=_point_name(what), far=number(far, 0), limit=number(max_m, 0)))
+
+    def snap_pair(self, o: tuple[float, float], d: tuple[float, float], usable: np.ndarray,
+                  max_m: float) -> tuple[EdgeSnap, EdgeSnap]:
+        """:meth:`snap` for an origin and a destination at once (one batch of shapely
+        calls; same choice of edge). Falls back to :meth:`snap` when the nearest edges
+        of either point are all unusable, and for its errors."""
+        if self.edge_tree is None:
+            raise SnapError(_("the network has no paths"))
+        points = shapely.points([o, d])
+        which, hit = self.edge_tree.query_nearest(points, max_distance=max_m, all_matches=True)
+        chosen = [-1, -1]
+        for i, h in zip(which.tolist(), hit.tolist()):  # tree order, as in snap()
+            if chosen[i] < 0 and (usable[self.fwd[h]] or usable[self.bwd[h]]):
+                chosen[i] = h
+        if chosen[0] < 0 or chosen[1] < 0:
+            return self.snap(*o, usable, max_m, "origin"), self.snap(*d, usable, max_m, "destination")
+        lines = self.geoms[chosen]
+        offset = shapely.line_locate_point(lines, points).tolist()
+        length = shapely.length(lines).tolist()
+        dist = shapely.distance(lines, points).tolist()
+        so, sd = (EdgeSnap(int(self.fwd[h]), int(self.bwd[h]), offset[i], length[i], dist[i], (float(x), float(y)))
+                  for i, (h, (x, y)) in enumerate(zip(chosen, (o, d))))
+        return so, sd
+
+    # --- survey reports ------------------------------------------------------------------
+
+    def snap_report(self, x: float, y: float, prefer_node: bool, node_m: float, edge_m: float) -> ReportSnap:
+        """A report's place: a node within ``node_m`` (when ``prefer_node``), else the
+        nearest edge within ``edge_m``, else off the network (with the distance)."""
+        if prefer_node and self.node_tree is not None:
+            dist, i = self.node_tree.query((x, y))
+            if dist <= node_m:
+                return ReportSnap("node", float(dist), node=self.nodes[int(i)])
+        if self.edge_tree is not None:
+            found, dists = self.edge_tree.query_nearest(Point(x, y), max_distance=edge_m, return_distance=True,
+                                                        all_matches=False)
+            if len(found):
+                h = int(found[0])
+                return ReportSnap("edge", float(dists[0]), edge=self.edge_keys[h], osmid=self.edge_osmid[h])
+        best = float(self.node_tree.query((x, y))[0]) if self.node_tree is not None else math.inf
+        return ReportSnap("off_network", best)
+
+    def edges_near(self, geometry: Any, radius: float) -> np.ndarray:
+        """Physical edge positions (into ``edge_keys``) within ``radius`` of ``geometry``."""
+        if self.edge_tree is None:
+            return np.array([], dtype=np.int64)
+        return np.asarray(self.edge_tree.query(geometry, predicate="dwithin", distance=radius), dtype=np.int64)
+
+
+def _point_name(what: str) -> str:
+    return {"origin": _("origin"), "destination": _("destination"), "facility": _("facility")}.get(what, _("point"))
+
+
+#: One index per graph object, dropped with the graph (graphs are not edited in place
+#: after a build; the node count is a cheap guard).
+_INDEXES: weakref.WeakKeyDictionary[nx.MultiDiGraph, tuple[int, NetworkIndex]] = weakref.WeakKeyDictionary()
+
+
+def network_index(G: nx.MultiDiGraph) -> NetworkIndex:
+    """The spatial index of ``G``, built on first use and kept while ``G`` lives."""
+    cached = _INDEXES.get(G)
+    if cached is not None and cached[0] == G.number_of_nodes():
+        return cached[1]
+    index = NetworkIndex(G)
+    _INDEXES[G] = (G.number_of_nodes(), index)
+    return index
+
+
+def pairs_within(xy: np.ndarray, radius: float) -> list[tuple[int, int]]:
+    """Pairs ``(i, j)``, ``i < j``, of rows of ``xy`` closer than ``radius`` metres.
+
+    >>> pairs_within(np.array([[0.0, 0.0], [3.0, 4.0], [100.0, 0.0]]), 6.0)
+    [(0, 1)]
+    """
+    if len(xy) < 2:
+        return []
+    return sorted((int(i), int(j)) for i, j in cKDTree(np.asarray(xy, dtype=float)).query_pairs(radius))
+
+
+def within_distance(points: np.ndarray, centres: np.ndarray, radius: float) -> np.ndarray:
+    """For each row of ``points``: whether some row of ``centres`` is within ``radius``.
+
+    >>> within_distance(np.array([[0.0, 0.0], [10.0, 0.0]]), np.array([[1.0, 0.0]]), 2.0).tolist()
+    [True, False]
+    """
+    points = np.asarray(points, dtype=float).reshape(-1, 2)
+    if len(centres) == 0 or len(points) == 0:
+        return np.zeros(len(points), dtype=bool)
+    return cKDTree(np.asarray(centres, dtype=float).reshape(-1, 2)).query(points, distance_upper_bound=radius)[0] <= radius

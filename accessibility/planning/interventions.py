@@ -1,0 +1,150 @@
+"""Candidate interventions: what fixing each open barrier means, and what it costs (pure).
+
+Every barrier in force (``city.barriers``: OpenStreetMap and verified surveys) with
+known data becomes one candidate: an intervention type, a quantity from the barrier's
+measurements, the unit cost of ``data/costs.toml`` and the rule it breaks. Barriers of
+unknown data (``known`` false: a kerb nobody measured) are survey tasks, not works, and
+are left out.
+
+>>> table = load_cost_table()
+>>> quantity_of("steps", 12.0, 0.0, {}, table)
+(24.0, 'ramp', '12 steps x 0.16 m = 1.92 m rise, ramp at 8%')
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from accessibility.model.barriers import taxonomy, text_to_tags
+from accessibility.errors import CostTableError
+from accessibility.sources.catalogues import read_toml, shipped_toml
+
+QUANTITY_RULES = ("piece", "length", "area", "steps")
+
+
+@dataclass(frozen=True)
+class InterventionType:
+    name: str
+    label_it: str
+    label_en: str
+    unit: str
+    euro: float
+
+
+@dataclass(frozen=True)
+class CostTable:
+    """Unit costs by intervention type, the kind -> intervention mapping, and defaults."""
+
+    interventions: dict[str, InterventionType]
+    kinds: dict[str, dict[str, str]]
+    defaults: dict[str, float]
+
+
+def load_cost_table(path: str | Path | None = None) -> CostTable:
+    """Read and check ``data/costs.toml`` (or the city's own copy at ``path``)."""
+    raw = shipped_toml("costs.toml") if path is None else read_toml(path, CostTableError)
+    path = Path(path) if path else Path("costs.toml")
+    types: dict[str, InterventionType] = {}
+    for name, t in raw.get("interventions", {}).items():
+        try:
+            euro = float(t["euro"])
+            types[name] = InterventionType(name, str(t["label_it"]), str(t["label_en"]), str(t["unit"]), euro)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CostTableError(f"{path}: intervention {name!r} needs label_it, label_en, unit, euro ({exc})") from None
+        if not euro > 0:
+            raise CostTableError(f"{path}: intervention {name!r}: euro must be positive, not {euro}")
+    kinds = raw.get("kinds", {})
+    for kind, k in kinds.items():
+        if k.get("intervention") not in types:
+            raise CostTableError(f"{path}: kind {kind!r} names unknown intervention {k.get('intervention')!r}")
+        if k.get("quantity") not in QUANTITY_RULES:
+            raise CostTableError(f"{path}: kind {kind!r}: quantity must be one of {', '.join(QUANTITY_RULES)}")
+    defaults = {k: float(v) for k, v in raw.get("defaults", {}).items()}
+    needed = {"step_rise_m", "default_steps", "ramp_slope", "max_ramp_rise_m", "default_length_m", "default_width_m"}
+    if needed - set(defaults):
+        raise CostTableError(f"{path}: [defaults] lacks {', '.join(sorted(needed - set(defaults)))}")
+    return CostTable(types, kinds, defaults)
+
+
+def quantity_of(kind: str, measure: float | None, length_m: float, tags: dict[str, str],
+                table: CostTable) -> tuple[float, str, str]:
+    """``(quantity, intervention type, how the quantity was found)`` for one barrier."""
+    rule = table.kinds[kind]
+    d = table.defaults
+    how = rule["quantity"]
+    if how == "piece":
+        return 1.0, rule["intervention"], "1 piece"
+    length = length_m if length_m > 0 else d["default_length_m"]
+    note = f"{length:.1f} m" if length_m > 0 else f"{length:.1f} m (default: no length)"
+    if how == "length":
+        return round(length, 1), rule["intervention"], note
+    if how == "area":
+        width = _width_m(tags)
+        wnote = f"{width:.2f} m wide" if width else f"{d['default_width_m']:.2f} m wide (default)"
+        width = width or d["default_width_m"]
+        return round(length * width, 1), rule["intervention"], f"{note} x {wnote}"
+    # steps
+    known = measure is not None and not math.isnan(measure) and measure > 0
+    steps = measure if known else d["default_steps"]
+    rise = steps * d["step_rise_m"]
+    count = f"{steps:g} steps" if known else f"{steps:g} steps (default: count unknown)"
+    if rise > d["max_ramp_rise_m"]:
+        return 1.0, "lift", f"{count} x {d['step_rise_m']:g} m = {rise:.2f} m rise > {d['max_ramp_rise_m']:g} m: lift"
+    ramp = rise / d["ramp_slope"]
+    return round(ramp, 1), rule["intervention"], (f"{count} x {d['step_rise_m']:g} m = {rise:.2f} m rise, "
+                                                   f"ramp at {d['ramp_slope']:.0%}")
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _width_m(tags: dict[str, str]) -> float | None:
+    for key in ("width", "est_width"):
+        try:
+            value = float(str(tags.get(key, "")).replace(",", ".").removesuffix("m").strip())
+        except ValueError:
+            continue
+        if value > 0:
+            return value
+    return None
+
+
+CANDIDATE_COLUMNS = ["row", "barrier_id", "kind", "source", "street", "description", "element", "intervention",
+                     "quantity", "unit", "unit_cost", "cost", "quantity_note", "rule"]
+
+
+def candidates(barriers: gpd.GeoDataFrame, table: CostTable | None = None) -> gpd.GeoDataFrame:
+    """One candidate intervention per barrier row with known data, in the barriers' CRS.
+
+    ``row`` is the position of the barrier in ``barriers`` (what planning removes when it
+    fixes the candidate). Kinds without an intervention in the table are left out.
+    """
+    table = table or load_cost_table()
+    tax = taxonomy()
+    rows: list[dict[str, Any]] = []
+    geoms = []
+    known = barriers["known"].to_numpy(dtype=bool) if len(barriers) else np.array([], dtype=bool)
+    for i, r in enumerate(barriers.itertuples(index=False)):
+        if not known[i] or r.kind not in table.kinds:
+            continue
+        geom = r.geometry
+        length = float(geom.length) if geom is not None and geom.geom_type != "Point" else 0.0
+        measure = None if pd.isna(r.measure) else float(r.measure)
+        qty, itype, note = quantity_of(r.kind, measure, length, text_to_tags(r.tags), table)
+        it = table.interventions[itype]
+        rows.append({"row": i, "barrier_id": r.barrier_id, "kind": r.kind, "source": r.source,
+                     "street": None if pd.isna(r.street) else str(r.street),
+                     "description": _text(getattr(r, "description", None)), "element": r.element,
+                     "intervention": itype, "quantity": qty, "unit": it.unit, "unit_cost": it.euro,
+                     "cost": round(qty * it.euro, 2), "quantity_note": note,
+                     "rule": r.rule if isinstance(r.rule, str) and r.rule else tax[r.kind].rule})
+        geoms.append(geom)
+    return gpd.GeoDataFrame(rows, columns=CANDIDATE_COLUMNS, geometry=geoms, crs=barriers.crs)

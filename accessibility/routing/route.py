@@ -1,0 +1,316 @@
+"""Routes as people receive them: the path, the walking comparison, barriers avoided or
+blocking, directions, GeoJSON; and the route to the nearest facility of a category.
+
+:func:`route` and :func:`nearest` search with the compiled routers of
+:mod:`accessibility.routing.router` and assemble a :class:`Route`: plain data with
+``found``, ``length_m``, ``duration_s``, the ``(u, v, key)`` edges of ``city.network`` it
+uses, and :meth:`Route.to_geojson`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from pyproj import Transformer
+from shapely import LineString
+from shapely.ops import substring
+
+from accessibility import settings
+from accessibility.errors import FacilityError, SnapError
+from accessibility.i18n import check_language
+from accessibility.model.barriers import taxonomy
+from accessibility.model.costs import Edge, EdgeCosts
+from accessibility.model.facilities import category, entrance_points
+from accessibility.model.profiles import Profile
+from accessibility.model.snapping import EdgeSnap as Snap
+from accessibility.routing.directions import directions as make_directions
+from accessibility.routing.router import _TINY, Path, Router, Routing
+
+__all__ = ["Route", "assemble", "nearest", "route"]
+
+
+@dataclass
+class Route:
+    """A route for one profile, as plain data (``found`` is False when there is none)."""
+
+    profile: str
+    found: bool
+    origin: tuple[float, float]
+    destination: tuple[float, float]
+    length_m: float = 0.0
+    duration_s: float = 0.0
+    cost: float = math.inf
+    edges: list[Edge] = field(default_factory=list)
+    fractions: list[float] = field(default_factory=list)
+    coords: list[tuple[float, float]] = field(default_factory=list)  # WGS84 (lon, lat)
+    unknown_share: float = 0.0
+    unknown_coords: list[list[tuple[float, float]]] = field(default_factory=list)
+    osm_ways: list[int] = field(default_factory=list)
+    walk_length_m: float | None = None
+    walk_coords: list[tuple[float, float]] = field(default_factory=list)
+    barriers_avoided: list[dict[str, Any]] = field(default_factory=list)
+    blockers: list[dict[str, Any]] = field(default_factory=list)
+    directions: list[str] = field(default_factory=list)
+    lang: str = "it"
+    facility: dict[str, Any] | None = None
+
+    @property
+    def detour_ratio(self) -> float | None:
+        """Length over the plain walking length (1.0: no detour)."""
+        if not self.found or not self.walk_length_m:
+            return None
+        return self.length_m / self.walk_length_m
+
+    def message(self) -> str:
+        """One line for people, in the route's language."""
+        it = self.lang == "it"
+        if self.found:
+            minutes = self.duration_s / 60
+            return (f"{self.length_m:,.0f} m, {minutes:.0f} min" + (
+                f" ({self.detour_ratio:.2f}x il percorso a piedi)" if it else f" ({self.detour_ratio:.2f}x the walking route)")
+                    if self.detour_ratio else f"{self.length_m:,.0f} m, {minutes:.0f} min")
+        head = (f"Nessun percorso accessibile per il profilo {self.profile}." if it
+                else f"No accessible route for profile {self.profile}.")
+        if not self.blockers:
+            return head + (" Nemmeno a piedi i due punti sono collegati." if it
+                           else " The two points are not connected even on foot.")
+        lines = [head, "Barriere sul percorso a piedi, dalla più vicina:" if it
+                 else "Barriers on the walking route, nearest first:"]
+        for b in self.blockers:
+            measure = f" {b['measure']:g} {b['unit']}" if b.get("measure") is not None else ""
+            where = f", {b['street']}" if b.get("street") else ""
+            lines.append(f"  {b['distance_m']:>7,.0f} m  {b['label_it' if it else 'label_en']}{measure}{where} ({b['osm']})")
+        return "\n".join(lines)
+
+    def to_geojson(self) -> dict[str, Any]:
+        """A GeoJSON Feature: the route as a WGS84 LineString with its properties."""
+        props: dict[str, Any] = {
+            "profile": self.profile, "found": self.found, "length_m": round(self.length_m, 2),
+            "duration_s": round(self.duration_s, 1),
+            "walk_length_m": None if self.walk_length_m is None else round(self.walk_length_m, 2),
+            "detour_ratio": None if self.detour_ratio is None else round(self.detour_ratio, 4),
+            "barriers_avoided": {"count": len(self.barriers_avoided),
+                                 "kinds": dict(Counter(b["kind"] for b in self.barriers_avoided))},
+            "unknown_share": round(self.unknown_share, 4), "osm_way_ids": self.osm_ways,
+            "directions": self.directions, "lang": self.lang,
+            "origin": list(self.origin), "destination": list(self.destination),
+        }
+        if not self.found:
+            props["blocking_barriers"] = self.blockers
+        if self.facility is not None:
+            props["facility"] = self.facility
+        geometry = {"type": "LineString", "coordinates": [[round(x, 7), round(y, 7)] for x, y in self.coords]} \
+            if len(self.coords) >= 2 else None
+        return {"type": "Feature", "geometry": geometry, "properties": props}
+
+
+def route(routing: Routing, barriers: pd.DataFrame, origin: tuple[float, float],
+          destination: tuple[float, float], profile: Profile, walk: Profile, lang: str | None = None) -> Route:
+    """The route for ``profile`` between two ``(lat, lon)`` points, compared with walking."""
+    lang = check_language(lang)
+    r = routing.router(profile, barriers)
+    o, d = routing.index.xy(origin), routing.index.xy(destination)
+    so, sd, path = r.route_xy(o, d)
+    w = routing.router(walk, barriers)
+    wo, wd, walk_path = w.route_xy(o, d) if r is not w else (so, sd, path)
+    return assemble(routing, r, w, path, walk_path, origin, destination, barriers, lang)
+
+
+def assemble(routing: Routing, r: Router, w: Router, path: Path | None, walk_path: Path | None,
+             origin: tuple[float, float], destination: tuple[float, float], barriers: pd.DataFrame,
+             lang: str = "it") -> Route:
+    """Turn search results into a :class:`Route` with the walk comparison and directions."""
+    G, c = routing.G, r.costs
+    out = Route(profile=r.profile.name, found=path is not None, origin=tuple(origin),
+                destination=tuple(destination), lang=lang)
+    if walk_path is not None:
+        out.walk_length_m = _length(w.costs, walk_path)
+        out.walk_coords = _coords(routing, G, w.costs, walk_path)
+    if path is None:
+        out.blockers = _blockers(r, walk_path, barriers) if walk_path is not None else []
+        return out
+    out.length_m = _length(c, path)
+    out.duration_s = out.length_m / r.profile.speed_mps
+    out.cost = path.cost
+    out.edges = [c.edges[e] for e, a, b in path.pieces]
+    out.fractions = [(b - a) / c.length[e] if c.length[e] > 0 else 1.0 for e, a, b in path.pieces]
+    out.coords = _coords(routing, G, c, path)
+    unknown_len = sum(b - a for e, a, b in path.pieces if c.unknown[e])
+    out.unknown_share = unknown_len / out.length_m if out.length_m > 0 else 0.0
+    out.unknown_coords = [_coords(routing, G, c, Path(0, [p])) for p in path.pieces if c.unknown[p[0]]]
+    out.osm_ways = list(dict.fromkeys(int(G.edges[c.edges[e]]["osmid"]) for e, _, _ in path.pieces))
+    if walk_path is not None:
+        out.barriers_avoided = _avoided(r, path, walk_path, barriers)
+    legs = [(G.edges[c.edges[e]], _piece(G, c, e, a, b)) for e, a, b in path.pieces]
+    out.directions = make_directions(legs, lang)
+    return out
+
+
+def _length(c: EdgeCosts, path: Path) -> float:
+    return float(sum(b - a for _, a, b in path.pieces))
+
+
+def _piece(G: nx.MultiDiGraph, c: EdgeCosts, e: int, a: float, b: float) -> LineString:
+    line = G.edges[c.edges[e]]["geometry"]
+    if a <= _TINY and b >= c.length[e] - _TINY:
+        return line
+    return substring(line, a, b)
+
+
+def _coords(routing: Routing, G: nx.MultiDiGraph, c: EdgeCosts, path: Path) -> list[tuple[float, float]]:
+    xy: list[tuple[float, float]] = []
+    for e, a, b in path.pieces:
+        part = list(_piece(G, c, e, a, b).coords)
+        xy.extend(part[1:] if xy and part and xy[-1] == part[0] else part)
+    if not xy:
+        return []
+    lon, lat = routing.index.to_lonlat.transform(*zip(*xy))
+    return list(zip(np.round(lon, 7).tolist(), np.round(lat, 7).tolist()))
+
+
+def _rows_on(c: EdgeCosts, path: Path) -> list[tuple[float, int | None, int, int | None]]:
+    """(distance from start, barrier row or None, edge, node entered) along a path."""
+    out = []
+    at = 0.0
+    for k, (e, a, b) in enumerate(path.pieces):
+        for row in c.edge_rows.get(e, []):
+            out.append((at, row, e, None))
+        if c.incline_blocked[e]:
+            out.append((at, None, e, None))
+        at += b - a
+        if k < len(path.pieces) - 1 or b >= c.length[e] - _TINY:
+            node = int(c.v[e])
+            for row in c.node_rows.get(node, []):
+                out.append((at, row, e, node))
+    return out
+
+
+def _describe(row: int | None, barriers: pd.DataFrame, c: EdgeCosts, e: int, distance: float,
+              routing_crs_to_lonlat: Transformer) -> dict[str, Any]:
+    tax = taxonomy()
+    if row is None:  # too steep in this direction, judged from the edge's incline
+        kind = "steep_incline"
+        return {"kind": kind, "label_it": tax[kind].label_it, "label_en": tax[kind].label_en,
+                "measure": round(abs(float(c.incline[e])), 2), "unit": "%", "street": None,
+                "osm": f"edge/{c.edges[e][0]}-{c.edges[e][1]}", "distance_m": round(float(distance), 1)}
+    b = barriers.iloc[row]
+    kind = b["kind"]
+    point = b.geometry.representative_point() if b.geometry is not None else None
+    lonlat = routing_crs_to_lonlat.transform(point.x, point.y) if point is not None else (None, None)
+    return {"kind": kind, "label_it": tax[kind].label_it if kind in tax else kind,
+            "label_en": tax[kind].label_en if kind in tax else kind,
+            "measure": None if pd.isna(b["measure"]) else float(b["measure"]), "unit": b.get("unit") or "",
+            "street": None if pd.isna(b.get("street")) else b.get("street"),
+            "osm": b.get("source_id") or f"{b['element']}/{b['osm_id']}", "barrier_id": b.get("barrier_id"),
+            "description": None if pd.isna(b.get("description")) else str(b.get("description")),
+            "distance_m": round(float(distance), 1),
+            "lon": None if lonlat[0] is None else round(lonlat[0], 7),
+            "lat": None if lonlat[1] is None else round(lonlat[1], 7)}
+
+
+def _blockers(r: Router, walk_path: Path, barriers: pd.DataFrame) -> list[dict[str, Any]]:
+    """Barriers on the plain walking route that block ``r``'s profile, nearest first."""
+    c = r.costs
+    out, seen = [], set()
+    for at, row, e, node in sorted(_rows_on(c, walk_path), key=lambda t: t[0]):
+        if row is None:
+            key = ("edge", c.edges[e][0], c.edges[e][1])
+            blocking = True
+        else:
+            key = ("row", row)
+            blocking = c.severity[row] == "blocking" and not (
+                barriers.iloc[row]["kind"] == "steep_incline" and not c.incline_blocked[e]
+                and not pd.isna(barriers.iloc[row]["measure"]) and np.isfinite(c.cost[e]))
+        if blocking and key not in seen:
+            seen.add(key)
+            out.append(_describe(row, barriers, c, e, at, r.index.to_lonlat))
+    return out
+
+
+def _avoided(r: Router, path: Path, walk_path: Path, barriers: pd.DataFrame) -> list[dict[str, Any]]:
+    """Barriers that hinder or block the profile on the walking route but not on this one."""
+    c = r.costs
+    on_route = {row for _, row, _, _ in _rows_on(c, path) if row is not None}
+    out, seen = [], set()
+    for at, row, e, _ in _rows_on(c, walk_path):
+        if row is None or row in on_route or row in seen:
+            continue
+        if c.severity[row] in {"blocking", "hindering"}:
+            seen.add(row)
+            out.append(_describe(row, barriers, c, e, at, r.index.to_lonlat))
+    return out
+
+
+def _targets(routing: Routing, facilities: pd.DataFrame) -> list[tuple[int, tuple[float, float]]]:
+    """(facility row position, projected point) for each entrance, or the facility itself."""
+    out = []
+    for pos in range(len(facilities)):
+        f = facilities.iloc[pos]
+        doors = entrance_points(f.get("entrances", ""))
+        if doors:
+            xs, ys = routing.index.to_xy.transform(*zip(*doors))
+            out.extend((pos, (float(x), float(y))) for x, y in zip(xs, ys))
+        else:
+            out.append((pos, (float(f.geometry.x), float(f.geometry.y))))
+    return out
+
+
+def _closest(r: Router, origin: Snap, targets: list[tuple[int, tuple[float, float]]]
+             ) -> tuple[Path | None, int | None, tuple[float, float] | None]:
+    """The cheapest target to reach from ``origin`` with one one-to-all search."""
+    dist, pred, starts = r.search(origin)
+    best: tuple[float, Any] = (math.inf, None)
+    for pos, xy in targets:
+        try:
+            snap = r.index.snap(*xy, r.usable, settings.snap_max_m, "facility")
+        except SnapError:
+            continue  # off the network for this profile
+        ends = [dist[node] + extra for node, extra, *_ in r._ends(snap)]
+        direct = r._direct(origin, snap)
+        cost = min(ends + ([direct.cost] if direct else []), default=math.inf)
+        if cost < best[0]:
+            best = (float(cost), (pos, xy, snap))
+    if best[1] is None:
+        return None, None, None
+    pos, xy, snap = best[1]
+    return r._finish(dist, pred, starts, origin, snap), pos, xy
+
+
+def nearest(routing: Routing, barriers: pd.DataFrame, facilities: pd.DataFrame, origin: tuple[float, float],
+            category_name: str, profile: Profile, walk: Profile, lang: str | None = None) -> Route:
+    """The route to the facility of a category that is cheapest to reach for ``profile``.
+
+    Facilities are reached at a mapped entrance when they have one. When none can be
+    reached, the route is not found and lists what blocks the walk to the nearest one.
+    """
+    lang = check_language(lang)
+    cat = category(category_name)
+    rows = facilities[facilities["category"] == cat.name] if len(facilities) else facilities
+    if len(rows) == 0:
+        raise FacilityError(f"no {cat.label_en.lower()} ({cat.name}) among this city's facilities; "
+                            f"rebuild the workspace if it predates facilities")
+    targets = _targets(routing, rows)
+    r, w = routing.router(profile, barriers), routing.router(walk, barriers)
+    o = routing.index.xy(origin)
+    so = routing.index.snap(*o, r.usable, settings.snap_max_m, "origin")
+    path, pos, xy = _closest(r, so, targets)
+    wo = routing.index.snap(*o, w.usable, settings.snap_max_m, "origin")
+    if path is not None:
+        sd = routing.index.snap(*xy, w.usable, settings.snap_max_m, "facility")
+        walk_path = w.path(wo, sd)
+    else:
+        walk_path, pos, xy = _closest(w, wo, targets)
+    if pos is None:
+        raise FacilityError(f"no {cat.name} facility lies within {settings.snap_max_m:,.0f} m of the network")
+    lon, lat = routing.index.to_lonlat.transform(*xy)
+    out = assemble(routing, r, w, path, walk_path, origin, (round(lat, 7), round(lon, 7)), barriers, lang)
+    f = rows.iloc[pos]
+    out.facility = {"category": cat.name, "label": cat.label(lang), "name": f["name"] or None,
+                    "wheelchair": f["wheelchair"] or None, "osm": f"{f['osm_type']}/{f['osm_id']}"}
+    return out

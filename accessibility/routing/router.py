@@ -1,0 +1,294 @@
+"""The compiled router: one profile's costs as a sparse matrix, answering searches fast.
+
+A :class:`Router` compiles one profile's :class:`~accessibility.model.costs.EdgeCosts` into a
+``scipy.sparse`` CSR matrix (one entry per node pair: the cheapest parallel edge) and,
+on the first route, a contraction hierarchy of it
+(:class:`~accessibility.routing.contraction.Hierarchy`). Point-to-point routes run two small
+upward searches on the hierarchy with ``scipy.sparse.csgraph.dijkstra`` in C, exact
+whatever the distance; one-to-all searches (reachability, nearest facility) run the same
+Dijkstra on the plain matrix. Never networkx per query.
+Endpoints snap to a point along the nearest edge the profile can use (the edge is split
+virtually: one extra source row in the matrix, rewritten per query), found with the city's one
+spatial index (:mod:`accessibility.model.snapping`). A Router is not thread-safe (the
+source rows are shared).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
+
+from accessibility import settings
+from accessibility.analysis.reach import shortest_per_pair
+from accessibility.model.costs import EdgeCosts, edge_costs
+from accessibility.model.profiles import Profile
+from accessibility.model.snapping import EdgeSnap as Snap
+from accessibility.model.snapping import NetworkIndex, network_index
+from accessibility.routing.contraction import Hierarchy
+
+__all__ = ["Path", "Router", "Routing"]
+
+log = logging.getLogger(__name__)
+
+_TINY = 1e-9
+
+
+# --- the compiled structure -------------------------------------------------------------
+
+@dataclass
+class Path:
+    """A search result: pieces ``(edge index, start, end)`` in metres along each edge."""
+
+    cost: float
+    pieces: list[tuple[int, float, float]]
+
+
+class Router:
+    """One profile's costs compiled into a CSR matrix, answering routes fast."""
+
+    def __init__(self, costs: EdgeCosts, index: NetworkIndex) -> None:
+        self.costs = costs
+        self.index = index
+        n = len(costs.nodes)
+        self.source = n  # the extra row: the virtual origin
+        weight = costs.cost + costs.node_cost[costs.v]
+        ok = np.isfinite(weight) & (costs.u != costs.v)
+        eidx = np.flatnonzero(ok)
+        rows, cols, w = costs.u[eidx], costs.v[eidx], weight[eidx]
+        keep = shortest_per_pair(rows, cols, w)  # cheapest parallel edge, sorted by row
+        rows, cols, w, eidx = rows[keep], cols[keep], w[keep], eidx[keep]
+        rows = np.concatenate([rows, [n, n]])
+        cols = np.concatenate([cols, [n, n]])  # placeholders, rewritten per query
+        w = np.concatenate([w, [1.0, 1.0]])
+        eidx = np.concatenate([eidx, [-1, -1]])
+        indptr = np.zeros(n + 2, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n + 1), out=indptr[1:])
+        # rows are sorted already and the two source entries come last
+        self.matrix = sp.csr_matrix((w.astype(np.float64), cols.astype(np.int32), indptr.astype(np.int32)),
+                                    shape=(n + 1, n + 1))
+        self.csr_edge = eidx
+        self._pair_edge = dict(zip((rows[:-2] * (n + 1) + cols[:-2]).tolist(), eidx[:-2].tolist()))
+        self.slot = int(indptr[n])
+        self.usable = np.isfinite(costs.cost)
+        self._arcs = (rows[:-2], cols[:-2], w[:-2], eidx[:-2])
+        self._hierarchy: Hierarchy | None = None
+        self._routes = 0
+        self._lengths: list[float] = costs.length.astype(float).tolist()
+        log.info("compiled %s router: %d nodes, %d usable of %d edges", costs.profile.name, n,
+                 len(rows) - 2, len(costs.edges))
+
+    @property
+    def profile(self) -> Profile:
+        return self.costs.profile
+
+    # --- searches ---------------------------------------------------------------------
+
+    def _starts(self, s: Snap) -> list[tuple[int, float, int, float, float]]:
+        """Where a search from a snapped point enters the graph: (node, cost, edge, from, to)."""
+        c = self.costs
+        out = []
+        ahead, behind = s.length - s.offset, s.offset
+        for edge, part, start in ((s.fwd, ahead, s.offset), (s.bwd, behind, s.length - s.offset)):
+            node = int(c.v[edge])
+            if part <= _TINY:
+                cost = 0.0  # standing on the node itself: nothing to enter
+            elif np.isfinite(c.cost[edge]):
+                cost = part / s.length * c.cost[edge] + c.node_cost[node]
+            else:
+                continue
+            if np.isfinite(cost):
+                out.append((node, float(cost), edge, start, s.length))
+        return out
+
+    def _ends(self, s: Snap) -> list[tuple[int, float, int, float, float]]:
+        """How a search reaches a snapped point: (node, extra cost, edge, from, to)."""
+        c = self.costs
+        out = []
+        for edge, part in ((s.fwd, s.offset), (s.bwd, s.length - s.offset)):
+            node = int(c.u[edge])
+            if part <= _TINY:
+                out.append((node, 0.0, edge, 0.0, 0.0))
+            elif np.isfinite(c.cost[edge]):
+                extra = part / s.length * c.cost[edge]
+                if part >= s.length - _TINY:  # the point is the far node: it is entered
+                    extra += c.node_cost[c.v[edge]]
+                out.append((node, float(extra), edge, 0.0, part))
+        return out
+
+    def search(self, origin: Snap, limit: float = math.inf) -> tuple[np.ndarray, np.ndarray, list]:
+        """One-to-all costs from a snapped origin: ``(dist, predecessors, starts)``."""
+        starts = self._starts(origin)
+        best: dict[int, tuple[float, int]] = {}
+        for k, (node, cost, *_) in enumerate(starts):
+            if node not in best or cost < best[node][0]:
+                best[node] = (cost, k)
+        idx, data = self.matrix.indices, self.matrix.data
+        slots = [self.slot, self.slot + 1]
+        for slot in slots:
+            idx[slot], data[slot] = self.source, 1.0  # unused: a harmless self-loop
+        for slot, (node, (cost, _)) in zip(slots, best.items()):
+            idx[slot], data[slot] = node, cost
+        dist, pred = dijkstra(self.matrix, directed=True, indices=self.source,
+                              return_predecessors=True, limit=limit)
+        return dist, pred, [starts[k] for _, k in best.values()]
+
+    def reachable(self, origin: Snap, max_cost: float = math.inf) -> np.ndarray:
+        """Cost from ``origin`` to every node (``inf``: unreachable), one-to-all."""
+        dist, _, _ = self.search(origin, limit=max_cost)
+        return dist[:-1]
+
+    @property
+    def hierarchy(self) -> Hierarchy:
+        """The contraction hierarchy of the compiled arcs (built on first access)."""
+        if self._hierarchy is None:
+            self._hierarchy = Hierarchy(self.source, *self._arcs)
+            log.info("%s router: contraction hierarchy with %d shortcuts", self.profile.name,
+                     self._hierarchy.shortcuts)
+        return self._hierarchy
+
+    def prepare(self) -> Router:
+        """Build the contraction hierarchy now (for many routes: a service, a batch)."""
+        self.hierarchy
+        return self
+
+    def path(self, origin: Snap, destination: Snap) -> Path | None:
+        """The cheapest path between two snapped points, or None when there is none.
+
+        Exact either way: the first ``settings.hierarchy_after`` routes of a router run a
+        bounded Dijkstra on the matrix (:meth:`path_dijkstra`); then, or after
+        :meth:`prepare`, the contraction hierarchy (:meth:`path_hierarchy`), whose build
+        costs about as much as a few thousand plain routes.
+        """
+        self._routes += 1
+        if self._hierarchy is None and self._routes <= settings.hierarchy_after:
+            return self.path_dijkstra(origin, destination)
+        return self.path_hierarchy(origin, destination)
+
+    def path_dijkstra(self, origin: Snap, destination: Snap) -> Path | None:
+        """Cheapest path by Dijkstra from the origin, bounded first at multiples of the
+        straight-line distance (``settings.search_bounds``); a path found within a bound
+        is optimal (every node cheaper than the bound was settled); the last search is
+        unbounded."""
+        straight = math.dist(origin.xy, destination.xy) + origin.distance + destination.distance + 1.0
+        for limit in (*(f * straight for f in settings.search_bounds), math.inf):
+            dist, pred, starts = self.search(origin, limit=limit)
+            found = self._finish(dist, pred, starts, origin, destination)
+            if found is not None and found.cost <= limit:
+                return found
+        return None
+
+    def path_hierarchy(self, origin: Snap, destination: Snap) -> Path | None:
+        """Cheapest path on the contraction hierarchy: two small upward searches."""
+        starts = _cheapest_per_node(self._starts(origin))
+        ends = _cheapest_per_node(self._ends(destination))
+        found = self.hierarchy.query([(s[0], s[1]) for s in starts.values()],
+                                     [(e[0], e[1]) for e in ends.values()])
+        direct = self._direct(origin, destination)
+        if direct is not None and (found is None or direct.cost <= found[0]):
+            return direct
+        if found is None:
+            return None
+        cost, edges, first, last = found
+        length = self._lengths
+        _, _, edge0, a0, b0 = starts[first]
+        _, _, edge1, a1, b1 = ends[last]
+        pieces = [(edge0, a0, b0)] if b0 - a0 > _TINY else []
+        pieces.extend([(e, 0.0, length[e]) for e in edges])
+        if b1 - a1 > _TINY:
+            pieces.append((edge1, a1, b1))
+        return Path(cost, pieces)
+
+    def _finish(self, dist, pred, starts, origin: Snap, destination: Snap) -> Path | None:
+        best: tuple[float, Any] = (math.inf, None)
+        for node, extra, edge, a, b in self._ends(destination):
+            total = dist[node] + extra
+            if total < best[0]:
+                best = (float(total), (node, edge, a, b))
+        direct = self._direct(origin, destination)
+        if direct is not None and direct.cost <= best[0]:
+            return direct
+        if best[1] is None:
+            return None
+        node, edge, a, b = best[1]
+        pieces = [(edge, a, b)] if b - a > _TINY else []
+        start_of = {s[0]: s for s in starts}
+        while pred[node] != self.source and pred[node] >= 0:
+            p = int(pred[node])
+            pieces.append((self._edge_between(p, node), 0.0, None))
+            node = p
+        if pred[node] < 0 and node != self.source:
+            return None
+        _, _, edge0, a0, b0 = start_of[node]
+        if b0 - a0 > _TINY:
+            pieces.append((edge0, a0, b0))
+        pieces.reverse()
+        length = self.costs.length
+        return Path(best[0], [(e, a, length[e] if b is None else b) for e, a, b in pieces])
+
+    def _direct(self, o: Snap, d: Snap) -> Path | None:
+        """Along the shared edge when both points lie on the same one."""
+        if o.fwd != d.fwd:
+            return None
+        c = self.costs
+        if d.offset >= o.offset and np.isfinite(c.cost[o.fwd]):
+            part = d.offset - o.offset
+            cost = part / o.length * c.cost[o.fwd] if part > _TINY else 0.0
+            return Path(cost, [(o.fwd, o.offset, d.offset)] if part > _TINY else [])
+        if d.offset < o.offset and np.isfinite(c.cost[o.bwd]):
+            part = o.offset - d.offset
+            return Path(part / o.length * c.cost[o.bwd], [(o.bwd, o.length - o.offset, o.length - d.offset)])
+        return None
+
+    def _edge_between(self, p: int, q: int) -> int:
+        return self._pair_edge[p * (self.source + 1) + q]
+
+    # --- convenience ------------------------------------------------------------------
+
+    def snap(self, latlon: tuple[float, float], what: str = "point") -> Snap:
+        x, y = self.index.xy(latlon)
+        return self.index.snap(x, y, self.usable, settings.snap_max_m, what)
+
+    def route_xy(self, o: tuple[float, float], d: tuple[float, float]) -> tuple[Snap, Snap, Path | None]:
+        """Snap two projected points and find the path between them (the benchmarked query)."""
+        so, sd = self.index.snap_pair(o, d, self.usable, settings.snap_max_m)
+        return so, sd, self.path(so, sd)
+
+
+def _cheapest_per_node(entries: list[tuple[int, float, int, float, float]]) -> dict[int, tuple]:
+    best: dict[int, tuple] = {}
+    for entry in entries:
+        if entry[0] not in best or entry[1] < best[entry[0]][1]:
+            best[entry[0]] = entry
+    return best
+
+
+# --- per city: the routers of each profile ----------------------------------------------
+
+class Routing:
+    """The routing state of one city: its edge index and a compiled router per profile.
+
+    Routers are compiled on first use from the barrier table given at that time and kept
+    while the same table object is used (assign a new table to recompile).
+    """
+
+    def __init__(self, G: nx.MultiDiGraph) -> None:
+        self.G = G
+        self.index = network_index(G)
+        self._routers: dict[tuple[Profile, int, int], Router] = {}
+
+    def router(self, profile: Profile, barriers: pd.DataFrame) -> Router:
+        key = (profile, id(barriers), len(barriers))
+        if key not in self._routers:
+            self._routers = {k: r for k, r in self._routers.items() if k[1] == id(barriers)}
+            self._routers[key] = Router(edge_costs(self.G, barriers, profile), self.index)
+        return self._routers[key]
+
+

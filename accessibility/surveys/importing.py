@@ -1,0 +1,124 @@
+"""A survey import: read a file, validate its rows, store the good ones, write the rejects.
+
+:func:`import_file` wires the reader (:mod:`accessibility.sources.surveys`), the checks
+(:mod:`accessibility.surveys.validate`) and the store; :class:`ImportResult` says what it
+did, and :func:`rejects_table` is the file a surveyor corrects and imports again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import pandas as pd
+
+from accessibility.errors import SurveyError
+from accessibility.outputs.export import write_csv
+from accessibility.sources.surveys import RawTable, read_survey_file
+from accessibility.surveys.store import SurveyStore
+from accessibility.surveys.validate import Reject, Validation, validate
+
+__all__ = ["ImportResult", "file_sha256", "flagged_list", "import_file", "rejects_table"]
+
+log = logging.getLogger(__name__)
+
+@dataclass
+class ImportResult:
+    """What an import did: report ids stored, rows rejected (with reasons), reports flagged
+    for review, rows already in the store, and where the rejects file was written."""
+
+    file: str
+    rows: int
+    accepted: list[int]
+    rejected: list[Reject]
+    flagged: list[dict[str, Any]]
+    already_stored: list[int]
+    rejects_path: str | None
+    notes: list[str]
+
+    @property
+    def rejected_rows(self) -> list[int]:
+        return sorted({r.row for r in self.rejected})
+
+    def summary(self) -> str:
+        return (f"{self.file}: {self.rows} rows, {len(self.accepted)} accepted, {len(self.rejected_rows)} rejected, "
+                f"{len({f['report_id'] for f in self.flagged})} flagged for review, "
+                f"{len(self.already_stored)} already in the store")
+
+
+def flagged_list(validation: Validation, report_ids: list[int]) -> list[dict[str, Any]]:
+    """The flags of a validation with the store ids of their reports."""
+    return [{"report_id": report_ids[f.report], "row": f.row, "code": f.code, "reason_it": f.reason_it,
+             "reason_en": f.reason_en} for f in validation.flags]
+
+
+def rejects_table(table: RawTable, validation: Validation) -> pd.DataFrame:
+    """One line per rejected row: ``row, field, reason_it, reason_en``, then the row as the
+    file gave it, so the surveyor can correct the file and import it again."""
+    by_row: dict[int, list[Reject]] = {}
+    for r in validation.rejects:
+        by_row.setdefault(r.row, []).append(r)
+    original = dict(zip(table.row_numbers, table.original))
+    lines = []
+    for row in sorted(by_row):
+        problems = by_row[row]
+        lines.append({"row": row, "field": "; ".join(p.field for p in problems),
+                      "reason_it": "; ".join(f"{p.field}: {p.reason_it}" + (f" ({p.value})" if p.value else "")
+                                             for p in problems),
+                      "reason_en": "; ".join(f"{p.field}: {p.reason_en}" + (f" ({p.value})" if p.value else "")
+                                             for p in problems),
+                      **{k: v for k, v in original.get(row, {}).items() if k not in {"row", "field", "reason_it", "reason_en"}}})
+    return pd.DataFrame(lines)
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def import_file(store: SurveyStore, path: str | Path, *, surveyor: str, area: gpd.GeoDataFrame,
+                network: nx.MultiDiGraph, crs: int | None = None, columns: dict[str, str] | None = None,
+                today: dt.date | None = None) -> ImportResult:
+    """Import a survey file (CSV, XLSX, GeoJSON, GeoPackage) into ``store``.
+
+    Valid rows are stored together or not at all; rows already stored are skipped;
+    rejected rows go to ``<name>.rejects.csv`` beside the file (an old one is removed
+    when nothing is rejected: it would describe errors now fixed).
+
+    Raises
+    ------
+    SurveyError
+        No surveyor, or the file cannot be read as a survey table.
+    """
+    if not surveyor or not str(surveyor).strip():
+        raise SurveyError("say who imports the file (surveyor)")
+    path = Path(path)
+    table = read_survey_file(path, columns=columns)
+    today = today or dt.date.today()
+    with store.transaction() as tx:
+        validation = validate(table, area, network, surveyor, today, tx.reports(), crs)
+        _, ids = tx.add_reports(validation.accepted, by=surveyor, source_file=str(path),
+                                file_sha256=file_sha256(path), rows=len(table.rows),
+                                rejected=len(validation.rejected_rows),
+                                flagged=len({f.report for f in validation.flags}),
+                                already_stored=len(validation.already_stored))
+    rejects_path = path.with_name(f"{path.name.rsplit('.', 1)[0]}.rejects.csv")
+    if validation.rejects:
+        write_csv(rejects_table(table, validation), rejects_path, sep=table.delimiter or ",")
+    else:
+        rejects_path.unlink(missing_ok=True)
+    result = ImportResult(str(path), len(table.rows), ids, validation.rejects, flagged_list(validation, ids),
+                          validation.already_stored, str(rejects_path) if validation.rejects else None,
+                          validation.notes)
+    log.info(result.summary())
+    return result

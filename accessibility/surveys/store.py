@@ -1,0 +1,288 @@
+"""The survey store: a GeoPackage (``surveys.gpkg``) in the workspace folder.
+
+Files only: this module reads and writes the store; checking reports is
+:mod:`accessibility.surveys`' job. The store is a plain SQLite file laid out as an OGC
+GeoPackage 1.3, so QGIS opens it as it is. Tables:
+
+``surveys``          one point feature per report (WGS84), with its status
+``survey_history``   every change: report, when, who, what (import or review), note
+``survey_imports``   every import: file, its SHA-256, counts
+``survey_meta``      ``schema_version`` and the time the store was created
+
+Every write runs in one SQLite transaction taken with ``BEGIN IMMEDIATE`` (SQLite's
+file lock): two imports at the same time run one after the other, the valid rows of a
+file are stored together or not at all, and a unique content hash per report makes a
+second import of the same rows add nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sqlite3
+import struct
+from pathlib import Path
+from typing import Any, Iterator
+
+import pandas as pd
+from shapely import Point
+
+from accessibility import settings
+from accessibility.errors import ReviewError, SurveyStoreError
+from accessibility.surveys.review import check_transition
+from accessibility.surveys.schema import REPORT_FIELDS
+
+_TYPES = {
+    "ref": "TEXT", "kind": "TEXT NOT NULL", "kerb_height_cm": "REAL", "width_cm": "REAL", "incline_pct": "REAL",
+    "step_count": "INTEGER", "length_m": "REAL", "severity": "INTEGER", "surface": "TEXT", "street": "TEXT",
+    "description": "TEXT", "photo": "TEXT", "surveyor": "TEXT NOT NULL", "surveyed_on": "DATE",
+    "temporary": "BOOLEAN", "expires_on": "DATE", "lon": "REAL", "lat": "REAL", "snap": "TEXT", "snap_m": "REAL",
+    "flags": "TEXT", "content_hash": "TEXT NOT NULL UNIQUE", "source_row": "INTEGER",
+}
+#: Columns of the ``surveys`` table besides ``fid`` and ``geom``.
+COLUMNS = [*REPORT_FIELDS, "status", "status_note", "source_file", "import_id", "created_at", "created_by",
+           "updated_at"]
+_EXTRA_TYPES = {"status": "TEXT NOT NULL", "status_note": "TEXT", "source_file": "TEXT", "import_id": "INTEGER",
+                "created_at": "DATETIME", "created_by": "TEXT", "updated_at": "DATETIME"}
+_WGS84_WKT = ('GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
+              'AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,'
+              'AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],'
+              'AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]')
+
+
+def _schema_sql() -> list[str]:
+    columns = ", ".join(f'"{c}" {(_TYPES | _EXTRA_TYPES)[c]}' for c in COLUMNS)
+    return [
+        "CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, "
+        "organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, "
+        "description TEXT)",
+        "CREATE TABLE gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, "
+        "identifier TEXT UNIQUE, description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT "
+        "(strftime('%Y-%m-%dT%H:%M:%fZ','now')), min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, "
+        "srs_id INTEGER REFERENCES gpkg_spatial_ref_sys(srs_id))",
+        "CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL, "
+        "geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL, "
+        "PRIMARY KEY (table_name, column_name))",
+        "INSERT INTO gpkg_spatial_ref_sys VALUES ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', NULL), "
+        "('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', NULL), "
+        f"('WGS 84 geodetic', 4326, 'EPSG', 4326, '{_WGS84_WKT}', 'longitude/latitude WGS84')",
+        f"CREATE TABLE surveys (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom POINT, {columns})",
+        "CREATE TABLE survey_history (fid INTEGER PRIMARY KEY AUTOINCREMENT, report_id INTEGER NOT NULL, "
+        "at DATETIME NOT NULL, by TEXT NOT NULL, action TEXT NOT NULL, from_status TEXT, to_status TEXT, note TEXT)",
+        "CREATE TABLE survey_imports (fid INTEGER PRIMARY KEY AUTOINCREMENT, at DATETIME NOT NULL, by TEXT NOT NULL, "
+        "file TEXT, file_sha256 TEXT, rows INTEGER, accepted INTEGER, rejected INTEGER, flagged INTEGER, "
+        "already_stored INTEGER)",
+        "CREATE TABLE survey_meta (fid INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, value TEXT)",
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES "
+        "('surveys', 'features', 'surveys', 'barrier reports by surveyors / segnalazioni dei rilevatori', 4326), "
+        "('survey_history', 'attributes', 'survey_history', 'every change of every report', NULL), "
+        "('survey_imports', 'attributes', 'survey_imports', 'every import', NULL), "
+        "('survey_meta', 'attributes', 'survey_meta', 'schema version', NULL)",
+        "INSERT INTO gpkg_geometry_columns VALUES ('surveys', 'geom', 'POINT', 4326, 0, 0)",
+        "CREATE INDEX surveys_status ON surveys(status)",
+        "CREATE INDEX survey_history_report ON survey_history(report_id)",
+    ]
+
+
+def point_blob(lon: float, lat: float) -> bytes:
+    """A GeoPackage geometry blob for a WGS84 point (header without envelope + WKB)."""
+    return b"GP" + bytes([0, 1]) + struct.pack("<i", 4326) + Point(lon, lat).wkb
+
+
+def now_text() -> str:
+    """UTC now as the GeoPackage DATETIME form, ``2025-05-03T09:30:00.000Z``."""
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+class SurveyStore:
+    """The survey store of one workspace (created on first write)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def exists(self) -> bool:
+        """Whether the store holds its tables (a write rolled back on first use leaves an
+        empty SQLite file, which counts as no store)."""
+        if not self.path.is_file() or self.path.stat().st_size == 0:
+            return False
+        con = self._connect()
+        try:
+            return con.execute("SELECT 1 FROM sqlite_master WHERE type='table'").fetchone() is not None
+        except sqlite3.DatabaseError:
+            return True  # let the reader say what is wrong with it
+        finally:
+            con.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(self.path, timeout=settings.survey_lock_timeout_s, isolation_level=None)
+        con.row_factory = sqlite3.Row
+        return con
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[StoreTransaction]:
+        """Hold the store's write lock; commit everything at the end, or nothing on error."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = self._connect()
+        try:
+            try:
+                con.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise SurveyStoreError(f"{self.path}: the survey store stayed busy for "
+                                       f"{settings.survey_lock_timeout_s:g} s ({exc}); try again") from None
+            try:
+                self._ensure_schema(con)
+                yield StoreTransaction(con)
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+    def _ensure_schema(self, con: sqlite3.Connection) -> None:
+        has_meta = con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='survey_meta'").fetchone()
+        if not has_meta:
+            tables = con.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+            if tables:
+                raise SurveyStoreError(f"{self.path} is not a survey store (it has other tables)")
+            con.execute("PRAGMA application_id = 1196444487")  # 'GPKG'
+            con.execute("PRAGMA user_version = 10300")  # GeoPackage 1.3
+            for sql in _schema_sql():
+                con.execute(sql)
+            con.executemany("INSERT INTO survey_meta (key, value) VALUES (?, ?)",
+                            [("schema_version", str(settings.survey_store_version)), ("created_at", now_text())])
+        else:
+            self._check_version(con)
+
+    def _check_version(self, con: sqlite3.Connection) -> None:
+        row = con.execute("SELECT value FROM survey_meta WHERE key='schema_version'").fetchone()
+        version = None if row is None else row["value"]
+        if version != str(settings.survey_store_version):
+            raise SurveyStoreError(f"{self.path}: survey store schema version {version!r}, this program reads "
+                                   f"{settings.survey_store_version}; export it with the program that wrote it")
+
+    def _read(self, sql: str, params: tuple = ()) -> pd.DataFrame:
+        if not self.exists():
+            return pd.DataFrame()
+        con = self._connect()
+        try:
+            self._check_version(con)
+            return pd.read_sql_query(sql, con, params=params)
+        except (sqlite3.DatabaseError, pd.errors.DatabaseError) as exc:
+            raise SurveyStoreError(f"{self.path} cannot be read as a survey store: {exc}") from None
+        finally:
+            con.close()
+
+    def reports(self, status: str | None = None) -> pd.DataFrame:
+        """All reports (or those of one status) as a plain table, ``report_id`` first."""
+        if not self.exists():
+            return _empty_reports()
+        where, params = ("WHERE status = ?", (status,)) if status else ("", ())
+        cols = ", ".join(f'"{c}"' for c in COLUMNS)
+        frame = self._read(f"SELECT fid AS report_id, {cols} FROM surveys {where} ORDER BY fid", params)
+        return _typed(frame)
+
+    def history(self, report_id: int | None = None) -> pd.DataFrame:
+        """Every change, oldest first (of one report if given)."""
+        if not self.exists():
+            return pd.DataFrame(columns=["report_id", "at", "by", "action", "from_status", "to_status", "note"])
+        where, params = ("WHERE report_id = ?", (report_id,)) if report_id is not None else ("", ())
+        return self._read("SELECT report_id, at, by, action, from_status, to_status, note FROM survey_history "
+                          f"{where} ORDER BY fid", params)
+
+    def imports(self) -> pd.DataFrame:
+        return self._read("SELECT * FROM survey_imports ORDER BY fid")
+
+    def review(self, report_id: int, status: str, note: str | None, by: str) -> dict[str, Any]:
+        """Move a report to ``status`` (checked by :func:`surveys.check_transition`), with history."""
+        if not by or not by.strip():
+            raise ReviewError("say who reviews (--by)")
+        with self.transaction() as tx:
+            return tx.set_status(report_id, status, note, by)
+
+    def state(self) -> tuple[int, int]:
+        """Changes whenever the store file does (for caches)."""
+        if not self.exists():
+            return (0, 0)
+        st = self.path.stat()
+        return (st.st_mtime_ns, st.st_size)
+
+
+class StoreTransaction:
+    """Reads and writes inside one :meth:`SurveyStore.transaction`."""
+
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self.con = con
+
+    def reports(self) -> pd.DataFrame:
+        cols = ", ".join(f'"{c}"' for c in COLUMNS)
+        return _typed(pd.read_sql_query(f"SELECT fid AS report_id, {cols} FROM surveys ORDER BY fid", self.con))
+
+    def add_reports(self, reports: list[dict[str, Any]], by: str, source_file: str, file_sha256: str,
+                    rows: int, rejected: int, flagged: int, already_stored: int) -> tuple[int, list[int]]:
+        """Insert validated reports as ``reported``, one history line each, and log the
+        import. Returns ``(import id, report ids)``."""
+        at = now_text()
+        cur = self.con.execute(
+            "INSERT INTO survey_imports (at, by, file, file_sha256, rows, accepted, rejected, flagged, already_stored) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (at, by, source_file, file_sha256, rows, len(reports), rejected, flagged, already_stored))
+        import_id = cur.lastrowid
+        ids = []
+        names = ["geom", *COLUMNS]
+        sql = (f"INSERT INTO surveys ({', '.join(chr(34) + n + chr(34) for n in names)}) "
+               f"VALUES ({', '.join('?' * len(names))})")
+        for report in reports:
+            values = {**{k: report.get(k) for k in REPORT_FIELDS}, "status": "reported", "status_note": None,
+                      "source_file": source_file, "import_id": import_id, "created_at": at, "created_by": by,
+                      "updated_at": at}
+            values["temporary"] = int(bool(values["temporary"]))
+            rid = self._insert(sql, [point_blob(report["lon"], report["lat"]), *(values[c] for c in COLUMNS)])
+            self.con.execute("INSERT INTO survey_history (report_id, at, by, action, from_status, to_status, note) "
+                             "VALUES (?, ?, ?, 'import', NULL, 'reported', ?)",
+                             (rid, at, by, f"{Path(source_file).name} row {report.get('source_row')}"))
+            ids.append(rid)
+        if ids:
+            self._update_extent()
+        return import_id, ids
+
+    def _insert(self, sql: str, values: list[Any]) -> int:
+        """One report row (a separate method so a test can make a write fail midway)."""
+        return self.con.execute(sql, values).lastrowid
+
+    def _update_extent(self) -> None:
+        self.con.execute("UPDATE gpkg_contents SET (min_x, min_y, max_x, max_y, last_change) = "
+                         "(SELECT min(lon), min(lat), max(lon), max(lat), strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+                         "FROM surveys) WHERE table_name = 'surveys'")
+
+    def set_status(self, report_id: int, status: str, note: str | None, by: str) -> dict[str, Any]:
+        row = self.con.execute("SELECT status FROM surveys WHERE fid = ?", (report_id,)).fetchone()
+        if row is None:
+            raise ReviewError(f"no survey report #{report_id} in the store")
+        check_transition(report_id, row["status"], status, note)
+        at = now_text()
+        self.con.execute("UPDATE surveys SET status = ?, status_note = ?, updated_at = ? WHERE fid = ?",
+                         (status, note, at, report_id))
+        self.con.execute("INSERT INTO survey_history (report_id, at, by, action, from_status, to_status, note) "
+                         "VALUES (?, ?, ?, 'review', ?, ?, ?)", (report_id, at, by, row["status"], status, note))
+        return {"report_id": report_id, "from": row["status"], "to": status, "at": at, "by": by, "note": note}
+
+
+def _empty_reports() -> pd.DataFrame:
+    return _typed(pd.DataFrame(columns=["report_id", *COLUMNS]))
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Give the store's columns stable types whatever SQLite returned (NULL-only columns)."""
+    floats = ["kerb_height_cm", "width_cm", "incline_pct", "length_m", "lon", "lat", "snap_m"]
+    ints = ["report_id", "step_count", "severity", "source_row", "import_id"]
+    out = frame.copy()
+    for c in floats:
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype("float64")
+    for c in ints:
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype("Int64")
+    out["temporary"] = out["temporary"].fillna(0).astype(int).astype(bool)
+    text = [c for c in out.columns if c not in floats + ints + ["temporary"]]
+    for c in text:
+        out[c] = out[c].astype(object).where(out[c].notna(), None)
+    return out

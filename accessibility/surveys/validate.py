@@ -1,0 +1,352 @@
+"""Check and normalise the rows of a survey file into reports (pure).
+
+Nothing here reads or writes files. :func:`validate` turns the raw rows of a survey file
+(:mod:`accessibility.sources.surveys`) into normalised reports, rejects (row, field and a
+plain reason in Italian and English) and flags for review (swapped coordinates, reports
+of the same kind a few metres apart, reports off the network).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+from pyproj import Transformer
+from shapely.geometry.base import BaseGeometry
+
+from accessibility import settings
+from accessibility.coordinates import Location, locate, parse_crs
+from accessibility.model.snapping import network_index, pairs_within
+from accessibility.sources.surveys import RawTable
+from accessibility.surveys.schema import (INTEGER_FIELDS, MEASURES, RANGES, TEXT_FIELDS, clearing_kinds, kind_names,
+                                          node_kinds, parse_kind)
+from accessibility.values import parse_date, parse_flag, parse_number
+
+# --- results ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Reject:
+    """One problem with one row: where, which field, and why in Italian and English."""
+
+    row: int
+    field: str
+    value: str
+    reason_it: str
+    reason_en: str
+
+
+@dataclass(frozen=True)
+class Flag:
+    """An accepted report a person should look at; ``report`` indexes ``Validation.accepted``."""
+
+    row: int
+    report: int
+    code: str
+    reason_it: str
+    reason_en: str
+
+
+@dataclass
+class Validation:
+    """What :func:`validate` made of a file: reports to store, rejects, flags, and the rows
+    already in the store (identical content, so adding them again would duplicate)."""
+
+    accepted: list[dict[str, Any]] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    already_stored: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rejected_rows(self) -> list[int]:
+        return sorted({r.row for r in self.rejects})
+
+
+class _RowProblems(list):
+    def add(self, row: int, fieldname: str, value: Any, it: str, en: str) -> None:
+        self.append(Reject(row, fieldname, "" if value is None else str(value), it, en))
+
+
+# --- validation ---------------------------------------------------------------------------
+
+def validate(table: RawTable, area: gpd.GeoDataFrame, G: nx.MultiDiGraph, surveyor: str,
+             today: dt.date, existing: pd.DataFrame | None = None, crs: int | None = None) -> Validation:
+    """Check every row of ``table`` and normalise the good ones (see module docstring).
+
+    ``area``: the study area (any CRS); ``G``: the network, for snapping and its CRS;
+    ``surveyor``: who imports (a row's own surveyor column wins); ``existing``: reports
+    already stored (columns ``report_id, ref, kind, content_hash, lon, lat``), for
+    duplicates; ``crs``: EPSG code of x/y columns when the file has no CRS column.
+    """
+    out = Validation()
+    area_wgs84 = area.to_crs(4326).union_all()
+    to_graph = Transformer.from_crs(4326, G.graph["crs"], always_xy=True)
+    index = network_index(G)
+    if table.ignored_columns:
+        out.notes.append("ignored columns / colonne ignorate: " + ", ".join(table.ignored_columns))
+    fields = set(table.mapping.values())
+    if "kind" not in fields:
+        out.notes.append("no column for the kind of barrier (tipo) / manca la colonna del tipo di barriera")
+
+    existing = existing if existing is not None else pd.DataFrame(columns=["report_id", "ref", "kind", "content_hash", "lon", "lat"])
+    stored_hashes = dict(zip(existing["content_hash"], existing["report_id"]))
+    stored_refs = {str(r): rid for r, rid in zip(existing["ref"], existing["report_id"]) if isinstance(r, str) and r}
+    seen_hashes: dict[str, int] = {}
+    seen_refs: dict[str, int] = {}
+
+    for number, raw in zip(table.row_numbers, table.rows):
+        problems = _RowProblems()
+        report, notes = _normalise(number, raw, problems, surveyor, today, crs, area_wgs84)
+        if problems:
+            out.rejects.extend(problems)
+            continue
+        assert report is not None
+        report["content_hash"] = content_hash(report, raw.get("surveyor") is not None)
+        h = report["content_hash"]
+        if h in seen_hashes:
+            out.rejects.append(Reject(number, "*", "", f"riga duplicata: identica alla riga {seen_hashes[h]}",
+                                      f"duplicate row: same as row {seen_hashes[h]}"))
+            continue
+        seen_hashes[h] = number
+        if h in stored_hashes:
+            out.already_stored.append(number)
+            continue
+        ref = report["ref"]
+        if ref is not None:
+            if ref in seen_refs:
+                out.rejects.append(Reject(number, "id", ref, f"id {ref} già usato alla riga {seen_refs[ref]} con dati diversi",
+                                          f"id {ref} already used in row {seen_refs[ref]} with different data"))
+                continue
+            if ref in stored_refs:
+                out.rejects.append(Reject(number, "id", ref,
+                                          f"id {ref} già usato dalla segnalazione n. {stored_refs[ref]} con dati diversi: dare un nuovo id",
+                                          f"id {ref} already used by stored report #{stored_refs[ref]} with different data: give a new id"))
+                continue
+            seen_refs[ref] = number
+        x, y = to_graph.transform(report["lon"], report["lat"])
+        snap = index.snap_report(x, y, report["kind"] in node_kinds(), settings.survey_snap_node_m, settings.survey_snap_edge_m)
+        report["snap"], report["snap_m"] = snap.element, round(snap.distance_m, 2)
+        report["source_row"] = number
+        position = len(out.accepted)
+        report["_xy"] = (x, y)
+        out.accepted.append(report)
+        for code, it, en in notes:
+            out.flags.append(Flag(number, position, code, it, en))
+        if snap.element == "off_network":
+            out.flags.append(Flag(number, position, "off_network",
+                                  f"fuori rete: a {snap.distance_m:.0f} m dal percorso più vicino (tolleranza {settings.survey_snap_edge_m:g} m); non spostata",
+                                  f"off network: {snap.distance_m:.0f} m from the nearest path (tolerance {settings.survey_snap_edge_m:g} m); not moved"))
+        elif report["kind"] in clearing_kinds() and snap.element != "node":
+            out.flags.append(Flag(number, position, "not_at_node",
+                                  f"nessun nodo entro {settings.survey_snap_node_m:g} m: non può sostituire il dato OSM",
+                                  f"no graph node within {settings.survey_snap_node_m:g} m: cannot override OpenStreetMap"))
+    _flag_near(out, existing, to_graph)
+    for report in out.accepted:
+        report["flags"] = ";".join(sorted({f.code for f in out.flags if out.accepted[f.report] is report}))
+        del report["_xy"]
+    return out
+
+
+def _normalise(number: int, raw: dict[str, Any], problems: _RowProblems, surveyor: str, today: dt.date,
+               crs: int | None, area_wgs84: BaseGeometry) -> tuple[dict[str, Any] | None, list[tuple[str, str, str]]]:
+    """One row -> a report dict, adding each problem found to ``problems``."""
+    notes: list[tuple[str, str, str]] = []
+    report: dict[str, Any] = {"ref": None if raw.get("id") is None else _text(raw["id"])}
+
+    if "kind" not in raw:
+        problems.add(number, "kind", None, "manca il tipo di barriera", "the kind of barrier is missing")
+    else:
+        try:
+            report["kind"] = parse_kind(raw["kind"])
+        except ValueError:
+            problems.add(number, "kind", raw["kind"],
+                         f"tipo di barriera sconosciuto; tipi validi: {', '.join(sorted(set(kind_names().values())))}",
+                         f"unknown kind of barrier; valid kinds: {', '.join(sorted(set(kind_names().values())))}")
+
+    for name in (*MEASURES, "severity"):
+        report[name] = None
+        if name not in raw:
+            continue
+        try:
+            value = parse_number(raw[name])
+        except ValueError:
+            problems.add(number, name, raw[name], "non è un numero", "not a number")
+            continue
+        low, high = RANGES[name]
+        if name in INTEGER_FIELDS and not value.is_integer():
+            problems.add(number, name, raw[name], "deve essere un numero intero", "must be a whole number")
+        elif not low <= value <= high:
+            problems.add(number, name, raw[name], f"fuori intervallo: deve essere tra {low:g} e {high:g}",
+                         f"out of range: must be between {low:g} and {high:g}")
+        else:
+            report[name] = int(value) if name in INTEGER_FIELDS else value
+
+    for name in TEXT_FIELDS:
+        report[name] = None if raw.get(name) is None else _text(raw[name])
+    report["surveyor"] = _text(raw["surveyor"]) if raw.get("surveyor") is not None else surveyor
+
+    surveyed = None
+    if "surveyed_on" not in raw:
+        problems.add(number, "surveyed_on", None, "manca la data del rilievo", "the survey date is missing")
+    else:
+        try:
+            surveyed = parse_date(raw["surveyed_on"])
+        except ValueError:
+            problems.add(number, "surveyed_on", raw["surveyed_on"], "data non valida (usare gg/mm/aaaa)",
+                         "not a valid date (use dd/mm/yyyy or yyyy-mm-dd)")
+        else:
+            if surveyed > today:
+                problems.add(number, "surveyed_on", raw["surveyed_on"], "data del rilievo nel futuro",
+                             "survey date is in the future")
+                surveyed = None
+            elif surveyed.year < settings.survey_oldest_year:
+                problems.add(number, "surveyed_on", raw["surveyed_on"],
+                             f"data del rilievo anteriore al {settings.survey_oldest_year}",
+                             f"survey date before {settings.survey_oldest_year}")
+                surveyed = None
+    report["surveyed_on"] = surveyed.isoformat() if surveyed else None
+
+    temporary = False
+    if "temporary" in raw:
+        try:
+            temporary = parse_flag(raw["temporary"])
+        except ValueError:
+            problems.add(number, "temporary", raw["temporary"], "valore non valido: usare sì o no",
+                         "not a valid value: use yes or no")
+    expires = None
+    if "expires_on" in raw:
+        try:
+            expires = parse_date(raw["expires_on"])
+        except ValueError:
+            problems.add(number, "expires_on", raw["expires_on"], "data di scadenza non valida (usare gg/mm/aaaa)",
+                         "not a valid expiry date (use dd/mm/yyyy or yyyy-mm-dd)")
+        else:
+            temporary = True  # an expiry date only makes sense for a temporary barrier
+            if surveyed and expires < surveyed:
+                problems.add(number, "expires_on", raw["expires_on"], "la scadenza precede la data del rilievo",
+                             "the expiry date is before the survey date")
+            elif expires < today:
+                notes.append(("expired", f"già scaduta il {expires.isoformat()}: non blocca",
+                              f"already expired on {expires.isoformat()}: does not block"))
+    elif temporary and "temporary" in raw:
+        problems.add(number, "expires_on", None, "una barriera temporanea richiede la data di scadenza",
+                     "a temporary barrier needs an expiry date")
+    report["temporary"] = temporary
+    report["expires_on"] = expires.isoformat() if expires else None
+
+    location = _location(number, raw, problems, crs, area_wgs84)
+    if location is not None:
+        report["lon"], report["lat"] = round(location.lon, 7), round(location.lat, 7)
+        if location.swapped:
+            notes.append(("swapped", "coordinate invertite (latitudine/longitudine o X/Y): corrette",
+                          "coordinates swapped (latitude/longitude or X/Y): corrected"))
+        if location.inferred_crs:
+            notes.append(("crs_inferred", f"sistema di riferimento non indicato: dedotto EPSG:{location.crs}",
+                          f"no CRS given: EPSG:{location.crs} inferred from the numbers"))
+    return (None if problems else report), notes
+
+
+def _location(number: int, raw: dict[str, Any], problems: _RowProblems, crs: int | None,
+              area_wgs84: BaseGeometry) -> Location | None:
+    if "geometry_error" in raw:
+        problems.add(number, "geometry", raw["geometry_error"], "la geometria deve essere un punto",
+                     "the geometry must be a point")
+        return None
+    geographic = "lat" in raw or "lon" in raw
+    a_name, b_name = ("lon", "lat") if geographic else ("x", "y")
+    if a_name not in raw and b_name not in raw:
+        problems.add(number, "location", None, "manca la posizione (latitudine e longitudine, o X e Y)",
+                     "the location is missing (latitude and longitude, or X and Y)")
+        return None
+    values = []
+    for name in (a_name, b_name):
+        if name not in raw:
+            problems.add(number, name, None, f"manca la coordinata {name}", f"coordinate {name} is missing")
+            continue
+        try:
+            values.append(parse_number(raw[name]))
+        except ValueError:
+            problems.add(number, name, raw[name], "coordinata non numerica", "coordinate is not a number")
+    row_crs = crs
+    if "crs" in raw and not geographic:
+        try:
+            row_crs = parse_crs(raw["crs"])
+        except ValueError:
+            problems.add(number, "crs", raw["crs"],
+                         f"sistema di riferimento non gestito; usare uno di EPSG {sorted(settings.survey_crs)}",
+                         f"unsupported CRS; use one of EPSG {sorted(settings.survey_crs)}")
+            return None
+    if len(values) < 2:
+        return None
+    found = locate(values[0], values[1], 4326 if geographic else row_crs, area_wgs84, geographic)
+    if found == "no_crs":
+        problems.add(number, "crs", None, "X/Y senza sistema di riferimento: indicare la colonna crs (es. 3003, 32632)",
+                     "X/Y without a CRS: add a crs column (e.g. 3003, 32632)")
+        return None
+    if found == "outside":
+        where = f"{values[0]}, {values[1]}"
+        problems.add(number, "location", where, "posizione fuori dall'area della città",
+                     "location outside the city's area")
+        return None
+    return found  # type: ignore[return-value]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def content_hash(report: dict[str, Any], surveyor_in_file: bool) -> str:
+    """SHA-256 of a report's content, so importing the same row twice adds nothing.
+
+    The importer's name is left out unless the row names its surveyor itself: the same
+    file imported by two people is still the same reports.
+    """
+    keys = ["ref", "kind", *MEASURES, "severity", *TEXT_FIELDS, "surveyed_on", "temporary", "expires_on", "lon", "lat"]
+    content = {k: report.get(k) for k in keys}
+    if surveyor_in_file:
+        content["surveyor"] = report["surveyor"]
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _flag_near(out: Validation, existing: pd.DataFrame, to_graph: Transformer) -> None:
+    """Flag accepted reports with another of the same kind within the near distance."""
+    radius = settings.survey_near_duplicate_m
+    others: list[tuple[str, float, float, str, str]] = []  # kind, x, y, label_it, label_en
+    if len(existing):
+        xs, ys = to_graph.transform(existing["lon"].to_numpy(float), existing["lat"].to_numpy(float))
+        for kind, x, y, rid, status in zip(existing["kind"], np.atleast_1d(xs), np.atleast_1d(ys),
+                                           existing["report_id"], existing.get("status", pd.Series(["?"] * len(existing)))):
+            others.append((kind, x, y, f"la segnalazione n. {rid}", f"report #{rid}"))
+    for r in out.accepted:
+        others.append((r["kind"], *r["_xy"], f"la riga {r['source_row']}", f"row {r['source_row']}"))
+    by_kind: dict[str, list[int]] = {}
+    for i, o in enumerate(others):
+        by_kind.setdefault(o[0], []).append(i)
+    first_new = len(others) - len(out.accepted)
+    for kind, members in by_kind.items():
+        near: dict[int, list[int]] = {}
+        for a, b in pairs_within(np.array([others[i][1:3] for i in members]), radius):
+            near.setdefault(a, []).append(b)
+            near.setdefault(b, []).append(a)
+        for j, i in enumerate(members):
+            if i < first_new:
+                continue
+            report_pos = i - first_new
+            for k in sorted(near.get(j, [])):
+                o = others[members[k]]
+                dist = math.dist(others[i][1:3], o[1:3])
+                out.flags.append(Flag(out.accepted[report_pos]["source_row"], report_pos, "near_same_kind",
+                                      f"a {dist:.1f} m da {o[3]} dello stesso tipo: verificare se è la stessa barriera",
+                                      f"{dist:.1f} m from {o[4]} of the same kind: check whether it is the same barrier"))
+
+

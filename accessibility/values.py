@@ -1,0 +1,205 @@
+"""Read values as people and OpenStreetMap write them, and say why when they cannot be read.
+
+The one value parser of the package: OSM tag values (``width=1,2 m``, ``kerb:height=3 cm``,
+``incline=8%``), survey spreadsheet cells (``12,5``, ``03/05/2025``, ``sì``) and registry
+columns all go through here, so ``120 cm`` means the same everywhere.
+
+Tag parsers take the raw string and return ``(value, problem)``: ``value`` is ``None``
+when the tag says nothing usable; ``problem`` is ``None`` or a short sentence naming what
+was wrong. Nothing here guesses silently: every reinterpretation (a decimal comma, a
+missing unit) is accepted only where it is unambiguous. Cell parsers raise
+``ValueError`` for values that cannot be read.
+
+>>> parse_length_m("1,2 m")
+(1.2, None)
+>>> parse_incline_pct("steep")
+(None, "'steep' is not a number with % or °")
+>>> parse_number("1.234,5")
+1234.5
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["is_yes", "normalise_name", "parse_count", "parse_date", "parse_flag", "parse_incline_pct",
+           "parse_length_m", "parse_number"]
+
+Parsed = tuple[float | None, str | None]
+
+_NUMBER = r"[+-]?\d+(?:[.,]\d+)?|[+-]?[.,]\d+"
+_LENGTH = re.compile(rf"^\s*({_NUMBER})\s*(mm|cm|m|km|ft|in|'|\"|)\s*$", re.IGNORECASE)
+_FEET_INCHES = re.compile(r"^\s*(\d+)\s*'\s*(\d+(?:\.\d+)?)\s*\"\s*$")
+_INCLINE = re.compile(rf"^\s*({_NUMBER})\s*(%|°|deg|)\s*$", re.IGNORECASE)
+_TO_METRES = {"mm": 0.001, "cm": 0.01, "m": 1.0, "km": 1000.0, "ft": 0.3048, "'": 0.3048,
+              "in": 0.0254, '"': 0.0254}
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+def parse_length_m(raw: str | None, *, bare_unit: str = "m", bare_max: float | None = None) -> Parsed:
+    """Parse a length such as ``width`` or ``kerb:height`` into metres.
+
+    A number without unit is in ``bare_unit`` (OSM's default is metres). When
+    ``bare_max`` is given, a bare number above it is taken as centimetres and reported:
+    ``kerb:height=3`` is a 3 cm kerb, not a 3 m wall.
+    """
+    if raw is None:
+        return None, None
+    text = raw.strip()
+    m = _FEET_INCHES.match(text)
+    if m:
+        return int(m.group(1)) * 0.3048 + float(m.group(2)) * 0.0254, None
+    m = _LENGTH.match(text)
+    if not m:
+        return None, f"{raw!r} is not a length (expected e.g. '1.2', '120 cm')"
+    value, unit = _number(m.group(1)), m.group(2).lower()
+    if value < 0:
+        return None, f"{raw!r} is negative"
+    if not unit:
+        if bare_max is not None and value > bare_max:
+            return value * 0.01, f"{raw!r} has no unit and is too large for metres: read as cm"
+        unit = bare_unit
+    return value * _TO_METRES[unit], None
+
+
+def parse_incline_pct(raw: str | None) -> Parsed:
+    """Parse ``incline`` into a signed percentage along the way's direction.
+
+    ``up``/``down`` (no number) give ``None`` without a problem: the direction is
+    known, the steepness is not. Degrees are converted (``5°`` is 8.75 %).
+    """
+    if raw is None:
+        return None, None
+    text = raw.strip().lower()
+    if text in {"up", "down", "yes"}:
+        return None, None
+    m = _INCLINE.match(text)
+    if not m:
+        return None, f"{raw!r} is not a number with % or °"
+    value, unit = _number(m.group(1)), m.group(2)
+    if unit in {"°", "deg"}:
+        if abs(value) >= 90:
+            return None, f"{raw!r} is not a possible angle"
+        return math.tan(math.radians(value)) * 100.0, None
+    if not unit and value != 0:
+        return value, f"{raw!r} has no unit: read as %"
+    return value, None
+
+
+def parse_count(raw: str | None) -> Parsed:
+    """Parse a whole count such as ``step_count``."""
+    if raw is None:
+        return None, None
+    text = raw.strip()
+    if not re.fullmatch(r"\d+", text):
+        return None, f"{raw!r} is not a whole number"
+    return float(int(text)), None
+
+
+def is_yes(raw: str | None) -> bool | None:
+    """``True`` for yes-like values, ``False`` for no, ``None`` when absent or other."""
+    if raw is None:
+        return None
+    text = raw.strip().lower()
+    if text in {"yes", "designated", "true", "1"}:
+        return True
+    if text in {"no", "false", "0", "none"}:
+        return False
+    return None
+
+
+def normalise_name(text: str) -> str:
+    """``"Data rilievo "`` -> ``"data_rilievo"``; ``"Gravità"`` -> ``"gravita"``: how column
+    headers, kind names and yes/no words are compared.
+
+    >>> normalise_name("Data rilievo "), normalise_name("Gravità")
+    ('data_rilievo', 'gravita')
+    """
+    plain = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii")
+    out = "".join(c if c.isalnum() else "_" for c in plain.strip().lower())
+    while "__" in out:
+        out = out.replace("__", "_")
+    return out.strip("_")
+
+
+# --- cells of spreadsheets and registries ---------------------------------------------------
+
+def parse_number(value: Any) -> float:
+    """A number as people type it: ``12``, ``12,5``, ``1.234,5``, ``1,234.5``, ``8 %``.
+
+    >>> parse_number("12,5"), parse_number("1.234,5"), parse_number(" 8 %")
+    (12.5, 1234.5, 8.0)
+    """
+    if isinstance(value, bool):
+        raise ValueError("not a number")
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError("not a number")
+        return float(value)
+    text = str(value).strip().replace("\u00a0", "").replace(" ", "").rstrip("%")
+    if "," in text and "." in text:
+        if text.rfind(",") > text.rfind("."):
+            text = text.replace(".", "").replace(",", ".")
+        else:
+            text = text.replace(",", "")
+    elif text.count(",") == 1:
+        text = text.replace(",", ".")
+    if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text):
+        raise ValueError("not a number")
+    return float(text)
+
+
+_DATE_PATTERNS = (
+    (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"), ("y", "m", "d")),
+    (re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})"), ("d", "m", "y")),
+    (re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"), ("y", "m", "d")),
+)
+
+
+def parse_date(value: Any) -> dt.date:
+    """A date as Italian spreadsheets hold it: ``2025-05-03``, ``03/05/2025`` (day first),
+    ``3.5.2025``, or a spreadsheet date cell; a time after the date is ignored.
+
+    >>> parse_date("03/05/2025"), parse_date("2025-05-03T09:30")
+    (datetime.date(2025, 5, 3), datetime.date(2025, 5, 3))
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    text = str(value).strip()
+    for pattern, order in _DATE_PATTERNS:
+        m = pattern.match(text)
+        if m and (m.end() == len(text) or text[m.end()] in "T "):
+            parts = dict(zip(order, (int(g) for g in m.groups())))
+            return dt.date(parts["y"], parts["m"], parts["d"])  # ValueError on 31/02
+    raise ValueError("not a date")
+
+
+_TRUE = {"si", "s", "yes", "y", "true", "vero", "1", "x", "temporaneo", "temporary"}
+_FALSE = {"no", "n", "false", "falso", "0", "permanente", "permanent"}
+
+
+def parse_flag(value: Any) -> bool:
+    """Yes/no as people write it: ``sì``, ``si``, ``x``, ``1``, ``yes`` / ``no``, ``0``."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    key = normalise_name(str(value))
+    if key in _TRUE:
+        return True
+    if key in _FALSE:
+        return False
+    raise ValueError("not yes/no")
