@@ -27,6 +27,7 @@ from accessibility.analysis.audit import Audit, audit, population_table, thresho
 from accessibility.analysis.population import age_structure, residents_on_network
 from accessibility.constants import FACILITY_COLUMNS, WGS84
 from accessibility.errors import InputError, PlanError, SurveyError
+from accessibility.i18n import _, use_language
 from accessibility.model.barriers import find_barriers, taxonomy
 from accessibility.model.facilities import categories as all_categories
 from accessibility.model.facilities import category, complete_columns, find_facilities
@@ -456,14 +457,14 @@ class City:
                 "barriers": len(self.barriers), "barriers_by_kind": kinds,
                 "tag_problems": len(self.problems)}
 
-    def barriers_wgs84(self) -> gpd.GeoDataFrame:
-        """The barriers in WGS84 with labels and rule texts, for export."""
+    def barriers_wgs84(self, lang: str | None = None) -> gpd.GeoDataFrame:
+        """The barriers in WGS84 with their label and what the rule requires, in ``lang``
+        (default: the language in use), for export."""
         tax = taxonomy()
         out = self.barriers.to_crs(WGS84)
-        out.insert(2, "label_it", out["kind"].map(lambda k: tax[k].label_it))
-        out.insert(3, "label_en", out["kind"].map(lambda k: tax[k].label_en))
-        out["rule_it"] = out["kind"].map(lambda k: tax[k].rule_it)
-        out["rule_en"] = out["kind"].map(lambda k: tax[k].rule_en)
+        with use_language(lang):
+            out.insert(2, "label", out["kind"].map(lambda k: _(tax[k].label)))
+            out["rule_text"] = out["kind"].map(lambda k: _(tax[k].rule_text))
         point = out.geometry.representative_point()
         out["lon"], out["lat"] = point.x.round(7), point.y.round(7)
         return out

@@ -32,11 +32,11 @@ from functools import cache
 from importlib import resources
 
 from babel import Locale
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_currency, format_decimal
 from babel.support import NullTranslations, Translations
 
-__all__ = ["LANGUAGES", "N_", "_", "date", "default_language", "language", "money", "ngettext", "number",
-           "percent", "use_language", "translations"]
+__all__ = ["LANGUAGES", "Date", "M", "Message", "N_", "Number", "_", "check_language", "date", "default_language", "in_every_language",
+           "install_for_click", "language", "money", "ngettext", "number", "percent", "translations", "use_language"]
 
 #: The languages of the catalogue, the first the default.
 LANGUAGES: tuple[str, ...] = ("it", "en")
@@ -48,13 +48,16 @@ _language: ContextVar[str | None] = ContextVar("accessibility_language", default
 
 
 def default_language() -> str:
-    """The language of the environment's locale when it is one of :data:`LANGUAGES`,
+    """The language of the environment's locale when it is one of :data:`LANGUAGES`
+    (``LANGUAGE``, then ``LC_ALL``, ``LC_MESSAGES``, ``LANG``, as gettext reads them),
     else Italian (``C``, ``POSIX`` and unset locales included)."""
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
-        value = os.environ.get(name, "")
-        if value:
-            code = value.split(":")[0].split(".")[0].split("_")[0].lower()
-            return code if code in LANGUAGES else LANGUAGES[0]
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        for value in os.environ.get(name, "").split(":"):
+            code = value.split(".")[0].split("_")[0].lower()
+            if code in LANGUAGES:
+                return code
+            if code and code not in {"c", "posix"}:
+                return LANGUAGES[0]
     return LANGUAGES[0]
 
 
@@ -114,6 +117,107 @@ def N_(message: str) -> str:
     return message
 
 
+@contextlib.contextmanager
+def install_for_click(lang: str) -> Iterator[None]:
+    """Let click's own messages ("Usage:", "Missing option") come from our catalogue in
+    ``lang`` for a block: click asks the standard library's ``gettext``, whose language
+    comes from the environment, so the block sets ``LANGUAGE`` and binds the catalogue."""
+    import gettext as stdlib_gettext
+
+    locale_dir = str(resources.files("accessibility") / "locale")
+    old_env = os.environ.get("LANGUAGE")
+    old_dir = stdlib_gettext.bindtextdomain("messages")
+    os.environ["LANGUAGE"] = lang
+    stdlib_gettext.bindtextdomain("messages", locale_dir)
+    try:
+        yield
+    finally:
+        if old_env is None:
+            os.environ.pop("LANGUAGE", None)
+        else:
+            os.environ["LANGUAGE"] = old_env
+        stdlib_gettext.bindtextdomain("messages", old_dir)
+
+
+class Message:
+    """A message with its values, translated when it is shown: ``str(message)`` is its text
+    in the language in use, :meth:`text` in a given one. Reject reasons and flags are
+    made once and written in every language the outputs ask for.
+
+    >>> m = M("file not found: {path}", path="rilievo.csv")
+    >>> m.text("en"), m.text("it")
+    ('file not found: rilievo.csv', 'file non trovato: rilievo.csv')
+    """
+
+    __slots__ = ("template", "values")
+
+    def __init__(self, template: str, **values: object) -> None:
+        self.template = template
+        self.values = values
+
+    def __str__(self) -> str:
+        return _(self.template).format(**{k: v if isinstance(v, int | float | str) else str(v)
+                                          for k, v in self.values.items()})
+
+    def __repr__(self) -> str:
+        return f"M({self.template!r}, **{self.values!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Message) and (self.template, self.values) == (other.template, other.values)
+
+    def __hash__(self) -> int:
+        return hash((self.template, tuple(sorted((k, repr(v)) for k, v in self.values.items()))))
+
+    def text(self, lang: str | None = None) -> str:
+        """The message in ``lang`` (default: the language in use)."""
+        with use_language(lang):
+            return str(self)
+
+
+class Number:
+    """A number formatted when shown, in the language in use (for :class:`Message` values)."""
+
+    __slots__ = ("digits", "value")
+
+    def __init__(self, value: float, digits: int = 0) -> None:
+        self.value, self.digits = value, digits
+
+    def __str__(self) -> str:
+        return number(self.value, self.digits)
+
+    def __repr__(self) -> str:
+        return f"Number({self.value!r}, {self.digits})"
+
+
+class Date:
+    """A date formatted when shown, in the language in use (for :class:`Message` values)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: dt.date) -> None:
+        self.value = value
+
+    def __str__(self) -> str:
+        return date(self.value)
+
+    def __repr__(self) -> str:
+        return f"Date({self.value!r})"
+
+
+def M(template: str, **values: object) -> Message:  # noqa: N802  (a gettext-style keyword)
+    """A :class:`Message`: ``template`` goes into the catalogue, ``values`` fill it when shown."""
+    return Message(template, **values)
+
+
+def in_every_language(message: str | Message) -> dict[str, str]:
+    """``{"it": ..., "en": ...}``: a message (or catalogue text) in every language."""
+    out = {}
+    for lang in LANGUAGES:
+        with use_language(lang):
+            out[lang] = str(message) if isinstance(message, Message) else _(message)
+    return out
+
+
 # --- formats --------------------------------------------------------------------------------
 
 def _locale() -> Locale:
@@ -138,11 +242,12 @@ def number(value: float | None, digits: int = 0) -> str:
 
 
 def percent(share: float | None, digits: int = 0) -> str:
-    """A share (``0.992``) as a percentage in the language's form: ``99,2 %``."""
+    """A share (``0.992``) as a percentage in the language's form: ``99,2 %`` in Italian
+    (with a no-break space, as Italian style guides write it), ``99.2%`` in English."""
     if _missing(share):
         return not_available()
-    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "") + "%"
-    return format_percent(share, format=pattern, locale=_locale())
+    figure = number(100 * float(share), digits)  # type: ignore[arg-type]
+    return figure + ("\u00a0%" if language() == "it" else "%")
 
 
 def money(value: float | None, digits: int = 0) -> str:

@@ -15,6 +15,16 @@ REAL_CITY_FIXTURES = frozenset({"helsinki_city", "milan_city", "helsinki_workspa
                                 "helsinki_plan"})
 
 
+@pytest.fixture(autouse=True)
+def english_by_default():
+    """Tests read messages in English unless they ask for Italian (``use_language("it")``
+    or ``lang="it"``), whatever the machine's locale; the product's default is Italian."""
+    from accessibility.i18n import use_language
+
+    with use_language("en"):
+        yield
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if REAL_CITY_FIXTURES & set(getattr(item, "fixturenames", ())):

@@ -214,7 +214,7 @@ def test_cli_writes_everything_and_report_opens_offline(tiny, tmp_path, browser)
 
     it = tmp_path / "audit_it"
     assert CliRunner().invoke(main, ["audit", "--city", str(city_dir), "-o", str(it), "--categories",
-                                     "pharmacy"]).exit_code == 0
+                                     "pharmacy", "--lang", "it"]).exit_code == 0
     assert "Servizi che nessuno raggiunge" in (it / "report.html").read_text(encoding="utf-8")
 
     page, log = browser

@@ -23,7 +23,7 @@ def only(frame, kind):
 
 def test_every_kind_has_a_rule_and_labels():
     for kind in taxonomy().values():
-        assert kind.rule.startswith(("DM 236/1989", "DPR 503/1996")) and kind.label_it and kind.label_en
+        assert kind.rule.startswith(("DM 236/1989", "DPR 503/1996")) and kind.label and kind.rule_text
 
 
 def test_steps(osm_file):

@@ -25,7 +25,7 @@ def city_dir(osm_file, tmp_path):
     result = CliRunner().invoke(main, ["build", "--osm", str(path), "--city", str(out)])
     assert result.exit_code == 0, result.output
     assert "4 nodes, 6 edges" in result.output
-    assert "raised_kerb" in result.output and "steps" in result.output
+    assert "Raised kerb" in result.output and "Steps" in result.output
     return out
 
 
@@ -38,12 +38,12 @@ def test_build_writes_a_workspace(city_dir):
 @pytest.mark.parametrize("fmt", ["geojson", "csv", "gpkg"])
 def test_barriers_export(city_dir, tmp_path, fmt):
     out = tmp_path / f"b.{fmt}"
-    result = CliRunner().invoke(main, ["barriers", "--city", str(city_dir), "-o", str(out)])
+    result = CliRunner().invoke(main, ["barriers", "--city", str(city_dir), "-o", str(out), "--lang", "it"])
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out) if fmt == "csv" else gpd.read_file(out)
     assert sorted(table["kind"]) == ["raised_kerb", "steps"]
     kerb = table[table["kind"] == "raised_kerb"].iloc[0]
-    assert kerb["measure"] == 8.0 and kerb["label_it"] == "Cordolo rialzato" and kerb["street"] == "Via Dante"
+    assert kerb["measure"] == 8.0 and kerb["label"] == "Cordolo rialzato" and kerb["street"] == "Via Dante"
     assert 10.0 < kerb["lon"] < 10.1 and 45.1 < kerb["lat"] < 45.2  # WGS84
     if fmt != "csv":
         assert table.crs.to_epsg() == 4326

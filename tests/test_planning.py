@@ -154,7 +154,7 @@ def test_plan_command_writes_every_output(osm_file, tmp_path):
     args = ["plan", "--city", str(tmp_path / "city"), "--budget", "1500", "--residents", "1000",
             "--profiles", "manual_wheelchair", "--categories", "pharmacy,sports", "-o", str(out / "plan.csv"),
             "--xlsx", str(out / "plan.xlsx"), "--gpkg", str(out / "plan.gpkg"), "--map", str(out / "map.html"),
-            "--report", str(out / "report.html")]
+            "--report", str(out / "report.html"), "--lang", "it"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     import pandas as pd

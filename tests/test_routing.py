@@ -124,7 +124,7 @@ def test_nearest_facility(helsinki: City) -> None:
 
 
 def test_far_point_is_a_clear_error(helsinki: City) -> None:
-    with pytest.raises(SnapError, match=r"destination is [\d.,]+ m from the nearest path"):
+    with pytest.raises(SnapError, match=r"Destin\w+: [\d.,]+ m from the nearest path"):
         helsinki.route((60.1699, 24.9384), (61.0, 24.9))
     with pytest.raises(SnapError, match="not a latitude, longitude"):
         helsinki.route((160.0, 24.9), (60.17, 24.94))
@@ -151,7 +151,7 @@ def test_cli_route_writes_geojson_and_map(helsinki: City, tmp_path: Path) -> Non
     assert bad.exit_code == 2 and "is not LAT,LON" in bad.output
     far = CliRunner().invoke(main, ["route", "--city", str(tmp_path / "city"), "--from", "60.1699,24.9384",
                                     "--to", "61,24.9"])
-    assert far.exit_code == 1 and "Error: the destination" in far.output and "Traceback" not in far.output
+    assert far.exit_code == 1 and "Error: Destination: " in far.output and "Traceback" not in far.output
 
 
 # --- rules, on small made-up networks ---------------------------------------------------
@@ -210,7 +210,9 @@ def test_no_route_lists_blocking_barriers_nearest_first() -> None:
     assert [b["kind"] for b in route.blockers] == ["obstacle", "steps"]
     assert route.blockers[0]["distance_m"] < route.blockers[1]["distance_m"]
     assert route.to_geojson()["properties"]["blocking_barriers"] == route.blockers
-    assert "Nessun percorso accessibile" in route.message()
+    assert "No accessible route" in route.message()
+    assert "Nessun percorso accessibile" in city.route(at(data, 1), at(data, 4), profile="manual_wheelchair",
+                                                          lang="it").message()
 
 
 def test_snaps_to_a_point_along_the_edge() -> None:
@@ -223,7 +225,7 @@ def test_snaps_to_a_point_along_the_edge() -> None:
     settings_before = settings.snap_max_m
     try:
         settings.snap_max_m = 1.0
-        with pytest.raises(SnapError, match="more than 1 m"):
+        with pytest.raises(SnapError, match="beyond the limit of 1 m"):
             city.route(a, middle)
     finally:
         settings.snap_max_m = settings_before

@@ -17,10 +17,10 @@ def test_import_list_review_export(tmp_path):
     runner = CliRunner()
     out = runner.invoke(main, ["survey", "import", str(files / "messy_rows.csv"), "--city", ws, "--surveyor", "Anna"])
     assert out.exit_code == 0, out.output
-    assert "accepted 4" in out.output and "rejected 13" in out.output
+    assert "accepted: 4" in out.output and "rejected: 13" in out.output
     assert "messy_rows.rejects.csv" in out.output and (files / "messy_rows.rejects.csv").is_file()
     again = runner.invoke(main, ["survey", "import", str(files / "messy_rows.csv"), "--city", ws, "--surveyor", "Anna"])
-    assert "accepted 0" in again.output and "already in the store / già presenti: 4" in again.output
+    assert "accepted: 0" in again.output and "already in the store: 4" in again.output
 
     listing = runner.invoke(main, ["survey", "list", "--city", ws])
     assert listing.exit_code == 0 and "4 reports" in listing.output

@@ -32,7 +32,7 @@ def test_rejects_file_beside_input(tmp_path):
     path = files / "messy_rows.rejects.csv"
     assert result.rejects_path == str(path)
     read = path.read_text(encoding="utf-8-sig").splitlines()
-    assert read[0].startswith("row;field;reason_it;reason_en;id;tipo")
+    assert read[0].startswith("row;field;reason;id;tipo")
     assert len(read) == 1 + 13
     assert read[1].startswith("2;kind;") and "ascensore_rotto" in read[1]
     # once the file is clean, the stale rejects file goes away

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from accessibility import settings
+from accessibility.i18n import N_
 from accessibility.analysis.areas import completeness, node_areas
 from accessibility.model.barriers import barrier_targets
 from accessibility.model.costs import EdgeCosts, edge_costs
@@ -47,10 +48,11 @@ from accessibility.analysis.reach import LengthGraph
 #: position, offset metres) on the edges ``costs`` allows.
 Engine = Callable[[EdgeCosts], Callable[[list[tuple[int, float]], bool], np.ndarray]]
 
+#: Why a facility is unreachable for a profile, by reason code (messages of the catalogue).
 REASONS = {
-    "wheelchair=no": ("l'ingresso è segnato wheelchair=no", "its entrance is tagged wheelchair=no"),
-    "off_network": ("troppo lontano da ogni percorso utilizzabile", "too far from any usable path"),
-    "cut_off": ("ogni accesso è bloccato da barriere", "every way in is blocked by barriers"),
+    "wheelchair=no": N_("its entrance is tagged wheelchair=no"),
+    "off_network": N_("too far from any usable path"),
+    "cut_off": N_("every way in is blocked by barriers"),
 }
 
 
@@ -189,7 +191,7 @@ def audit(G: nx.MultiDiGraph, barriers: pd.DataFrame, facilities: gpd.GeoDataFra
             "thresholds": [t.label for t in limits], "residents": float(total["total"]),
             "over65": float(total["over65"]), "over80": float(total["over80"]),
             "speeds": {p.name: p.speed_mps for p in order},
-            "labels": {p.name: {"it": p.label_it, "en": p.label_en} for p in order}}
+            "labels": {p.name: p.label for p in order}}
     used = facilities[facilities["category"].isin(categories)]
     return Audit(reach, detour, unreachable, area_table, complete, used, meta)
 

@@ -1,26 +1,38 @@
-"""The command group every command belongs to, and what commands share: options, the
-one-line error for users, safe printing of text from files and people."""
+"""The command group every command belongs to, and what commands share: the language,
+options, the one-line error for users, safe printing of text from files and people.
+
+Help texts are in the environment's language (Italian unless the locale says English),
+since they are shown before any option is read; ``--lang`` sets the language of
+everything a command prints and writes. Click's own messages (usage errors, "Usage:")
+come from the same catalogue.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from accessibility import settings, workspace
 from accessibility.errors import AccessibilityError
+from accessibility.i18n import LANGUAGES, _, install_for_click, language, use_language
 from accessibility.surveys.store import SurveyStore
 
-__all__ = ["CITY_DIR", "EXPORT_FORMATS", "format_for", "main", "plain", "store_of"]
+__all__ = ["CITY_DIR", "EXPORT_FORMATS", "LANG", "command", "format_for", "main", "names", "plain", "store_of"]
 
 EXPORT_FORMATS = {"geojson": ".geojson", "csv": ".csv", "gpkg": ".gpkg"}
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 
 class Group(click.Group):
-    """Turns our own errors into one clear line and exit code 1, never a traceback."""
+    """Runs every command in the chosen language and turns the package's own errors into
+    one clear line and exit code 1, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -28,21 +40,73 @@ class Group(click.Group):
         except AccessibilityError as exc:
             raise click.ClickException(str(exc)) from exc
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        with install_for_click(_language_of_argv(kwargs.get("args") or (args[0] if args else None))):
+            return super().main(*args, **kwargs)
 
-@click.group(cls=Group)
-@click.option("-v", "--verbose", count=True, help="More log lines (-v: steps, -vv: details).")
+
+def _language_of_argv(args: Any) -> str:
+    """The ``--lang`` of a command line before click parses it (for click's own messages)."""
+    argv = list(args) if args is not None else sys.argv[1:]
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv) and argv[i + 1] in LANGUAGES:
+            return argv[i + 1]
+        if arg.startswith("--lang=") and arg.split("=", 1)[1] in LANGUAGES:
+            return arg.split("=", 1)[1]
+    return language()
+
+
+def _set_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        ctx.ensure_object(dict)
+        root = ctx.find_root()
+        root.ensure_object(dict)
+        root.obj["lang"] = value
+    return value
+
+
+#: ``--lang it|en``: the language of what a command prints and writes (default: the
+#: environment's, else Italian). Accepted on the group and on every command.
+LANG = click.option("--lang", type=click.Choice(LANGUAGES), expose_value=False, is_eager=True, callback=_set_lang,
+                    help=_("Language of messages and outputs (default: the environment's, else Italian)."))
+
+
+@click.group(cls=Group, help=_("Accessible routes, barrier audits and intervention plans for a city."))
+@click.option("-v", "--verbose", count=True, help=_("More log lines (-v: steps, -vv: details)."))
+@LANG
 @click.version_option(package_name="accessibility")
 @click.pass_context
 def main(ctx: click.Context, verbose: int) -> None:
-    """Accessible routes, barrier audits and intervention plans for a city."""
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     ctx.ensure_object(dict)
 
 
+def command(group: click.Group, name: str | None = None, *, help: str) -> Callable[[F], F]:  # noqa: A002
+    """``@group.command`` with a translated help text and ``--lang``; the command runs in
+    the language chosen (``--lang`` of the command or of the group, else the default)."""
+
+    def decorate(f: F) -> F:
+        @functools.wraps(f)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            lang = (click.get_current_context().find_root().obj or {}).get("lang") or language()
+            with use_language(lang), install_for_click(lang):
+                return f(*args, **kwargs)
+
+        return group.command(name, help=help)(LANG(run))  # type: ignore[return-value]
+
+    return decorate
+
 
 CITY_DIR = click.option("--city", "city_dir", required=True,
-                        type=click.Path(exists=True, file_okay=False, path_type=Path), help="Workspace folder.")
+                        type=click.Path(exists=True, file_okay=False, path_type=Path), help=_("Workspace folder."))
+
+
+def names(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
+    """A comma-separated list option (``--profiles a,b``) as a list (``None`` when empty)."""
+    if not value:
+        return None
+    return [v.strip() for v in value.split(",") if v.strip()] or None
 
 
 def plain(value: object, width: int | None = None) -> str:
@@ -67,7 +131,6 @@ def format_for(output: Path, fmt: str | None) -> str:
         return fmt
     found = next((f for f, suffix in EXPORT_FORMATS.items() if output.suffix.lower() == suffix), None)
     if found is None:
-        raise click.BadParameter(f"cannot tell the format of {output.name}; use --format", param_hint="--format")
+        raise click.BadParameter(_("cannot tell the format of {name}; use --format").format(name=output.name),
+                                 param_hint="--format")
     return found
-
-

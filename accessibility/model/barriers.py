@@ -50,12 +50,10 @@ class Kind:
     """One kind of barrier of the taxonomy, with the rule it breaks."""
 
     name: str
-    label_it: str
-    label_en: str
+    label: str  #: in English, the catalogue's message: shown as ``_(kind.label)``
     unit: str
-    rule: str
-    rule_it: str
-    rule_en: str
+    rule: str  #: the articles of law
+    rule_text: str  #: what the rule requires, in English (shown as ``_(kind.rule_text)``)
     threshold: float | None = None
 
 

@@ -34,22 +34,18 @@ class Category:
     """One facility category: its labels and the OSM tag values that belong to it."""
 
     name: str
-    label_it: str
-    label_en: str
+    label: str  #: in English, the catalogue's message: shown as ``_(category.label)``
     match: dict[str, tuple[str, ...]]
 
     def matches(self, tags: dict[str, str]) -> bool:
         return any(tags.get(key) in values for key, values in self.match.items())
-
-    def label(self, lang: str = "it") -> str:
-        return self.label_it if lang == "it" else self.label_en
 
 
 @cache
 def categories() -> dict[str, Category]:
     """The categories of ``data/facilities.toml``, by name."""
     raw = shipped_toml("facilities.toml")
-    return {name: Category(name, t["label_it"], t["label_en"],
+    return {name: Category(name, t["label"],
                            {k: tuple(v) for k, v in t["match"].items()})
             for name, t in raw.items()}
 

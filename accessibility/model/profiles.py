@@ -26,8 +26,7 @@ class Profile:
     """Limits and speed of one mobility profile. Thresholds in cm, %, m/s."""
 
     name: str
-    label_it: str
-    label_en: str
+    label: str  #: in English, the catalogue's message: shown as ``_(profile.label)``
     speed_mps: float
     max_incline_up_pct: float
     max_incline_down_pct: float
@@ -45,6 +44,7 @@ class Profile:
     wheelchair: bool
     max_kerb_cm: float = math.inf
     min_width_cm: float = 0.0
+    explanation: str = ""  #: one line for people choosing a profile (English message)
 
     def with_overrides(self, **overrides: Any) -> Profile:
         """A copy with some thresholds changed; ``None`` values are ignored.
@@ -54,9 +54,6 @@ class Profile:
         """
         changes = {k: v for k, v in overrides.items() if v is not None}
         return _make(self.name, {**_as_dict(self), **changes})
-
-    def label(self, lang: str = "it") -> str:
-        return self.label_it if lang == "it" else self.label_en
 
     # --- judgement ---------------------------------------------------------------------
 

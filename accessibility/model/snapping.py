@@ -28,7 +28,7 @@ from shapely import Point, STRtree
 
 from accessibility.constants import WGS84
 from accessibility.errors import SnapError
-from accessibility.i18n import _
+from accessibility.i18n import _, number
 
 __all__ = ["EdgeSnap", "NetworkIndex", "NodeTree", "ReportSnap", "check_latlon", "network_index", "pairs_within",
            "within_distance"]
@@ -177,14 +177,12 @@ class NetworkIndex:
         nearest = self.edge_tree.query_nearest(point, return_distance=True)
         far = float(nearest[1][0]) if len(nearest[1]) else math.inf
         if len(hits):
-            message = _("the {what} is {far} m from the nearest path usable with this profile: more than "
+            message = _("{what}: {far} m from the nearest path usable with this profile, beyond the limit of "
                         "{limit} m; check the coordinates or choose a less restrictive profile")
         else:
-            message = _("the {what} is {far} m from the nearest path of the network: more than {limit} m; "
+            message = _("{what}: {far} m from the nearest path of the network, beyond the limit of {limit} m; "
                         "check the coordinates")
-        from accessibility.i18n import number
-
-        raise SnapError(message.format(what=_point_name(what), far=number(far, 0), limit=number(max_m, 0)))
+        raise SnapError(message.format(what=_point_name(what), far=number(far), limit=number(max_m)))
 
     def snap_pair(self, o: tuple[float, float], d: tuple[float, float], usable: np.ndarray,
                   max_m: float) -> tuple[EdgeSnap, EdgeSnap]:
@@ -235,7 +233,8 @@ class NetworkIndex:
 
 
 def _point_name(what: str) -> str:
-    return {"origin": _("origin"), "destination": _("destination"), "facility": _("facility")}.get(what, _("point"))
+    names = {"origin": _("Start"), "destination": _("Destination"), "facility": _("Facility")}
+    return names.get(what, _("Point"))
 
 
 #: One index per graph object, dropped with the graph (graphs are not edited in place

@@ -14,6 +14,7 @@ import pyogrio
 
 from accessibility.constants import WGS84
 from accessibility.files import new_file, new_folder
+from accessibility.i18n import _, use_language
 
 
 def write_table(table: gpd.GeoDataFrame, path: str | Path, fmt: str, layer: str = "data") -> Path:
@@ -61,13 +62,14 @@ def write_audit(result, folder: str | Path, lang: str = "it", tiles: bool = Fals
             frame.to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8-sig")
         for name, frame in wgs.items():
             pyogrio.write_dataframe(frame, tmp / "audit.gpkg", layer=name, driver="GPKG")
-        index = 1 if lang == "en" else 0
-        labels = {c: cat.label(lang) for c, cat in categories().items()}
-        reasons = {k: v[index] for k, v in REASONS.items()}
+        with use_language(lang):
+            labels = {c: _(cat.label) for c, cat in categories().items()}
+            reasons = {k: _(v) for k, v in REASONS.items()}
+            plabels = {p: _(result.meta["labels"][p]) for p in result.meta["profiles"]}
         (tmp / "maps").mkdir()
         maps: dict[str, str] = {}
         for profile in result.meta["profiles"]:
-            plabel = result.meta["labels"][profile][lang]
+            plabel = plabels[profile]
             href = f"maps/score_{profile}.html"
             score_map(result.areas, profile, labels, plabel, lang, tiles, network).save(str(tmp / href))
             maps[href] = ("Punteggio per zona - " if lang == "it" else "Score per area - ") + plabel

@@ -126,7 +126,7 @@ def route_map(route: Route, facilities: list[dict[str, Any]] | None = None, tile
     for b in marks:
         if b.get("lat") is None:
             continue
-        text = b["label_it" if route.lang == "it" else "label_en"]
+        text = b["label"]
         if b.get("measure") is not None:
             text += f" ({b['measure']:g} {b.get('unit') or ''})"
         if b.get("description"):  # surveyors' free text: escaped below like everything else

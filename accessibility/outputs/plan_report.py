@@ -20,6 +20,7 @@ from accessibility.planning.interventions import CostTable, load_cost_table
 from accessibility.planning.ranking import Plan
 from accessibility.model.profiles import load_profiles
 from accessibility.constants import WGS84
+from accessibility.i18n import _, use_language
 
 
 
@@ -31,9 +32,9 @@ def plan_table(plan: Plan, lang: str = "it", table: CostTable | None = None) -> 
     point = out.geometry.representative_point()
     out.insert(3, "lon", point.x.round(7))
     out.insert(4, "lat", point.y.round(7))
-    out.insert(6, "kind_label", out["kind"].map(lambda k: tax[k].label_it if lang == "it" else tax[k].label_en))
-    out.insert(9, "intervention_label", out["intervention"].map(
-        lambda t: table.interventions[t].label_it if lang == "it" else table.interventions[t].label_en))
+    with use_language(lang):
+        out.insert(6, "kind_label", out["kind"].map(lambda k: _(tax[k].label)))
+        out.insert(9, "intervention_label", out["intervention"].map(lambda t: _(table.interventions[t].label)))
     return out
 
 
@@ -52,6 +53,11 @@ def _n(x: float) -> str:
 def plan_report_html(plan: Plan, city_name: str, lang: str = "it", table: CostTable | None = None,
                      limit: int = 200) -> str:
     """A self-contained HTML page (no external request): the plan as a PEBA chapter."""
+    with use_language(lang):
+        return _plan_report_html(plan, city_name, lang, table, limit)
+
+
+def _plan_report_html(plan: Plan, city_name: str, lang: str, table: CostTable | None, limit: int) -> str:
     it = lang == "it"
     table = table or load_cost_table()
     tax = taxonomy()
@@ -82,8 +88,8 @@ def plan_report_html(plan: Plan, city_name: str, lang: str = "it", table: CostTa
              + ("Dopo gli interventi finanziati" if it else "After the funded works") + "</th></tr>")
     for (p, k), base in plan.baseline.items():
         after = base + funded[f"people_{p}_{k}"].sum()
-        label_p = profiles[p].label(lang) if p in profiles else p
-        h.append(f"<tr><td>{_esc(label_p)}</td><td>{_esc(category(k).label(lang))}</td><td class=n>{_n(base)}</td>"
+        label_p = _(profiles[p].label) if p in profiles else p
+        h.append(f"<tr><td>{_esc(label_p)}</td><td>{_esc(_(category(k).label))}</td><td class=n>{_n(base)}</td>"
                  f"<td class=n>{100 * base / plan.residents:.1f}%</td><td class=n>{_n(after)} "
                  f"({100 * after / plan.residents:.1f}%)</td></tr>")
     h.append("</table>")
@@ -127,8 +133,8 @@ def plan_report_html(plan: Plan, city_name: str, lang: str = "it", table: CostTa
         k = tax[r.kind]
         itype = table.interventions[r.intervention]
         h.append(f"<tr class='{'in' if r.within_budget else 'out'}'><td class=n>{r.rank}</td><td>{_esc(r.street)}{'<br><small>' + _esc(r.description) + '</small>' if isinstance(r.description, str) else ''}</td>"
-                 f"<td>{_esc(k.label_it if it else k.label_en)}<br><small>{_esc(r.barrier_id)}</small></td>"
-                 f"<td>{_esc(r.rule)}</td><td>{_esc(itype.label_it if it else itype.label_en)}</td>"
+                 f"<td>{_esc(_(k.label))}<br><small>{_esc(r.barrier_id)}</small></td>"
+                 f"<td>{_esc(r.rule)}</td><td>{_esc(_(itype.label))}</td>"
                  f"<td class=n>{r.quantity:g} {_esc(r.unit)}</td><td class=n>{_euro(r.cost)}</td>"
                  f"<td class=n>{_n(r.people_total)}</td><td class=n>{r.facilities_total}</td>"
                  f"<td class=n>{_euro(r.cumulative_cost)}</td><td>{('sì' if it else 'yes') if r.within_budget else 'no'}</td></tr>")
@@ -165,7 +171,7 @@ def plan_report_html(plan: Plan, city_name: str, lang: str = "it", table: CostTa
         h.append("<table><tr><th>" + ("Intervento" if it else "Intervention") + "</th><th>N.</th><th>"
                  + ("Costo" if it else "Cost") + "</th></tr>")
         for itype, row in by_type.iterrows():
-            lab = table.interventions[itype].label_it if it else table.interventions[itype].label_en
+            lab = _(table.interventions[itype].label)
             h.append(f"<tr><td>{_esc(lab)}</td><td class=n>{int(row['count'])}</td><td class=n>{_euro(row['sum'])}</td></tr>")
         h.append("</table>")
     h.append("<p><small>" + ("Costi stimati, IVA esclusa, da verificare con il prezzario del Comune."

@@ -16,6 +16,7 @@ import pandas as pd
 
 from accessibility.analysis.audit import REASONS, Audit
 from accessibility.model.facilities import categories
+from accessibility.i18n import _, use_language
 from accessibility.outputs.maps import COLOURS
 
 TEXT = {
@@ -102,8 +103,10 @@ def render_report(result: Audit, lang: str = "it", maps: dict[str, str] | None =
     t = TEXT["it" if lang == "it" else "en"]
     meta = result.meta
     cats = categories()
-    clabel = {c: cats[c].label(lang) if c in cats else c for c in meta["categories"]}
-    plabel = {p: meta["labels"][p]["it" if lang == "it" else "en"] for p in meta["profiles"]}
+    with use_language(lang):
+        clabel = {c: _(cats[c].label) if c in cats else c for c in meta["categories"]}
+        plabel = {p: _(meta["labels"][p]) for p in meta["profiles"]}
+        reasons = {k: _(v) for k, v in REASONS.items()}
     first = meta["thresholds"][0]
     out = [f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">',
            f"<title>{_e(t['title'].format(city=meta.get('city') or ''))}</title>",
@@ -159,7 +162,7 @@ def render_report(result: Audit, lang: str = "it", maps: dict[str, str] | None =
                    f"<th class='l'>{_e(t['name'])}</th><th class='l'>{_e(t['source'])}</th>"
                    f"<th class='l'>{_e(t['reason'])}</th></tr>")
         for r in un.itertuples():
-            reason = REASONS.get(r.reason, (r.reason, r.reason))[0 if lang == "it" else 1]
+            reason = reasons.get(r.reason, r.reason)
             out.append(f"<tr><td class='l'>{_e(plabel[r.profile])}</td><td class='l'>{_e(clabel[r.category])}</td>"
                        f"<td class='l'>{_e(r.name or '?')}</td><td class='l'>{_e(r.source)}</td>"
                        f"<td class='l'>{_e(reason)}</td></tr>")

@@ -32,8 +32,7 @@ QUANTITY_RULES = ("piece", "length", "area", "steps")
 @dataclass(frozen=True)
 class InterventionType:
     name: str
-    label_it: str
-    label_en: str
+    label: str  #: in English, the catalogue's message: shown as ``_(intervention.label)``
     unit: str
     euro: float
 
@@ -55,9 +54,9 @@ def load_cost_table(path: str | Path | None = None) -> CostTable:
     for name, t in raw.get("interventions", {}).items():
         try:
             euro = float(t["euro"])
-            types[name] = InterventionType(name, str(t["label_it"]), str(t["label_en"]), str(t["unit"]), euro)
+            types[name] = InterventionType(name, str(t["label"]), str(t["unit"]), euro)
         except (KeyError, TypeError, ValueError) as exc:
-            raise CostTableError(f"{path}: intervention {name!r} needs label_it, label_en, unit, euro ({exc})") from None
+            raise CostTableError(f"{path}: intervention {name!r} needs label, unit, euro ({exc})") from None
         if not euro > 0:
             raise CostTableError(f"{path}: intervention {name!r}: euro must be positive, not {euro}")
     kinds = raw.get("kinds", {})

@@ -12,27 +12,30 @@ from typing import Any
 
 from shapely import LineString
 
-#: What to call a way without a name, by its tags: (Italian with preposition, English).
+from accessibility.i18n import N_, _, number, use_language
+
+#: Where a step goes on a way without a name, by its kind ("on the crossing").
 _UNNAMED = {
-    "crossing": ("sull'attraversamento", "the crossing"),
-    "sidewalk": ("sul marciapiede", "the sidewalk"),
-    "steps": ("sulle scale", "the steps"),
-    "elevator": ("nell'ascensore", "the lift"),
-    "path": ("sul percorso pedonale", "the footpath"),
-    "street": ("sulla strada", "the street"),
+    "crossing": N_("on the crossing"),
+    "sidewalk": N_("on the sidewalk"),
+    "steps": N_("on the steps"),
+    "elevator": N_("in the lift"),
+    "path": N_("on the footpath"),
+    "street": N_("on the street"),
 }
-_TURNS = {  # (Italian, English) by turn class
-    "straight": ("prosegui dritto", "continue straight"),
-    "slight_right": ("tieni la destra", "bear right"),
-    "right": ("gira a destra", "turn right"),
-    "sharp_right": ("gira tutto a destra", "turn sharp right"),
-    "slight_left": ("tieni la sinistra", "bear left"),
-    "left": ("gira a sinistra", "turn left"),
-    "sharp_left": ("gira tutto a sinistra", "turn sharp left"),
-    "back": ("torna indietro", "turn back"),
+#: Turns, by turn class.
+_TURNS = {
+    "straight": N_("continue straight"),
+    "slight_right": N_("bear right"),
+    "right": N_("turn right"),
+    "sharp_right": N_("turn sharp right"),
+    "slight_left": N_("bear left"),
+    "left": N_("turn left"),
+    "sharp_left": N_("turn sharp left"),
+    "back": N_("turn back"),
 }
-_HEADINGS = [("nord", "north"), ("nord-est", "north-east"), ("est", "east"), ("sud-est", "south-east"),
-             ("sud", "south"), ("sud-ovest", "south-west"), ("ovest", "west"), ("nord-ovest", "north-west")]
+_HEADINGS = [N_("north"), N_("north-east"), N_("east"), N_("south-east"), N_("south"), N_("south-west"),
+             N_("west"), N_("north-west")]
 
 
 def way_label(data: dict[str, Any]) -> tuple[str | None, str]:
@@ -76,16 +79,21 @@ def turn_class(delta: float) -> str:
     return "back"
 
 
-def _where(name: str | None, kind: str, lang: str) -> str:
-    if name:
-        return f"in {name}" if lang == "it" else f"onto {name}"
-    it, en = _UNNAMED[kind]
-    return it if lang == "it" else f"onto {en}"
+def directions(legs: list[tuple[dict[str, Any], LineString]], lang: str | None = None) -> list[str]:
+    """One sentence per step for a route made of ``legs`` ``(edge data, piece walked)``,
+    in ``lang`` (default: the language in use).
+
+    >>> from shapely import LineString
+    >>> legs = [({"name": "Via Dante"}, LineString([(0, 0), (0, 100)])),
+    ...         ({"footway": "crossing"}, LineString([(0, 100), (12, 100)]))]
+    >>> directions(legs, "it")
+    ['parti in Via Dante verso nord, 100 m', "gira a destra sull'attraversamento, 12 m", 'sei arrivato']
+    """
+    with use_language(lang):
+        return _directions(legs)
 
 
-def directions(legs: list[tuple[dict[str, Any], LineString]], lang: str = "it") -> list[str]:
-    """One sentence per step for a route made of ``legs`` ``(edge data, piece walked)``."""
-    it = lang == "it"
+def _directions(legs: list[tuple[dict[str, Any], LineString]]) -> list[str]:
     steps: list[dict[str, Any]] = []
     for data, line in legs:
         coords = list(line.coords)
@@ -100,15 +108,18 @@ def directions(legs: list[tuple[dict[str, Any], LineString]], lang: str = "it") 
                           "start": (coords[0], coords[1]), "end": (coords[-2], coords[-1])})
     out: list[str] = []
     for i, step in enumerate(steps):
-        metres = f"{step['length']:,.0f} m" if it else f"{step['length']:,.0f} m"
-        where = _where(step["name"], step["kind"], lang)
+        metres = number(step["length"])
+        street, unnamed = step["name"], _(_UNNAMED[step["kind"]]) if not step["name"] else ""
         if i == 0:
-            heading = _HEADINGS[int((bearing(*step["start"]) + 22.5) // 45) % 8][0 if it else 1]
-            out.append(f"parti {where} verso {heading}, {metres}" if it
-                       else f"start {where.replace('onto ', 'on ')} heading {heading}, {metres}")
+            heading = _(_HEADINGS[int((bearing(*step["start"]) + 22.5) // 45) % 8])
+            if street:
+                text = _("start on {street} heading {heading}, {metres} m")
+            else:
+                text = _("start {where} heading {heading}, {metres} m")
+            out.append(text.format(street=street, where=unnamed, heading=heading, metres=metres))
             continue
-        delta = bearing(*step["start"]) - bearing(*steps[i - 1]["end"])
-        turn = _TURNS[turn_class(delta)][0 if it else 1]
-        out.append(f"{turn} {where}, {metres}")
-    out.append("sei arrivato" if it else "you have arrived")
+        turn = _(_TURNS[turn_class(bearing(*step["start"]) - bearing(*steps[i - 1]["end"]))])
+        text = _("{turn} onto {street}, {metres} m") if street else _("{turn} {where}, {metres} m")
+        out.append(text.format(turn=turn, street=street, where=unnamed, metres=metres))
+    out.append(_("you have arrived"))
     return out

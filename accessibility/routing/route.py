@@ -23,11 +23,11 @@ from shapely.ops import substring
 
 from accessibility import settings
 from accessibility.errors import FacilityError, SnapError
-from accessibility.i18n import check_language
+from accessibility.i18n import _, check_language, number, use_language
 from accessibility.model.barriers import taxonomy
 from accessibility.model.costs import Edge, EdgeCosts
 from accessibility.model.facilities import category, entrance_points
-from accessibility.model.profiles import Profile
+from accessibility.model.profiles import Profile, load_profiles
 from accessibility.model.snapping import EdgeSnap as Snap
 from accessibility.routing.directions import directions as make_directions
 from accessibility.routing.router import _TINY, Path, Router, Routing
@@ -68,25 +68,31 @@ class Route:
         return self.length_m / self.walk_length_m
 
     def message(self) -> str:
-        """One line for people, in the route's language."""
-        it = self.lang == "it"
-        if self.found:
-            minutes = self.duration_s / 60
-            return (f"{self.length_m:,.0f} m, {minutes:.0f} min" + (
-                f" ({self.detour_ratio:.2f}x il percorso a piedi)" if it else f" ({self.detour_ratio:.2f}x the walking route)")
-                    if self.detour_ratio else f"{self.length_m:,.0f} m, {minutes:.0f} min")
-        head = (f"Nessun percorso accessibile per il profilo {self.profile}." if it
-                else f"No accessible route for profile {self.profile}.")
-        if not self.blockers:
-            return head + (" Nemmeno a piedi i due punti sono collegati." if it
-                           else " The two points are not connected even on foot.")
-        lines = [head, "Barriere sul percorso a piedi, dalla più vicina:" if it
-                 else "Barriers on the walking route, nearest first:"]
-        for b in self.blockers:
-            measure = f" {b['measure']:g} {b['unit']}" if b.get("measure") is not None else ""
-            where = f", {b['street']}" if b.get("street") else ""
-            lines.append(f"  {b['distance_m']:>7,.0f} m  {b['label_it' if it else 'label_en']}{measure}{where} ({b['osm']})")
-        return "\n".join(lines)
+        """What the route is, for people, in the route's language: its length, time and
+        detour; or, without a route, the barriers that block the walk, nearest first."""
+        with use_language(self.lang):
+            if self.found:
+                text = _("{length} m, {minutes} min").format(length=number(self.length_m),
+                                                             minutes=number(self.duration_s / 60))
+                if self.detour_ratio:
+                    text += " " + _("({ratio}x the walking route)").format(ratio=number(self.detour_ratio, 2))
+                return text
+            head = _("No accessible route for the profile {profile}.").format(profile=self.profile_label)
+            if not self.blockers:
+                return head + " " + _("The two points are not connected even on foot.")
+            lines = [head, _("Barriers on the walking route, nearest first:")]
+            for b in self.blockers:
+                measure = f" {number(b['measure'], 1)} {b['unit']}" if b.get("measure") is not None else ""
+                where = f", {b['street']}" if b.get("street") else ""
+                lines.append(f"  {number(b['distance_m']):>7} m  {b['label']}{measure}{where} ({b['osm']})")
+            return "\n".join(lines)
+
+    @property
+    def profile_label(self) -> str:
+        """The profile's name for people, in the route's language."""
+        with use_language(self.lang):
+            profiles = load_profiles()
+            return _(profiles[self.profile].label) if self.profile in profiles else self.profile
 
     def to_geojson(self) -> dict[str, Any]:
         """A GeoJSON Feature: the route as a WGS84 LineString with its properties."""
@@ -126,6 +132,13 @@ def assemble(routing: Routing, r: Router, w: Router, path: Path | None, walk_pat
              origin: tuple[float, float], destination: tuple[float, float], barriers: pd.DataFrame,
              lang: str = "it") -> Route:
     """Turn search results into a :class:`Route` with the walk comparison and directions."""
+    with use_language(lang):
+        return _assemble(routing, r, w, path, walk_path, origin, destination, barriers, lang)
+
+
+def _assemble(routing: Routing, r: Router, w: Router, path: Path | None, walk_path: Path | None,
+              origin: tuple[float, float], destination: tuple[float, float], barriers: pd.DataFrame,
+              lang: str) -> Route:
     G, c = routing.G, r.costs
     out = Route(profile=r.profile.name, found=path is not None, origin=tuple(origin),
                 destination=tuple(destination), lang=lang)
@@ -196,15 +209,14 @@ def _describe(row: int | None, barriers: pd.DataFrame, c: EdgeCosts, e: int, dis
     tax = taxonomy()
     if row is None:  # too steep in this direction, judged from the edge's incline
         kind = "steep_incline"
-        return {"kind": kind, "label_it": tax[kind].label_it, "label_en": tax[kind].label_en,
+        return {"kind": kind, "label": _(tax[kind].label),
                 "measure": round(abs(float(c.incline[e])), 2), "unit": "%", "street": None,
                 "osm": f"edge/{c.edges[e][0]}-{c.edges[e][1]}", "distance_m": round(float(distance), 1)}
     b = barriers.iloc[row]
     kind = b["kind"]
     point = b.geometry.representative_point() if b.geometry is not None else None
     lonlat = routing_crs_to_lonlat.transform(point.x, point.y) if point is not None else (None, None)
-    return {"kind": kind, "label_it": tax[kind].label_it if kind in tax else kind,
-            "label_en": tax[kind].label_en if kind in tax else kind,
+    return {"kind": kind, "label": _(tax[kind].label) if kind in tax else kind,
             "measure": None if pd.isna(b["measure"]) else float(b["measure"]), "unit": b.get("unit") or "",
             "street": None if pd.isna(b.get("street")) else b.get("street"),
             "osm": b.get("source_id") or f"{b['element']}/{b['osm_id']}", "barrier_id": b.get("barrier_id"),
@@ -238,7 +250,7 @@ def _avoided(r: Router, path: Path, walk_path: Path, barriers: pd.DataFrame) -> 
     c = r.costs
     on_route = {row for _, row, _, _ in _rows_on(c, path) if row is not None}
     out, seen = [], set()
-    for at, row, e, _ in _rows_on(c, walk_path):
+    for at, row, e, _node in _rows_on(c, walk_path):
         if row is None or row in on_route or row in seen:
             continue
         if c.severity[row] in {"blocking", "hindering"}:
@@ -293,8 +305,8 @@ def nearest(routing: Routing, barriers: pd.DataFrame, facilities: pd.DataFrame, 
     cat = category(category_name)
     rows = facilities[facilities["category"] == cat.name] if len(facilities) else facilities
     if len(rows) == 0:
-        raise FacilityError(f"no {cat.label_en.lower()} ({cat.name}) among this city's facilities; "
-                            f"rebuild the workspace if it predates facilities")
+        raise FacilityError(_("no {label} ({name}) among this city's facilities; rebuild the workspace if it "
+                              "predates facilities").format(label=_(cat.label).lower(), name=cat.name))
     targets = _targets(routing, rows)
     r, w = routing.router(profile, barriers), routing.router(walk, barriers)
     o = routing.index.xy(origin)
@@ -307,10 +319,13 @@ def nearest(routing: Routing, barriers: pd.DataFrame, facilities: pd.DataFrame, 
     else:
         walk_path, pos, xy = _closest(w, wo, targets)
     if pos is None:
-        raise FacilityError(f"no {cat.name} facility lies within {settings.snap_max_m:,.0f} m of the network")
+        raise FacilityError(_("no facility of the category {name} lies within {limit} m of the network").format(
+            name=_(cat.label).lower(), limit=number(settings.snap_max_m)))
     lon, lat = routing.index.to_lonlat.transform(*xy)
     out = assemble(routing, r, w, path, walk_path, origin, (round(lat, 7), round(lon, 7)), barriers, lang)
     f = rows.iloc[pos]
-    out.facility = {"category": cat.name, "label": cat.label(lang), "name": f["name"] or None,
+    with use_language(lang):
+        label = _(cat.label)
+    out.facility = {"category": cat.name, "label": label, "name": f["name"] or None,
                     "wheelchair": f["wheelchair"] or None, "osm": f"{f['osm_type']}/{f['osm_id']}"}
     return out

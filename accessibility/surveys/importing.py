@@ -19,6 +19,7 @@ import networkx as nx
 import pandas as pd
 
 from accessibility.errors import SurveyError
+from accessibility.i18n import Message, _
 from accessibility.outputs.export import write_csv
 from accessibility.sources.surveys import RawTable, read_survey_file
 from accessibility.surveys.store import SurveyStore
@@ -40,7 +41,7 @@ class ImportResult:
     flagged: list[dict[str, Any]]
     already_stored: list[int]
     rejects_path: str | None
-    notes: list[str]
+    notes: list[Message]
 
     @property
     def rejected_rows(self) -> list[int]:
@@ -53,27 +54,28 @@ class ImportResult:
 
 
 def flagged_list(validation: Validation, report_ids: list[int]) -> list[dict[str, Any]]:
-    """The flags of a validation with the store ids of their reports."""
-    return [{"report_id": report_ids[f.report], "row": f.row, "code": f.code, "reason_it": f.reason_it,
-             "reason_en": f.reason_en} for f in validation.flags]
+    """The flags of a validation with the store ids of their reports (``reason`` is a
+    :class:`~accessibility.i18n.Message`: ``str()`` shows it in the language in use)."""
+    return [{"report_id": report_ids[f.report], "row": f.row, "code": f.code, "reason": f.reason}
+            for f in validation.flags]
 
 
 def rejects_table(table: RawTable, validation: Validation) -> pd.DataFrame:
-    """One line per rejected row: ``row, field, reason_it, reason_en``, then the row as the
-    file gave it, so the surveyor can correct the file and import it again."""
+    """One line per rejected row: the row number, the fields and the reasons (headers and
+    reasons in the language in use: ``riga, campo, motivo`` in Italian), then the row as
+    the file gave it, so the surveyor can correct the file and import it again (these
+    three columns are ignored on import)."""
     by_row: dict[int, list[Reject]] = {}
     for r in validation.rejects:
         by_row.setdefault(r.row, []).append(r)
     original = dict(zip(table.row_numbers, table.original))
+    heads = (_("row"), _("field"), _("reason"))
     lines = []
     for row in sorted(by_row):
         problems = by_row[row]
-        lines.append({"row": row, "field": "; ".join(p.field for p in problems),
-                      "reason_it": "; ".join(f"{p.field}: {p.reason_it}" + (f" ({p.value})" if p.value else "")
-                                             for p in problems),
-                      "reason_en": "; ".join(f"{p.field}: {p.reason_en}" + (f" ({p.value})" if p.value else "")
-                                             for p in problems),
-                      **{k: v for k, v in original.get(row, {}).items() if k not in {"row", "field", "reason_it", "reason_en"}}})
+        reasons = "; ".join(f"{p.field}: {p.reason}" + (f" ({p.value})" if p.value else "") for p in problems)
+        lines.append({heads[0]: row, heads[1]: "; ".join(p.field for p in problems), heads[2]: reasons,
+                      **{k: v for k, v in original.get(row, {}).items() if k not in heads}})
     return pd.DataFrame(lines)
 
 

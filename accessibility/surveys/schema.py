@@ -9,6 +9,7 @@ from typing import Any
 
 from accessibility.model.barriers import taxonomy
 from accessibility.sources.surveys import survey_schema
+from accessibility.i18n import _, in_every_language
 from accessibility.values import normalise_name
 
 __all__ = ["MEASURES", "RANGES", "REPORT_FIELDS", "clearing_kinds", "kind_label", "kind_names", "node_kinds",
@@ -34,13 +35,13 @@ def kind_names() -> dict[str, str]:
     names: dict[str, str] = {}
     for name, kind in taxonomy().items():
         names[normalise_name(name)] = name
-        names[normalise_name(kind.label_it)] = name
-        names[normalise_name(kind.label_en)] = name
+        for label in in_every_language(kind.label).values():
+            names[normalise_name(label)] = name
     schema = survey_schema()
     for name, table in schema["clearing_kinds"].items():
         names[normalise_name(name)] = name
-        names[normalise_name(table["label_it"])] = name
-        names[normalise_name(table["label_en"])] = name
+        for label in in_every_language(table["label"]).values():
+            names[normalise_name(label)] = name
     for alias, name in schema["kind_aliases"].items():
         names[normalise_name(alias)] = name
     return names
@@ -59,11 +60,12 @@ def clearing_kinds() -> dict[str, list[str]]:
     return {k: list(t["lifts"]) for k, t in survey_schema()["clearing_kinds"].items()}
 
 
-def kind_label(kind: str, lang: str = "it") -> str:
+def kind_label(kind: str) -> str:
+    """A kind's name for people, in the language in use (survey-only kinds included)."""
     if kind in taxonomy():
-        return taxonomy()[kind].label_it if lang == "it" else taxonomy()[kind].label_en
-    table = survey_schema()["clearing_kinds"].get(kind, {})
-    return table.get(f"label_{lang}", kind)
+        return _(taxonomy()[kind].label)
+    table = survey_schema()["clearing_kinds"].get(kind)
+    return _(table["label"]) if table else kind
 
 
 def node_kinds() -> frozenset[str]:

@@ -28,19 +28,19 @@ from accessibility.model.snapping import network_index, pairs_within
 from accessibility.sources.surveys import RawTable
 from accessibility.surveys.schema import (INTEGER_FIELDS, MEASURES, RANGES, TEXT_FIELDS, clearing_kinds, kind_names,
                                           node_kinds, parse_kind)
+from accessibility.i18n import Date, M, Message, Number
 from accessibility.values import parse_date, parse_flag, parse_number
 
 # --- results ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Reject:
-    """One problem with one row: where, which field, and why in Italian and English."""
+    """One problem with one row: where, which field, and why."""
 
     row: int
     field: str
     value: str
-    reason_it: str
-    reason_en: str
+    reason: Message  #: written in every language an output asks for
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,7 @@ class Flag:
     row: int
     report: int
     code: str
-    reason_it: str
-    reason_en: str
+    reason: Message
 
 
 @dataclass
@@ -63,7 +62,7 @@ class Validation:
     rejects: list[Reject] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
     already_stored: list[int] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
 
     @property
     def rejected_rows(self) -> list[int]:
@@ -71,8 +70,8 @@ class Validation:
 
 
 class _RowProblems(list):
-    def add(self, row: int, fieldname: str, value: Any, it: str, en: str) -> None:
-        self.append(Reject(row, fieldname, "" if value is None else str(value), it, en))
+    def add(self, row: int, fieldname: str, value: Any, reason: Message) -> None:
+        self.append(Reject(row, fieldname, "" if value is None else str(value), reason))
 
 
 # --- validation ---------------------------------------------------------------------------
@@ -91,10 +90,10 @@ def validate(table: RawTable, area: gpd.GeoDataFrame, G: nx.MultiDiGraph, survey
     to_graph = Transformer.from_crs(4326, G.graph["crs"], always_xy=True)
     index = network_index(G)
     if table.ignored_columns:
-        out.notes.append("ignored columns / colonne ignorate: " + ", ".join(table.ignored_columns))
+        out.notes.append(M("ignored columns: {columns}", columns=", ".join(table.ignored_columns)))
     fields = set(table.mapping.values())
     if "kind" not in fields:
-        out.notes.append("no column for the kind of barrier (tipo) / manca la colonna del tipo di barriera")
+        out.notes.append(M("no column for the kind of barrier (tipo)"))
 
     existing = existing if existing is not None else pd.DataFrame(columns=["report_id", "ref", "kind", "content_hash", "lon", "lat"])
     stored_hashes = dict(zip(existing["content_hash"], existing["report_id"]))
@@ -112,8 +111,7 @@ def validate(table: RawTable, area: gpd.GeoDataFrame, G: nx.MultiDiGraph, survey
         report["content_hash"] = content_hash(report, raw.get("surveyor") is not None)
         h = report["content_hash"]
         if h in seen_hashes:
-            out.rejects.append(Reject(number, "*", "", f"riga duplicata: identica alla riga {seen_hashes[h]}",
-                                      f"duplicate row: same as row {seen_hashes[h]}"))
+            out.rejects.append(Reject(number, "*", "", M("duplicate row: same as row {other}", other=seen_hashes[h])))
             continue
         seen_hashes[h] = number
         if h in stored_hashes:
@@ -122,13 +120,11 @@ def validate(table: RawTable, area: gpd.GeoDataFrame, G: nx.MultiDiGraph, survey
         ref = report["ref"]
         if ref is not None:
             if ref in seen_refs:
-                out.rejects.append(Reject(number, "id", ref, f"id {ref} già usato alla riga {seen_refs[ref]} con dati diversi",
-                                          f"id {ref} already used in row {seen_refs[ref]} with different data"))
+                out.rejects.append(Reject(number, "id", ref, M("id {ref} already used in row {other} with different data", ref=ref, other=seen_refs[ref])))
                 continue
             if ref in stored_refs:
                 out.rejects.append(Reject(number, "id", ref,
-                                          f"id {ref} già usato dalla segnalazione n. {stored_refs[ref]} con dati diversi: dare un nuovo id",
-                                          f"id {ref} already used by stored report #{stored_refs[ref]} with different data: give a new id"))
+                                          M("id {ref} already used by stored report #{other} with different data: give a new id", ref=ref, other=stored_refs[ref])))
                 continue
             seen_refs[ref] = number
         x, y = to_graph.transform(report["lon"], report["lat"])
@@ -138,16 +134,14 @@ def validate(table: RawTable, area: gpd.GeoDataFrame, G: nx.MultiDiGraph, survey
         position = len(out.accepted)
         report["_xy"] = (x, y)
         out.accepted.append(report)
-        for code, it, en in notes:
-            out.flags.append(Flag(number, position, code, it, en))
+        for code, reason in notes:
+            out.flags.append(Flag(number, position, code, reason))
         if snap.element == "off_network":
             out.flags.append(Flag(number, position, "off_network",
-                                  f"fuori rete: a {snap.distance_m:.0f} m dal percorso più vicino (tolleranza {settings.survey_snap_edge_m:g} m); non spostata",
-                                  f"off network: {snap.distance_m:.0f} m from the nearest path (tolerance {settings.survey_snap_edge_m:g} m); not moved"))
+                                  M("off network: {distance} m from the nearest path (tolerance {tolerance} m); not moved", distance=Number(snap.distance_m), tolerance=Number(settings.survey_snap_edge_m, 1))))
         elif report["kind"] in clearing_kinds() and snap.element != "node":
             out.flags.append(Flag(number, position, "not_at_node",
-                                  f"nessun nodo entro {settings.survey_snap_node_m:g} m: non può sostituire il dato OSM",
-                                  f"no graph node within {settings.survey_snap_node_m:g} m: cannot override OpenStreetMap"))
+                                  M("no graph node within {distance} m: cannot override OpenStreetMap", distance=Number(settings.survey_snap_node_m, 1))))
     _flag_near(out, existing, to_graph)
     for report in out.accepted:
         report["flags"] = ";".join(sorted({f.code for f in out.flags if out.accepted[f.report] is report}))
@@ -158,18 +152,17 @@ def validate(table: RawTable, area: gpd.GeoDataFrame, G: nx.MultiDiGraph, survey
 def _normalise(number: int, raw: dict[str, Any], problems: _RowProblems, surveyor: str, today: dt.date,
                crs: int | None, area_wgs84: BaseGeometry) -> tuple[dict[str, Any] | None, list[tuple[str, str, str]]]:
     """One row -> a report dict, adding each problem found to ``problems``."""
-    notes: list[tuple[str, str, str]] = []
+    notes: list[tuple[str, Message]] = []
     report: dict[str, Any] = {"ref": None if raw.get("id") is None else _text(raw["id"])}
 
     if "kind" not in raw:
-        problems.add(number, "kind", None, "manca il tipo di barriera", "the kind of barrier is missing")
+        problems.add(number, "kind", None, M("the kind of barrier is missing"))
     else:
         try:
             report["kind"] = parse_kind(raw["kind"])
         except ValueError:
             problems.add(number, "kind", raw["kind"],
-                         f"tipo di barriera sconosciuto; tipi validi: {', '.join(sorted(set(kind_names().values())))}",
-                         f"unknown kind of barrier; valid kinds: {', '.join(sorted(set(kind_names().values())))}")
+                         M("unknown kind of barrier; valid kinds: {kinds}", kinds=", ".join(sorted(set(kind_names().values())))))
 
     for name in (*MEASURES, "severity"):
         report[name] = None
@@ -178,14 +171,13 @@ def _normalise(number: int, raw: dict[str, Any], problems: _RowProblems, surveyo
         try:
             value = parse_number(raw[name])
         except ValueError:
-            problems.add(number, name, raw[name], "non è un numero", "not a number")
+            problems.add(number, name, raw[name], M("not a number"))
             continue
         low, high = RANGES[name]
         if name in INTEGER_FIELDS and not value.is_integer():
-            problems.add(number, name, raw[name], "deve essere un numero intero", "must be a whole number")
+            problems.add(number, name, raw[name], M("must be a whole number"))
         elif not low <= value <= high:
-            problems.add(number, name, raw[name], f"fuori intervallo: deve essere tra {low:g} e {high:g}",
-                         f"out of range: must be between {low:g} and {high:g}")
+            problems.add(number, name, raw[name], M("out of range: must be between {low} and {high}", low=Number(low, 1), high=Number(high, 1)))
         else:
             report[name] = int(value) if name in INTEGER_FIELDS else value
 
@@ -195,22 +187,19 @@ def _normalise(number: int, raw: dict[str, Any], problems: _RowProblems, surveyo
 
     surveyed = None
     if "surveyed_on" not in raw:
-        problems.add(number, "surveyed_on", None, "manca la data del rilievo", "the survey date is missing")
+        problems.add(number, "surveyed_on", None, M("the survey date is missing"))
     else:
         try:
             surveyed = parse_date(raw["surveyed_on"])
         except ValueError:
-            problems.add(number, "surveyed_on", raw["surveyed_on"], "data non valida (usare gg/mm/aaaa)",
-                         "not a valid date (use dd/mm/yyyy or yyyy-mm-dd)")
+            problems.add(number, "surveyed_on", raw["surveyed_on"], M("not a valid date (use dd/mm/yyyy or yyyy-mm-dd)"))
         else:
             if surveyed > today:
-                problems.add(number, "surveyed_on", raw["surveyed_on"], "data del rilievo nel futuro",
-                             "survey date is in the future")
+                problems.add(number, "surveyed_on", raw["surveyed_on"], M("survey date is in the future"))
                 surveyed = None
             elif surveyed.year < settings.survey_oldest_year:
                 problems.add(number, "surveyed_on", raw["surveyed_on"],
-                             f"data del rilievo anteriore al {settings.survey_oldest_year}",
-                             f"survey date before {settings.survey_oldest_year}")
+                             M("survey date before {year}", year=settings.survey_oldest_year))
                 surveyed = None
     report["surveyed_on"] = surveyed.isoformat() if surveyed else None
 
@@ -219,26 +208,21 @@ def _normalise(number: int, raw: dict[str, Any], problems: _RowProblems, surveyo
         try:
             temporary = parse_flag(raw["temporary"])
         except ValueError:
-            problems.add(number, "temporary", raw["temporary"], "valore non valido: usare sì o no",
-                         "not a valid value: use yes or no")
+            problems.add(number, "temporary", raw["temporary"], M("not a valid value: use yes or no"))
     expires = None
     if "expires_on" in raw:
         try:
             expires = parse_date(raw["expires_on"])
         except ValueError:
-            problems.add(number, "expires_on", raw["expires_on"], "data di scadenza non valida (usare gg/mm/aaaa)",
-                         "not a valid expiry date (use dd/mm/yyyy or yyyy-mm-dd)")
+            problems.add(number, "expires_on", raw["expires_on"], M("not a valid expiry date (use dd/mm/yyyy or yyyy-mm-dd)"))
         else:
             temporary = True  # an expiry date only makes sense for a temporary barrier
             if surveyed and expires < surveyed:
-                problems.add(number, "expires_on", raw["expires_on"], "la scadenza precede la data del rilievo",
-                             "the expiry date is before the survey date")
+                problems.add(number, "expires_on", raw["expires_on"], M("the expiry date is before the survey date"))
             elif expires < today:
-                notes.append(("expired", f"già scaduta il {expires.isoformat()}: non blocca",
-                              f"already expired on {expires.isoformat()}: does not block"))
+                notes.append(("expired", M("already expired on {date}: does not block", date=Date(expires))))
     elif temporary and "temporary" in raw:
-        problems.add(number, "expires_on", None, "una barriera temporanea richiede la data di scadenza",
-                     "a temporary barrier needs an expiry date")
+        problems.add(number, "expires_on", None, M("a temporary barrier needs an expiry date"))
     report["temporary"] = temporary
     report["expires_on"] = expires.isoformat() if expires else None
 
@@ -246,55 +230,48 @@ def _normalise(number: int, raw: dict[str, Any], problems: _RowProblems, surveyo
     if location is not None:
         report["lon"], report["lat"] = round(location.lon, 7), round(location.lat, 7)
         if location.swapped:
-            notes.append(("swapped", "coordinate invertite (latitudine/longitudine o X/Y): corrette",
-                          "coordinates swapped (latitude/longitude or X/Y): corrected"))
+            notes.append(("swapped", M("coordinates swapped (latitude/longitude or X/Y): corrected")))
         if location.inferred_crs:
-            notes.append(("crs_inferred", f"sistema di riferimento non indicato: dedotto EPSG:{location.crs}",
-                          f"no CRS given: EPSG:{location.crs} inferred from the numbers"))
+            notes.append(("crs_inferred", M("no CRS given: EPSG:{code} inferred from the numbers", code=location.crs)))
     return (None if problems else report), notes
 
 
 def _location(number: int, raw: dict[str, Any], problems: _RowProblems, crs: int | None,
               area_wgs84: BaseGeometry) -> Location | None:
     if "geometry_error" in raw:
-        problems.add(number, "geometry", raw["geometry_error"], "la geometria deve essere un punto",
-                     "the geometry must be a point")
+        problems.add(number, "geometry", raw["geometry_error"], M("the geometry must be a point"))
         return None
     geographic = "lat" in raw or "lon" in raw
     a_name, b_name = ("lon", "lat") if geographic else ("x", "y")
     if a_name not in raw and b_name not in raw:
-        problems.add(number, "location", None, "manca la posizione (latitudine e longitudine, o X e Y)",
-                     "the location is missing (latitude and longitude, or X and Y)")
+        problems.add(number, "location", None, M("the location is missing (latitude and longitude, or X and Y)"))
         return None
     values = []
     for name in (a_name, b_name):
         if name not in raw:
-            problems.add(number, name, None, f"manca la coordinata {name}", f"coordinate {name} is missing")
+            problems.add(number, name, None, M("coordinate {name} is missing", name=name))
             continue
         try:
             values.append(parse_number(raw[name]))
         except ValueError:
-            problems.add(number, name, raw[name], "coordinata non numerica", "coordinate is not a number")
+            problems.add(number, name, raw[name], M("coordinate is not a number"))
     row_crs = crs
     if "crs" in raw and not geographic:
         try:
             row_crs = parse_crs(raw["crs"])
         except ValueError:
             problems.add(number, "crs", raw["crs"],
-                         f"sistema di riferimento non gestito; usare uno di EPSG {sorted(settings.survey_crs)}",
-                         f"unsupported CRS; use one of EPSG {sorted(settings.survey_crs)}")
+                         M("unsupported CRS; use one of EPSG {codes}", codes=", ".join(map(str, sorted(settings.survey_crs)))))
             return None
     if len(values) < 2:
         return None
     found = locate(values[0], values[1], 4326 if geographic else row_crs, area_wgs84, geographic)
     if found == "no_crs":
-        problems.add(number, "crs", None, "X/Y senza sistema di riferimento: indicare la colonna crs (es. 3003, 32632)",
-                     "X/Y without a CRS: add a crs column (e.g. 3003, 32632)")
+        problems.add(number, "crs", None, M("X/Y without a CRS: add a crs column (e.g. 3003, 32632)"))
         return None
     if found == "outside":
         where = f"{values[0]}, {values[1]}"
-        problems.add(number, "location", where, "posizione fuori dall'area della città",
-                     "location outside the city's area")
+        problems.add(number, "location", where, M("location outside the city's area"))
         return None
     return found  # type: ignore[return-value]
 
@@ -321,14 +298,14 @@ def content_hash(report: dict[str, Any], surveyor_in_file: bool) -> str:
 def _flag_near(out: Validation, existing: pd.DataFrame, to_graph: Transformer) -> None:
     """Flag accepted reports with another of the same kind within the near distance."""
     radius = settings.survey_near_duplicate_m
-    others: list[tuple[str, float, float, str, str]] = []  # kind, x, y, label_it, label_en
+    others: list[tuple[str, float, float, Message]] = []  # kind, x, y, what it is
     if len(existing):
         xs, ys = to_graph.transform(existing["lon"].to_numpy(float), existing["lat"].to_numpy(float))
         for kind, x, y, rid, status in zip(existing["kind"], np.atleast_1d(xs), np.atleast_1d(ys),
                                            existing["report_id"], existing.get("status", pd.Series(["?"] * len(existing)))):
-            others.append((kind, x, y, f"la segnalazione n. {rid}", f"report #{rid}"))
+            others.append((kind, x, y, M("report #{report}", report=rid)))
     for r in out.accepted:
-        others.append((r["kind"], *r["_xy"], f"la riga {r['source_row']}", f"row {r['source_row']}"))
+        others.append((r["kind"], *r["_xy"], M("row {row}", row=r["source_row"])))
     by_kind: dict[str, list[int]] = {}
     for i, o in enumerate(others):
         by_kind.setdefault(o[0], []).append(i)
@@ -346,7 +323,6 @@ def _flag_near(out: Validation, existing: pd.DataFrame, to_graph: Transformer) -
                 o = others[members[k]]
                 dist = math.dist(others[i][1:3], o[1:3])
                 out.flags.append(Flag(out.accepted[report_pos]["source_row"], report_pos, "near_same_kind",
-                                      f"a {dist:.1f} m da {o[3]} dello stesso tipo: verificare se è la stessa barriera",
-                                      f"{dist:.1f} m from {o[4]} of the same kind: check whether it is the same barrier"))
+                                      M("{distance} m from {other} of the same kind: check whether it is the same barrier", distance=Number(dist, 1), other=o[3])))
 
 
