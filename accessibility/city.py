@@ -71,9 +71,18 @@ class City:
         city = City.load("cities/helsinki")
     """
 
-    def __init__(self, network: nx.MultiDiGraph, barriers: gpd.GeoDataFrame, area: gpd.GeoDataFrame,
-                 meta: dict[str, Any], problems: pd.DataFrame, *, profiles: dict[str, Profile] | None = None,
-                 path: str | Path | None = None, facilities: gpd.GeoDataFrame | None = None) -> None:
+    def __init__(
+        self,
+        network: nx.MultiDiGraph,
+        barriers: gpd.GeoDataFrame,
+        area: gpd.GeoDataFrame,
+        meta: dict[str, Any],
+        problems: pd.DataFrame,
+        *,
+        profiles: dict[str, Profile] | None = None,
+        path: str | Path | None = None,
+        facilities: gpd.GeoDataFrame | None = None,
+    ) -> None:
         self.network = network
         self.osm_barriers = barriers
         self.area = area
@@ -83,17 +92,24 @@ class City:
         self.path: Path | None = Path(path) if path is not None else None
         self._merged: tuple[tuple[Any, ...], gpd.GeoDataFrame] | None = None
         if facilities is None:
-            facilities = gpd.GeoDataFrame(columns=[*FACILITY_COLUMNS, "geometry"], geometry="geometry",
-                                          crs=network.graph["crs"])
+            facilities = gpd.GeoDataFrame(
+                columns=[*FACILITY_COLUMNS, "geometry"], geometry="geometry", crs=network.graph["crs"]
+            )
         self.facilities: gpd.GeoDataFrame = facilities
         self._routing: Routing | None = None
 
     # --- construction -------------------------------------------------------------------
 
     @classmethod
-    def build(cls, *, osm: Iterable[str | Path] | None = None, place: str | None = None,
-              boundary: str | Path | None = None, name: str | None = None,
-              profiles: dict[str, Profile] | None = None) -> City:
+    def build(
+        cls,
+        *,
+        osm: Iterable[str | Path] | None = None,
+        place: str | None = None,
+        boundary: str | Path | None = None,
+        name: str | None = None,
+        profiles: dict[str, Profile] | None = None,
+    ) -> City:
         """Build from OSM files, or download by place name or boundary file.
 
         Parameters
@@ -134,12 +150,18 @@ class City:
         else:
             raise InputError("nothing to build from: give OSM files, a place name or a boundary file")
         default_name = place or (files[0].name.split(".")[0] if files else "city")
-        return cls.from_osm(data, name=name or default_name, sources=sources, area=area_polygon,
-                            profiles=profiles)
+        return cls.from_osm(data, name=name or default_name, sources=sources, area=area_polygon, profiles=profiles)
 
     @classmethod
-    def from_osm(cls, data: OsmData, *, name: str, sources: list[dict[str, Any]] | None = None,
-                 area: BaseGeometry | None = None, profiles: dict[str, Profile] | None = None) -> City:
+    def from_osm(
+        cls,
+        data: OsmData,
+        *,
+        name: str,
+        sources: list[dict[str, Any]] | None = None,
+        area: BaseGeometry | None = None,
+        profiles: dict[str, Profile] | None = None,
+    ) -> City:
         """Build from OSM data already in memory (the one path every build takes)."""
         report = BuildReport()
         G = build_network(data, report)
@@ -150,12 +172,19 @@ class City:
             lonlat = [(d["lon"], d["lat"]) for _, d in G.nodes(data=True)]
             area = MultiPoint(lonlat).convex_hull
         area_frame = gpd.GeoDataFrame({"name": [name]}, geometry=[area], crs=WGS84).to_crs(G.graph["crs"])
-        problems = pd.DataFrame([asdict(p) for p in report.problems],
-                                columns=["element", "osm_id", "key", "value", "reason"])
-        meta = {"name": name, "sources": sources or [],
-                "build": {"ways_read": report.ways_read, "ways_walkable": report.ways_walkable,
-                          "refs_without_coordinates": report.refs_without_coordinates,
-                          "tag_problems": len(report.problems)}}
+        problems = pd.DataFrame(
+            [asdict(p) for p in report.problems], columns=["element", "osm_id", "key", "value", "reason"]
+        )
+        meta = {
+            "name": name,
+            "sources": sources or [],
+            "build": {
+                "ways_read": report.ways_read,
+                "ways_walkable": report.ways_walkable,
+                "refs_without_coordinates": report.refs_without_coordinates,
+                "tag_problems": len(report.problems),
+            },
+        }
         log.info("city %s: %d barriers, %d facilities", name, len(barriers), len(facilities))
         return cls(G, barriers, area_frame, meta, problems, profiles=profiles, facilities=facilities)
 
@@ -175,14 +204,28 @@ class City:
         facilities = layers.get("facilities")
         if facilities is not None:
             facilities = complete_columns(facilities)
-        return cls(G, barriers, layers["area"], {k: meta[k] for k in ("name", "sources", "build")}, problems,
-                   path=path, facilities=facilities)
+        return cls(
+            G,
+            barriers,
+            layers["area"],
+            {k: meta[k] for k in ("name", "sources", "build")},
+            problems,
+            path=path,
+            facilities=facilities,
+        )
 
     def save(self, path: str | Path) -> Path:
         """Write the workspace folder (atomically: all of it or nothing). The OSM barriers
         are saved; survey reports live in the workspace's survey store, kept as it is."""
-        out = workspace.save(path, self.meta, self.network, self.osm_barriers, self.area, self.problems,
-                             extra_layers={"facilities": self.facilities})
+        out = workspace.save(
+            path,
+            self.meta,
+            self.network,
+            self.osm_barriers,
+            self.area,
+            self.problems,
+            extra_layers={"facilities": self.facilities},
+        )
         self.path = Path(path)
         return out
 
@@ -192,19 +235,29 @@ class City:
     def store(self) -> SurveyStore:
         """The survey store of the workspace this city was loaded from or saved to."""
         if self.path is None:
-            raise SurveyError("this city has no workspace folder yet: save it first (city.save(DIR)) "
-                              "so survey reports have somewhere to live")
+            raise SurveyError(
+                "this city has no workspace folder yet: save it first (city.save(DIR)) "
+                "so survey reports have somewhere to live"
+            )
         return SurveyStore(self.path / settings.survey_store_name)
 
     @property
     def surveys(self) -> gpd.GeoDataFrame:
         """Every survey report with its status, in the graph CRS (empty without a workspace)."""
         frame = self.store.reports() if self.path is not None else SurveyStore("/nonexistent").reports()
-        return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]),
-                                crs=WGS84).to_crs(self.crs)
+        return gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]), crs=WGS84).to_crs(
+            self.crs
+        )
 
-    def import_surveys(self, path: str | Path, *, surveyor: str, crs: int | None = None,
-                       columns: dict[str, str] | None = None, today: dt.date | None = None) -> ImportResult:
+    def import_surveys(
+        self,
+        path: str | Path,
+        *,
+        surveyor: str,
+        crs: int | None = None,
+        columns: dict[str, str] | None = None,
+        today: dt.date | None = None,
+    ) -> ImportResult:
         """Import a survey file (CSV, XLSX, GeoJSON, GeoPackage) into the store.
 
         Valid rows are stored together or not at all; rows already stored are skipped;
@@ -227,8 +280,16 @@ class City:
         -------
         ImportResult
         """
-        return import_file(self.store, path, surveyor=surveyor, area=self.area, network=self.network, crs=crs,
-                           columns=columns, today=today)
+        return import_file(
+            self.store,
+            path,
+            surveyor=surveyor,
+            area=self.area,
+            network=self.network,
+            crs=crs,
+            columns=columns,
+            today=today,
+        )
 
     def review_survey(self, report_id: int, status: str, *, note: str | None = None, by: str = "") -> dict[str, Any]:
         """Change a report's status (reported -> verified -> planned -> fixed, or rejected)."""
@@ -255,8 +316,16 @@ class City:
             return self.profiles[name].with_overrides(**overrides)
         return load_profile(name, profile_file).with_overrides(**overrides)
 
-    def route(self, origin: tuple[float, float], destination: tuple[float, float], *, profile: str = "walk",
-              lang: str | None = None, profile_file: str | Path | None = None, **overrides: Any) -> Route:
+    def route(
+        self,
+        origin: tuple[float, float],
+        destination: tuple[float, float],
+        *,
+        profile: str = "walk",
+        lang: str | None = None,
+        profile_file: str | Path | None = None,
+        **overrides: Any,
+    ) -> Route:
         """The route for a mobility profile between two ``(lat, lon)`` points.
 
         Parameters
@@ -286,11 +355,26 @@ class City:
         ProfileError
             Unknown profile or bad override.
         """
-        return route(self._router_state(), self.barriers, origin, destination,
-                     self.profile(profile, profile_file, **overrides), self.profile("walk"), lang)
+        return route(
+            self._router_state(),
+            self.barriers,
+            origin,
+            destination,
+            self.profile(profile, profile_file, **overrides),
+            self.profile("walk"),
+            lang,
+        )
 
-    def nearest(self, origin: tuple[float, float], category_name: str, *, profile: str = "walk",
-                lang: str | None = None, profile_file: str | Path | None = None, **overrides: Any) -> Route:
+    def nearest(
+        self,
+        origin: tuple[float, float],
+        category_name: str,
+        *,
+        profile: str = "walk",
+        lang: str | None = None,
+        profile_file: str | Path | None = None,
+        **overrides: Any,
+    ) -> Route:
         """The route to the facility of ``category_name`` cheapest to reach for the profile
         (parameters as :meth:`route`).
 
@@ -299,8 +383,16 @@ class City:
         FacilityError
             Unknown category, or none of it in the city.
         """
-        return nearest(self._router_state(), self.barriers, self.facilities, origin, category_name,
-                       self.profile(profile, profile_file, **overrides), self.profile("walk"), lang)
+        return nearest(
+            self._router_state(),
+            self.barriers,
+            self.facilities,
+            origin,
+            category_name,
+            self.profile(profile, profile_file, **overrides),
+            self.profile("walk"),
+            lang,
+        )
 
     def _router_state(self) -> Routing:
         if self._routing is None or self._routing.G is not self.network:
@@ -309,13 +401,24 @@ class City:
 
     # --- audit -------------------------------------------------------------------------------
 
-    def audit(self, *, profiles: Iterable[str] | None = None, categories: Iterable[str] | None = None,
-              population: str | Path | pd.DataFrame | None = None, residents: float | None = None,
-              sections: gpd.GeoDataFrame | None = None, buildings: gpd.GeoDataFrame | None = None,
-              registries: Iterable[tuple[str | Path, str | Path]] = (), areas: gpd.GeoDataFrame | None = None,
-              area_id_column: str | None = None, hex_size_m: float | None = None,
-              distances_m: Iterable[float] | None = None, minutes: Iterable[float] | None = None,
-              profile_file: str | Path | None = None, engine: Engine | None = None) -> Audit:
+    def audit(
+        self,
+        *,
+        profiles: Iterable[str] | None = None,
+        categories: Iterable[str] | None = None,
+        population: str | Path | pd.DataFrame | None = None,
+        residents: float | None = None,
+        sections: gpd.GeoDataFrame | None = None,
+        buildings: gpd.GeoDataFrame | None = None,
+        registries: Iterable[tuple[str | Path, str | Path]] = (),
+        areas: gpd.GeoDataFrame | None = None,
+        area_id_column: str | None = None,
+        hex_size_m: float | None = None,
+        distances_m: Iterable[float] | None = None,
+        minutes: Iterable[float] | None = None,
+        profile_file: str | Path | None = None,
+        engine: Engine | None = None,
+    ) -> Audit:
         """The accessibility audit of the city.
 
         Parameters
@@ -369,21 +472,47 @@ class City:
             notes = [n for r in read for n in r.notes()]
             facilities = join_facilities(facilities, read)
         grid = areas_for(self.network, areas, hex_size_m or settings.audit_hex_size_m, id_column=area_id_column)
-        result = audit(self.network, self.barriers, facilities, chosen, cats, people_table, grid,
-                       thresholds(distances_m, minutes), engine=engine)
-        result.meta.update({"city": self.meta.get("name"), "notes": notes,
-                            "population_source": "istat" if ages else "uniform",
-                            "people_placed_by": "sections" if sections is not None else
-                            "buildings" if buildings is not None else "residential street length"})
+        result = audit(
+            self.network,
+            self.barriers,
+            facilities,
+            chosen,
+            cats,
+            people_table,
+            grid,
+            thresholds(distances_m, minutes),
+            engine=engine,
+        )
+        result.meta.update(
+            {
+                "city": self.meta.get("name"),
+                "notes": notes,
+                "population_source": "istat" if ages else "uniform",
+                "people_placed_by": "sections"
+                if sections is not None
+                else "buildings"
+                if buildings is not None
+                else "residential street length",
+            }
+        )
         log.info("audit of %s: %d profiles x %d categories", self.meta.get("name"), len(chosen), len(cats))
         return result
 
     # --- planning ----------------------------------------------------------------------------
 
-    def plan(self, budget: float, *, profiles: Iterable[str] | None = None, categories: Iterable[str] | None = None,
-             population: str | Path | None = None, residents: float | None = None, weight: str = "residents",
-             threshold_m: float | None = None, threshold_min: float | None = None,
-             costs: str | Path | None = None) -> Plan:
+    def plan(
+        self,
+        budget: float,
+        *,
+        profiles: Iterable[str] | None = None,
+        categories: Iterable[str] | None = None,
+        population: str | Path | None = None,
+        residents: float | None = None,
+        weight: str = "residents",
+        threshold_m: float | None = None,
+        threshold_min: float | None = None,
+        costs: str | Path | None = None,
+    ) -> Plan:
         """Rank the interventions on the barriers in force and fund the top within ``budget``.
 
         Parameters
@@ -435,9 +564,20 @@ class City:
         if not cats:
             raise PlanError("the city has no facilities: nothing to reach")
         people = residents_on_network(self.network, total).to_numpy()
-        return plan(self.network, self.barriers, self.facilities, people, chosen, cats, budget,
-                    threshold_m=threshold_m, threshold_min=threshold_min, weight=weight, share=share,
-                    table=load_cost_table(costs) if costs else None)
+        return plan(
+            self.network,
+            self.barriers,
+            self.facilities,
+            people,
+            chosen,
+            cats,
+            budget,
+            threshold_m=threshold_m,
+            threshold_min=threshold_min,
+            weight=weight,
+            share=share,
+            table=load_cost_table(costs) if costs else None,
+        )
 
     # --- views ---------------------------------------------------------------------------
 
@@ -450,12 +590,20 @@ class City:
         """Counts for people: nodes, edges, km of network, barriers by kind."""
         km = sum(d["length"] for _, _, d in self.network.edges(data=True) if not d["reversed"]) / 1000
         by_kind = self.barriers.groupby(["kind", "known"]).size()
-        kinds = {kind: {"known": int(by_kind.get((kind, True), 0)), "unknown": int(by_kind.get((kind, False), 0))}
-                 for kind in taxonomy() if kind in set(self.barriers["kind"])}
-        return {"name": self.meta.get("name"), "nodes": self.network.number_of_nodes(),
-                "edges": self.network.number_of_edges(), "km": round(km, 2),
-                "barriers": len(self.barriers), "barriers_by_kind": kinds,
-                "tag_problems": len(self.problems)}
+        kinds = {
+            kind: {"known": int(by_kind.get((kind, True), 0)), "unknown": int(by_kind.get((kind, False), 0))}
+            for kind in taxonomy()
+            if kind in set(self.barriers["kind"])
+        }
+        return {
+            "name": self.meta.get("name"),
+            "nodes": self.network.number_of_nodes(),
+            "edges": self.network.number_of_edges(),
+            "km": round(km, 2),
+            "barriers": len(self.barriers),
+            "barriers_by_kind": kinds,
+            "tag_problems": len(self.problems),
+        }
 
     def barriers_wgs84(self, lang: str | None = None) -> gpd.GeoDataFrame:
         """The barriers in WGS84 with their label and what the rule requires, in ``lang``

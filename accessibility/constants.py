@@ -12,5 +12,14 @@ WGS84 = "EPSG:4326"
 SEVERITIES: tuple[str, ...] = ("none", "unknown", "hindering", "blocking")
 
 #: Columns of the facilities table (OpenStreetMap and registries alike).
-FACILITY_COLUMNS: list[str] = ["category", "name", "wheelchair", "osm_type", "osm_id", "tags", "entrances", "outline",
-                               "source"]
+FACILITY_COLUMNS: list[str] = [
+    "category",
+    "name",
+    "wheelchair",
+    "osm_type",
+    "osm_id",
+    "tags",
+    "entrances",
+    "outline",
+    "source",
+]

@@ -23,10 +23,20 @@ from accessibility.values import normalise_name
 __all__ = ["Location", "infer_projected_crs", "locate", "parse_crs"]
 
 _CRS_NAMES = {
-    "wgs84": 4326, "wgs_84": 4326, "gps": 4326, "latlon": 4326,
-    "utm32n": 32632, "utm_32n": 32632, "wgs84_utm32n": 32632, "utm32": 32632,
-    "gauss_boaga": 3003, "gaussboaga": 3003, "monte_mario": 3003, "gauss_boaga_ovest": 3003,
-    "rdn2008": 6707, "rdn2008_utm32n": 6707,
+    "wgs84": 4326,
+    "wgs_84": 4326,
+    "gps": 4326,
+    "latlon": 4326,
+    "utm32n": 32632,
+    "utm_32n": 32632,
+    "wgs84_utm32n": 32632,
+    "utm32": 32632,
+    "gauss_boaga": 3003,
+    "gaussboaga": 3003,
+    "monte_mario": 3003,
+    "gauss_boaga_ovest": 3003,
+    "rdn2008": 6707,
+    "rdn2008_utm32n": 6707,
 }
 
 
@@ -69,8 +79,7 @@ class Location:
     inferred_crs: bool
 
 
-def locate(first: float, second: float, crs: int | None, area_wgs84: BaseGeometry,
-           geographic: bool) -> Location | str:
+def locate(first: float, second: float, crs: int | None, area_wgs84: BaseGeometry, geographic: bool) -> Location | str:
     """Place a coordinate pair in WGS84 and check it lies in ``area_wgs84``.
 
     ``geographic``: the pair is (lon, lat); else (x, y) in ``crs`` (inferred from the

@@ -35,8 +35,27 @@ from babel import Locale
 from babel.numbers import format_currency, format_decimal
 from babel.support import NullTranslations, Translations
 
-__all__ = ["LANGUAGES", "Date", "M", "Message", "N_", "Number", "_", "check_language", "date", "default_language", "in_every_language",
-           "install_for_click", "language", "money", "ngettext", "number", "percent", "translations", "use_language"]
+__all__ = [
+    "LANGUAGES",
+    "Date",
+    "M",
+    "Message",
+    "N_",
+    "Number",
+    "_",
+    "check_language",
+    "date",
+    "default_language",
+    "in_every_language",
+    "install_for_click",
+    "language",
+    "money",
+    "ngettext",
+    "number",
+    "percent",
+    "translations",
+    "use_language",
+]
 
 #: The languages of the catalogue, the first the default.
 LANGUAGES: tuple[str, ...] = ("it", "en")
@@ -74,8 +93,9 @@ def check_language(lang: str | None) -> str:
     if code not in LANGUAGES:
         from accessibility.errors import LanguageError
 
-        raise LanguageError(_("unknown language {lang}; choose one of: {choices}").format(
-            lang=repr(lang), choices=", ".join(LANGUAGES)))
+        raise LanguageError(
+            _("unknown language {lang}; choose one of: {choices}").format(lang=repr(lang), choices=", ".join(LANGUAGES))
+        )
     return code
 
 
@@ -156,8 +176,9 @@ class Message:
         self.values = values
 
     def __str__(self) -> str:
-        return _(self.template).format(**{k: v if isinstance(v, int | float | str) else str(v)
-                                          for k, v in self.values.items()})
+        return _(self.template).format(
+            **{k: v if isinstance(v, int | float | str) else str(v) for k, v in self.values.items()}
+        )
 
     def __repr__(self) -> str:
         return f"M({self.template!r}, **{self.values!r})"
@@ -204,7 +225,7 @@ class Date:
         return f"Date({self.value!r})"
 
 
-def M(template: str, **values: object) -> Message:  # noqa: N802  (a gettext-style keyword)
+def M(template: str, **values: object) -> Message:
     """A :class:`Message`: ``template`` goes into the catalogue, ``values`` fill it when shown."""
     return Message(template, **values)
 
@@ -219,6 +240,7 @@ def in_every_language(message: str | Message) -> dict[str, str]:
 
 
 # --- formats --------------------------------------------------------------------------------
+
 
 def _locale() -> Locale:
     return Locale.parse(_LOCALES[language()])

@@ -33,11 +33,30 @@ workspace_version: int = 1
 # --- Which ways a pedestrian may use ----------------------------------------------------
 
 #: Highway values a pedestrian may walk along (in both directions).
-walkable_highways: frozenset[str] = frozenset({
-    "footway", "pedestrian", "path", "steps", "living_street", "residential", "service",
-    "unclassified", "tertiary", "tertiary_link", "secondary", "secondary_link", "primary",
-    "primary_link", "track", "road", "corridor", "platform", "elevator", "bridleway",
-})
+walkable_highways: frozenset[str] = frozenset(
+    {
+        "footway",
+        "pedestrian",
+        "path",
+        "steps",
+        "living_street",
+        "residential",
+        "service",
+        "unclassified",
+        "tertiary",
+        "tertiary_link",
+        "secondary",
+        "secondary_link",
+        "primary",
+        "primary_link",
+        "track",
+        "road",
+        "corridor",
+        "platform",
+        "elevator",
+        "bridleway",
+    }
+)
 #: Highway values walkable only with an explicit foot permission (Italian law keeps
 #: pedestrians off cycleways and trunk roads unless signed otherwise).
 walkable_if_foot_allowed: frozenset[str] = frozenset({"cycleway", "trunk", "trunk_link"})
@@ -53,41 +72,110 @@ access_forbidden: frozenset[str] = frozenset({"no", "private"})
 #: The accessibility tags of the guide (section 2): kept wherever they appear, on edges
 #: (from the way) and on nodes.
 accessibility_tags: tuple[str, ...] = (
-    "highway", "step_count", "ramp", "ramp:wheelchair", "ramp:stroller", "handrail", "kerb",
-    "kerb:height", "incline", "width", "est_width", "maxwidth", "surface", "smoothness",
-    "sidewalk", "footway", "crossing", "traffic_signals", "traffic_signals:sound",
-    "traffic_signals:vibration", "button_operated", "tactile_paving", "wheelchair", "barrier",
-    "lit", "elevator", "door", "entrance", "toilets:wheelchair", "conveying",
+    "highway",
+    "step_count",
+    "ramp",
+    "ramp:wheelchair",
+    "ramp:stroller",
+    "handrail",
+    "kerb",
+    "kerb:height",
+    "incline",
+    "width",
+    "est_width",
+    "maxwidth",
+    "surface",
+    "smoothness",
+    "sidewalk",
+    "footway",
+    "crossing",
+    "traffic_signals",
+    "traffic_signals:sound",
+    "traffic_signals:vibration",
+    "button_operated",
+    "tactile_paving",
+    "wheelchair",
+    "barrier",
+    "lit",
+    "elevator",
+    "door",
+    "entrance",
+    "toilets:wheelchair",
+    "conveying",
 )
 #: Other way tags kept on edges: names, access, and what routing needs to describe a way.
 edge_tags: tuple[str, ...] = accessibility_tags + (
-    "name", "access", "foot", "service", "area", "bridge", "tunnel", "layer", "indoor",
-    "level", "covered",
+    "name",
+    "access",
+    "foot",
+    "service",
+    "area",
+    "bridge",
+    "tunnel",
+    "layer",
+    "indoor",
+    "level",
+    "covered",
 )
 #: Other node tags kept on nodes.
 node_tags: tuple[str, ...] = accessibility_tags + ("name", "access", "foot")
 #: Keys beginning with one of these are kept too (``sidewalk:left:surface``, ``kerb:left``).
 kept_tag_prefixes: tuple[str, ...] = (
-    "sidewalk:", "kerb:", "crossing:", "ramp:", "tactile_paving:", "wheelchair:",
-    "traffic_signals:", "handrail:",
+    "sidewalk:",
+    "kerb:",
+    "crossing:",
+    "ramp:",
+    "tactile_paving:",
+    "wheelchair:",
+    "traffic_signals:",
+    "handrail:",
 )
 #: A node with one of these keys is a point of interest for accessibility: the graph
 #: keeps it as a node even in the middle of a way, so its tags are never merged away.
-node_keys_that_matter: frozenset[str] = frozenset({
-    "kerb", "kerb:height", "barrier", "crossing", "tactile_paving", "traffic_signals",
-    "traffic_signals:sound", "wheelchair", "entrance", "door", "elevator", "width",
-    "maxwidth", "incline", "ramp", "step_count",
-})
-node_highways_that_matter: frozenset[str] = frozenset({
-    "crossing", "traffic_signals", "elevator", "steps", "stop",
-})
+node_keys_that_matter: frozenset[str] = frozenset(
+    {
+        "kerb",
+        "kerb:height",
+        "barrier",
+        "crossing",
+        "tactile_paving",
+        "traffic_signals",
+        "traffic_signals:sound",
+        "wheelchair",
+        "entrance",
+        "door",
+        "elevator",
+        "width",
+        "maxwidth",
+        "incline",
+        "ramp",
+        "step_count",
+    }
+)
+node_highways_that_matter: frozenset[str] = frozenset(
+    {
+        "crossing",
+        "traffic_signals",
+        "elevator",
+        "steps",
+        "stop",
+    }
+)
 
 # --- Population ---------------------------------------------------------------------------
 
 #: Streets people live on: residents are spread over their length (see population.py).
-residential_highways: frozenset[str] = frozenset({
-    "residential", "living_street", "pedestrian", "unclassified", "tertiary", "secondary", "primary",
-})
+residential_highways: frozenset[str] = frozenset(
+    {
+        "residential",
+        "living_street",
+        "pedestrian",
+        "unclassified",
+        "tertiary",
+        "secondary",
+        "primary",
+    }
+)
 
 # --- Survey reports ---------------------------------------------------------------------
 
@@ -152,7 +240,6 @@ audit_score_zero_m: float = 1000.0
 #: Walking distances shorter than this (metres) are left out of detour ratios: next to a
 #: facility a ratio says nothing.
 audit_detour_min_m: float = 50.0
-
 
 
 # --- Audit and planning -------------------------------------------------------------------

@@ -28,8 +28,16 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["is_yes", "normalise_name", "parse_count", "parse_date", "parse_flag", "parse_incline_pct",
-           "parse_length_m", "parse_number"]
+__all__ = [
+    "is_yes",
+    "normalise_name",
+    "parse_count",
+    "parse_date",
+    "parse_flag",
+    "parse_incline_pct",
+    "parse_length_m",
+    "parse_number",
+]
 
 Parsed = tuple[float | None, str | None]
 
@@ -37,8 +45,7 @@ _NUMBER = r"[+-]?\d+(?:[.,]\d+)?|[+-]?[.,]\d+"
 _LENGTH = re.compile(rf"^\s*({_NUMBER})\s*(mm|cm|m|km|ft|in|'|\"|)\s*$", re.IGNORECASE)
 _FEET_INCHES = re.compile(r"^\s*(\d+)\s*'\s*(\d+(?:\.\d+)?)\s*\"\s*$")
 _INCLINE = re.compile(rf"^\s*({_NUMBER})\s*(%|°|deg|)\s*$", re.IGNORECASE)
-_TO_METRES = {"mm": 0.001, "cm": 0.01, "m": 1.0, "km": 1000.0, "ft": 0.3048, "'": 0.3048,
-              "in": 0.0254, '"': 0.0254}
+_TO_METRES = {"mm": 0.001, "cm": 0.01, "m": 1.0, "km": 1000.0, "ft": 0.3048, "'": 0.3048, "in": 0.0254, '"': 0.0254}
 
 
 def _number(text: str) -> float:
@@ -132,6 +139,7 @@ def normalise_name(text: str) -> str:
 
 
 # --- cells of spreadsheets and registries ---------------------------------------------------
+
 
 def parse_number(value: Any) -> float:
     """A number as people type it: ``12``, ``12,5``, ``1.234,5``, ``1,234.5``, ``8 %``.

@@ -46,8 +46,14 @@ def frames_to_graph(nodes: pd.DataFrame, edges: pd.DataFrame, graph_attrs: dict[
     """Inverse of :func:`graph_to_frames`: missing values are left out of attribute dicts."""
     G = nx.MultiDiGraph(**graph_attrs)
     G.add_nodes_from(zip(nodes["node"].tolist(), _row_dicts(nodes, exclude={"node", "geometry"})))
-    G.add_edges_from(zip(edges["u"].tolist(), edges["v"].tolist(), edges["key"].tolist(),
-                         _row_dicts(edges, exclude={"u", "v", "key"})))
+    G.add_edges_from(
+        zip(
+            edges["u"].tolist(),
+            edges["v"].tolist(),
+            edges["key"].tolist(),
+            _row_dicts(edges, exclude={"u", "v", "key"}),
+        )
+    )
     return G
 
 
@@ -67,8 +73,15 @@ def _row_dicts(frame: pd.DataFrame, exclude: set[str]) -> list[dict[str, Any]]:
     return rows
 
 
-def save(path: str | Path, meta: dict[str, Any], G: nx.MultiDiGraph, barriers: gpd.GeoDataFrame,
-         area: gpd.GeoDataFrame, problems: pd.DataFrame, extra_layers: dict[str, gpd.GeoDataFrame] | None = None) -> Path:
+def save(
+    path: str | Path,
+    meta: dict[str, Any],
+    G: nx.MultiDiGraph,
+    barriers: gpd.GeoDataFrame,
+    area: gpd.GeoDataFrame,
+    problems: pd.DataFrame,
+    extra_layers: dict[str, gpd.GeoDataFrame] | None = None,
+) -> Path:
     """Write a workspace folder atomically (see module docstring)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -82,8 +95,13 @@ def save(path: str | Path, meta: dict[str, Any], G: nx.MultiDiGraph, barriers: g
         for name in settings.workspace_kept_files:  # e.g. the survey store: not ours to rebuild
             if (path / name).is_file():
                 shutil.copy2(path / name, tmp / name)
-        meta = {"format": "accessibility-city", "version": settings.workspace_version,
-                "graph": {k: v for k, v in G.graph.items()}, "layers": sorted(layers), **meta}
+        meta = {
+            "format": "accessibility-city",
+            "version": settings.workspace_version,
+            "graph": dict(G.graph.items()),
+            "layers": sorted(layers),
+            **meta,
+        }
         (tmp / META).write_text(json.dumps(meta, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
     return path
 
@@ -93,15 +111,18 @@ def read_meta(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     meta_file = path / META
     if not meta_file.is_file():
-        raise WorkspaceError(f"{path} is not a city workspace (no {META}); create one with "
-                             f"'accessibility build --city {path} ...'")
+        raise WorkspaceError(
+            f"{path} is not a city workspace (no {META}); create one with 'accessibility build --city {path} ...'"
+        )
     try:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise WorkspaceError(f"{meta_file} is damaged: {exc}") from None
     if meta.get("format") != "accessibility-city" or meta.get("version") != settings.workspace_version:
-        raise WorkspaceError(f"{path}: workspace version {meta.get('version')!r} is not "
-                             f"{settings.workspace_version}; rebuild it with 'accessibility build'")
+        raise WorkspaceError(
+            f"{path}: workspace version {meta.get('version')!r} is not "
+            f"{settings.workspace_version}; rebuild it with 'accessibility build'"
+        )
     return meta
 
 
@@ -112,10 +133,16 @@ def load(path: str | Path) -> tuple[dict[str, Any], nx.MultiDiGraph, dict[str, g
     gpkg = path / NETWORK
     if not gpkg.is_file():
         raise WorkspaceError(f"{path}: {NETWORK} is missing; rebuild the workspace")
-    layers = {name: pyogrio.read_dataframe(gpkg, layer=name, use_arrow=True) for name in meta["layers"] if name not in {"nodes", "edges"}}
+    layers = {
+        name: pyogrio.read_dataframe(gpkg, layer=name, use_arrow=True)
+        for name in meta["layers"]
+        if name not in {"nodes", "edges"}
+    }
     nodes = pyogrio.read_dataframe(gpkg, layer="nodes", read_geometry=False, use_arrow=True)
     edges = pyogrio.read_dataframe(gpkg, layer="edges", use_arrow=True)
     G = frames_to_graph(nodes, edges, meta["graph"])
     problems_file = path / PROBLEMS
-    problems = pd.read_csv(problems_file, dtype=str, keep_default_na=False) if problems_file.is_file() else pd.DataFrame()
+    problems = (
+        pd.read_csv(problems_file, dtype=str, keep_default_na=False) if problems_file.is_file() else pd.DataFrame()
+    )
     return meta, G, layers, problems

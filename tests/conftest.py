@@ -11,8 +11,9 @@ from realdata import HELSINKI_PBF, SHARED, milan_network_files, need  # noqa: F4
 
 #: Fixtures that build real cities: tests using them are marked ``slow``, so that
 #: ``pytest -m "not slow"`` is a quick run on tiny fixtures only.
-REAL_CITY_FIXTURES = frozenset({"helsinki_city", "milan_city", "helsinki_workspace", "milan_workspace",
-                                "helsinki_plan"})
+REAL_CITY_FIXTURES = frozenset(
+    {"helsinki_city", "milan_city", "helsinki_workspace", "milan_workspace", "helsinki_plan"}
+)
 
 
 @pytest.fixture(autouse=True)
@@ -36,9 +37,12 @@ def node_position(nid: int) -> tuple[float, float]:
     return 10.02 + (nid % 100) * 0.0001, 45.13 + (nid // 100) * 0.0001
 
 
-def write_osm(path: Path, ways: list[tuple[int, list[int], dict[str, str]]],
-              nodes: dict[int, dict[str, str]] | None = None,
-              coords: dict[int, tuple[float, float]] | None = None) -> Path:
+def write_osm(
+    path: Path,
+    ways: list[tuple[int, list[int], dict[str, str]]],
+    nodes: dict[int, dict[str, str]] | None = None,
+    coords: dict[int, tuple[float, float]] | None = None,
+) -> Path:
     """Write a tiny OSM XML file: ways as ``(id, node ids, tags)``, node tags by id."""
     nodes = nodes or {}
     coords = coords or {}

@@ -9,11 +9,14 @@ import geopandas as gpd
 
 from accessibility import City
 from accessibility.sources.osm import read_osm_files
+from realdata import CREMONA_BOUNDARY as CREMONA
+from realdata import LOMBARDY as LOMBARDIA
+from realdata import MILAN as MILANO
+
+__all__ = ["CREMONA", "LOMBARDIA", "MILANO", "SURVEYS", "grid_city", "grid_workspace", "node_ll"]
 
 SURVEYS = Path(__file__).parent / "data" / "surveys"
-from realdata import CREMONA_BOUNDARY as CREMONA  # noqa: E402
-from realdata import LOMBARDY as LOMBARDIA  # noqa: E402
-from realdata import MILAN as MILANO  # noqa: E402
+
 LAT0, LON0, DLAT, DLON = 45.1330, 10.0235, 0.0005, 0.0007  # as in data/surveys/make_files.py
 
 

@@ -14,19 +14,20 @@ from click.testing import CliRunner
 from shapely import box
 
 from accessibility import City
-from accessibility.analysis.audit import audit, population_table, thresholds
 from accessibility.analysis.areas import areas_for
-from accessibility.model.costs import edge_costs
+from accessibility.analysis.audit import audit, population_table, thresholds
 from accessibility.analysis.destinations import facility_targets, node_xy
-from accessibility.errors import RegistryError
 from accessibility.analysis.population import residents_on_network
-from accessibility.sources.registry import read_registry
 from accessibility.cli import main
-from realdata import SHARED, need
+from accessibility.errors import RegistryError
+from accessibility.model.costs import edge_costs
+from accessibility.sources.registry import read_registry
+from realdata import need
 
 ROOT = Path(__file__).resolve().parents[1]
 from realdata import CREMONA_BOUNDARY as CREMONA  # noqa: E402
 from realdata import LOMBARDY as LOMBARDIA  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
 M_PER_DEG_LAT = 111_135.5  # at 45.13 N
 EVIL = "<script>alert('x')</script> & Co"
@@ -44,11 +45,21 @@ def tiny(osm_file):
     """
     north = {1: 0, 2: 300, 3: 600, 4: 900, 5: 1000, 6: 1100}
     coords = {n: (10.02, 45.13 + m / M_PER_DEG_LAT) for n, m in north.items()}
-    path = osm_file([(10, [1, 2], {"highway": "residential"}), (11, [2, 3], {"highway": "steps"}),
-                     (12, [3, 4], {"highway": "residential"}), (13, [4, 5], {"highway": "steps"}),
-                     (14, [5, 6], {"highway": "footway"})],
-                    {1: {"amenity": "pharmacy"}, 4: {"amenity": "pharmacy", "wheelchair": "no"},
-                     6: {"amenity": "library", "name": EVIL}}, coords=coords)
+    path = osm_file(
+        [
+            (10, [1, 2], {"highway": "residential"}),
+            (11, [2, 3], {"highway": "steps"}),
+            (12, [3, 4], {"highway": "residential"}),
+            (13, [4, 5], {"highway": "steps"}),
+            (14, [5, 6], {"highway": "footway"}),
+        ],
+        {
+            1: {"amenity": "pharmacy"},
+            4: {"amenity": "pharmacy", "wheelchair": "no"},
+            6: {"amenity": "library", "name": EVIL},
+        },
+        coords=coords,
+    )
     return City.build(osm=[path], name="Piccola")
 
 
@@ -59,8 +70,9 @@ def _row(result, profile, category, threshold):
 
 def test_tiny_city_known_by_hand(tiny):
     whole = gpd.GeoDataFrame({"name": ["tutto"]}, geometry=[box(0, 0, 1e7, 1e7)], crs=tiny.crs)
-    result = tiny.audit(profiles=["walk", "manual_wheelchair"], categories=["pharmacy", "library"], residents=1000,
-                        areas=whole)
+    result = tiny.audit(
+        profiles=["walk", "manual_wheelchair"], categories=["pharmacy", "library"], residents=1000, areas=whole
+    )
     # walking: everyone is within 300 m of one of the two pharmacies
     walk = _row(result, "walk", "pharmacy", "500 m")
     assert walk.residents_share == pytest.approx(1.0) and walk.length_share == pytest.approx(1.0)
@@ -94,17 +106,24 @@ def test_facility_mapped_as_area_is_reached_at_its_outline(osm_file):
     lon0, lat0 = 10.02, 45.13
     dlon = 1 / (M_PER_DEG_LAT * np.cos(np.radians(lat0)))
     dlat = 1 / M_PER_DEG_LAT
-    coords = {1: (lon0, lat0), 2: (lon0, lat0 + 200 * dlat),
-              11: (lon0 + 10 * dlon, lat0), 12: (lon0 + 50 * dlon, lat0), 13: (lon0 + 50 * dlon, lat0 + 40 * dlat),
-              14: (lon0 + 10 * dlon, lat0 + 40 * dlat)}
-    path = osm_file([(10, [1, 2], {"highway": "footway"}),
-                     (20, [11, 12, 13, 14, 11], {"leisure": "pitch", "name": "Campo"})], coords=coords)
+    coords = {
+        1: (lon0, lat0),
+        2: (lon0, lat0 + 200 * dlat),
+        11: (lon0 + 10 * dlon, lat0),
+        12: (lon0 + 50 * dlon, lat0),
+        13: (lon0 + 50 * dlon, lat0 + 40 * dlat),
+        14: (lon0 + 10 * dlon, lat0 + 40 * dlat),
+    }
+    path = osm_file(
+        [(10, [1, 2], {"highway": "footway"}), (20, [11, 12, 13, 14, 11], {"leisure": "pitch", "name": "Campo"})],
+        coords=coords,
+    )
     city = City.build(osm=[path])
     pitch = city.facilities[city.facilities.category == "sports"]
     assert pitch.iloc[0]["outline"].startswith("POLYGON")
     costs = edge_costs(city.network, city.barriers, city.profile("walk"))
     t = facility_targets(costs, node_xy(city.network, costs.nodes), pitch.reset_index(drop=True))
-    (node, offset), = t.points
+    ((node, offset),) = t.points
     assert costs.nodes[node] == 1 and offset == pytest.approx(10, abs=0.5)  # the outline's near corner, not its middle
 
 
@@ -119,7 +138,7 @@ def test_walk_reach_matches_networkx_on_helsinki(helsinki_city):
         rows = city.facilities[city.facilities.category == cat].reset_index(drop=True)
         targets = facility_targets(costs, xy, rows)
         R = G.reverse(copy=True)
-        for (pos, offset) in targets.points:  # a super-source reaching each arrival node at its offset
+        for pos, offset in targets.points:  # a super-source reaching each arrival node at its offset
             R.add_edge("source", costs.nodes[pos], length=offset)
         dist = nx.single_source_dijkstra_path_length(R, "source", weight="length")
         d = np.array([dist.get(n, np.inf) for n in G.nodes])
@@ -139,8 +158,9 @@ def test_tightening_a_profile_never_raises_reach(helsinki_city):
     grid = areas_for(G, hex_size_m=400)
     cats = ["pharmacy", "sports", "school", "bus_stop"]
     base = city.profile("manual_wheelchair")
-    tight = base.with_overrides(max_kerb_cm=1.0, min_width_cm=150.0, max_incline_up_pct=3.0,
-                                max_incline_down_pct=3.0, unknown="avoid")
+    tight = base.with_overrides(
+        max_kerb_cm=1.0, min_width_cm=150.0, max_incline_up_pct=3.0, max_incline_down_pct=3.0, unknown="avoid"
+    )
     loose = audit(G, barriers, city.facilities, [base], cats, people, grid, thresholds())
     strict = audit(G, barriers, city.facilities, [tight], cats, people, grid, thresholds())
     a = loose.reach[loose.reach.profile == base.name].reset_index(drop=True)
@@ -151,8 +171,9 @@ def test_tightening_a_profile_never_raises_reach(helsinki_city):
     walk = loose.reach[loose.reach.profile == "walk"].reset_index(drop=True)
     distance_rows = a["threshold"].str.endswith(" m")
     assert (a.loc[distance_rows, "residents_share"] <= walk.loc[distance_rows, "residents_share"] + 1e-12).all()
-    assert (loose.areas.query("profile != 'walk'")["score"] <= loose.areas.query("profile != 'walk'")["walk_score"]
-            + 1e-9).all()
+    assert (
+        loose.areas.query("profile != 'walk'")["score"] <= loose.areas.query("profile != 'walk'")["walk_score"] + 1e-9
+    ).all()
 
 
 def test_lombardy_registries_with_swapped_columns():
@@ -160,8 +181,9 @@ def test_lombardy_registries_with_swapped_columns():
     maps = ROOT / "data" / "registries"
     schools = read_registry(need(LOMBARDIA / "cremona_scuole_20260215.csv"), maps / "lombardia_scuole.toml", area)
     pharmacies = read_registry(LOMBARDIA / "cremona_farmacie_20260215.csv", maps / "lombardia_farmacie.toml", area)
-    hospitals = read_registry(LOMBARDIA / "cremona_strutture_ricovero_20260215.csv",
-                              maps / "lombardia_strutture_ricovero.toml", area)
+    hospitals = read_registry(
+        LOMBARDIA / "cremona_strutture_ricovero_20260215.csv", maps / "lombardia_strutture_ricovero.toml", area
+    )
     assert (len(schools.facilities), len(pharmacies.facilities), len(hospitals.facilities)) == (61, 21, 4)
     assert not schools.swapped and not pharmacies.swapped and not schools.rejected
     assert hospitals.swapped == [2, 3, 4, 5]  # every row, as the provenance says
@@ -176,11 +198,16 @@ def test_lombardy_registries_with_swapped_columns():
 def test_registry_errors_name_the_row_and_column(tmp_path):
     maps = ROOT / "data" / "registries"
     bad = tmp_path / "farmacie.csv"
-    bad.write_text("CODICE_FARMACIA;DESCRIZIONE_FARMACIA;INDIRIZZO;COMUNE;LATITUDINE;LONGITUDINE\n"
-                   "A1;Farmacia Uno;Via Roma 1;CREMONA;45,13;10,02\n"
-                   "A2;Farmacia Due;Via Po 2;CREMONA;quarantacinque;10,03\n", encoding="cp1252")
+    bad.write_text(
+        "CODICE_FARMACIA;DESCRIZIONE_FARMACIA;INDIRIZZO;COMUNE;LATITUDINE;LONGITUDINE\n"
+        "A1;Farmacia Uno;Via Roma 1;CREMONA;45,13;10,02\n"
+        "A2;Farmacia Due;Via Po 2;CREMONA;quarantacinque;10,03\n",
+        encoding="cp1252",
+    )
     reg = read_registry(bad, maps / "lombardia_farmacie.toml")
-    assert len(reg.facilities) == 1 and reg.rejected == [(3, "column 'LATITUDINE': 'quarantacinque' is not a coordinate")]
+    assert len(reg.facilities) == 1 and reg.rejected == [
+        (3, "column 'LATITUDINE': 'quarantacinque' is not a coordinate")
+    ]
     wrong = tmp_path / "wrong.csv"
     wrong.write_text("nome,lat,lon\nx,45.1,10.0\n")
     with pytest.raises(RegistryError, match="'LATITUDINE'"):
@@ -192,15 +219,42 @@ def test_cli_writes_everything_and_report_opens_offline(tiny, tmp_path, browser)
     tiny.save(city_dir)
     out = tmp_path / "audit"
     registry = tmp_path / "reg.csv"
-    registry.write_text('CODICE_FARMACIA,DESCRIZIONE_FARMACIA,INDIRIZZO,COMUNE,LATITUDINE,LONGITUDINE\n'
-                        'R1,"<b>Farmacia</b> del Po",Via Po,CREMONA,"45,1373","10,0200"\n')
-    result = CliRunner().invoke(main, ["audit", "--city", str(city_dir), "-o", str(out), "--lang", "en",
-                                       "--profiles", "walk,manual_wheelchair", "--categories", "pharmacy,library",
-                                       "--registry", str(registry), "--registry-map",
-                                       str(ROOT / "data" / "registries" / "lombardia_farmacie.toml")])
+    registry.write_text(
+        "CODICE_FARMACIA,DESCRIZIONE_FARMACIA,INDIRIZZO,COMUNE,LATITUDINE,LONGITUDINE\n"
+        'R1,"<b>Farmacia</b> del Po",Via Po,CREMONA,"45,1373","10,0200"\n'
+    )
+    result = CliRunner().invoke(
+        main,
+        [
+            "audit",
+            "--city",
+            str(city_dir),
+            "-o",
+            str(out),
+            "--lang",
+            "en",
+            "--profiles",
+            "walk,manual_wheelchair",
+            "--categories",
+            "pharmacy,library",
+            "--registry",
+            str(registry),
+            "--registry-map",
+            str(ROOT / "data" / "registries" / "lombardia_farmacie.toml"),
+        ],
+    )
     assert result.exit_code == 0, result.output
-    for name in ("reach.csv", "detour.csv", "unreachable.csv", "areas.csv", "completeness.csv", "audit.gpkg",
-                 "report.html", "maps/score_manual_wheelchair.html", "maps/unreachable_manual_wheelchair.html"):
+    for name in (
+        "reach.csv",
+        "detour.csv",
+        "unreachable.csv",
+        "areas.csv",
+        "completeness.csv",
+        "audit.gpkg",
+        "report.html",
+        "maps/score_manual_wheelchair.html",
+        "maps/unreachable_manual_wheelchair.html",
+    ):
         assert (out / name).is_file(), name
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".audit")], "a temporary folder was left"
     gpkg = gpd.read_file(out / "audit.gpkg", layer="facilities")
@@ -213,8 +267,12 @@ def test_cli_writes_everything_and_report_opens_offline(tiny, tmp_path, browser)
     assert not re.search(r"<script[^>]+src=", page + chair_map)
 
     it = tmp_path / "audit_it"
-    assert CliRunner().invoke(main, ["audit", "--city", str(city_dir), "-o", str(it), "--categories",
-                                     "pharmacy", "--lang", "it"]).exit_code == 0
+    assert (
+        CliRunner()
+        .invoke(main, ["audit", "--city", str(city_dir), "-o", str(it), "--categories", "pharmacy", "--lang", "it"])
+        .exit_code
+        == 0
+    )
     assert "Servizi che nessuno raggiunge" in (it / "report.html").read_text(encoding="utf-8")
 
     page, log = browser

@@ -18,9 +18,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def city_dir(osm_file, tmp_path):
-    path = osm_file([(10, [1, 2, 3], {"highway": "footway", "name": "Via Dante"}),
-                     (11, [3, 4], {"highway": "steps", "step_count": "5"})],
-                    {2: {"kerb": "raised", "kerb:height": "0.08"}})
+    path = osm_file(
+        [
+            (10, [1, 2, 3], {"highway": "footway", "name": "Via Dante"}),
+            (11, [3, 4], {"highway": "steps", "step_count": "5"}),
+        ],
+        {2: {"kerb": "raised", "kerb:height": "0.08"}},
+    )
     out = tmp_path / "city"
     result = CliRunner().invoke(main, ["build", "--osm", str(path), "--city", str(out)])
     assert result.exit_code == 0, result.output
@@ -53,7 +57,9 @@ def test_format_flag_and_unknown_suffix(city_dir, tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["barriers", "--city", str(city_dir), "-o", str(tmp_path / "b.txt")])
     assert result.exit_code == 2 and "--format" in result.output
-    result = runner.invoke(main, ["barriers", "--city", str(city_dir), "--format", "csv", "-o", str(tmp_path / "b.txt")])
+    result = runner.invoke(
+        main, ["barriers", "--city", str(city_dir), "--format", "csv", "-o", str(tmp_path / "b.txt")]
+    )
     assert result.exit_code == 0 and (tmp_path / "b.txt").read_text().startswith("barrier_id,")
 
 
@@ -105,8 +111,9 @@ def test_osm_file_with_a_boundary_names_the_area(osm_file, tmp_path):
     if not boundary.exists():
         pytest.skip(f"real data not found at {boundary}")
     path = osm_file([(10, [1, 2, 3], {"highway": "footway"})])  # test nodes lie in central Cremona
-    result = CliRunner().invoke(main, ["build", "--osm", str(path), "--boundary", str(boundary),
-                                       "--city", str(tmp_path / "c")])
+    result = CliRunner().invoke(
+        main, ["build", "--osm", str(path), "--boundary", str(boundary), "--city", str(tmp_path / "c")]
+    )
     assert result.exit_code == 0, result.output
     area = City.load(tmp_path / "c").area.to_crs("EPSG:4326").geometry.iloc[0]
     assert 65e6 < City.load(tmp_path / "c").area.area.iloc[0] < 75e6  # the comune: about 70 km²

@@ -3,24 +3,32 @@
 import geopandas as gpd
 from shapely import Point
 
-from accessibility.model.costs import edge_costs
 from accessibility.analysis.destinations import facility_targets, node_xy, usable_nodes
-from accessibility.model.network import build_network
-from accessibility.model.profiles import load_profile
 from accessibility.model.barriers import find_barriers
-from accessibility.model.profiles import load_profiles
+from accessibility.model.costs import edge_costs
+from accessibility.model.network import build_network
+from accessibility.model.profiles import load_profile, load_profiles
 from accessibility.sources.osm import read_osm
 
 
 def test_targets_skip_forbidden_nodes_and_wheelchair_no(osm_file):
     # 1-2-3 footway, 3-4 steps: node 4 is only reachable by steps
-    G = build_network(read_osm(osm_file([(10, [1, 2, 3], {"highway": "footway"}),
-                                         (11, [3, 4], {"highway": "steps"})], {2: {"barrier": "bollard"}})))
+    G = build_network(
+        read_osm(
+            osm_file(
+                [(10, [1, 2, 3], {"highway": "footway"}), (11, [3, 4], {"highway": "steps"})],
+                {2: {"barrier": "bollard"}},
+            )
+        )
+    )
     barriers = find_barriers(G, load_profiles())
     crs = G.graph["crs"]
     at4 = Point(G.nodes[4]["x"] + 1, G.nodes[4]["y"])
-    facilities = gpd.GeoDataFrame({"category": ["pharmacy", "pharmacy"], "wheelchair": ["", "no"], "entrances": ["", ""]},
-                                  geometry=[at4, at4], crs=crs)
+    facilities = gpd.GeoDataFrame(
+        {"category": ["pharmacy", "pharmacy"], "wheelchair": ["", "no"], "entrances": ["", ""]},
+        geometry=[at4, at4],
+        crs=crs,
+    )
     walk = edge_costs(G, barriers, load_profile("walk"))
     t = facility_targets(walk, node_xy(G, walk.nodes), facilities)
     assert [walk.nodes[p] for p, _ in t.points] == [4, 4] and t.excluded == {}
@@ -37,9 +45,12 @@ def test_entrances_tagged_wheelchair_no_are_not_doors_for_wheelchairs(osm_file):
     from accessibility import City
 
     # a pharmacy building (closed way 50) beside a footway; door 53 is wheelchair=no, door 54 is not
-    ways = [(10, [1, 2], {"highway": "footway"}), (11, [2, 3], {"highway": "footway"}),
-            (12, [3, 4], {"highway": "footway"}),
-            (50, [101, 102, 103, 104, 101], {"amenity": "pharmacy", "building": "yes"})]
+    ways = [
+        (10, [1, 2], {"highway": "footway"}),
+        (11, [2, 3], {"highway": "footway"}),
+        (12, [3, 4], {"highway": "footway"}),
+        (50, [101, 102, 103, 104, 101], {"amenity": "pharmacy", "building": "yes"}),
+    ]
     doors = {102: {"entrance": "main", "wheelchair": "no"}, 103: {"entrance": "service"}}
     city = City.build(osm=[osm_file(ways, doors)])
     pharmacy = city.facilities[city.facilities["category"] == "pharmacy"]

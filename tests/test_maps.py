@@ -11,6 +11,7 @@ import pytest
 from accessibility import City
 from accessibility.outputs.maps import COLOURS, route_map
 
+
 @pytest.fixture(scope="module")
 def route(helsinki_city: City):
     r = helsinki_city.route((60.1699, 24.9384), (60.1718, 24.9414), profile="manual_wheelchair", lang="en")
@@ -48,8 +49,9 @@ def test_page_loads_offline_in_chromium(route, tmp_path: Path, browser) -> None:
     page.goto(page_file.as_uri())
     page.wait_for_selector("path.accessible-route", timeout=10000)
     drawn = page.evaluate("document.querySelectorAll('path.accessible-route').length")
-    box = page.evaluate("(() => { const b = document.querySelector('path.accessible-route').getBBox();"
-                        " return [b.width, b.height]; })()")
+    box = page.evaluate(
+        "(() => { const b = document.querySelector('path.accessible-route').getBBox(); return [b.width, b.height]; })()"
+    )
     legend = page.inner_text("#legend")
     log.assert_clean()
     assert drawn == 1 and max(box) > 10, "the route is not drawn"

@@ -17,8 +17,9 @@ NODES = {102: {"kerb": "raised", "barrier": "kerb"}}
 
 def _same(a, b):
     assert a.ways.keys() == b.ways.keys()
-    assert {k: (n.lon, n.lat, n.tags) for k, n in a.nodes.items()} == \
-        {k: (n.lon, n.lat, n.tags) for k, n in b.nodes.items()}
+    assert {k: (n.lon, n.lat, n.tags) for k, n in a.nodes.items()} == {
+        k: (n.lon, n.lat, n.tags) for k, n in b.nodes.items()
+    }
     assert all(a.ways[w].refs == b.ways[w].refs and a.ways[w].tags == b.ways[w].tags for w in a.ways)
 
 
@@ -64,14 +65,26 @@ def test_overpass_out_geom_xml_has_inline_coordinates_and_no_nodes(tmp_path):
 
 
 def test_overpass_json_body_geom_and_center(tmp_path):
-    doc = {"elements": [
-        {"type": "node", "id": 1, "lat": 45.1, "lon": 10.0, "tags": {"kerb": "lowered"}},
-        {"type": "way", "id": 5, "nodes": [1, 2], "tags": {"highway": "footway"},
-         "geometry": [{"lat": 45.1, "lon": 10.0}, {"lat": 45.2, "lon": 10.1}]},
-        {"type": "way", "id": 6, "nodes": [9], "center": {"lat": 45.3, "lon": 10.2},
-         "tags": {"leisure": "sports_centre"}},
-        {"type": "relation", "id": 3, "members": []},
-    ]}
+    doc = {
+        "elements": [
+            {"type": "node", "id": 1, "lat": 45.1, "lon": 10.0, "tags": {"kerb": "lowered"}},
+            {
+                "type": "way",
+                "id": 5,
+                "nodes": [1, 2],
+                "tags": {"highway": "footway"},
+                "geometry": [{"lat": 45.1, "lon": 10.0}, {"lat": 45.2, "lon": 10.1}],
+            },
+            {
+                "type": "way",
+                "id": 6,
+                "nodes": [9],
+                "center": {"lat": 45.3, "lon": 10.2},
+                "tags": {"leisure": "sports_centre"},
+            },
+            {"type": "relation", "id": 3, "members": []},
+        ]
+    }
     path = tmp_path / "r.json"
     path.write_text(json.dumps(doc))
     data = read_osm(path)
@@ -83,9 +96,21 @@ def test_overpass_json_body_geom_and_center(tmp_path):
 
 def test_layers_merge_on_node_ids(osm_file, tmp_path):
     ways_only = tmp_path / "ways.json"
-    ways_only.write_text(json.dumps({"elements": [
-        {"type": "way", "id": 5, "nodes": [1, 2], "tags": {"highway": "footway"},
-         "geometry": [{"lat": 45.1, "lon": 10.0}, {"lat": 45.2, "lon": 10.1}]}]}))
+    ways_only.write_text(
+        json.dumps(
+            {
+                "elements": [
+                    {
+                        "type": "way",
+                        "id": 5,
+                        "nodes": [1, 2],
+                        "tags": {"highway": "footway"},
+                        "geometry": [{"lat": 45.1, "lon": 10.0}, {"lat": 45.2, "lon": 10.1}],
+                    }
+                ]
+            }
+        )
+    )
     kerbs = osm_file([], {2: {"kerb": "raised"}}, coords={2: (10.1, 45.2)})
     data = read_osm_files([ways_only, kerbs])
     assert data.nodes[2].tags == {"kerb": "raised"}
@@ -98,14 +123,17 @@ def test_missing_file(tmp_path):
         read_osm(tmp_path / "nope.osm")
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"<osm><node id='1' lat='x' lon='1'/></osm>", "bad lat"),
-    (b"<osm><way id='1'><nd ref='1'/>", "malformed XML"),
-    (b"<html><body>Too many requests</body></html>", "not <osm>"),
-    (b'{"foo": 1}', "elements"),
-    (b'{"elements": [{"type": "node"}]}', "element #0"),
-    (b"this is not osm at all", "not OSM XML, JSON or PBF"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"<osm><node id='1' lat='x' lon='1'/></osm>", "bad lat"),
+        (b"<osm><way id='1'><nd ref='1'/>", "malformed XML"),
+        (b"<html><body>Too many requests</body></html>", "not <osm>"),
+        (b'{"foo": 1}', "elements"),
+        (b'{"elements": [{"type": "node"}]}', "element #0"),
+        (b"this is not osm at all", "not OSM XML, JSON or PBF"),
+    ],
+)
 def test_bad_files_say_which_and_why(tmp_path, content, message):
     path = tmp_path / "bad.osm"
     path.write_bytes(content)

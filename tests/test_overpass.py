@@ -23,8 +23,7 @@ import pytest
 from shapely.geometry import MultiPolygon, Point, Polygon, box, shape
 
 from accessibility import settings
-from accessibility.errors import (AccessibilityError, DownloadError, InputNotFoundError,
-                                  OfflineError, OsmFileError)
+from accessibility.errors import AccessibilityError, DownloadError, InputNotFoundError, OfflineError, OsmFileError
 from accessibility.sources import overpass
 from accessibility.sources.catalogues import shipped_toml
 from accessibility.sources.osm import OsmData
@@ -38,6 +37,7 @@ PLACE = "Cremona, Italia"
 
 
 # --- the local server ---------------------------------------------------------------------
+
 
 class FakeServer:
     """Answers POST /api/interpreter (Overpass) and GET /search (Nominatim)."""
@@ -71,11 +71,18 @@ def _handler(fake: FakeServer) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             with fake.lock:
-                fake.requests.append({"method": self.command, "path": parts.path,
-                                      "params": parse_qs(parts.query), "body": body,
-                                      "headers": dict(self.headers)})
-            which = {("POST", "/api/interpreter"): "overpass",
-                     ("GET", "/search"): "nominatim"}.get((self.command, parts.path))
+                fake.requests.append(
+                    {
+                        "method": self.command,
+                        "path": parts.path,
+                        "params": parse_qs(parts.query),
+                        "body": body,
+                        "headers": dict(self.headers),
+                    }
+                )
+            which = {("POST", "/api/interpreter"): "overpass", ("GET", "/search"): "nominatim"}.get(
+                (self.command, parts.path)
+            )
             status, ctype, payload = fake.answers[which] if which else (404, "text/plain", b"no")
             if fake.delay_s:
                 time.sleep(fake.delay_s)
@@ -132,10 +139,10 @@ def closed_port():
 
 # --- what the fixture holds, computed independently of the code under test -----------------
 
+
 def expected_from_fixture() -> tuple[dict, dict]:
     doc = json.loads(OVERPASS_ANSWER.read_text(encoding="utf-8"))
-    nodes = {e["id"]: (e["lon"], e["lat"], e.get("tags", {}))
-             for e in doc["elements"] if e["type"] == "node"}
+    nodes = {e["id"]: (e["lon"], e["lat"], e.get("tags", {})) for e in doc["elements"] if e["type"] == "node"}
     ways: dict[int, tuple] = {}
     for e in doc["elements"]:
         if e["type"] == "way":
@@ -183,7 +190,8 @@ def same_ring(ring: list[tuple[float, float]], polygon: Polygon) -> bool:
     if ring[-1] != ring[0]:
         ring = ring + ring[:1]
     return len(ring) == len(exterior) and all(
-        abs(a - c) <= 1e-7 and abs(b - d) <= 1e-7 for (a, b), (c, d) in zip(ring, exterior))
+        abs(a - c) <= 1e-7 and abs(b - d) <= 1e-7 for (a, b), (c, d) in zip(ring, exterior)
+    )
 
 
 def facility_values() -> dict[str, set[str]]:
@@ -203,6 +211,7 @@ def test_fixture_is_small_and_real():
 
 
 # --- boundaries ------------------------------------------------------------------------------
+
 
 def test_boundary_from_file_geojson():
     area = overpass.boundary_from_file(CREMONA)
@@ -224,8 +233,15 @@ def test_boundary_from_file_reprojects_to_wgs84(tmp_path):
 
 def test_boundary_from_file_unions_polygons_and_skips_points(tmp_path):
     path = tmp_path / "parts.geojson"
-    gdf = gpd.GeoDataFrame(geometry=[box(10.0, 45.0, 10.01, 45.01), box(10.01, 45.0, 10.02, 45.01),
-                                     box(10.05, 45.0, 10.06, 45.01), Point(10.1, 45.1)], crs=4326)
+    gdf = gpd.GeoDataFrame(
+        geometry=[
+            box(10.0, 45.0, 10.01, 45.01),
+            box(10.01, 45.0, 10.02, 45.01),
+            box(10.05, 45.0, 10.06, 45.01),
+            Point(10.1, 45.1),
+        ],
+        crs=4326,
+    )
     gdf.to_file(path, driver="GeoJSON")
     area = overpass.boundary_from_file(path)
     assert isinstance(area, MultiPolygon) and len(area.geoms) == 2
@@ -254,6 +270,7 @@ def test_boundary_file_unreadable(tmp_path):
 
 # --- downloads -------------------------------------------------------------------------------
 
+
 def test_fetch_by_boundary_file(local):
     data, area = overpass.fetch_osm(boundary=CREMONA)
     assert_matches_fixture(data)
@@ -278,9 +295,17 @@ def test_fetch_by_boundary_file(local):
 
 
 def test_fetch_by_place_name(local):
-    before = {k: getattr(osmnx.settings, k) for k in
-              ("nominatim_url", "requests_timeout", "http_user_agent", "cache_folder",
-               "use_cache", "requests_kwargs")}
+    before = {
+        k: getattr(osmnx.settings, k)
+        for k in (
+            "nominatim_url",
+            "requests_timeout",
+            "http_user_agent",
+            "cache_folder",
+            "use_cache",
+            "requests_kwargs",
+        )
+    }
     data, area = overpass.fetch_osm(place=PLACE)
     assert_matches_fixture(data)
     expected = shape(json.loads(NOMINATIM_ANSWER.read_text())[0]["geojson"])
@@ -330,6 +355,7 @@ def test_multipolygon_gets_one_poly_filter_per_part(local):
 
 # --- offline and server errors ---------------------------------------------------------------
 
+
 def test_offline_closed_port(local, monkeypatch, closed_port):
     monkeypatch.setattr(settings, "overpass_url", f"http://127.0.0.1:{closed_port}/api")
     start = time.monotonic()
@@ -376,25 +402,37 @@ OVERPASS_ERROR_PAGE = """<?xml version="1.0" encoding="UTF-8"?>
 </body></html>"""
 
 
-@pytest.mark.parametrize(("status", "ctype", "body", "said"), [
-    (504, "text/html", "<html><body><h1>504 Gateway Time-out</h1></body></html>", "504"),
-    (429, "text/html", "<html><body>Too Many Requests</body></html>", "429"),
-    (400, "text/html", OVERPASS_ERROR_PAGE, 'parse error: Unknown type "wya"'),
-    (200, "text/html", OVERPASS_ERROR_PAGE, "not answer with JSON"),
-    (200, "application/json",
-     json.dumps({"version": 0.6, "elements": [],
-                 "remark": "runtime error: Query timed out in \"query\" at line 3 after 181 seconds."}),
-     "Query timed out"),
-    (200, "application/json", json.dumps({"version": 0.6}), "elements"),
-])
+@pytest.mark.parametrize(
+    ("status", "ctype", "body", "said"),
+    [
+        (504, "text/html", "<html><body><h1>504 Gateway Time-out</h1></body></html>", "504"),
+        (429, "text/html", "<html><body>Too Many Requests</body></html>", "429"),
+        (400, "text/html", OVERPASS_ERROR_PAGE, 'parse error: Unknown type "wya"'),
+        (200, "text/html", OVERPASS_ERROR_PAGE, "not answer with JSON"),
+        (
+            200,
+            "application/json",
+            json.dumps(
+                {
+                    "version": 0.6,
+                    "elements": [],
+                    "remark": 'runtime error: Query timed out in "query" at line 3 after 181 seconds.',
+                }
+            ),
+            "Query timed out",
+        ),
+        (200, "application/json", json.dumps({"version": 0.6}), "elements"),
+    ],
+)
 def test_server_errors_are_download_errors(local, status, ctype, body, said):
     local.answer("overpass", status, body, ctype)
     with pytest.raises(DownloadError) as info:
         overpass.download_osm(box(10.0, 45.1, 10.01, 45.11))
     assert said in str(info.value)
     assert "<" not in str(info.value)  # HTML tags stripped
-    assert not (settings.cache_dir / "overpass").exists() or \
-        not any((settings.cache_dir / "overpass").iterdir())  # nothing cached
+    assert not (settings.cache_dir / "overpass").exists() or not any(
+        (settings.cache_dir / "overpass").iterdir()
+    )  # nothing cached
 
 
 def test_read_timeout_is_a_download_error(local, monkeypatch):
@@ -413,10 +451,16 @@ def test_place_not_found(local):
 
 
 def test_place_that_is_a_point(local):
-    point = {"lat": "45.1335", "lon": "10.0422", "class": "place", "type": "town",
-             "importance": 0.5, "display_name": "Somewhere",
-             "boundingbox": ["45.13", "45.14", "10.04", "10.05"],
-             "geojson": {"type": "Point", "coordinates": [10.0422, 45.1335]}}
+    point = {
+        "lat": "45.1335",
+        "lon": "10.0422",
+        "class": "place",
+        "type": "town",
+        "importance": 0.5,
+        "display_name": "Somewhere",
+        "boundingbox": ["45.13", "45.14", "10.04", "10.05"],
+        "geojson": {"type": "Point", "coordinates": [10.0422, 45.1335]},
+    }
     local.answer("nominatim", 200, json.dumps([point]))
     with pytest.raises(DownloadError, match="'Somewhere in Cremona'.*point"):
         overpass.boundary_from_place("Somewhere in Cremona")

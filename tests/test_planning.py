@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from accessibility import City, planning
-from accessibility.planning.interventions import candidates, load_cost_table, quantity_of
 from accessibility.analysis.population import residents_on_network
 from accessibility.model.profiles import load_profile
+from accessibility.planning.interventions import candidates, load_cost_table, quantity_of
 
 CHAIR = [load_profile("manual_wheelchair")]
 
@@ -30,9 +30,11 @@ def tiny_city(osm_file) -> City:
         (5, [25, 30], {"highway": "footway"}),
         (7, [5, 305], {"highway": "steps", "step_count": "4"}),
     ]
-    nodes = {100: {"kerb": "raised", "kerb:height": "0.10"},
-             31: {"amenity": "pharmacy", "name": "Farmacia <Centrale>"},
-             201: {"leisure": "sports_centre", "name": "Palestra"}}
+    nodes = {
+        100: {"kerb": "raised", "kerb:height": "0.10"},
+        31: {"amenity": "pharmacy", "name": "Farmacia <Centrale>"},
+        201: {"leisure": "sports_centre", "name": "Palestra"},
+    }
     return City.build(osm=[osm_file(ways, nodes)], name="tiny")
 
 
@@ -142,19 +144,40 @@ def test_budget_kept_and_more_money_never_buys_less(helsinki_plan):
 
 
 def test_plan_command_writes_every_output(osm_file, tmp_path):
-    from click.testing import CliRunner
     import openpyxl
     import pyogrio
+    from click.testing import CliRunner
 
     from accessibility.cli import main
 
     city = tiny_city(osm_file)
     city.save(tmp_path / "city")
     out = tmp_path / "out"
-    args = ["plan", "--city", str(tmp_path / "city"), "--budget", "1500", "--residents", "1000",
-            "--profiles", "manual_wheelchair", "--categories", "pharmacy,sports", "-o", str(out / "plan.csv"),
-            "--xlsx", str(out / "plan.xlsx"), "--gpkg", str(out / "plan.gpkg"), "--map", str(out / "map.html"),
-            "--report", str(out / "report.html"), "--lang", "it"]
+    args = [
+        "plan",
+        "--city",
+        str(tmp_path / "city"),
+        "--budget",
+        "1500",
+        "--residents",
+        "1000",
+        "--profiles",
+        "manual_wheelchair",
+        "--categories",
+        "pharmacy,sports",
+        "-o",
+        str(out / "plan.csv"),
+        "--xlsx",
+        str(out / "plan.xlsx"),
+        "--gpkg",
+        str(out / "plan.gpkg"),
+        "--map",
+        str(out / "map.html"),
+        "--report",
+        str(out / "report.html"),
+        "--lang",
+        "it",
+    ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     import pandas as pd
@@ -200,10 +223,14 @@ def test_age_weighting_scales_people(osm_file):
 
 
 def test_two_barriers_on_one_node_are_fixed_as_a_pair(osm_file):
-    ways = [(1, list(range(0, 6)), {"highway": "residential", "name": "Via Milano"}),
-            (2, [0, 100, 200], {"highway": "footway"})]
-    nodes = {100: {"kerb": "raised", "kerb:height": "0.12", "barrier": "cycle_barrier"},
-             201: {"leisure": "sports_centre"}}
+    ways = [
+        (1, list(range(0, 6)), {"highway": "residential", "name": "Via Milano"}),
+        (2, [0, 100, 200], {"highway": "footway"}),
+    ]
+    nodes = {
+        100: {"kerb": "raised", "kerb:height": "0.12", "barrier": "cycle_barrier"},
+        201: {"leisure": "sports_centre"},
+    }
     city = City.build(osm=[osm_file(ways, nodes)], name="pair")
     plan = city.plan(10_000, profiles=["manual_wheelchair"], categories=["sports"], residents=500)
     t = plan.table
@@ -280,8 +307,11 @@ def test_verified_survey_barrier_is_a_candidate_with_exact_gain(tmp_path):
     assert survey["intervention"].tolist() == ["obstacle_removal"]
     G = city.network
     n = G.nodes[1001]
-    fac = gpd.GeoDataFrame({"category": ["pharmacy"], "name": ["F"], "wheelchair": [""], "entrances": [""]},
-                           geometry=[Point(n["x"], n["y"])], crs=G.graph["crs"])
+    fac = gpd.GeoDataFrame(
+        {"category": ["pharmacy"], "name": ["F"], "wheelchair": [""], "entrances": [""]},
+        geometry=[Point(n["x"], n["y"])],
+        crs=G.graph["crs"],
+    )
     people = residents_on_network(G, 1000).to_numpy()
     cost = dict(zip(cands["row"], cands["cost"]))
     planner = planning.Planner(G, barriers, fac, people, CHAIR, ["pharmacy"], 300.0, cost)
@@ -304,8 +334,22 @@ def test_a_city_without_barriers_gives_an_empty_plan(osm_file, tmp_path):
     plan = city.plan(1000, residents=100)
     assert len(plan.table) == 0 and plan.funded.empty
     city.save(tmp_path / "ws")
-    result = CliRunner().invoke(main, ["plan", "--city", str(tmp_path / "ws"), "--budget", "1000", "--residents", "100",
-                                       "-o", str(tmp_path / "p.csv"), "--report", str(tmp_path / "r.html")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "plan",
+            "--city",
+            str(tmp_path / "ws"),
+            "--budget",
+            "1000",
+            "--residents",
+            "100",
+            "-o",
+            str(tmp_path / "p.csv"),
+            "--report",
+            str(tmp_path / "r.html"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "0 interventions ranked" in result.output
 
@@ -313,11 +357,18 @@ def test_a_city_without_barriers_gives_an_empty_plan(osm_file, tmp_path):
 def test_hindering_fixes_rank_by_the_people_who_pass_them(osm_file):
     """Acoustic signals open no route for a blind person, but serve everyone whose way to
     the pharmacy crosses there: they rank before an equal one nobody passes."""
-    silent = {"highway": "crossing", "crossing": "traffic_signals", "traffic_signals:sound": "no",
-              "tactile_paving": "yes", "kerb": "lowered"}
-    ways = [(1, list(range(0, 11)), {"highway": "residential", "name": "Via Roma"}),
-            (2, [10, 20, 30], {"highway": "footway"}),
-            (3, [5, 105, 205], {"highway": "footway"})]
+    silent = {
+        "highway": "crossing",
+        "crossing": "traffic_signals",
+        "traffic_signals:sound": "no",
+        "tactile_paving": "yes",
+        "kerb": "lowered",
+    }
+    ways = [
+        (1, list(range(0, 11)), {"highway": "residential", "name": "Via Roma"}),
+        (2, [10, 20, 30], {"highway": "footway"}),
+        (3, [5, 105, 205], {"highway": "footway"}),
+    ]
     nodes = {20: silent, 105: dict(silent), 31: {"amenity": "pharmacy", "name": "Farmacia"}}
     city = City.build(osm=[osm_file(ways, nodes)], name="tiny")
     plan = city.plan(100_000, profiles=["blind"], categories=["pharmacy"], residents=1000)

@@ -6,9 +6,9 @@ import pytest
 from shapely import Point, box
 
 from accessibility.analysis.areas import areas_for, completeness, hex_grid, node_areas
+from accessibility.analysis.population import age_structure, residents_on_network
 from accessibility.errors import PopulationError
 from accessibility.model.network import build_network
-from accessibility.analysis.population import age_structure, residents_on_network
 from accessibility.sources.istat import read_population_by_age
 from accessibility.sources.osm import read_osm
 from realdata import SHARED, need
@@ -35,9 +35,17 @@ def test_bad_population_row_is_named(tmp_path):
 @pytest.fixture
 def street(osm_file):
     # a residential street 1-2-3 and a footway 3-4 (nobody lives on footways)
-    return build_network(read_osm(osm_file([(10, [1, 2], {"highway": "residential"}),
-                                            (11, [2, 3], {"highway": "residential"}),
-                                            (12, [3, 4], {"highway": "footway"})])))
+    return build_network(
+        read_osm(
+            osm_file(
+                [
+                    (10, [1, 2], {"highway": "residential"}),
+                    (11, [2, 3], {"highway": "residential"}),
+                    (12, [3, 4], {"highway": "footway"}),
+                ]
+            )
+        )
+    )
 
 
 def test_uniform_residents_follow_residential_length(street):
@@ -50,11 +58,14 @@ def test_uniform_residents_follow_residential_length(street):
 def test_sections_and_buildings(street):
     G = street
     x1, y1 = G.nodes[1]["x"], G.nodes[1]["y"]
-    sections = gpd.GeoDataFrame({"population": [300]}, geometry=[box(x1 - 1, y1 - 50, x1 + 10, y1 + 50)], crs=G.graph["crs"])
+    sections = gpd.GeoDataFrame(
+        {"population": [300]}, geometry=[box(x1 - 1, y1 - 50, x1 + 10, y1 + 50)], crs=G.graph["crs"]
+    )
     people = residents_on_network(G, 0, sections=sections)
     assert people.sum() == pytest.approx(300) and people[1] == pytest.approx(150) and people[3] == 0
-    buildings = gpd.GeoDataFrame({"residents": [7, 5]}, geometry=[Point(x1 + 1, y1 + 1), Point(x1 + 1, y1 - 1)],
-                                 crs=G.graph["crs"])
+    buildings = gpd.GeoDataFrame(
+        {"residents": [7, 5]}, geometry=[Point(x1 + 1, y1 + 1), Point(x1 + 1, y1 - 1)], crs=G.graph["crs"]
+    )
     people = residents_on_network(G, 0, buildings=buildings)
     assert people[1] == 12 and people.sum() == 12
 
@@ -64,7 +75,7 @@ def test_hex_grid_covers_and_ids_are_stable():
     assert box(0, 0, 1000, 1000).difference(grid.union_all()).area < 1e-6  # no gaps (but float dust)
     assert grid["area_id"].is_unique
     assert list(hex_grid((0, 0, 1000, 1000), 100, "EPSG:32632")["area_id"]) == list(grid["area_id"])
-    assert grid.area.iloc[0] == pytest.approx(3 * 3 ** 0.5 / 2 * 100 ** 2)
+    assert grid.area.iloc[0] == pytest.approx(3 * 3**0.5 / 2 * 100**2)
 
 
 def test_every_node_lies_in_one_area(helsinki_city):
@@ -75,8 +86,16 @@ def test_every_node_lies_in_one_area(helsinki_city):
 
 
 def test_completeness_shares(osm_file):
-    G = build_network(read_osm(osm_file([(10, [1, 2], {"highway": "footway", "surface": "asphalt", "width": "2"}),
-                                         (11, [2, 3], {"highway": "footway"})])))
+    G = build_network(
+        read_osm(
+            osm_file(
+                [
+                    (10, [1, 2], {"highway": "footway", "surface": "asphalt", "width": "2"}),
+                    (11, [2, 3], {"highway": "footway"}),
+                ]
+            )
+        )
+    )
     table = completeness(G, pd.DataFrame(columns=["kind", "element", "osm_id"]), areas_for(G, hex_size_m=1000))
     overall = table[table["area_id"] == "all"].iloc[0]
     assert overall["surface_known"] == pytest.approx(0.5) and overall["width_known"] == pytest.approx(0.5)

@@ -6,9 +6,9 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from accessibility.analysis.reach import LengthGraph
 from accessibility.model.costs import edge_costs
 from accessibility.model.profiles import load_profile
-from accessibility.analysis.reach import LengthGraph
 
 
 def test_offsets_parallel_edges_and_limit():
@@ -43,7 +43,9 @@ def test_forbidden_edges_are_left_out(helsinki_city):
 
 def test_tree_to_gives_the_next_node_towards_the_nearest_target():
     # 0 -> 1 -> 2 -> 3, target at 3 (offset 1) and at 0 (offset 50)
-    g = LengthGraph(4, np.array([0, 1, 2, 1, 2, 3]), np.array([1, 2, 3, 0, 1, 2]), np.array([10.0, 5.0, 2.0, 10.0, 5.0, 2.0]))
+    g = LengthGraph(
+        4, np.array([0, 1, 2, 1, 2, 3]), np.array([1, 2, 3, 0, 1, 2]), np.array([10.0, 5.0, 2.0, 10.0, 5.0, 2.0])
+    )
     dist, nxt = g.tree_to([(3, 1.0), (0, 50.0)])
     assert dist.tolist() == pytest.approx([18, 8, 3, 1])
     assert nxt.tolist() == [1, 2, 3, -1]

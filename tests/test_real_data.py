@@ -52,8 +52,11 @@ def _milan_raw():
                     el.clear()
                 elif el.tag == "way":
                     tags = {t.get("k"): t.get("v") for t in el.findall("tag")}
-                    if tags.get("highway") in {"footway", "steps", "path", "pedestrian"} and \
-                            tags.get("foot") not in NOT_FOR_PEDESTRIANS and tags.get("access") not in {"no", "private"}:
+                    if (
+                        tags.get("highway") in {"footway", "steps", "path", "pedestrian"}
+                        and tags.get("foot") not in NOT_FOR_PEDESTRIANS
+                        and tags.get("access") not in {"no", "private"}
+                    ):
                         used.update(int(nd.get("ref")) for nd in el.findall("nd"))
                     el.clear()
     return raised, low_measured, used
@@ -81,7 +84,7 @@ def test_milan_kerb_layers_join_the_sidewalks(milan_city):
 def test_real_graph_invariants(helsinki_city):
     G = helsinki_city.network
     assert G.graph["crs"] == "EPSG:32635"
-    for u, v, k, d in G.edges(keys=True, data=True):
+    for u, v, _k, d in G.edges(keys=True, data=True):
         assert d["length"] == pytest.approx(d["geometry"].length)
         assert G.has_edge(v, u)
         assert d["geometry"].coords[0] == pytest.approx((G.nodes[u]["x"], G.nodes[u]["y"]))

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from accessibility import City, settings
-from accessibility.model.costs import edge_costs
 from accessibility.errors import FacilityError, SnapError
+from accessibility.model.costs import edge_costs
 from accessibility.model.facilities import find_facilities
 from accessibility.sources.osm import OsmData, OsmWay
 
@@ -36,6 +36,7 @@ def pairs(G: nx.MultiDiGraph, count: int, seed: int) -> list[tuple[int, int]]:
 
 
 # --- proofs on real data ----------------------------------------------------------------
+
 
 def test_walk_length_equals_networkx(helsinki: City) -> None:
     G = helsinki.network
@@ -64,14 +65,18 @@ def test_routes_obey_their_profile(helsinki: City, profile: str) -> None:
         found += 1
         # reported length is the sum of its edges' lengths (parts of edges at the ends)
         assert route.length_m == pytest.approx(
-            sum(G.edges[e]["length"] * f for e, f in zip(route.edges, route.fractions)), abs=1e-6)
+            sum(G.edges[e]["length"] * f for e, f in zip(route.edges, route.fractions)), abs=1e-6
+        )
         # its cost, recomputed from the edges, is what the search minimised
         cost = sum(costs.cost[index[e]] * f for e, f in zip(route.edges, route.fractions))
         last = len(route.edges) - 1  # a node is entered unless the route ends before it
-        cost += sum(costs.node_cost[position[e[1]]] for k, (e, f) in enumerate(zip(route.edges, route.fractions))
-                    if k < last or f >= 1 - 1e-9)
+        cost += sum(
+            costs.node_cost[position[e[1]]]
+            for k, (e, f) in enumerate(zip(route.edges, route.fractions))
+            if k < last or f >= 1 - 1e-9
+        )
         assert cost == pytest.approx(route.cost, rel=1e-9, abs=1e-6)
-        for k, (e, f) in enumerate(zip(route.edges, route.fractions)):
+        for k, (e, _f) in enumerate(zip(route.edges, route.fractions)):
             assert math.isfinite(costs.cost[index[e]]), f"{profile} used forbidden edge {e}"
             if k < len(route.edges) - 1:
                 assert math.isfinite(costs.node_cost[position[e[1]]]), f"{profile} crossed forbidden node {e[1]}"
@@ -135,22 +140,49 @@ def test_cli_route_writes_geojson_and_map(helsinki: City, tmp_path: Path) -> Non
 
     helsinki.save(tmp_path / "city")
     out, page = tmp_path / "r.geojson", tmp_path / "r.html"
-    result = CliRunner().invoke(main, ["route", "--city", str(tmp_path / "city"), "--from", "60.1699,24.9384",
-                                       "--to-nearest", "pharmacy", "--profile", "manual_wheelchair",
-                                       "--lang", "en", "-o", str(out), "--map", str(page)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "route",
+            "--city",
+            str(tmp_path / "city"),
+            "--from",
+            "60.1699,24.9384",
+            "--to-nearest",
+            "pharmacy",
+            "--profile",
+            "manual_wheelchair",
+            "--lang",
+            "en",
+            "-o",
+            str(out),
+            "--map",
+            str(page),
+        ],
+    )
     assert result.exit_code == 0, result.output
     feature = json.loads(out.read_text())
     assert feature["geometry"]["type"] == "LineString"
     props = feature["properties"]
-    for key in ("profile", "length_m", "duration_s", "walk_length_m", "detour_ratio", "barriers_avoided",
-                "unknown_share", "osm_way_ids", "directions"):
+    for key in (
+        "profile",
+        "length_m",
+        "duration_s",
+        "walk_length_m",
+        "detour_ratio",
+        "barriers_avoided",
+        "unknown_share",
+        "osm_way_ids",
+        "directions",
+    ):
         assert key in props
     assert props["directions"][-1] == "you have arrived"
     assert page.is_file() and "accessible-route" in page.read_text()
     bad = CliRunner().invoke(main, ["route", "--city", str(tmp_path / "city"), "--from", "north", "--to", "1,2"])
     assert bad.exit_code == 2 and "is not LAT,LON" in bad.output
-    far = CliRunner().invoke(main, ["route", "--city", str(tmp_path / "city"), "--from", "60.1699,24.9384",
-                                    "--to", "61,24.9"])
+    far = CliRunner().invoke(
+        main, ["route", "--city", str(tmp_path / "city"), "--from", "60.1699,24.9384", "--to", "61,24.9"]
+    )
     assert far.exit_code == 1 and "Error: Destination: " in far.output and "Traceback" not in far.output
 
 
@@ -178,8 +210,10 @@ FOOT = {"highway": "footway", "surface": "asphalt"}
 
 def detour_city(barrier_tags: dict, way_tags: dict | None = None) -> tuple[City, OsmData]:
     """1 -- 2 -- 3 straight (barrier on node 2 or on the way), or 1 - 4 - 5 - 3 around."""
-    data = osm({1: (0, 0, {}), 2: (0, 1, barrier_tags), 3: (0, 2, {}), 4: (1, 0, {}), 5: (1, 2, {})},
-               {10: ([1, 2, 3], {**FOOT, **(way_tags or {})}), 11: ([1, 4, 5, 3], FOOT)})
+    data = osm(
+        {1: (0, 0, {}), 2: (0, 1, barrier_tags), 3: (0, 2, {}), 4: (1, 0, {}), 5: (1, 2, {})},
+        {10: ([1, 2, 3], {**FOOT, **(way_tags or {})}), 11: ([1, 4, 5, 3], FOOT)},
+    )
     return City.from_osm(data, name="test"), data
 
 
@@ -202,8 +236,10 @@ def test_incline_is_judged_per_direction() -> None:
 
 
 def test_no_route_lists_blocking_barriers_nearest_first() -> None:
-    data = osm({1: (0, 0, {}), 2: (0, 1, {"barrier": "turnstile"}), 3: (0, 2, {}), 4: (0, 3, {})},
-               {10: ([1, 2, 3], FOOT), 11: ([3, 4], {"highway": "steps", "step_count": "12"})})
+    data = osm(
+        {1: (0, 0, {}), 2: (0, 1, {"barrier": "turnstile"}), 3: (0, 2, {}), 4: (0, 3, {})},
+        {10: ([1, 2, 3], FOOT), 11: ([3, 4], {"highway": "steps", "step_count": "12"})},
+    )
     city = City.from_osm(data, name="test")
     route = city.route(at(data, 1), at(data, 4), profile="manual_wheelchair")
     assert not route.found and route.walk_length_m > 0
@@ -211,8 +247,10 @@ def test_no_route_lists_blocking_barriers_nearest_first() -> None:
     assert route.blockers[0]["distance_m"] < route.blockers[1]["distance_m"]
     assert route.to_geojson()["properties"]["blocking_barriers"] == route.blockers
     assert "No accessible route" in route.message()
-    assert "Nessun percorso accessibile" in city.route(at(data, 1), at(data, 4), profile="manual_wheelchair",
-                                                          lang="it").message()
+    assert (
+        "Nessun percorso accessibile"
+        in city.route(at(data, 1), at(data, 4), profile="manual_wheelchair", lang="it").message()
+    )
 
 
 def test_snaps_to_a_point_along_the_edge() -> None:
@@ -235,9 +273,17 @@ def test_blind_prefers_equipped_crossings() -> None:
     signals = {"highway": "footway", "footway": "crossing", "crossing": "traffic_signals"}
     plain = {**signals, "tactile_paving": "no", "traffic_signals:sound": "no"}
     good = {**signals, "tactile_paving": "yes", "traffic_signals:sound": "yes"}
-    data = osm({1: (0, 0, {}), 2: (0, 2, {}), 3: (0.3, 0, {}), 4: (0.3, 2, {"kerb": "lowered"}),
-                5: (0, 1, {"kerb": "lowered"}), 6: (0.35, 1, {"kerb": "lowered"})},
-               {10: ([1, 5, 2], plain), 11: ([1, 3], FOOT), 12: ([3, 6, 4], good), 13: ([4, 2], FOOT)})
+    data = osm(
+        {
+            1: (0, 0, {}),
+            2: (0, 2, {}),
+            3: (0.3, 0, {}),
+            4: (0.3, 2, {"kerb": "lowered"}),
+            5: (0, 1, {"kerb": "lowered"}),
+            6: (0.35, 1, {"kerb": "lowered"}),
+        },
+        {10: ([1, 5, 2], plain), 11: ([1, 3], FOOT), 12: ([3, 6, 4], good), 13: ([4, 2], FOOT)},
+    )
     city = City.from_osm(data, name="test")
     walk = city.route(at(data, 1), at(data, 2))
     blind = city.route(at(data, 1), at(data, 2), profile="blind")
@@ -246,10 +292,16 @@ def test_blind_prefers_equipped_crossings() -> None:
 
 
 def test_facilities_from_osm() -> None:
-    data = osm({1: (0, 0, {"amenity": "pharmacy", "name": "Farmacia", "wheelchair": "yes"}),
-                2: (1, 1, {}), 3: (1, 2, {"entrance": "main"}), 4: (2, 2, {}), 5: (2, 1, {})},
-               {10: ([2, 3, 4, 5, 2], {"leisure": "swimming_pool", "name": "Piscina"}),
-                11: ([2, 3], {"building": "yes"})})
+    data = osm(
+        {
+            1: (0, 0, {"amenity": "pharmacy", "name": "Farmacia", "wheelchair": "yes"}),
+            2: (1, 1, {}),
+            3: (1, 2, {"entrance": "main"}),
+            4: (2, 2, {}),
+            5: (2, 1, {}),
+        },
+        {10: ([2, 3, 4, 5, 2], {"leisure": "swimming_pool", "name": "Piscina"}), 11: ([2, 3], {"building": "yes"})},
+    )
     found = find_facilities(data, "EPSG:32632").set_index("category")
     assert found.loc["pharmacy", "wheelchair"] == "yes" and found.loc["pharmacy", "osm_type"] == "node"
     pool = found.loc["sports"]
@@ -271,6 +323,7 @@ def test_facilities_survive_save_and_load(tmp_path: Path) -> None:
 
 
 # --- the contraction hierarchy answers exactly what the plain Dijkstra answers -----------
+
 
 @pytest.mark.parametrize("profile", ["walk", *PROFILES])
 def test_hierarchy_matches_dijkstra(helsinki: City, profile: str) -> None:
@@ -309,9 +362,16 @@ def test_hierarchy_matches_dijkstra(helsinki: City, profile: str) -> None:
     assert found >= 20
 
 
-@pytest.mark.parametrize("rule", [test_kerb_override_moves_the_route, test_incline_is_judged_per_direction,
-                                  test_no_route_lists_blocking_barriers_nearest_first,
-                                  test_snaps_to_a_point_along_the_edge, test_blind_prefers_equipped_crossings])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        test_kerb_override_moves_the_route,
+        test_incline_is_judged_per_direction,
+        test_no_route_lists_blocking_barriers_nearest_first,
+        test_snaps_to_a_point_along_the_edge,
+        test_blind_prefers_equipped_crossings,
+    ],
+)
 def test_rules_hold_on_the_hierarchy(rule, monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(settings, "hierarchy_after", 0)

@@ -26,8 +26,9 @@ def test_import_list_review_export(tmp_path):
     assert listing.exit_code == 0 and "4 reports" in listing.output
     assert "<script>alert(1)</script>" in listing.output  # shown as text, never run
 
-    review = runner.invoke(main, ["survey", "review", "2", "--city", ws, "--set", "verified", "--by", "Bruno",
-                                  "--note", "visto"])
+    review = runner.invoke(
+        main, ["survey", "review", "2", "--city", ws, "--set", "verified", "--by", "Bruno", "--note", "visto"]
+    )
     assert review.exit_code == 0 and "reported -> verified" in review.output
     bad = runner.invoke(main, ["survey", "review", "2", "--city", ws, "--set", "rejected", "--by", "Bruno"])
     assert bad.exit_code == 1 and "needs a note" in bad.output and "Traceback" not in bad.output

@@ -14,8 +14,10 @@ pytestmark = pytest.mark.slow
 
 def _csv(tmp_path, rows):
     lines = ["tipo;altezza_cordolo_cm;latitudine;longitudine;data_rilievo;descrizione"]
-    lines += [f"{kind};{h};{str(lat).replace('.', ',')};{str(lon).replace('.', ',')};02/05/2025;{text}"
-              for kind, h, lat, lon, text in rows]
+    lines += [
+        f"{kind};{h};{str(lat).replace('.', ',')};{str(lon).replace('.', ',')};02/05/2025;{text}"
+        for kind, h, lat, lon, text in rows
+    ]
     path = tmp_path / "rilievo.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -33,8 +35,13 @@ def test_reports_change_the_real_barrier_set(milan_workspace, tmp_path):
     nodes_before, _ = barrier_targets(city.barriers, G)
     assert raised_node in nodes_before and free not in nodes_before
 
-    path = _csv(tmp_path, [("cordolo ribassato", 0, G.nodes[raised_node]["lat"], G.nodes[raised_node]["lon"], "rifatto"),
-                           ("cordolo", 15, G.nodes[free]["lat"], G.nodes[free]["lon"], "cordolo alto")])
+    path = _csv(
+        tmp_path,
+        [
+            ("cordolo ribassato", 0, G.nodes[raised_node]["lat"], G.nodes[raised_node]["lon"], "rifatto"),
+            ("cordolo", 15, G.nodes[free]["lat"], G.nodes[free]["lon"], "cordolo alto"),
+        ],
+    )
     result = city.import_surveys(path, surveyor="Anna")
     assert len(result.accepted) == 2 and not result.rejected
     lowered, kerb = result.accepted
@@ -43,8 +50,10 @@ def test_reports_change_the_real_barrier_set(milan_workspace, tmp_path):
     merged = city.barriers
     nodes_after, _ = barrier_targets(merged, G)
     assert raised["barrier_id"] not in set(merged["barrier_id"])  # OSM kerb lifted
-    assert all(merged.iloc[i]["kind"] not in {"raised_kerb", "kerb_unknown"} or merged.iloc[i]["source"] == "survey"
-               for i in nodes_after.get(raised_node, []))
+    assert all(
+        merged.iloc[i]["kind"] not in {"raised_kerb", "kerb_unknown"} or merged.iloc[i]["source"] == "survey"
+        for i in nodes_after.get(raised_node, [])
+    )
     added = merged[merged["source"] == "survey"]
     assert list(added["node"]) == [free] and added.iloc[0]["severity_manual_wheelchair"] == "blocking"
     assert free in nodes_after

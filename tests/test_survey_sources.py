@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from shapely import box
 
+from accessibility.coordinates import locate
 from accessibility.errors import SurveyError
 from accessibility.sources.surveys import decode_text, map_columns, normalise_name, read_survey_file, sniff_delimiter
-from accessibility.coordinates import locate
 from accessibility.values import parse_number
 from survey_fixtures import LOMBARDIA, SURVEYS, node_ll
 
@@ -19,20 +19,27 @@ LOMBARDY_BBOX = box(8.45, 44.65, 11.45, 46.65)
 
 
 def test_decoding_bom_utf8_cp1252():
-    assert decode_text("città".encode("utf-8")) == ("città", "utf-8")
+    assert decode_text("città".encode()) == ("città", "utf-8")
     assert decode_text(b"\xef\xbb\xbfcitt\xc3\xa0") == ("città", "utf-8-sig")
     assert decode_text("città – via".encode("cp1252")) == ("città – via", "cp1252")
 
 
-@pytest.mark.parametrize("header, sep", [("a;b;c", ";"), ("a,b,c", ","), ('"a;x",b,c', ","), ("a\tb", "\t"), ("a", ",")])
+@pytest.mark.parametrize(
+    "header, sep", [("a;b;c", ";"), ("a,b,c", ","), ('"a;x",b,c', ","), ("a\tb", "\t"), ("a", ",")]
+)
 def test_delimiter_from_header(header, sep):
     assert sniff_delimiter(header) == sep
 
 
 def test_column_names_italian_and_english():
     mapping, ignored = map_columns(["Data rilievo", "TIPO", "Gravità", "Latitudine", "lon", "colore"])
-    assert mapping == {"Data rilievo": "surveyed_on", "TIPO": "kind", "Gravità": "severity",
-                       "Latitudine": "lat", "lon": "lon"}
+    assert mapping == {
+        "Data rilievo": "surveyed_on",
+        "TIPO": "kind",
+        "Gravità": "severity",
+        "Latitudine": "lat",
+        "lon": "lon",
+    }
     assert ignored == ["colore"]
     assert normalise_name(" Altezza-cordolo (cm) ") == "altezza_cordolo_cm"
     with pytest.raises(SurveyError, match="'tipo' and 'kind' both mean 'kind'"):
@@ -92,9 +99,14 @@ def test_real_hospitals_file_has_swapped_coordinates():
     """The Lombardy hospital registry puts latitude in "COORDINATA GEOGRAFICA X": read as
     the headers claim (X = lon), every hospital lands outside Lombardy but inside it the
     other way round, so the swap is detected."""
-    t = read_survey_file(LOMBARDIA / "Georeferenziazione_strutture_20260215.csv",
-                         columns={"COORDINATA GEOGRAFICA X": "lon", "COORDINATA GEOGRAFICA Y": "lat",
-                                  "DESCRIZIONE STRUTTURA DI RICOVERO": "description"})
+    t = read_survey_file(
+        LOMBARDIA / "Georeferenziazione_strutture_20260215.csv",
+        columns={
+            "COORDINATA GEOGRAFICA X": "lon",
+            "COORDINATA GEOGRAFICA Y": "lat",
+            "DESCRIZIONE STRUTTURA DI RICOVERO": "description",
+        },
+    )
     assert len(t.rows) == 212 and t.delimiter == ","
     found = _located(t, LOMBARDY_BBOX)
     swapped = [f for f in found if not isinstance(f, str) and f.swapped]

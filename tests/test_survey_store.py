@@ -73,8 +73,12 @@ def test_two_concurrent_imports_lose_nothing(tmp_path):
     valid row of each file is stored once; nothing is lost or doubled."""
     city, files = grid_workspace(tmp_path)
     ws = str(tmp_path / "ws")
-    jobs = [(ws, str(files / "good_semicolon_comma.csv"), "Anna"), (ws, str(files / "gauss_boaga.csv"), "Bruno"),
-            (ws, str(files / "messy_rows.csv"), "Carla"), (ws, str(files / "messy_rows.csv"), "Dario")]
+    jobs = [
+        (ws, str(files / "good_semicolon_comma.csv"), "Anna"),
+        (ws, str(files / "gauss_boaga.csv"), "Bruno"),
+        (ws, str(files / "messy_rows.csv"), "Carla"),
+        (ws, str(files / "messy_rows.csv"), "Dario"),
+    ]
     with multiprocessing.get_context("spawn").Pool(4) as pool:
         results = pool.map(_import_in_process, jobs)
     assert results[0] == (3, 0) and results[1] == (4, 0)
@@ -123,7 +127,7 @@ def test_schema_version_checked(tmp_path):
     con.commit()
     con.close()
     with pytest.raises(SurveyStoreError, match="schema version '99'"):
-        city.surveys
+        _ = city.surveys
     with pytest.raises(SurveyStoreError, match="schema version '99'"):
         city.import_surveys(files / "cp1252.csv", surveyor="Anna")
 

@@ -8,10 +8,10 @@ import math
 import pytest
 from pyproj import Transformer
 
-from accessibility.model.barriers import barrier_targets
-from accessibility.errors import ReviewError
-from accessibility.sources.surveys import read_survey_file
 from accessibility.coordinates import parse_crs
+from accessibility.errors import ReviewError
+from accessibility.model.barriers import barrier_targets
+from accessibility.sources.surveys import read_survey_file
 from accessibility.surveys.merge import merge_barriers
 from accessibility.surveys.review import check_transition
 from accessibility.surveys.schema import parse_kind
@@ -31,8 +31,9 @@ def run(city, name, **kw):
     return validate(read_survey_file(SURVEYS / name), city.area, city.network, "tester", TODAY, **kw)
 
 
-@pytest.mark.parametrize("text, value", [("12", 12.0), ("12,5", 12.5), ("1.234,5", 1234.5), ("1,234.5", 1234.5),
-                                         ("-3,5 %", -3.5), (7, 7.0)])
+@pytest.mark.parametrize(
+    "text, value", [("12", 12.0), ("12,5", 12.5), ("1.234,5", 1234.5), ("1,234.5", 1234.5), ("-3,5 %", -3.5), (7, 7.0)]
+)
 def test_parse_number(text, value):
     assert parse_number(text) == value
 
@@ -63,9 +64,21 @@ def test_messy_rows_each_rejected_for_its_own_reason(city):
     by_row = {}
     for r in v.rejects:
         by_row.setdefault(r.row, set()).add(r.field)
-    assert by_row == {2: {"kind"}, 3: {"surveyed_on"}, 4: {"surveyed_on"}, 5: {"surveyed_on"},
-                      6: {"kerb_height_cm"}, 7: {"severity"}, 8: {"location"}, 9: {"location"}, 11: {"kind"},
-                      12: {"width_cm"}, 13: {"expires_on"}, 14: {"expires_on"}, 16: {"*"}}
+    assert by_row == {
+        2: {"kind"},
+        3: {"surveyed_on"},
+        4: {"surveyed_on"},
+        5: {"surveyed_on"},
+        6: {"kerb_height_cm"},
+        7: {"severity"},
+        8: {"location"},
+        9: {"location"},
+        11: {"kind"},
+        12: {"width_cm"},
+        13: {"expires_on"},
+        14: {"expires_on"},
+        16: {"*"},
+    }
     reasons = {r.row: r for r in v.rejects}
     assert "future" in reasons[5].reason.text("en") and "futuro" in reasons[5].reason.text("it")
     assert "outside the city" in str(reasons[9].reason)
@@ -103,16 +116,18 @@ def test_projected_coordinates(city):
 
 def test_duplicates_against_the_store(city):
     first = run(city, "good_semicolon_comma.csv")
-    existing = __import__("pandas").DataFrame(
-        [{"report_id": i + 1, **r} for i, r in enumerate(first.accepted)])
+    existing = __import__("pandas").DataFrame([{"report_id": i + 1, **r} for i, r in enumerate(first.accepted)])
     again = run(city, "good_semicolon_comma.csv", existing=existing)
     assert again.accepted == [] and again.already_stored == [2, 3, 4] and again.rejects == []
 
 
 def test_snapping(city):
     v = run(city, "good_semicolon_comma.csv")
-    assert [(r["kind"], r["snap"]) for r in v.accepted] == [("raised_kerb", "node"), ("lowered_kerb", "node"),
-                                                           ("obstacle", "edge")]
+    assert [(r["kind"], r["snap"]) for r in v.accepted] == [
+        ("raised_kerb", "node"),
+        ("lowered_kerb", "node"),
+        ("obstacle", "edge"),
+    ]
     assert 2.5 < v.accepted[2]["snap_m"] < 4  # 3 m north of the footway, not moved
 
 
@@ -127,6 +142,7 @@ def test_review_transitions():
 
 
 # --- merge -------------------------------------------------------------------------------
+
 
 def _ids(frame):
     return sorted(frame["barrier_id"])
@@ -185,8 +201,20 @@ def test_fixed_steps_report_on_a_way_lifts_the_osm_steps(osm_file, tmp_path):
     from accessibility import City
 
     foot = {"highway": "footway"}  # steps 102-103 in the middle; spurs make the study area 2-D
-    city = City.build(osm=[osm_file([(1, [101, 102], foot), (2, [102, 103], {"highway": "steps"}),
-                                     (3, [103, 104], foot), (4, [101, 1], foot), (5, [104, 204], foot)])], name="tiny")
+    city = City.build(
+        osm=[
+            osm_file(
+                [
+                    (1, [101, 102], foot),
+                    (2, [102, 103], {"highway": "steps"}),
+                    (3, [103, 104], foot),
+                    (4, [101, 1], foot),
+                    (5, [104, 204], foot),
+                ]
+            )
+        ],
+        name="tiny",
+    )
     city.save(tmp_path / "ws")
     G = city.network
     lat = (G.nodes[102]["lat"] + G.nodes[103]["lat"]) / 2

@@ -7,10 +7,20 @@ import pytest
 from accessibility.values import is_yes, parse_count, parse_incline_pct, parse_length_m
 
 
-@pytest.mark.parametrize("raw, metres", [
-    ("1.2", 1.2), ("1,2 m", 1.2), ("120 cm", 1.2), ("120cm", 1.2), ("1200 mm", 1.2),
-    ("3 cm", 0.03), ("0.03", 0.03), ("4'6\"", 4 * 0.3048 + 6 * 0.0254), ("10 ft", 3.048),
-])
+@pytest.mark.parametrize(
+    "raw, metres",
+    [
+        ("1.2", 1.2),
+        ("1,2 m", 1.2),
+        ("120 cm", 1.2),
+        ("120cm", 1.2),
+        ("1200 mm", 1.2),
+        ("3 cm", 0.03),
+        ("0.03", 0.03),
+        ("4'6\"", 4 * 0.3048 + 6 * 0.0254),
+        ("10 ft", 3.048),
+    ],
+)
 def test_lengths(raw, metres):
     value, problem = parse_length_m(raw)
     assert value == pytest.approx(metres)
@@ -31,8 +41,9 @@ def test_bare_kerb_height_too_large_for_metres_is_centimetres():
     assert parse_length_m("0.04", bare_max=0.5) == (0.04, None)
 
 
-@pytest.mark.parametrize("raw, pct", [("8%", 8.0), ("-5 %", -5.0), ("7,5%", 7.5), ("0%", 0.0),
-                                      ("5°", math.tan(math.radians(5)) * 100)])
+@pytest.mark.parametrize(
+    "raw, pct", [("8%", 8.0), ("-5 %", -5.0), ("7,5%", 7.5), ("0%", 0.0), ("5°", math.tan(math.radians(5)) * 100)]
+)
 def test_inclines(raw, pct):
     value, problem = parse_incline_pct(raw)
     assert value == pytest.approx(pct)

@@ -40,8 +40,9 @@ def hex_grid(bounds: tuple[float, float, float, float], size_m: float, crs: str)
     return gpd.GeoDataFrame({"area_id": ids}, geometry=shapes, crs=crs)
 
 
-def areas_for(G: nx.MultiDiGraph, areas: gpd.GeoDataFrame | None = None, hex_size_m: float = 250.0,
-              id_column: str | None = None) -> gpd.GeoDataFrame:
+def areas_for(
+    G: nx.MultiDiGraph, areas: gpd.GeoDataFrame | None = None, hex_size_m: float = 250.0, id_column: str | None = None
+) -> gpd.GeoDataFrame:
     """The areas to score: the user's polygons (ids from ``id_column`` or row order) or a
     hexagon grid over the network, keeping only cells that hold network nodes."""
     crs = G.graph["crs"]
@@ -66,39 +67,56 @@ def node_areas(G: nx.MultiDiGraph, areas: gpd.GeoDataFrame) -> pd.Series:
     return joined["area_id"].reindex(points.index)
 
 
-def completeness(G: nx.MultiDiGraph, barriers: pd.DataFrame, areas: gpd.GeoDataFrame,
-                 where: pd.Series | None = None) -> pd.DataFrame:
+def completeness(
+    G: nx.MultiDiGraph, barriers: pd.DataFrame, areas: gpd.GeoDataFrame, where: pd.Series | None = None
+) -> pd.DataFrame:
     """Per area: km of network, shares of length with surface / width / incline mapped,
     crossings and the share whose kerbs are known. One row per area, plus ``all``.
     ``where``: :func:`node_areas` when the caller has it already."""
     where = node_areas(G, areas) if where is None else where
     where = dict(zip(where.index, where.to_numpy(dtype=object)))  # plain lookups in the loops below
     rows = []
-    for u, v, d in G.edges(data=True):
+    for u, _v, d in G.edges(data=True):
         if d.get("reversed"):
             continue
-        rows.append({"area_id": where.get(u), "length": d["length"], "surface": "surface" in d,
-                     "width": "width_m" in d or "est_width_m" in d, "incline": "incline" in d})
+        rows.append(
+            {
+                "area_id": where.get(u),
+                "length": d["length"],
+                "surface": "surface" in d,
+                "width": "width_m" in d or "est_width_m" in d,
+                "incline": "incline" in d,
+            }
+        )
     edges = pd.DataFrame(rows, columns=["area_id", "length", "surface", "width", "incline"])
     crossing_rows = _crossings(G, barriers, where)
     out = []
     for area_id, group in [*edges.groupby("area_id"), ("all", edges)]:
         length = group["length"].sum()
         cross = crossing_rows if area_id == "all" else crossing_rows[crossing_rows["area_id"] == area_id]
-        out.append({
-            "area_id": area_id, "km": length / 1000,
-            **{f"{k}_known": (group["length"] * group[k]).sum() / length if length else np.nan
-               for k in ("surface", "width", "incline")},
-            "crossings": len(cross),
-            "kerbs_known": 1 - cross["kerb_unknown"].mean() if len(cross) else np.nan,
-        })
+        out.append(
+            {
+                "area_id": area_id,
+                "km": length / 1000,
+                **{
+                    f"{k}_known": (group["length"] * group[k]).sum() / length if length else np.nan
+                    for k in ("surface", "width", "incline")
+                },
+                "crossings": len(cross),
+                "kerbs_known": 1 - cross["kerb_unknown"].mean() if len(cross) else np.nan,
+            }
+        )
     return pd.DataFrame(out)
 
 
 def _crossings(G: nx.MultiDiGraph, barriers: pd.DataFrame, where: dict) -> pd.DataFrame:
     """One row per crossing (a crossing way, or a crossing node off crossing ways)."""
-    unknown = set(zip(barriers.loc[barriers["kind"] == "kerb_unknown", "element"],
-                      barriers.loc[barriers["kind"] == "kerb_unknown", "osm_id"].astype(int)))
+    unknown = set(
+        zip(
+            barriers.loc[barriers["kind"] == "kerb_unknown", "element"],
+            barriers.loc[barriers["kind"] == "kerb_unknown", "osm_id"].astype(int),
+        )
+    )
     rows, on_crossing_way = {}, set()
     for u, v, d in G.edges(data=True):
         if d.get("footway") == "crossing" and not d.get("reversed"):
@@ -107,5 +125,6 @@ def _crossings(G: nx.MultiDiGraph, barriers: pd.DataFrame, where: dict) -> pd.Da
     for n, d in G.nodes(data=True):
         if d.get("highway") == "crossing" and n not in on_crossing_way:
             rows[("node", n)] = where.get(n)
-    return pd.DataFrame([{"area_id": a, "kerb_unknown": key in unknown} for key, a in rows.items()],
-                        columns=["area_id", "kerb_unknown"])
+    return pd.DataFrame(
+        [{"area_id": a, "kerb_unknown": key in unknown} for key, a in rows.items()], columns=["area_id", "kerb_unknown"]
+    )

@@ -25,8 +25,9 @@ half the edge's length, on an edge the profile may use.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -34,14 +35,14 @@ import numpy as np
 import pandas as pd
 
 from accessibility import settings
-from accessibility.i18n import N_
 from accessibility.analysis.areas import completeness, node_areas
-from accessibility.model.barriers import barrier_targets
-from accessibility.model.costs import EdgeCosts, edge_costs
 from accessibility.analysis.destinations import facility_targets, node_xy
 from accessibility.analysis.population import AgeStructure
-from accessibility.model.profiles import Profile, load_profile
 from accessibility.analysis.reach import LengthGraph
+from accessibility.i18n import N_
+from accessibility.model.barriers import barrier_targets
+from accessibility.model.costs import EdgeCosts, edge_costs
+from accessibility.model.profiles import Profile, load_profile
 
 #: ``engine(costs)`` -> ``distances(points, backward)``: distances per node position from
 #: (``backward=False``) or to (``backward=True``) the nearest of ``points`` (node
@@ -94,22 +95,36 @@ def thresholds(distances_m: Iterable[float] | None = None, minutes: Iterable[flo
     return [Threshold(f"{m:g} m", metres=float(m)) for m in d] + [Threshold(f"{x:g} min", minutes=float(x)) for x in t]
 
 
-def population_table(residents: pd.Series, ages: AgeStructure | None = None, over65: pd.Series | None = None,
-                     over80: pd.Series | None = None) -> pd.DataFrame:
+def population_table(
+    residents: pd.Series,
+    ages: AgeStructure | None = None,
+    over65: pd.Series | None = None,
+    over80: pd.Series | None = None,
+) -> pd.DataFrame:
     """Residents per node (``total, over65, over80``): the older groups from their own
     spread when given (census sections by age), else the total times the ISTAT shares."""
     share65 = ages.share65 if ages else np.nan
     share80 = ages.share80 if ages else np.nan
-    return pd.DataFrame({"total": residents.astype(float),
-                         "over65": over65.reindex(residents.index).fillna(0.0) if over65 is not None
-                         else residents * share65,
-                         "over80": over80.reindex(residents.index).fillna(0.0) if over80 is not None
-                         else residents * share80})
+    return pd.DataFrame(
+        {
+            "total": residents.astype(float),
+            "over65": over65.reindex(residents.index).fillna(0.0) if over65 is not None else residents * share65,
+            "over80": over80.reindex(residents.index).fillna(0.0) if over80 is not None else residents * share80,
+        }
+    )
 
 
-def audit(G: nx.MultiDiGraph, barriers: pd.DataFrame, facilities: gpd.GeoDataFrame, profiles: list[Profile],
-          categories: list[str], people: pd.DataFrame, areas: gpd.GeoDataFrame,
-          limits: list[Threshold] | None = None, engine: Engine | None = None) -> Audit:
+def audit(
+    G: nx.MultiDiGraph,
+    barriers: pd.DataFrame,
+    facilities: gpd.GeoDataFrame,
+    profiles: list[Profile],
+    categories: list[str],
+    people: pd.DataFrame,
+    areas: gpd.GeoDataFrame,
+    limits: list[Threshold] | None = None,
+    engine: Engine | None = None,
+) -> Audit:
     """Run the audit (see module docstring).
 
     Parameters
@@ -143,7 +158,7 @@ def audit(G: nx.MultiDiGraph, barriers: pd.DataFrame, facilities: gpd.GeoDataFra
     on = barrier_targets(barriers, G) if len(barriers) else ({}, {})  # the same for every profile
     for profile in order:
         costs = edge_costs(G, barriers, profile, targets=on)
-        assert costs.nodes == nodes  # noqa: S101 - edge_costs keeps the graph's node order
+        assert costs.nodes == nodes
         distances = engine(costs)
         populated = [(int(i), 0.0) for i in np.flatnonzero(pop["total"].to_numpy() > 0)]
         from_people = distances(populated, False) if populated else np.full(len(nodes), np.inf)
@@ -162,8 +177,14 @@ def audit(G: nx.MultiDiGraph, barriers: pd.DataFrame, facilities: gpd.GeoDataFra
             net = costs.length[forward].sum()
             for limit in limits:
                 metres, walk_metres = limit.for_profile(profile), limit.for_profile(walk)
-                row = {"profile": profile.name, "category": cat, "threshold": limit.label, "metres": metres,
-                       "facilities": len(rows), "reachable_facilities": len(set(targets.facility))}
+                row = {
+                    "profile": profile.name,
+                    "category": cat,
+                    "threshold": limit.label,
+                    "metres": metres,
+                    "facilities": len(rows),
+                    "reachable_facilities": len(set(targets.facility)),
+                }
                 for group in ("total", "over65", "over80"):
                     values = pop[group].to_numpy()
                     denom = values.sum()
@@ -180,18 +201,27 @@ def audit(G: nx.MultiDiGraph, barriers: pd.DataFrame, facilities: gpd.GeoDataFra
 
     reach = pd.DataFrame(reach_rows)
     detour = pd.DataFrame(detour_rows)
-    unreachable = gpd.GeoDataFrame(unreachable_rows, columns=["profile", "category", "name", "source", "osm_type",
-                                                              "osm_id", "wheelchair", "reason", "geometry"],
-                                   geometry="geometry", crs=G.graph["crs"])
+    unreachable = gpd.GeoDataFrame(
+        unreachable_rows,
+        columns=["profile", "category", "name", "source", "osm_type", "osm_id", "wheelchair", "reason", "geometry"],
+        geometry="geometry",
+        crs=G.graph["crs"],
+    )
     scores = pd.DataFrame(score_rows, columns=["area_id", "profile", "category", "residents", "score", "walk_score"])
-    area_table = gpd.GeoDataFrame(scores.merge(areas[["area_id", "name", "geometry"]], on="area_id"),
-                                  geometry="geometry", crs=areas.crs)
+    area_table = gpd.GeoDataFrame(
+        scores.merge(areas[["area_id", "name", "geometry"]], on="area_id"), geometry="geometry", crs=areas.crs
+    )
     complete = completeness(G, barriers, areas, in_area)
-    meta = {"profiles": [p.name for p in order], "categories": list(categories),
-            "thresholds": [t.label for t in limits], "residents": float(total["total"]),
-            "over65": float(total["over65"]), "over80": float(total["over80"]),
-            "speeds": {p.name: p.speed_mps for p in order},
-            "labels": {p.name: p.label for p in order}}
+    meta = {
+        "profiles": [p.name for p in order],
+        "categories": list(categories),
+        "thresholds": [t.label for t in limits],
+        "residents": float(total["total"]),
+        "over65": float(total["over65"]),
+        "over80": float(total["over80"]),
+        "speeds": {p.name: p.speed_mps for p in order},
+        "labels": {p.name: p.label for p in order},
+    }
     used = facilities[facilities["category"].isin(categories)]
     return Audit(reach, detour, unreachable, area_table, complete, used, meta)
 
@@ -219,10 +249,19 @@ def _unreachable(profile: Profile, cat: str, rows: gpd.GeoDataFrame, targets, fr
         else:
             continue
         r = rows.iloc[i]
-        out.append({"profile": profile.name, "category": cat, "name": r.get("name", ""),
-                    "source": r.get("source", "osm"), "osm_type": r.get("osm_type", ""),
-                    "osm_id": r.get("osm_id", -1), "wheelchair": r.get("wheelchair", ""), "reason": reason,
-                    "geometry": r.geometry})
+        out.append(
+            {
+                "profile": profile.name,
+                "category": cat,
+                "name": r.get("name", ""),
+                "source": r.get("source", "osm"),
+                "osm_type": r.get("osm_type", ""),
+                "osm_id": r.get("osm_id", -1),
+                "wheelchair": r.get("wheelchair", ""),
+                "reason": reason,
+                "geometry": r.geometry,
+            }
+        )
     return out
 
 
@@ -238,8 +277,9 @@ def score_of(distance: np.ndarray) -> np.ndarray:
     return np.nan_to_num(np.clip(s, 0.0, 1.0), nan=0.0)
 
 
-def _scores(profile: Profile, cat: str, d: np.ndarray, wd: np.ndarray, people: np.ndarray,
-            codes: np.ndarray, ids: pd.Index) -> list[dict]:
+def _scores(
+    profile: Profile, cat: str, d: np.ndarray, wd: np.ndarray, people: np.ndarray, codes: np.ndarray, ids: pd.Index
+) -> list[dict]:
     """Per area: resident-weighted score (every node counts alike where nobody lives)."""
     inside = codes >= 0
     c = codes[inside]
@@ -250,6 +290,15 @@ def _scores(profile: Profile, cat: str, d: np.ndarray, wd: np.ndarray, people: n
     wsum = np.bincount(c, weights=weights, minlength=n)
     score = np.bincount(c, weights=weights * score_of(d[inside]), minlength=n) / np.where(wsum > 0, wsum, 1)
     walk_score = np.bincount(c, weights=weights * score_of(wd[inside]), minlength=n) / np.where(wsum > 0, wsum, 1)
-    return [{"area_id": ids[k], "profile": profile.name, "category": cat, "residents": float(residents[k]),
-             "score": round(100 * float(score[k]), 1), "walk_score": round(100 * float(walk_score[k]), 1)}
-            for k in range(n) if count[k] > 0]
+    return [
+        {
+            "area_id": ids[k],
+            "profile": profile.name,
+            "category": cat,
+            "residents": float(residents[k]),
+            "score": round(100 * float(score[k]), 1),
+            "walk_score": round(100 * float(walk_score[k]), 1),
+        }
+        for k in range(n)
+        if count[k] > 0
+    ]

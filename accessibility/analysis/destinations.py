@@ -18,10 +18,10 @@ import numpy as np
 from pyproj import Transformer
 
 from accessibility import settings
+from accessibility.constants import WGS84
 from accessibility.model.costs import EdgeCosts
 from accessibility.model.facilities import entrance_points, outline_points
 from accessibility.model.snapping import NodeTree
-from accessibility.constants import WGS84
 
 
 @dataclass
@@ -47,8 +47,9 @@ def usable_nodes(costs: EdgeCosts) -> np.ndarray:
     return mask & np.isfinite(costs.node_cost)
 
 
-def facility_targets(costs: EdgeCosts, xy: np.ndarray, facilities: gpd.GeoDataFrame,
-                     max_m: float | None = None) -> Targets:
+def facility_targets(
+    costs: EdgeCosts, xy: np.ndarray, facilities: gpd.GeoDataFrame, max_m: float | None = None
+) -> Targets:
     """Arrival points of ``facilities`` (rows of one category, graph CRS) for ``costs.profile``.
 
     ``xy`` holds the projected coordinates of ``costs.nodes`` (an ``(n, 2)`` array).
@@ -57,7 +58,7 @@ def facility_targets(costs: EdgeCosts, xy: np.ndarray, facilities: gpd.GeoDataFr
     usable = usable_nodes(costs)
     out = Targets([], [], {})
     if not usable.any():
-        out.excluded.update({i: "no usable network" for i in range(len(facilities))})
+        out.excluded.update(dict.fromkeys(range(len(facilities)), "no usable network"))
         return out
     tree = NodeTree(xy, usable)
     to_graph = Transformer.from_crs(WGS84, facilities.crs, always_xy=True)
@@ -82,7 +83,9 @@ def facility_targets(costs: EdgeCosts, xy: np.ndarray, facilities: gpd.GeoDataFr
     return out
 
 
-def arrival_points(row, crs: str, wheelchair: bool, to_graph: Transformer | None = None) -> list[tuple[float, float]] | None:
+def arrival_points(
+    row, crs: str, wheelchair: bool, to_graph: Transformer | None = None
+) -> list[tuple[float, float]] | None:
     """Where a facility (a row of the facilities table) is entered, in ``crs``: its
     entrances (for wheelchairs, those not tagged ``wheelchair=no``), else points along its
     outline, else its point. ``None`` when it is no destination for a wheelchair: its own

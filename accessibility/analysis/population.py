@@ -44,8 +44,11 @@ def age_structure(table: pd.DataFrame) -> AgeStructure:
     >>> age_structure(pd.DataFrame({"age": [10, 70, 85], "tot": [5, 3, 2]}))
     AgeStructure(total=10, over65=5, over80=2)
     """
-    return AgeStructure(int(table["tot"].sum()), int(table.loc[table["age"] >= 65, "tot"].sum()),
-                        int(table.loc[table["age"] >= 80, "tot"].sum()))
+    return AgeStructure(
+        int(table["tot"].sum()),
+        int(table.loc[table["age"] >= 65, "tot"].sum()),
+        int(table.loc[table["age"] >= 80, "tot"].sum()),
+    )
 
 
 def _forward_edges(G: nx.MultiDiGraph):
@@ -56,8 +59,12 @@ def _residential(d: dict) -> bool:
     return d.get("highway") in settings.residential_highways or d.get("footway") == "sidewalk"
 
 
-def residents_on_network(G: nx.MultiDiGraph, total: float, sections: gpd.GeoDataFrame | None = None,
-                         buildings: gpd.GeoDataFrame | None = None) -> pd.Series:
+def residents_on_network(
+    G: nx.MultiDiGraph,
+    total: float,
+    sections: gpd.GeoDataFrame | None = None,
+    buildings: gpd.GeoDataFrame | None = None,
+) -> pd.Series:
     """Residents per graph node (a Series indexed by node id, summing to the people placed).
 
     Parameters
@@ -91,9 +98,11 @@ def _from_sections(G, people, edges, sections: gpd.GeoDataFrame) -> pd.Series:
     if "population" not in sections.columns:
         raise PopulationError("census sections need a 'population' column")
     sections = sections.to_crs(G.graph["crs"]).reset_index(drop=True)
-    mids = gpd.GeoDataFrame({"i": range(len(edges))},
-                            geometry=[d["geometry"].interpolate(0.5, normalized=True) for _, _, d in edges],
-                            crs=G.graph["crs"])
+    mids = gpd.GeoDataFrame(
+        {"i": range(len(edges))},
+        geometry=[d["geometry"].interpolate(0.5, normalized=True) for _, _, d in edges],
+        crs=G.graph["crs"],
+    )
     joined = gpd.sjoin(mids, sections[["population", "geometry"]], predicate="within")
     lengths = np.array([edges[i][2]["length"] for i in joined["i"]])
     per_section = pd.Series(lengths).groupby(joined["index_right"].to_numpy()).transform("sum").to_numpy()
@@ -107,8 +116,11 @@ def _from_sections(G, people, edges, sections: gpd.GeoDataFrame) -> pd.Series:
 
 def _from_buildings(G, people, total: float, buildings: gpd.GeoDataFrame) -> pd.Series:
     points = buildings.to_crs(G.graph["crs"]).geometry.representative_point()
-    weights = buildings["residents"].astype(float).to_numpy() if "residents" in buildings else \
-        np.full(len(buildings), total / max(len(buildings), 1))
+    weights = (
+        buildings["residents"].astype(float).to_numpy()
+        if "residents" in buildings
+        else np.full(len(buildings), total / max(len(buildings), 1))
+    )
     index = network_index(G)
     _, nearest = index.nearest_nodes(np.column_stack([points.x, points.y]))
     nearest = people.index.get_indexer([index.nodes[i] for i in nearest])
@@ -120,5 +132,6 @@ def _from_buildings(G, people, total: float, buildings: gpd.GeoDataFrame) -> pd.
 def node_points(G: nx.MultiDiGraph) -> gpd.GeoDataFrame:
     """Graph nodes as points in the graph CRS, indexed by node id."""
     nodes, xs, ys = zip(*((n, d["x"], d["y"]) for n, d in G.nodes(data=True))) if len(G) else ((), (), ())
-    return gpd.GeoDataFrame(index=pd.Index(list(nodes), name="node"),
-                            geometry=gpd.points_from_xy(xs, ys), crs=G.graph["crs"])
+    return gpd.GeoDataFrame(
+        index=pd.Index(list(nodes), name="node"), geometry=gpd.points_from_xy(xs, ys), crs=G.graph["crs"]
+    )

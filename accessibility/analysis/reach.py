@@ -14,7 +14,7 @@ hindrances slow a route but do not lengthen it).
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -51,8 +51,9 @@ class LengthGraph:
         size = self.n + 1  # one spare node: the super-source of multi-source searches
         return csr_matrix((weights[keep], (rows[keep], cols[keep])), shape=(size, size))
 
-    def distances_from(self, sources: Iterable[tuple[int, float]], limit: float = np.inf,
-                       backward: bool = False) -> np.ndarray:
+    def distances_from(
+        self, sources: Iterable[tuple[int, float]], limit: float = np.inf, backward: bool = False
+    ) -> np.ndarray:
         """Shortest distance from the nearest of ``sources`` (node position, starting
         offset in metres) to every node; ``inf`` where farther than ``limit``."""
         matrix = self.backward if backward else self.forward

@@ -16,46 +16,98 @@ from accessibility.outputs.export import write_audit
 
 @command(main, help=_("The accessibility audit: who reaches which facilities, per mobility profile."))
 @CITY_DIR
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help=_("Folder to write the audit to (tables, maps, report.html); replaced whole."))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help=_("Folder to write the audit to (tables, maps, report.html); replaced whole."),
+)
 @click.option("--profiles", callback=names, metavar="A,B", help=_("Comma-separated profiles (default: all)."))
-@click.option("--categories", callback=names, metavar="A,B",
-              help=_("Comma-separated facility categories (default: all)."))
-@click.option("--population", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help=_("ISTAT population by age (CSV: age, tot): residents and the shares over 65 and 80."))
-@click.option("--residents", type=click.FloatRange(min=0, min_open=True),
-              help=_("Residents to spread when there is no --population table."))
-@click.option("--registry", "registries", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help=_("A facility registry (CSV, GeoPackage, GeoJSON); repeat, each with its --registry-map."))
-@click.option("--registry-map", "registry_maps", multiple=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help=_("The TOML mapping file of each --registry, in the same order (see data/registries/)."))
-@click.option("--areas", "areas_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help=_("Neighbourhood polygons (GeoPackage, GeoJSON) to score (default: hexagons)."))
+@click.option(
+    "--categories", callback=names, metavar="A,B", help=_("Comma-separated facility categories (default: all).")
+)
+@click.option(
+    "--population",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=_("ISTAT population by age (CSV: age, tot): residents and the shares over 65 and 80."),
+)
+@click.option(
+    "--residents",
+    type=click.FloatRange(min=0, min_open=True),
+    help=_("Residents to spread when there is no --population table."),
+)
+@click.option(
+    "--registry",
+    "registries",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=_("A facility registry (CSV, GeoPackage, GeoJSON); repeat, each with its --registry-map."),
+)
+@click.option(
+    "--registry-map",
+    "registry_maps",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=_("The TOML mapping file of each --registry, in the same order (see data/registries/)."),
+)
+@click.option(
+    "--areas",
+    "areas_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=_("Neighbourhood polygons (GeoPackage, GeoJSON) to score (default: hexagons)."),
+)
 @click.option("--area-id", help=_("Column of --areas holding the area ids (default: row order)."))
 @click.option("--hex-size", type=click.FloatRange(min=0, min_open=True), help=_("Hexagon size in metres."))
-@click.option("--tiles/--no-tiles", default=False, show_default=True,
-              help=_("Add the OpenStreetMap background to the maps (needs internet to show)."))
-def audit(city_dir: Path, output: Path, profiles: list[str] | None, categories: list[str] | None,
-          population: Path | None, residents: float | None, registries: tuple[Path, ...],
-          registry_maps: tuple[Path, ...], areas_file: Path | None, area_id: str | None, hex_size: float | None,
-          tiles: bool) -> None:
+@click.option(
+    "--tiles/--no-tiles",
+    default=False,
+    show_default=True,
+    help=_("Add the OpenStreetMap background to the maps (needs internet to show)."),
+)
+def audit(
+    city_dir: Path,
+    output: Path,
+    profiles: list[str] | None,
+    categories: list[str] | None,
+    population: Path | None,
+    residents: float | None,
+    registries: tuple[Path, ...],
+    registry_maps: tuple[Path, ...],
+    areas_file: Path | None,
+    area_id: str | None,
+    hex_size: float | None,
+    tiles: bool,
+) -> None:
     if len(registries) != len(registry_maps):
-        raise click.BadParameter(_("{registries} --registry file(s) but {maps} --registry-map; give one mapping per "
-                                   "registry, in the same order").format(registries=len(registries),
-                                                                         maps=len(registry_maps)),
-                                 param_hint="--registry-map")
+        raise click.BadParameter(
+            _(
+                "{registries} --registry file(s) but {maps} --registry-map; give one mapping per "
+                "registry, in the same order"
+            ).format(registries=len(registries), maps=len(registry_maps)),
+            param_hint="--registry-map",
+        )
     areas = None
     if areas_file:
         areas = gpd.read_file(areas_file)
         if area_id and area_id not in areas.columns:
-            raise click.BadParameter(_("{file} has no column {column}; it has: {columns}").format(
-                file=areas_file.name, column=repr(area_id), columns=", ".join(map(str, areas.columns))),
-                param_hint="--area-id")
+            raise click.BadParameter(
+                _("{file} has no column {column}; it has: {columns}").format(
+                    file=areas_file.name, column=repr(area_id), columns=", ".join(map(str, areas.columns))
+                ),
+                param_hint="--area-id",
+            )
     city = City.load(city_dir)
-    result = city.audit(profiles=profiles, categories=categories, population=population,
-                        residents=residents, registries=list(zip(registries, registry_maps)),
-                        areas=areas, area_id_column=area_id, hex_size_m=hex_size)
+    result = city.audit(
+        profiles=profiles,
+        categories=categories,
+        population=population,
+        residents=residents,
+        registries=list(zip(registries, registry_maps)),
+        areas=areas,
+        area_id_column=area_id,
+        hex_size_m=hex_size,
+    )
     write_audit(result, output, lang=language(), tiles=tiles, network=city.network)
     for note in result.meta["notes"]:
         click.echo(_("note: {text}").format(text=plain(note)))
@@ -64,7 +116,12 @@ def audit(city_dir: Path, output: Path, profiles: list[str] | None, categories: 
     click.echo(_("residents reaching the nearest facility within {limit} (walking in brackets):").format(limit=first))
     labels = {c: _(cat.label) for c, cat in all_categories().items()}
     for r in rows.itertuples():
-        click.echo(f"  {labels.get(r.category, r.category):<36} {_(city.profile(r.profile).label):<40} "
-                   f"{percent(r.residents_share):>6} ({percent(r.walk_residents_share)})")
-    click.echo(_("{count} facility/profile pairs nobody can reach; audit written to {path}").format(
-        count=number(len(result.unreachable)), path=output))
+        click.echo(
+            f"  {labels.get(r.category, r.category):<36} {_(city.profile(r.profile).label):<40} "
+            f"{percent(r.residents_share):>6} ({percent(r.walk_residents_share)})"
+        )
+    click.echo(
+        _("{count} facility/profile pairs nobody can reach; audit written to {path}").format(
+            count=number(len(result.unreachable)), path=output
+        )
+    )

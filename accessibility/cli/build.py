@@ -15,16 +15,30 @@ from accessibility.outputs.export import write_table
 
 
 @command(main, help=_("Build a city workspace: the pedestrian network and its barriers."))
-@click.option("--osm", "osm_files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help=_("OSM file (.osm/.pbf/.json, also .bz2/.gz/.xz); repeat to merge several."))
+@click.option(
+    "--osm",
+    "osm_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=_("OSM file (.osm/.pbf/.json, also .bz2/.gz/.xz); repeat to merge several."),
+)
 @click.option("--place", help=_('Place to download from OpenStreetMap, e.g. "Cremona, Italy".'))
-@click.option("--boundary", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help=_("Boundary polygon file (GeoJSON, GPKG) to download, or to name the area of --osm."))
+@click.option(
+    "--boundary",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=_("Boundary polygon file (GeoJSON, GPKG) to download, or to name the area of --osm."),
+)
 @click.option("--name", help=_("City name (default: the place or the first file's name)."))
-@click.option("--city", "city_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help=_("Workspace folder to write."))
-def build(osm_files: tuple[Path, ...], place: str | None, boundary: Path | None, name: str | None,
-          city_dir: Path) -> None:
+@click.option(
+    "--city",
+    "city_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help=_("Workspace folder to write."),
+)
+def build(
+    osm_files: tuple[Path, ...], place: str | None, boundary: Path | None, name: str | None, city_dir: Path
+) -> None:
     if not osm_files and not place and not boundary:
         raise click.UsageError(_("give --osm FILE, --place NAME or --boundary FILE"))
     if osm_files and place:
@@ -38,24 +52,32 @@ def build(osm_files: tuple[Path, ...], place: str | None, boundary: Path | None,
 
 
 def _echo_summary(s: dict[str, Any]) -> None:
-    click.echo(_("{name}: {nodes} nodes, {edges} edges, {km} km of network").format(
-        name=s["name"], nodes=number(s["nodes"]), edges=number(s["edges"]), km=number(s["km"], 1)))
+    click.echo(
+        _("{name}: {nodes} nodes, {edges} edges, {km} km of network").format(
+            name=s["name"], nodes=number(s["nodes"]), edges=number(s["edges"]), km=number(s["km"], 1)
+        )
+    )
     click.echo(_("{count} barriers (known / unknown):").format(count=number(s["barriers"])))
     kinds = taxonomy()
     for kind, n in s["barriers_by_kind"].items():
         label = _(kinds[kind].label) if kind in kinds else kind
         click.echo(f"  {label:<50} {number(n['known']):>7} / {number(n['unknown'])}")
     if s["tag_problems"]:
-        click.echo(_("{count} tag values could not be read as given (see tag_problems.csv)").format(
-            count=number(s["tag_problems"])))
+        click.echo(
+            _("{count} tag values could not be read as given (see tag_problems.csv)").format(
+                count=number(s["tag_problems"])
+            )
+        )
 
 
 @command(main, help=_("Export the barriers in WGS84 for QGIS and spreadsheets."))
 @CITY_DIR
-@click.option("--format", "fmt", type=click.Choice(sorted(EXPORT_FORMATS)),
-              help=_("Output format (default: from the file name)."))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help=_("File to write."))
+@click.option(
+    "--format", "fmt", type=click.Choice(sorted(EXPORT_FORMATS)), help=_("Output format (default: from the file name).")
+)
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help=_("File to write.")
+)
 def barriers(city_dir: Path, fmt: str | None, output: Path) -> None:
     table = City.load(city_dir).barriers_wgs84()
     write_table(table, output, format_for(output, fmt), layer="barriers")

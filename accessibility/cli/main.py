@@ -67,8 +67,14 @@ def _set_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 
 #: ``--lang it|en``: the language of what a command prints and writes (default: the
 #: environment's, else Italian). Accepted on the group and on every command.
-LANG = click.option("--lang", type=click.Choice(LANGUAGES), expose_value=False, is_eager=True, callback=_set_lang,
-                    help=_("Language of messages and outputs (default: the environment's, else Italian)."))
+LANG = click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    expose_value=False,
+    is_eager=True,
+    callback=_set_lang,
+    help=_("Language of messages and outputs (default: the environment's, else Italian)."),
+)
 
 
 @click.group(cls=Group, help=_("Accessible routes, barrier audits and intervention plans for a city."))
@@ -82,7 +88,7 @@ def main(ctx: click.Context, verbose: int) -> None:
     ctx.ensure_object(dict)
 
 
-def command(group: click.Group, name: str | None = None, *, help: str) -> Callable[[F], F]:  # noqa: A002
+def command(group: click.Group, name: str | None = None, *, help: str) -> Callable[[F], F]:
     """``@group.command`` with a translated help text and ``--lang``; the command runs in
     the language chosen (``--lang`` of the command or of the group, else the default)."""
 
@@ -98,8 +104,13 @@ def command(group: click.Group, name: str | None = None, *, help: str) -> Callab
     return decorate
 
 
-CITY_DIR = click.option("--city", "city_dir", required=True,
-                        type=click.Path(exists=True, file_okay=False, path_type=Path), help=_("Workspace folder."))
+CITY_DIR = click.option(
+    "--city",
+    "city_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help=_("Workspace folder."),
+)
 
 
 def names(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
@@ -131,6 +142,7 @@ def format_for(output: Path, fmt: str | None) -> str:
         return fmt
     found = next((f for f, suffix in EXPORT_FORMATS.items() if output.suffix.lower() == suffix), None)
     if found is None:
-        raise click.BadParameter(_("cannot tell the format of {name}; use --format").format(name=output.name),
-                                 param_hint="--format")
+        raise click.BadParameter(
+            _("cannot tell the format of {name}; use --format").format(name=output.name), param_hint="--format"
+        )
     return found

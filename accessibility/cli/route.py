@@ -23,40 +23,74 @@ def _latlon(ctx: click.Context, param: click.Parameter, value: str | None) -> tu
     except ValueError:
         raise click.BadParameter(_("{value} is not LAT,LON (e.g. 45.1336,10.0227)").format(value=repr(value))) from None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise click.BadParameter(_("{value}: latitude must be within +-90 and longitude within +-180").format(
-            value=repr(value)))
+        raise click.BadParameter(
+            _("{value}: latitude must be within +-90 and longitude within +-180").format(value=repr(value))
+        )
     return lat, lon
 
 
 @command(main, help=_("An accessible route for a mobility profile, with step-by-step directions."))
 @CITY_DIR
-@click.option("--from", "origin", required=True, callback=_latlon, metavar="LAT,LON",
-              help=_("Where the route starts."))
+@click.option("--from", "origin", required=True, callback=_latlon, metavar="LAT,LON", help=_("Where the route starts."))
 @click.option("--to", "destination", callback=_latlon, metavar="LAT,LON", help=_("Where the route ends."))
-@click.option("--to-nearest", "category", metavar="CATEGORY",
-              help=_("Go to the nearest facility of this category (e.g. pharmacy, sports, town_hall)."))
-@click.option("--profile", default="walk", show_default=True,
-              help=_("Mobility profile: walk, manual_wheelchair, power_wheelchair, walker, blind, pushchair."))
-@click.option("--profile-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help=_("A TOML file of your own profiles (same form as data/profiles.toml)."))
+@click.option(
+    "--to-nearest",
+    "category",
+    metavar="CATEGORY",
+    help=_("Go to the nearest facility of this category (e.g. pharmacy, sports, town_hall)."),
+)
+@click.option(
+    "--profile",
+    default="walk",
+    show_default=True,
+    help=_("Mobility profile: walk, manual_wheelchair, power_wheelchair, walker, blind, pushchair."),
+)
+@click.option(
+    "--profile-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=_("A TOML file of your own profiles (same form as data/profiles.toml)."),
+)
 @click.option("--max-kerb-cm", type=click.FloatRange(min=0), help=_("Highest kerb you can pass, cm."))
 @click.option("--max-incline", type=click.FloatRange(min=0, min_open=True), help=_("Steepest slope up or down, %."))
 @click.option("--min-width-cm", type=click.FloatRange(min=0), help=_("Narrowest passage you fit through, cm."))
 @click.option("--max-steps", type=click.IntRange(min=0), help=_("Most steps you can climb."))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help=_("Write the route as GeoJSON."))
-@click.option("--map", "map_file", type=click.Path(dir_okay=False, path_type=Path),
-              help=_("Write an HTML map that opens without internet."))
-@click.option("--tiles/--no-tiles", default=False, show_default=True,
-              help=_("Add the OpenStreetMap background to the map (needs internet to show)."))
-def route(city_dir: Path, origin: tuple[float, float], destination: tuple[float, float] | None,
-          category: str | None, profile: str, profile_file: Path | None, max_kerb_cm: float | None,
-          max_incline: float | None, min_width_cm: float | None, max_steps: int | None, output: Path | None,
-          map_file: Path | None, tiles: bool) -> None:
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help=_("Write the route as GeoJSON."))
+@click.option(
+    "--map",
+    "map_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=_("Write an HTML map that opens without internet."),
+)
+@click.option(
+    "--tiles/--no-tiles",
+    default=False,
+    show_default=True,
+    help=_("Add the OpenStreetMap background to the map (needs internet to show)."),
+)
+def route(
+    city_dir: Path,
+    origin: tuple[float, float],
+    destination: tuple[float, float] | None,
+    category: str | None,
+    profile: str,
+    profile_file: Path | None,
+    max_kerb_cm: float | None,
+    max_incline: float | None,
+    min_width_cm: float | None,
+    max_steps: int | None,
+    output: Path | None,
+    map_file: Path | None,
+    tiles: bool,
+) -> None:
     if (destination is None) == (category is None):
         raise click.UsageError(_("give exactly one of --to LAT,LON and --to-nearest CATEGORY"))
-    overrides = {"max_kerb_cm": max_kerb_cm, "max_incline_up_pct": max_incline,
-                 "max_incline_down_pct": max_incline, "min_width_cm": min_width_cm, "max_steps": max_steps}
+    overrides = {
+        "max_kerb_cm": max_kerb_cm,
+        "max_incline_up_pct": max_incline,
+        "max_incline_down_pct": max_incline,
+        "min_width_cm": min_width_cm,
+        "max_steps": max_steps,
+    }
     city = City.load(city_dir)
     lang = language()
     if category:

@@ -30,11 +30,18 @@ def survey_import(file: Path, city_dir: Path, surveyor: str, crs: int | None) ->
     click.echo(_("accepted: {count}").format(count=number(len(result.accepted))))
     click.echo(_("rejected: {count}").format(count=number(len(result.rejected_rows))))
     if result.already_stored:
-        click.echo(_("already in the store: {count} (rows {rows})").format(
-            count=number(len(result.already_stored)), rows=", ".join(map(str, result.already_stored[:20]))))
+        click.echo(
+            _("already in the store: {count} (rows {rows})").format(
+                count=number(len(result.already_stored)), rows=", ".join(map(str, result.already_stored[:20]))
+            )
+        )
     for flag in result.flagged:
-        click.echo("  " + _("to check: #{report} (row {row}): {reason}").format(
-            report=flag["report_id"], row=flag["row"], reason=plain(flag["reason"])))
+        click.echo(
+            "  "
+            + _("to check: #{report} (row {row}): {reason}").format(
+                report=flag["report_id"], row=flag["row"], reason=plain(flag["reason"])
+            )
+        )
     for note in result.notes:
         click.echo("  " + _("note: {text}").format(text=plain(note)))
     if result.rejects_path:
@@ -46,11 +53,15 @@ def survey_import(file: Path, city_dir: Path, surveyor: str, crs: int | None) ->
 @click.option("--status", type=click.Choice(STATUSES), help=_("Only reports with this status."))
 def survey_list(city_dir: Path, status: str | None) -> None:
     reports = store_of(city_dir).reports(status)
-    click.echo(f"{'id':>5}  {_('status'):<9} {_('kind'):<20} {_('date'):<10}  {_('street'):<24} {_('flags'):<16} "
-               f"{_('description')}")
+    click.echo(
+        f"{'id':>5}  {_('status'):<9} {_('kind'):<20} {_('date'):<10}  {_('street'):<24} {_('flags'):<16} "
+        f"{_('description')}"
+    )
     for r in reports.itertuples(index=False):
-        click.echo(f"{r.report_id:>5}  {r.status:<9} {r.kind:<20} {plain(r.surveyed_on):<10}  "
-                   f"{plain(r.street, 24):<24} {plain(r.flags, 16):<16} {plain(r.description, 60)}")
+        click.echo(
+            f"{r.report_id:>5}  {r.status:<9} {r.kind:<20} {plain(r.surveyed_on):<10}  "
+            f"{plain(r.street, 24):<24} {plain(r.flags, 16):<16} {plain(r.description, 60)}"
+        )
     click.echo(_("{count} reports").format(count=number(len(reports))))
 
 
@@ -62,15 +73,19 @@ def survey_list(city_dir: Path, status: str | None) -> None:
 @click.option("--by", "by", required=True, help=_("Who reviews."))
 def survey_review(report_id: int, city_dir: Path, status: str, note: str | None, by: str) -> None:
     change = store_of(city_dir).review(report_id, status, note, by)
-    click.echo(_("report #{report}: {old} -> {new} ({who}, {when})").format(
-        report=report_id, old=change["from"], new=change["to"], who=plain(by), when=change["at"]))
+    click.echo(
+        _("report #{report}: {old} -> {new} ({who}, {when})").format(
+            report=report_id, old=change["from"], new=change["to"], who=plain(by), when=change["at"]
+        )
+    )
 
 
 @command(survey, "export", help=_("Export every survey report (WGS84) for QGIS and spreadsheets."))
 @CITY_DIR
 @click.option("--format", "fmt", type=click.Choice(sorted(EXPORT_FORMATS)), help=_("Default: from the file name."))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help=_("File to write."))
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help=_("File to write.")
+)
 def survey_export(city_dir: Path, fmt: str | None, output: Path) -> None:
     fmt = format_for(output, fmt)
     reports = store_of(city_dir).reports()

@@ -10,13 +10,14 @@ unknown severity, never assumed fine.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Iterable
+from typing import Any
 
 import geopandas as gpd
-import pandas as pd
 import networkx as nx
+import pandas as pd
 from shapely import Point
 from shapely.ops import linemerge
 
@@ -24,25 +25,77 @@ from accessibility.model.profiles import Profile
 from accessibility.sources.catalogues import shipped_toml
 
 #: ``surface`` values that break the paving rule (uneven, loose or with wide joints).
-POOR_SURFACES = frozenset({
-    "sand", "mud", "grass", "dirt", "earth", "ground", "gravel", "fine_gravel", "pebblestone",
-    "woodchips", "rock", "stepping_stones", "cobblestone", "unhewn_cobblestone", "sett",
-    "grass_paver", "unpaved", "compacted",
-})
+POOR_SURFACES = frozenset(
+    {
+        "sand",
+        "mud",
+        "grass",
+        "dirt",
+        "earth",
+        "ground",
+        "gravel",
+        "fine_gravel",
+        "pebblestone",
+        "woodchips",
+        "rock",
+        "stepping_stones",
+        "cobblestone",
+        "unhewn_cobblestone",
+        "sett",
+        "grass_paver",
+        "unpaved",
+        "compacted",
+    }
+)
 POOR_SMOOTHNESS = frozenset({"bad", "very_bad", "horrible", "very_horrible", "impassable"})
 #: ``barrier`` values that stand on the path.
-OBSTACLES = frozenset({
-    "bollard", "gate", "lift_gate", "swing_gate", "sliding_gate", "wicket_gate", "turnstile",
-    "full-height_turnstile", "cycle_barrier", "motorcycle_barrier", "kissing_gate", "stile",
-    "block", "chain", "log", "bar", "jersey_barrier", "planter", "rope", "hampshire_gate",
-    "bump_gate", "barrier_board", "spikes",
-})
+OBSTACLES = frozenset(
+    {
+        "bollard",
+        "gate",
+        "lift_gate",
+        "swing_gate",
+        "sliding_gate",
+        "wicket_gate",
+        "turnstile",
+        "full-height_turnstile",
+        "cycle_barrier",
+        "motorcycle_barrier",
+        "kissing_gate",
+        "stile",
+        "block",
+        "chain",
+        "log",
+        "bar",
+        "jersey_barrier",
+        "planter",
+        "rope",
+        "hampshire_gate",
+        "bump_gate",
+        "barrier_board",
+        "spikes",
+    }
+)
 LEVEL_KERBS = frozenset({"lowered", "flush", "no"})
 KNOWN_KERBS = LEVEL_KERBS | {"raised", "rolled"}
 SOUND_YES = frozenset({"yes", "walk", "locate", "crossing"})
 
-COLUMNS = ["barrier_id", "kind", "measure", "unit", "threshold", "known", "tags", "element",
-           "osm_id", "node", "street", "rule", "source", "source_id"]
+COLUMNS = [
+    "barrier_id",
+    "kind",
+    "measure",
+    "unit",
+    "threshold",
+    "known",
+    "tags",
+    "element",
+    "osm_id",
+    "node",
+    "street",
+    "rule",
+    "source",
+    "source_id",
+]
 
 
 @dataclass(frozen=True)
@@ -77,6 +130,7 @@ def text_to_tags(text: str | None) -> dict[str, str]:
 
 
 # --- finding barriers -------------------------------------------------------------------
+
 
 def _node_barriers(n: int, d: dict[str, Any], on_crossing_way: bool) -> Iterable[tuple]:
     """Yield ``(kind, measure, defining tags, known)`` for one node."""
@@ -113,8 +167,11 @@ def _is_crossing(d: dict[str, Any]) -> bool:
 
 
 def _is_signalised(d: dict[str, Any]) -> bool:
-    return d.get("crossing") == "traffic_signals" or d.get("highway") == "traffic_signals" \
+    return (
+        d.get("crossing") == "traffic_signals"
+        or d.get("highway") == "traffic_signals"
         or d.get("crossing:signals") == "yes"
+    )
 
 
 def _crossing_barriers(parts: list[dict[str, Any]]) -> Iterable[tuple]:
@@ -136,8 +193,12 @@ def _way_barriers(d: dict[str, Any], nodes: list[dict[str, Any]]) -> Iterable[tu
     """Yield ``(kind, measure, defining tags, known)`` for one way, given its nodes' data."""
     is_steps = d.get("highway") == "steps"
     if is_steps:
-        yield "steps", d.get("step_count_n"), _pick(d, "highway", "step_count", "ramp", "ramp:wheelchair",
-                                                  "handrail", "tactile_paving"), True
+        yield (
+            "steps",
+            d.get("step_count_n"),
+            _pick(d, "highway", "step_count", "ramp", "ramp:wheelchair", "handrail", "tactile_paving"),
+            True,
+        )
     else:
         incline = d.get("incline_pct")
         if incline is not None and abs(incline) > (taxonomy()["steep_incline"].threshold or 5):
@@ -185,8 +246,9 @@ def find_barriers(G: nx.MultiDiGraph, profiles: dict[str, Profile]) -> gpd.GeoDa
     rows: list[dict[str, Any]] = []
     for n, d in G.nodes(data=True):
         for kind, measure, tags, known in _node_barriers(n, d, bool(node_ways[n] & crossing_ways)):
-            rows.append(_row(kind, measure, tags, known, "node", n, n, street_of_node(n),
-                             Point(d["x"], d["y"]), profiles))
+            rows.append(
+                _row(kind, measure, tags, known, "node", n, n, street_of_node(n), Point(d["x"], d["y"]), profiles)
+            )
     for wid in sorted(way_edges):
         edges = way_edges[wid]
         d = edges[0][2]
@@ -201,26 +263,49 @@ def find_barriers(G: nx.MultiDiGraph, profiles: dict[str, Profile]) -> gpd.GeoDa
             rows.append(_row(kind, measure, tags, known, "way", wid, None, street, geometry, profiles))
     columns = COLUMNS + [f"severity_{p}" for p in profiles] + ["geometry"]
     frame = gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs=G.graph["crs"])
-    return frame.astype({"measure": "float64", "threshold": "float64", "osm_id": "int64",
-                         "node": "Int64", "known": "bool"})
+    return frame.astype(
+        {"measure": "float64", "threshold": "float64", "osm_id": "int64", "node": "Int64", "known": "bool"}
+    )
 
 
-def _row(kind: str, measure: float | None, tags: dict[str, str], known: bool, element: str,
-         osm_id: int, node: int | None, street: str | None, geometry, profiles: dict[str, Profile]) -> dict:
+def _row(
+    kind: str,
+    measure: float | None,
+    tags: dict[str, str],
+    known: bool,
+    element: str,
+    osm_id: int,
+    node: int | None,
+    street: str | None,
+    geometry,
+    profiles: dict[str, Profile],
+) -> dict:
     k = taxonomy()[kind]
     row = {
-        "barrier_id": f"osm-{element}-{osm_id}-{kind}", "kind": kind,
-        "measure": None if measure is None else round(float(measure), 2), "unit": k.unit,
-        "threshold": k.threshold, "known": known, "tags": tags_to_text(tags), "element": element,
-        "osm_id": osm_id, "node": node, "street": street, "rule": k.rule, "source": "osm",
-        "source_id": f"{element}/{osm_id}", "geometry": geometry,
+        "barrier_id": f"osm-{element}-{osm_id}-{kind}",
+        "kind": kind,
+        "measure": None if measure is None else round(float(measure), 2),
+        "unit": k.unit,
+        "threshold": k.threshold,
+        "known": known,
+        "tags": tags_to_text(tags),
+        "element": element,
+        "osm_id": osm_id,
+        "node": node,
+        "street": street,
+        "rule": k.rule,
+        "source": "osm",
+        "source_id": f"{element}/{osm_id}",
+        "geometry": geometry,
     }
     for name, profile in profiles.items():
         row[f"severity_{name}"] = profile.severity(kind, row["measure"], tags, known)
     return row
 
 
-def barrier_targets(barriers: pd.DataFrame, G: nx.MultiDiGraph) -> tuple[dict[int, list[int]], dict[tuple[int, int, int], list[int]]]:
+def barrier_targets(
+    barriers: pd.DataFrame, G: nx.MultiDiGraph
+) -> tuple[dict[int, list[int]], dict[tuple[int, int, int], list[int]]]:
     """Where each barrier row sits in ``G``: graph nodes and directed edges, by row position.
 
     ``element == "node"``: the graph node in column ``node``. ``element == "way"``: every
@@ -234,8 +319,10 @@ def barrier_targets(barriers: pd.DataFrame, G: nx.MultiDiGraph) -> tuple[dict[in
     nodes: dict[int, list[int]] = defaultdict(list)
     edges: dict[tuple[int, int, int], list[int]] = defaultdict(list)
     element = barriers["element"].to_numpy()
-    column = {c: barriers[c].to_numpy(dtype=object, na_value=None) if c in barriers else [None] * len(barriers)
-              for c in ("node", "osm_id", "edge_u", "edge_v", "edge_key")}
+    column = {
+        c: barriers[c].to_numpy(dtype=object, na_value=None) if c in barriers else [None] * len(barriers)
+        for c in ("node", "osm_id", "edge_u", "edge_v", "edge_key")
+    }
     for i, kind in enumerate(element):
         if kind == "node":
             node = column["node"][i]

@@ -111,8 +111,7 @@ class _GraphTable:
 #: One table per graph object, dropped with the graph. Graphs are not edited in place after
 #: a build (planning copies a graph before it regrades one); the node count is a cheap
 #: guard (networkx counts multigraph edges in linear time).
-_TABLES: "weakref.WeakKeyDictionary[nx.MultiDiGraph, tuple[int, _GraphTable]]" = \
-    weakref.WeakKeyDictionary()
+_TABLES: weakref.WeakKeyDictionary[nx.MultiDiGraph, tuple[int, _GraphTable]] = weakref.WeakKeyDictionary()
 
 
 def _graph_table(G: nx.MultiDiGraph) -> _GraphTable:
@@ -132,11 +131,17 @@ def _graph_table(G: nx.MultiDiGraph) -> _GraphTable:
         missing_width.append("width_m" not in d and "est_width_m" not in d)
     m = len(edges)
     table = _GraphTable(
-        nodes, position, edges, {e: i for i, e in enumerate(edges)},
+        nodes,
+        position,
+        edges,
+        {e: i for i, e in enumerate(edges)},
         np.fromiter((position[e[0]] for e in edges), dtype=np.int64, count=m),
         np.fromiter((position[e[1]] for e in edges), dtype=np.int64, count=m),
-        np.asarray(length, dtype=float), np.asarray(incline, dtype=float),
-        np.asarray(missing_surface, dtype=bool), np.asarray(missing_width, dtype=bool))
+        np.asarray(length, dtype=float),
+        np.asarray(incline, dtype=float),
+        np.asarray(missing_surface, dtype=bool),
+        np.asarray(missing_width, dtype=bool),
+    )
     for shared in (table.u, table.v, table.length, table.incline, table.missing_surface, table.missing_width):
         shared.setflags(write=False)  # shared by every profile's EdgeCosts: never edit in place
     _TABLES[G] = (size, table)
@@ -148,8 +153,9 @@ def _needs_data(profile: Profile) -> tuple[bool, bool]:
     return bool(profile.surfaces_block or profile.surfaces_hinder), profile.min_width_cm > 0
 
 
-def edge_costs(G: nx.MultiDiGraph, barriers: pd.DataFrame, profile: Profile,
-               targets: tuple[dict, dict] | None = None) -> EdgeCosts:
+def edge_costs(
+    G: nx.MultiDiGraph, barriers: pd.DataFrame, profile: Profile, targets: tuple[dict, dict] | None = None
+) -> EdgeCosts:
     """Derive the cost arrays of ``profile`` on ``G`` with the barriers of ``barriers``.
 
     Parameters
@@ -231,6 +237,19 @@ def edge_costs(G: nx.MultiDiGraph, barriers: pd.DataFrame, profile: Profile,
     if needs_width:
         unknown |= np.asarray(missing_width)
 
-    return EdgeCosts(profile=profile, nodes=nodes, edges=edges, u=u_idx, v=v_idx, length=length_a, incline=incline_a,
-                     cost=cost, node_cost=node_cost, unknown=unknown, incline_blocked=too_steep,
-                     severity=severity, edge_rows=edge_rows, node_rows=node_rows)
+    return EdgeCosts(
+        profile=profile,
+        nodes=nodes,
+        edges=edges,
+        u=u_idx,
+        v=v_idx,
+        length=length_a,
+        incline=incline_a,
+        cost=cost,
+        node_cost=node_cost,
+        unknown=unknown,
+        incline_blocked=too_steep,
+        severity=severity,
+        edge_rows=edge_rows,
+        node_rows=node_rows,
+    )

@@ -18,11 +18,10 @@ import geopandas as gpd
 import shapely
 from shapely import Point, Polygon
 
-from accessibility.constants import FACILITY_COLUMNS
+from accessibility.constants import FACILITY_COLUMNS, WGS84
 from accessibility.errors import FacilityError
 from accessibility.sources.catalogues import shipped_toml
 from accessibility.sources.osm import OsmData
-from accessibility.constants import WGS84
 
 COLUMNS = FACILITY_COLUMNS
 #: Text columns that may be empty (a workspace saved before a column existed lacks it).
@@ -45,9 +44,7 @@ class Category:
 def categories() -> dict[str, Category]:
     """The categories of ``data/facilities.toml``, by name."""
     raw = shipped_toml("facilities.toml")
-    return {name: Category(name, t["label"],
-                           {k: tuple(v) for k, v in t["match"].items()})
-            for name, t in raw.items()}
+    return {name: Category(name, t["label"], {k: tuple(v) for k, v in t["match"].items()}) for name, t in raw.items()}
 
 
 def category(name: str) -> Category:
@@ -88,10 +85,14 @@ def find_facilities(osm: OsmData, crs: str) -> gpd.GeoDataFrame:
             point = Point(sum(n.lon for n in located) / len(located), sum(n.lat for n in located) / len(located))
         else:
             continue  # nowhere to put it
-        doors = [osm.nodes[r] for r in dict.fromkeys(way.refs)
-                 if r in osm.nodes and osm.nodes[r].lon is not None and "entrance" in osm.nodes[r].tags]
-        entrances = ";".join(f"{n.lon:.7f} {n.lat:.7f}" + (f" {n.tags['wheelchair']}" if n.tags.get("wheelchair") else "")
-                             for n in doors)
+        doors = [
+            osm.nodes[r]
+            for r in dict.fromkeys(way.refs)
+            if r in osm.nodes and osm.nodes[r].lon is not None and "entrance" in osm.nodes[r].tags
+        ]
+        entrances = ";".join(
+            f"{n.lon:.7f} {n.lat:.7f}" + (f" {n.tags['wheelchair']}" if n.tags.get("wheelchair") else "") for n in doors
+        )
         outline = ""
         if len(way.refs) >= 4 and way.refs[0] == way.refs[-1] and len(located) == len(way.refs):
             outline = Polygon([(n.lon, n.lat) for n in located]).wkt
@@ -101,12 +102,22 @@ def find_facilities(osm: OsmData, crs: str) -> gpd.GeoDataFrame:
     return frame.astype({"osm_id": "int64"}).to_crs(crs)
 
 
-def _row(cat: Category, tags: dict[str, str], osm_type: str, osm_id: int, point: Point, entrances: str,
-         outline: str) -> dict:
+def _row(
+    cat: Category, tags: dict[str, str], osm_type: str, osm_id: int, point: Point, entrances: str, outline: str
+) -> dict:
     matched = ";".join(f"{k}={tags[k]}" for k in cat.match if tags.get(k) in cat.match[k])
-    return {"category": cat.name, "name": tags.get("name", ""), "wheelchair": tags.get("wheelchair", ""),
-            "osm_type": osm_type, "osm_id": osm_id, "tags": matched, "entrances": entrances, "outline": outline,
-            "source": "osm", "geometry": point}
+    return {
+        "category": cat.name,
+        "name": tags.get("name", ""),
+        "wheelchair": tags.get("wheelchair", ""),
+        "osm_type": osm_type,
+        "osm_id": osm_id,
+        "tags": matched,
+        "entrances": entrances,
+        "outline": outline,
+        "source": "osm",
+        "geometry": point,
+    }
 
 
 def complete_columns(facilities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

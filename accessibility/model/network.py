@@ -29,6 +29,7 @@ from accessibility.values import parse_count, parse_incline_pct, parse_length_m
 
 log = logging.getLogger(__name__)
 
+
 @dataclass
 class TagProblem:
     """A tag value that could not be read as given: where, what, and why."""
@@ -65,8 +66,9 @@ def is_walkable(tags: dict[str, str]) -> bool:
         return False
     if highway in settings.walkable_highways:
         return True
-    return highway in settings.walkable_if_foot_allowed and (explicit or tags.get("sidewalk") in {
-        "both", "left", "right", "yes"})
+    return highway in settings.walkable_if_foot_allowed and (
+        explicit or tags.get("sidewalk") in {"both", "left", "right", "yes"}
+    )
 
 
 def utm_crs(lon: float, lat: float) -> str:
@@ -80,8 +82,9 @@ def _kept(tags: dict[str, str], keys: tuple[str, ...]) -> dict[str, str]:
 
 
 def _node_matters(tags: dict[str, str]) -> bool:
-    return (tags.get("highway") in settings.node_highways_that_matter
-            or any(k in settings.node_keys_that_matter for k in tags))
+    return tags.get("highway") in settings.node_highways_that_matter or any(
+        k in settings.node_keys_that_matter for k in tags
+    )
 
 
 def _parse_numbers(tags: dict[str, str], element: str, osm_id: int, report: BuildReport) -> dict[str, float]:
@@ -145,10 +148,13 @@ def build_network(osm: OsmData, report: BuildReport | None = None) -> nx.MultiDi
     if not runs:
         raise EmptyNetworkError(
             f"no walkable way with coordinates in {', '.join(osm.sources) or 'the input'} "
-            f"({len(osm.ways):,} ways read, {len(ways):,} walkable)")
+            f"({len(osm.ways):,} ways read, {len(ways):,} walkable)"
+        )
     if report.refs_without_coordinates:
-        log.warning("%d way node references had no coordinates (outside the extract): "
-                    "ways were cut there", report.refs_without_coordinates)
+        log.warning(
+            "%d way node references had no coordinates (outside the extract): ways were cut there",
+            report.refs_without_coordinates,
+        )
 
     # Nodes where a way must be split: run ends, shared nodes, nodes whose tags matter.
     uses: Counter[int] = Counter()
@@ -180,16 +186,22 @@ def build_network(osm: OsmData, report: BuildReport | None = None) -> nx.MultiDi
         start = 0
         for i in range(1, len(run)):
             if run[i] in split:
-                _add_edge_pair(G, wid, run[start:i + 1], xy, attrs)
+                _add_edge_pair(G, wid, run[start : i + 1], xy, attrs)
                 start = i
     _set_street_count(G)
-    log.info("built graph with %d nodes and %d edges (%d walkable ways of %d)",
-             G.number_of_nodes(), G.number_of_edges(), report.ways_walkable, report.ways_read)
+    log.info(
+        "built graph with %d nodes and %d edges (%d walkable ways of %d)",
+        G.number_of_nodes(),
+        G.number_of_edges(),
+        report.ways_walkable,
+        report.ways_read,
+    )
     return G
 
 
-def _add_edge_pair(G: nx.MultiDiGraph, wid: int, nodes: list[int],
-                   xy: dict[int, tuple[float, float]], attrs: dict) -> None:
+def _add_edge_pair(
+    G: nx.MultiDiGraph, wid: int, nodes: list[int], xy: dict[int, tuple[float, float]], attrs: dict
+) -> None:
     coords = [xy[n] for n in nodes]
     line = LineString(coords)
     u, v = nodes[0], nodes[-1]

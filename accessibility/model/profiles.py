@@ -145,8 +145,10 @@ def _make(name: str, raw: dict[str, Any]) -> Profile:
     fields = {f.name: f for f in dataclasses.fields(Profile)}
     unknown_keys = set(raw) - set(fields)
     if unknown_keys:
-        raise ProfileError(f"profile {name!r}: unknown setting(s) {', '.join(sorted(unknown_keys))}; "
-                           f"known: {', '.join(sorted(set(fields) - {'name'}))}")
+        raise ProfileError(
+            f"profile {name!r}: unknown setting(s) {', '.join(sorted(unknown_keys))}; "
+            f"known: {', '.join(sorted(set(fields) - {'name'}))}"
+        )
     values: dict[str, Any] = {"name": name}
     for key, value in raw.items():
         ftype = fields[key].type

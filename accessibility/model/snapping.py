@@ -30,8 +30,16 @@ from accessibility.constants import WGS84
 from accessibility.errors import SnapError
 from accessibility.i18n import _, number
 
-__all__ = ["EdgeSnap", "NetworkIndex", "NodeTree", "ReportSnap", "check_latlon", "network_index", "pairs_within",
-           "within_distance"]
+__all__ = [
+    "EdgeSnap",
+    "NetworkIndex",
+    "NodeTree",
+    "ReportSnap",
+    "check_latlon",
+    "network_index",
+    "pairs_within",
+    "within_distance",
+]
 
 
 @dataclass(frozen=True)
@@ -98,8 +106,9 @@ class NetworkIndex:
         self.crs: str = G.graph["crs"]
         self.nodes: list[int] = list(G.nodes)
         self.node_position = {n: i for i, n in enumerate(self.nodes)}
-        self.node_xy = (np.array([(d["x"], d["y"]) for _, d in G.nodes(data=True)], dtype=float)
-                        if self.nodes else np.empty((0, 2)))
+        self.node_xy = (
+            np.array([(d["x"], d["y"]) for _, d in G.nodes(data=True)], dtype=float) if self.nodes else np.empty((0, 2))
+        )
         self.node_tree = cKDTree(self.node_xy) if self.nodes else None
         edges = list(G.edges(keys=True, data=True))
         position = {(u, v, k): i for i, (u, v, k, _) in enumerate(edges)}
@@ -110,8 +119,12 @@ class NetworkIndex:
                 continue
             for rk, rd in G[v][u].items():
                 j = position[(v, u, rk)]
-                if rd["reversed"] and rd["osmid"] == d["osmid"] and j not in taken \
-                        and abs(rd["length"] - d["length"]) < 1e-6:
+                if (
+                    rd["reversed"]
+                    and rd["osmid"] == d["osmid"]
+                    and j not in taken
+                    and abs(rd["length"] - d["length"]) < 1e-6
+                ):
                     taken.add(j)
                     break
             else:
@@ -140,8 +153,7 @@ class NetworkIndex:
 
     # --- nodes -------------------------------------------------------------------------
 
-    def nearest_nodes(self, points: np.ndarray, mask: np.ndarray | None = None
-                      ) -> tuple[np.ndarray, np.ndarray]:
+    def nearest_nodes(self, points: np.ndarray, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """For each ``(x, y)`` row of ``points``: distance to, and position of, the nearest
         node (of those where ``mask`` is true, when given). No node: ``inf`` and ``-1``."""
         return NodeTree(self.node_xy, mask).query(points)
@@ -164,28 +176,42 @@ class NetworkIndex:
         if self.edge_tree is None:
             raise SnapError(_("the network has no paths"))
         near = self.edge_tree.query_nearest(point, max_distance=max_m, all_matches=True)
-        hits = near if any(usable[self.fwd[h]] or usable[self.bwd[h]] for h in near) else \
-            self.edge_tree.query(point, predicate="dwithin", distance=max_m)
+        hits = (
+            near
+            if any(usable[self.fwd[h]] or usable[self.bwd[h]] for h in near)
+            else self.edge_tree.query(point, predicate="dwithin", distance=max_m)
+        )
         if len(hits):
             dists = shapely.distance(self.geoms[hits], point)
             for h in hits[np.argsort(dists, kind="stable")]:
                 f, b = self.fwd[h], self.bwd[h]
                 if usable[f] or usable[b]:
                     line = self.geoms[h]
-                    return EdgeSnap(int(f), int(b), float(line.project(point)), float(line.length),
-                                    float(line.distance(point)), (float(x), float(y)))
+                    return EdgeSnap(
+                        int(f),
+                        int(b),
+                        float(line.project(point)),
+                        float(line.length),
+                        float(line.distance(point)),
+                        (float(x), float(y)),
+                    )
         nearest = self.edge_tree.query_nearest(point, return_distance=True)
         far = float(nearest[1][0]) if len(nearest[1]) else math.inf
         if len(hits):
-            message = _("{what}: {far} m from the nearest path usable with this profile, beyond the limit of "
-                        "{limit} m; check the coordinates or choose a less restrictive profile")
+            message = _(
+                "{what}: {far} m from the nearest path usable with this profile, beyond the limit of "
+                "{limit} m; check the coordinates or choose a less restrictive profile"
+            )
         else:
-            message = _("{what}: {far} m from the nearest path of the network, beyond the limit of {limit} m; "
-                        "check the coordinates")
+            message = _(
+                "{what}: {far} m from the nearest path of the network, beyond the limit of {limit} m; "
+                "check the coordinates"
+            )
         raise SnapError(message.format(what=_point_name(what), far=number(far), limit=number(max_m)))
 
-    def snap_pair(self, o: tuple[float, float], d: tuple[float, float], usable: np.ndarray,
-                  max_m: float) -> tuple[EdgeSnap, EdgeSnap]:
+    def snap_pair(
+        self, o: tuple[float, float], d: tuple[float, float], usable: np.ndarray, max_m: float
+    ) -> tuple[EdgeSnap, EdgeSnap]:
         """:meth:`snap` for an origin and a destination at once (one batch of shapely
         calls; same choice of edge). Falls back to :meth:`snap` when the nearest edges
         of either point are all unusable, and for its errors."""
@@ -203,8 +229,10 @@ class NetworkIndex:
         offset = shapely.line_locate_point(lines, points).tolist()
         length = shapely.length(lines).tolist()
         dist = shapely.distance(lines, points).tolist()
-        so, sd = (EdgeSnap(int(self.fwd[h]), int(self.bwd[h]), offset[i], length[i], dist[i], (float(x), float(y)))
-                  for i, (h, (x, y)) in enumerate(zip(chosen, (o, d))))
+        so, sd = (
+            EdgeSnap(int(self.fwd[h]), int(self.bwd[h]), offset[i], length[i], dist[i], (float(x), float(y)))
+            for i, (h, (x, y)) in enumerate(zip(chosen, (o, d)))
+        )
         return so, sd
 
     # --- survey reports ------------------------------------------------------------------
@@ -217,8 +245,9 @@ class NetworkIndex:
             if dist <= node_m:
                 return ReportSnap("node", float(dist), node=self.nodes[int(i)])
         if self.edge_tree is not None:
-            found, dists = self.edge_tree.query_nearest(Point(x, y), max_distance=edge_m, return_distance=True,
-                                                        all_matches=False)
+            found, dists = self.edge_tree.query_nearest(
+                Point(x, y), max_distance=edge_m, return_distance=True, all_matches=False
+            )
             if len(found):
                 h = int(found[0])
                 return ReportSnap("edge", float(dists[0]), edge=self.edge_keys[h], osmid=self.edge_osmid[h])
@@ -272,4 +301,6 @@ def within_distance(points: np.ndarray, centres: np.ndarray, radius: float) -> n
     points = np.asarray(points, dtype=float).reshape(-1, 2)
     if len(centres) == 0 or len(points) == 0:
         return np.zeros(len(points), dtype=bool)
-    return cKDTree(np.asarray(centres, dtype=float).reshape(-1, 2)).query(points, distance_upper_bound=radius)[0] <= radius
+    return (
+        cKDTree(np.asarray(centres, dtype=float).reshape(-1, 2)).query(points, distance_upper_bound=radius)[0] <= radius
+    )

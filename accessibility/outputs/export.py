@@ -54,8 +54,11 @@ def write_audit(result, folder: str | Path, lang: str = "it", tiles: bool = Fals
     with new_folder(folder) as tmp:
         for name in ("reach", "detour", "completeness"):
             getattr(result, name).to_csv(tmp / f"{name}.csv", index=False, encoding="utf-8-sig")
-        wgs = {"areas": result.areas.to_crs(WGS84), "unreachable": result.unreachable.to_crs(WGS84),
-               "facilities": result.facilities.to_crs(WGS84)}
+        wgs = {
+            "areas": result.areas.to_crs(WGS84),
+            "unreachable": result.unreachable.to_crs(WGS84),
+            "facilities": result.facilities.to_crs(WGS84),
+        }
         for name in ("areas", "unreachable"):
             frame = pd.DataFrame(wgs[name].drop(columns="geometry"))
             frame["wkt"] = wgs[name].geometry.to_wkt(rounding_precision=7)
@@ -75,8 +78,9 @@ def write_audit(result, folder: str | Path, lang: str = "it", tiles: bool = Fals
             maps[href] = ("Punteggio per zona - " if lang == "it" else "Score per area - ") + plabel
             if profile != "walk":
                 href = f"maps/unreachable_{profile}.html"
-                unreachable_map(result.unreachable, result.facilities, profile, plabel, reasons, labels, lang,
-                                tiles, network).save(str(tmp / href))
+                unreachable_map(
+                    result.unreachable, result.facilities, profile, plabel, reasons, labels, lang, tiles, network
+                ).save(str(tmp / href))
                 maps[href] = ("Servizi non raggiungibili - " if lang == "it" else "Unreachable facilities - ") + plabel
         (tmp / "report.html").write_text(render_report(result, lang, maps), encoding="utf-8")
     return folder

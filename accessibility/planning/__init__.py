@@ -9,5 +9,18 @@ from accessibility.planning.impact import Gain, Planner, apply_fixes, people_pas
 from accessibility.planning.interventions import CostTable, candidates, load_cost_table, quantity_of
 from accessibility.planning.ranking import Plan, fund, greedy, plan
 
-__all__ = ["CostTable", "Gain", "Plan", "Planner", "apply_fixes", "candidates", "fund", "greedy", "load_cost_table",
-           "people_passing", "plan", "quantity_of", "reach_figures"]
+__all__ = [
+    "CostTable",
+    "Gain",
+    "Plan",
+    "Planner",
+    "apply_fixes",
+    "candidates",
+    "fund",
+    "greedy",
+    "load_cost_table",
+    "people_passing",
+    "plan",
+    "quantity_of",
+    "reach_figures",
+]

@@ -28,8 +28,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 import geopandas as gpd
 import networkx as nx
@@ -39,20 +39,28 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from accessibility import settings
-from accessibility.model.costs import EdgeCosts, edge_costs
 from accessibility.analysis.destinations import arrival_points, facility_targets, node_xy
-from accessibility.model.profiles import Profile
-from accessibility.model.snapping import network_index
 from accessibility.analysis.reach import _ZERO, LengthGraph, source_row
 from accessibility.constants import WGS84
+from accessibility.model.costs import EdgeCosts, edge_costs
+from accessibility.model.profiles import Profile
+from accessibility.model.snapping import network_index
 
 log = logging.getLogger(__name__)
 
 
 # --- the audit's reach, from scratch (what planning must equal) ---------------------------
 
-def reach_figures(G: nx.MultiDiGraph, barriers: pd.DataFrame, facilities: gpd.GeoDataFrame, people: np.ndarray,
-                  profiles: list[Profile], categories: list[str], threshold_m: float) -> dict[tuple[str, str], tuple[float, int]]:
+
+def reach_figures(
+    G: nx.MultiDiGraph,
+    barriers: pd.DataFrame,
+    facilities: gpd.GeoDataFrame,
+    people: np.ndarray,
+    profiles: list[Profile],
+    categories: list[str],
+    threshold_m: float,
+) -> dict[tuple[str, str], tuple[float, int]]:
     """``{(profile, category): (people reached within threshold, facilities reachable at all)}``,
     from a full run of the audit (:func:`accessibility.audit.audit`): the naive method, and
     the yardstick the plan's incremental gains are checked against. ``people`` is aligned
@@ -61,8 +69,16 @@ def reach_figures(G: nx.MultiDiGraph, barriers: pd.DataFrame, facilities: gpd.Ge
     from accessibility.analysis.audit import audit, population_table, thresholds
 
     table = population_table(pd.Series(people, index=list(G.nodes)))
-    result = audit(G, barriers, facilities, profiles, categories, table, areas_for(G),
-                   thresholds(distances_m=[threshold_m], minutes=[]))
+    result = audit(
+        G,
+        barriers,
+        facilities,
+        profiles,
+        categories,
+        table,
+        areas_for(G),
+        thresholds(distances_m=[threshold_m], minutes=[]),
+    )
     unreachable = result.unreachable.groupby(["profile", "category"]).size()
     out = {}
     for p in profiles:
@@ -72,8 +88,15 @@ def reach_figures(G: nx.MultiDiGraph, barriers: pd.DataFrame, facilities: gpd.Ge
     return out
 
 
-def people_passing(G: nx.MultiDiGraph, barriers: pd.DataFrame, facilities: gpd.GeoDataFrame, people: np.ndarray,
-                   profiles: list[Profile], categories: list[str], thresholds: dict[str, float]) -> np.ndarray:
+def people_passing(
+    G: nx.MultiDiGraph,
+    barriers: pd.DataFrame,
+    facilities: gpd.GeoDataFrame,
+    people: np.ndarray,
+    profiles: list[Profile],
+    categories: list[str],
+    thresholds: dict[str, float],
+) -> np.ndarray:
     """For each barrier row: the people whose shortest accessible route to the nearest
     facility (within the threshold) passes it where it only hinders the profile or its data
     is unknown, summed over profiles and categories. Such fixes (tactile paving, acoustic
@@ -116,10 +139,12 @@ def people_passing(G: nx.MultiDiGraph, barriers: pd.DataFrame, facilities: gpd.G
     return out
 
 
-def apply_fixes(G: nx.MultiDiGraph, barriers: gpd.GeoDataFrame, rows: Iterable[int]) -> tuple[nx.MultiDiGraph, gpd.GeoDataFrame]:
+def apply_fixes(
+    G: nx.MultiDiGraph, barriers: gpd.GeoDataFrame, rows: Iterable[int]
+) -> tuple[nx.MultiDiGraph, gpd.GeoDataFrame]:
     """The city after fixing barrier rows ``rows`` (positions): the rows removed and, for a
     fixed steep incline, its edges' incline dropped (regraded). ``G`` is copied only then."""
-    rows = sorted(set(int(r) for r in rows))
+    rows = sorted({int(r) for r in rows})
     fixed = barriers.iloc[rows]
     steep = fixed[fixed["kind"] == "steep_incline"]
     if len(steep):
@@ -134,6 +159,7 @@ def apply_fixes(G: nx.MultiDiGraph, barriers: gpd.GeoDataFrame, rows: Iterable[i
 
 
 # --- a sparse graph whose edge weights can be patched in place ------------------------------
+
 
 class _Patchable:
     """CSR matrix over fixed (row, col) pairs; ``inf`` weight = absent. One spare row/col."""
@@ -179,8 +205,10 @@ class Gain:
     def minus(self, other: Gain) -> Gain:
         keys = set(self.people) | set(other.people)
         fkeys = set(self.facilities) | set(other.facilities)
-        return Gain({k: self.people.get(k, 0.0) - other.people.get(k, 0.0) for k in keys},
-                    {k: self.facilities.get(k, 0) - other.facilities.get(k, 0) for k in fkeys})
+        return Gain(
+            {k: self.people.get(k, 0.0) - other.people.get(k, 0.0) for k in keys},
+            {k: self.facilities.get(k, 0) - other.facilities.get(k, 0) for k in fkeys},
+        )
 
 
 @dataclass
@@ -194,15 +222,24 @@ class _Effect:
     people: dict[str, float]
     facilities: dict[str, int]
     distances: dict[str, tuple[np.ndarray, np.ndarray]]  # category -> (nodes, new distances)
-    full: dict[str, tuple[object, np.ndarray]]            # category -> (targets, distances) when recomputed
+    full: dict[str, tuple[object, np.ndarray]]  # category -> (targets, distances) when recomputed
     reach_all: np.ndarray | None
 
 
 class _ProfileState:
     """One profile's network under the fixes made so far, and the reach figures on it."""
 
-    def __init__(self, G, barriers, profile: Profile, fixable: set[int], xy: np.ndarray, people: np.ndarray,
-                 facilities: dict[str, gpd.GeoDataFrame], threshold: float) -> None:
+    def __init__(
+        self,
+        G,
+        barriers,
+        profile: Profile,
+        fixable: set[int],
+        xy: np.ndarray,
+        people: np.ndarray,
+        facilities: dict[str, gpd.GeoDataFrame],
+        threshold: float,
+    ) -> None:
         self.profile, self.xy, self.people, self.T = profile, xy, people, threshold
         self.facilities = facilities
         costs = edge_costs(G, barriers, profile)
@@ -225,8 +262,11 @@ class _ProfileState:
         for e in np.flatnonzero(~self.edge_ok):
             rows = costs.edge_rows.get(int(e), [])
             steep = [r for r in rows if kinds[r] == "steep_incline" and measured[r]]
-            need = {r for r in rows if stops(r) and not (kinds[r] == "steep_incline" and measured[r]
-                                                         and not math.isnan(costs.incline[e]))}
+            need = {
+                r
+                for r in rows
+                if stops(r) and not (kinds[r] == "steep_incline" and measured[r] and not math.isnan(costs.incline[e]))
+            }
             if costs.incline_blocked[e]:
                 if not steep:
                     continue  # too steep with no barrier row to fix: stays closed
@@ -327,7 +367,7 @@ class _ProfileState:
         node_ok[n_open] = True
         cand = set(e_open)
         for j in n_open:
-            cand.update(self.in_edges[self.in_ptr[j]:self.in_ptr[j + 1]].tolist())
+            cand.update(self.in_edges[self.in_ptr[j] : self.in_ptr[j + 1]].tolist())
         cand = np.array(sorted(cand), dtype=np.int64)
         new = cand[edge_ok[cand] & node_ok[self.v[cand]] & ~self.open[cand]]
         eff = _Effect(new, np.asarray(n_open, dtype=np.int64), edge_ok, node_ok, {}, {}, {}, {}, None)
@@ -344,8 +384,10 @@ class _ProfileState:
 
     def _changed_targets(self, eff: _Effect) -> list[str]:
         ends = np.unique(np.concatenate([self.u[eff.new_edges], self.v[eff.new_edges], eff.opened_nodes]))
-        deg = self.usable_deg[ends] + np.bincount(np.concatenate([self.u[eff.new_edges], self.v[eff.new_edges]]),
-                                                  minlength=self.n)[ends]
+        deg = (
+            self.usable_deg[ends]
+            + np.bincount(np.concatenate([self.u[eff.new_edges], self.v[eff.new_edges]]), minlength=self.n)[ends]
+        )
         newly = ends[eff.node_ok[ends] & (deg > 0) & ~(self.node_ok[ends] & (self.usable_deg[ends] > 0))]
         if len(newly) == 0:
             return []
@@ -364,7 +406,7 @@ class _ProfileState:
         if not cats:
             return
         a, b, ln = self.u[new], self.v[new], self.length[new]
-        offs = np.stack([ln + self.d[k][b] for k in cats])          # (K, edges)
+        offs = np.stack([ln + self.d[k][b] for k in cats])  # (K, edges)
         olds = np.stack([self.d[k][a] for k in cats])
         useful = (offs <= T) & (offs < olds)
         if not useful.any():
@@ -379,7 +421,7 @@ class _ProfileState:
         seeds, off = seeds[keep], off[:, keep]
         dist = np.atleast_2d(dijkstra(self.back.matrix, indices=seeds, limit=T))[:, : self.n]
         idx = np.flatnonzero(np.isfinite(dist).any(axis=0))
-        D = (dist[None, :, idx] + off[:, :, None]).min(axis=1)        # (K, nodes) all categories at once
+        D = (dist[None, :, idx] + off[:, :, None]).min(axis=1)  # (K, nodes) all categories at once
         old = np.stack([self.d[k][idx] for k in cats])
         better = (D <= T) & (D < old)
         gained = better & ~(old <= T)
@@ -474,10 +516,18 @@ def _query_points(fac: gpd.GeoDataFrame, profile: Profile) -> np.ndarray:
 class Planner:
     """Exact marginal gains of candidate fixes on top of the fixes already made."""
 
-    def __init__(self, G: nx.MultiDiGraph, barriers: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
-                 people: np.ndarray, profiles: list[Profile], categories: list[str],
-                 threshold_m: float | dict[str, float], candidate_rows: Iterable[int]) -> None:
-        fixable = set(int(r) for r in candidate_rows)
+    def __init__(
+        self,
+        G: nx.MultiDiGraph,
+        barriers: gpd.GeoDataFrame,
+        facilities: gpd.GeoDataFrame,
+        people: np.ndarray,
+        profiles: list[Profile],
+        categories: list[str],
+        threshold_m: float | dict[str, float],
+        candidate_rows: Iterable[int],
+    ) -> None:
+        fixable = {int(r) for r in candidate_rows}
         nodes = list(G.nodes)
         xy = node_xy(G, nodes)
         facs = {k: facilities[facilities["category"] == k] for k in categories}
@@ -528,7 +578,9 @@ class Planner:
         out &= set(self.relevant)
         if len(out) > limit:  # nearest first
             here = self.xy[self.touched(row)].mean(axis=0)
-            out = set(sorted(out, key=lambda r: (np.linalg.norm(self.xy[self.touched(r)].mean(axis=0) - here), r))[:limit])
+            out = set(
+                sorted(out, key=lambda r: (np.linalg.norm(self.xy[self.touched(r)].mean(axis=0) - here), r))[:limit]
+            )
         return out
 
     def refresh_topology(self) -> None:
@@ -541,5 +593,3 @@ class Planner:
                 for j in s.touched_nodes(r).tolist():
                     touch.setdefault(j, set()).add(r)
             s.node_touch = touch
-
-

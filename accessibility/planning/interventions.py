@@ -22,8 +22,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from accessibility.model.barriers import taxonomy, text_to_tags
 from accessibility.errors import CostTableError
+from accessibility.model.barriers import taxonomy, text_to_tags
 from accessibility.sources.catalogues import read_toml, shipped_toml
 
 QUANTITY_RULES = ("piece", "length", "area", "steps")
@@ -72,8 +72,9 @@ def load_cost_table(path: str | Path | None = None) -> CostTable:
     return CostTable(types, kinds, defaults)
 
 
-def quantity_of(kind: str, measure: float | None, length_m: float, tags: dict[str, str],
-                table: CostTable) -> tuple[float, str, str]:
+def quantity_of(
+    kind: str, measure: float | None, length_m: float, tags: dict[str, str], table: CostTable
+) -> tuple[float, str, str]:
     """``(quantity, intervention type, how the quantity was found)`` for one barrier."""
     rule = table.kinds[kind]
     d = table.defaults
@@ -97,8 +98,11 @@ def quantity_of(kind: str, measure: float | None, length_m: float, tags: dict[st
     if rise > d["max_ramp_rise_m"]:
         return 1.0, "lift", f"{count} x {d['step_rise_m']:g} m = {rise:.2f} m rise > {d['max_ramp_rise_m']:g} m: lift"
     ramp = rise / d["ramp_slope"]
-    return round(ramp, 1), rule["intervention"], (f"{count} x {d['step_rise_m']:g} m = {rise:.2f} m rise, "
-                                                   f"ramp at {d['ramp_slope']:.0%}")
+    return (
+        round(ramp, 1),
+        rule["intervention"],
+        (f"{count} x {d['step_rise_m']:g} m = {rise:.2f} m rise, ramp at {d['ramp_slope']:.0%}"),
+    )
 
 
 def _text(value) -> str | None:
@@ -116,8 +120,22 @@ def _width_m(tags: dict[str, str]) -> float | None:
     return None
 
 
-CANDIDATE_COLUMNS = ["row", "barrier_id", "kind", "source", "street", "description", "element", "intervention",
-                     "quantity", "unit", "unit_cost", "cost", "quantity_note", "rule"]
+CANDIDATE_COLUMNS = [
+    "row",
+    "barrier_id",
+    "kind",
+    "source",
+    "street",
+    "description",
+    "element",
+    "intervention",
+    "quantity",
+    "unit",
+    "unit_cost",
+    "cost",
+    "quantity_note",
+    "rule",
+]
 
 
 def candidates(barriers: gpd.GeoDataFrame, table: CostTable | None = None) -> gpd.GeoDataFrame:
@@ -139,11 +157,23 @@ def candidates(barriers: gpd.GeoDataFrame, table: CostTable | None = None) -> gp
         measure = None if pd.isna(r.measure) else float(r.measure)
         qty, itype, note = quantity_of(r.kind, measure, length, text_to_tags(r.tags), table)
         it = table.interventions[itype]
-        rows.append({"row": i, "barrier_id": r.barrier_id, "kind": r.kind, "source": r.source,
-                     "street": None if pd.isna(r.street) else str(r.street),
-                     "description": _text(getattr(r, "description", None)), "element": r.element,
-                     "intervention": itype, "quantity": qty, "unit": it.unit, "unit_cost": it.euro,
-                     "cost": round(qty * it.euro, 2), "quantity_note": note,
-                     "rule": r.rule if isinstance(r.rule, str) and r.rule else tax[r.kind].rule})
+        rows.append(
+            {
+                "row": i,
+                "barrier_id": r.barrier_id,
+                "kind": r.kind,
+                "source": r.source,
+                "street": None if pd.isna(r.street) else str(r.street),
+                "description": _text(getattr(r, "description", None)),
+                "element": r.element,
+                "intervention": itype,
+                "quantity": qty,
+                "unit": it.unit,
+                "unit_cost": it.euro,
+                "cost": round(qty * it.euro, 2),
+                "quantity_note": note,
+                "rule": r.rule if isinstance(r.rule, str) and r.rule else tax[r.kind].rule,
+            }
+        )
         geoms.append(geom)
     return gpd.GeoDataFrame(rows, columns=CANDIDATE_COLUMNS, geometry=geoms, crs=barriers.crs)

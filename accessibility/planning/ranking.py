@@ -32,7 +32,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-
 import geopandas as gpd
 import networkx as nx
 import numpy as np
@@ -97,8 +96,10 @@ def greedy(planner: Planner, cost: dict[int, float], radius: float) -> list[tupl
             if key in pair_gain:
                 continue
             g = planner.gain({r, q})[0]
-            if g.total > fresh[r].total + fresh[q].total or \
-                    g.total_facilities > fresh[r].total_facilities + fresh[q].total_facilities:
+            if (
+                g.total > fresh[r].total + fresh[q].total
+                or g.total_facilities > fresh[r].total_facilities + fresh[q].total_facilities
+            ):
                 pair_gain[key] = g
 
     for r in relevant:
@@ -152,10 +153,20 @@ def greedy(planner: Planner, cost: dict[int, float], radius: float) -> list[tupl
     return steps
 
 
-def plan(G: nx.MultiDiGraph, barriers: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, people: np.ndarray,
-         profiles: list[Profile], categories: list[str], budget: float, threshold_m: float | None = None,
-         threshold_min: float | None = None, weight: str = "residents", share: float = 1.0,
-         table: CostTable | None = None) -> Plan:
+def plan(
+    G: nx.MultiDiGraph,
+    barriers: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    people: np.ndarray,
+    profiles: list[Profile],
+    categories: list[str],
+    budget: float,
+    threshold_m: float | None = None,
+    threshold_min: float | None = None,
+    weight: str = "residents",
+    share: float = 1.0,
+    table: CostTable | None = None,
+) -> Plan:
     """Rank every candidate intervention and fund the top of the ranking within ``budget``.
 
     ``people`` are residents per graph node (order of ``G.nodes``); ``share`` scales them
@@ -178,13 +189,16 @@ def plan(G: nx.MultiDiGraph, barriers: gpd.GeoDataFrame, facilities: gpd.GeoData
     cands = make_candidates(barriers, table)
     cost = dict(zip(cands["row"].astype(int), cands["cost"].astype(float)))
     planner = Planner(G, barriers, facilities, people, profiles, categories, thresholds, cost)
-    baseline = {(s.profile.name, k): float(people[s.d[k] <= s.T].sum())
-                for s in planner.states for k in categories}
+    baseline = {(s.profile.name, k): float(people[s.d[k] <= s.T].sum()) for s in planner.states for k in categories}
     # a candidate's gain depends only on distances within threshold of its own nodes
     radius = threshold_m + 2 * settings.snap_max_m
     steps = greedy(planner, cost, radius)
-    log.info("plan: %d candidates, %d change a route, %d ranked by gain", len(cands), len(planner.relevant),
-             sum(len(s[0]) for s in steps))
+    log.info(
+        "plan: %d candidates, %d change a route, %d ranked by gain",
+        len(cands),
+        len(planner.relevant),
+        sum(len(s[0]) for s in steps),
+    )
     by_row = cands.set_index("row")
     records = []
     keys = [(p.name, k) for p in profiles for k in categories]
@@ -195,12 +209,24 @@ def plan(G: nx.MultiDiGraph, barriers: gpd.GeoDataFrame, facilities: gpd.GeoData
             rank += 1
             cum += cost[r]
             placed.add(r)
-            records.append(_record(rank, step, r, by_row.loc[r], g, keys, cum, False,
-                                   "pick" if how == "single" else f"pair with rank {rank + 1 if i == 0 else rank - 1}"))
+            records.append(
+                _record(
+                    rank,
+                    step,
+                    r,
+                    by_row.loc[r],
+                    g,
+                    keys,
+                    cum,
+                    False,
+                    "pick" if how == "single" else f"pair with rank {rank + 1 if i == 0 else rank - 1}",
+                )
+            )
     # the rest open no route: ranked by the people they would serve on their way, per euro
     passing = people_passing(G, barriers, facilities, people, profiles, categories, thresholds)
     rest = cands[~cands["row"].isin(placed)].assign(
-        served=lambda f: -passing[f["row"].astype(int)] / f["cost"].clip(lower=1e-9))
+        served=lambda f: -passing[f["row"].astype(int)] / f["cost"].clip(lower=1e-9)
+    )
     rest = rest.sort_values(["served", "cost", "barrier_id"])
     for r in rest["row"].astype(int):
         rank += 1
@@ -209,15 +235,45 @@ def plan(G: nx.MultiDiGraph, barriers: gpd.GeoDataFrame, facilities: gpd.GeoData
     for rec in records:
         rec["people_passing"] = float(passing[rec["row"]])
     geoms = [rec.pop("geometry") for rec in records]
-    columns = (["rank", "step", "barrier_id", "row", "street", "description", "kind", "source", "rule", "intervention",
-                "quantity", "unit", "unit_cost", "cost", "quantity_note", "people_total", "facilities_total",
-                "people_passing"]
-               + [f"people_{p}_{k}" for p, k in keys] + [f"facilities_{p}_{k}" for p, k in keys]
-               + ["cumulative_cost", "within_budget", "selection"])
+    columns = (
+        [
+            "rank",
+            "step",
+            "barrier_id",
+            "row",
+            "street",
+            "description",
+            "kind",
+            "source",
+            "rule",
+            "intervention",
+            "quantity",
+            "unit",
+            "unit_cost",
+            "cost",
+            "quantity_note",
+            "people_total",
+            "facilities_total",
+            "people_passing",
+        ]
+        + [f"people_{p}_{k}" for p, k in keys]
+        + [f"facilities_{p}_{k}" for p, k in keys]
+        + ["cumulative_cost", "within_budget", "selection"]
+    )
     out = gpd.GeoDataFrame(records, columns=columns, geometry=geoms, crs=barriers.crs)
     out["within_budget"] = fund(out, budget) if len(out) else pd.Series(dtype=bool)
-    return Plan(out, float(budget), threshold_m, [p.name for p in profiles], categories, weight, baseline,
-                float(people.sum()), len(cands), len(planner.relevant))
+    return Plan(
+        out,
+        float(budget),
+        threshold_m,
+        [p.name for p in profiles],
+        categories,
+        weight,
+        baseline,
+        float(people.sum()),
+        len(cands),
+        len(planner.relevant),
+    )
 
 
 def fund(table: pd.DataFrame, budget: float) -> np.ndarray:
@@ -234,15 +290,28 @@ def fund(table: pd.DataFrame, budget: float) -> np.ndarray:
 
 
 def _record(rank: int, step: int, row: int, c, g: Gain, keys, cum: float, funded: bool, how: str) -> dict:
-    rec = {"rank": rank, "step": step, "barrier_id": c["barrier_id"], "row": row, "street": c["street"],
-           "description": c["description"], "kind": c["kind"],
-           "source": c["source"], "rule": c["rule"], "intervention": c["intervention"], "quantity": c["quantity"],
-           "unit": c["unit"], "unit_cost": c["unit_cost"], "cost": c["cost"], "quantity_note": c["quantity_note"],
-           "people_total": g.total, "facilities_total": g.total_facilities}
+    rec = {
+        "rank": rank,
+        "step": step,
+        "barrier_id": c["barrier_id"],
+        "row": row,
+        "street": c["street"],
+        "description": c["description"],
+        "kind": c["kind"],
+        "source": c["source"],
+        "rule": c["rule"],
+        "intervention": c["intervention"],
+        "quantity": c["quantity"],
+        "unit": c["unit"],
+        "unit_cost": c["unit_cost"],
+        "cost": c["cost"],
+        "quantity_note": c["quantity_note"],
+        "people_total": g.total,
+        "facilities_total": g.total_facilities,
+    }
     for p, k in keys:
         rec[f"people_{p}_{k}"] = g.people.get((p, k), 0.0)
     for p, k in keys:
         rec[f"facilities_{p}_{k}"] = g.facilities.get((p, k), 0)
-    rec.update({"cumulative_cost": round(cum, 2), "within_budget": funded, "selection": how,
-                "geometry": c["geometry"]})
+    rec.update({"cumulative_cost": round(cum, 2), "within_budget": funded, "selection": how, "geometry": c["geometry"]})
     return rec

@@ -34,8 +34,7 @@ class Hierarchy:
     """Arcs ``tail[i] -> head[i]`` of cost ``weight[i]`` (``edge[i]``: the caller's id of
     the arc, returned by :meth:`query`) on nodes ``0..n-1``; one arc per node pair."""
 
-    def __init__(self, n: int, tail: np.ndarray, head: np.ndarray, weight: np.ndarray,
-                 edge: np.ndarray) -> None:
+    def __init__(self, n: int, tail: np.ndarray, head: np.ndarray, weight: np.ndarray, edge: np.ndarray) -> None:
         self.n = n
         # arcs: originals first, then shortcuts; a shortcut has edge -1 and two children
         a_tail = [int(x) for x in tail]
@@ -84,7 +83,7 @@ class Hierarchy:
         heap = [(priority(v), v) for v in range(n)]
         heapq.heapify(heap)
         rank = np.empty(n, dtype=np.int64)
-        up: list[int] = []    # arcs from a node to a higher one
+        up: list[int] = []  # arcs from a node to a higher one
         down: list[int] = []  # arcs from a higher node to a lower one
         r = 0
         while heap:
@@ -119,8 +118,9 @@ class Hierarchy:
         self.f_pair = dict(zip((t[up_ids] * (n + 1) + h[up_ids]).tolist(), up_ids.tolist()))
         self.b_pair = dict(zip((h[down_ids] * (n + 1) + t[down_ids]).tolist(), down_ids.tolist()))
 
-    def query(self, sources: list[tuple[int, float]], targets: list[tuple[int, float]]
-              ) -> tuple[float, list[int], int, int] | None:
+    def query(
+        self, sources: list[tuple[int, float]], targets: list[tuple[int, float]]
+    ) -> tuple[float, list[int], int, int] | None:
         """The cheapest path from any ``(node, cost to enter it)`` of ``sources`` to any
         ``(node, cost from it to the end)`` of ``targets`` (at most two each, one per node):
         ``(cost, [edge ids], source node used, target node used)``, or None.
@@ -180,8 +180,9 @@ class Hierarchy:
         return memo[arc]
 
 
-def _witness(out: list[dict[int, int]], w: list[float], u: int, v: int, limit: float,
-             targets: dict[int, float]) -> dict[int, float]:
+def _witness(
+    out: list[dict[int, int]], w: list[float], u: int, v: int, limit: float, targets: dict[int, float]
+) -> dict[int, float]:
     """Tentative costs from ``u`` avoiding ``v`` (a bounded, truncated Dijkstra)."""
     dist = {u: 0.0}
     heap = [(0.0, u)]
@@ -210,8 +211,9 @@ def _witness(out: list[dict[int, int]], w: list[float], u: int, v: int, limit: f
     return dist
 
 
-def _csr(n: int, rows: np.ndarray, cols: np.ndarray, w: np.ndarray, ids: np.ndarray
-         ) -> tuple[sp.csr_matrix, np.ndarray, int]:
+def _csr(
+    n: int, rows: np.ndarray, cols: np.ndarray, w: np.ndarray, ids: np.ndarray
+) -> tuple[sp.csr_matrix, np.ndarray, int]:
     """A CSR matrix of ``n + 1`` rows with two spare entries in the last row (the virtual
     endpoint, rewritten per query); returns (matrix, arc id per entry, first spare slot)."""
     order = np.lexsort((cols, rows))
@@ -221,13 +223,11 @@ def _csr(n: int, rows: np.ndarray, cols: np.ndarray, w: np.ndarray, ids: np.ndar
     ids = np.concatenate([ids[order], [-1, -1]])
     indptr = np.zeros(n + 2, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n + 1), out=indptr[1:])
-    matrix = sp.csr_matrix((w.astype(np.float64), cols.astype(np.int32), indptr.astype(np.int32)),
-                           shape=(n + 1, n + 1))
+    matrix = sp.csr_matrix((w.astype(np.float64), cols.astype(np.int32), indptr.astype(np.int32)), shape=(n + 1, n + 1))
     return matrix, ids, int(indptr[n])
 
 
-def _search(matrix: sp.csr_matrix, slot: int, n: int, ends: list[tuple[int, float]]
-            ) -> tuple[np.ndarray, np.ndarray]:
+def _search(matrix: sp.csr_matrix, slot: int, n: int, ends: list[tuple[int, float]]) -> tuple[np.ndarray, np.ndarray]:
     idx, data = matrix.indices, matrix.data
     for s in (slot, slot + 1):
         idx[s], data[s] = n, 1.0  # unused: a harmless self-loop

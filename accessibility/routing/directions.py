@@ -34,8 +34,16 @@ _TURNS = {
     "sharp_left": N_("turn sharp left"),
     "back": N_("turn back"),
 }
-_HEADINGS = [N_("north"), N_("north-east"), N_("east"), N_("south-east"), N_("south"), N_("south-west"),
-             N_("west"), N_("north-west")]
+_HEADINGS = [
+    N_("north"),
+    N_("north-east"),
+    N_("east"),
+    N_("south-east"),
+    N_("south"),
+    N_("south-west"),
+    N_("west"),
+    N_("north-west"),
+]
 
 
 def way_label(data: dict[str, Any]) -> tuple[str | None, str]:
@@ -104,8 +112,15 @@ def _directions(legs: list[tuple[dict[str, Any], LineString]]) -> list[str]:
             steps[-1]["length"] += line.length
             steps[-1]["end"] = (coords[-2], coords[-1])
         else:
-            steps.append({"name": name, "kind": kind, "length": line.length,
-                          "start": (coords[0], coords[1]), "end": (coords[-2], coords[-1])})
+            steps.append(
+                {
+                    "name": name,
+                    "kind": kind,
+                    "length": line.length,
+                    "start": (coords[0], coords[1]),
+                    "end": (coords[-2], coords[-1]),
+                }
+            )
     out: list[str] = []
     for i, step in enumerate(steps):
         metres = number(step["length"])

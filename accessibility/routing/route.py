@@ -72,8 +72,9 @@ class Route:
         detour; or, without a route, the barriers that block the walk, nearest first."""
         with use_language(self.lang):
             if self.found:
-                text = _("{length} m, {minutes} min").format(length=number(self.length_m),
-                                                             minutes=number(self.duration_s / 60))
+                text = _("{length} m, {minutes} min").format(
+                    length=number(self.length_m), minutes=number(self.duration_s / 60)
+                )
                 if self.detour_ratio:
                     text += " " + _("({ratio}x the walking route)").format(ratio=number(self.detour_ratio, 2))
                 return text
@@ -97,27 +98,44 @@ class Route:
     def to_geojson(self) -> dict[str, Any]:
         """A GeoJSON Feature: the route as a WGS84 LineString with its properties."""
         props: dict[str, Any] = {
-            "profile": self.profile, "found": self.found, "length_m": round(self.length_m, 2),
+            "profile": self.profile,
+            "found": self.found,
+            "length_m": round(self.length_m, 2),
             "duration_s": round(self.duration_s, 1),
             "walk_length_m": None if self.walk_length_m is None else round(self.walk_length_m, 2),
             "detour_ratio": None if self.detour_ratio is None else round(self.detour_ratio, 4),
-            "barriers_avoided": {"count": len(self.barriers_avoided),
-                                 "kinds": dict(Counter(b["kind"] for b in self.barriers_avoided))},
-            "unknown_share": round(self.unknown_share, 4), "osm_way_ids": self.osm_ways,
-            "directions": self.directions, "lang": self.lang,
-            "origin": list(self.origin), "destination": list(self.destination),
+            "barriers_avoided": {
+                "count": len(self.barriers_avoided),
+                "kinds": dict(Counter(b["kind"] for b in self.barriers_avoided)),
+            },
+            "unknown_share": round(self.unknown_share, 4),
+            "osm_way_ids": self.osm_ways,
+            "directions": self.directions,
+            "lang": self.lang,
+            "origin": list(self.origin),
+            "destination": list(self.destination),
         }
         if not self.found:
             props["blocking_barriers"] = self.blockers
         if self.facility is not None:
             props["facility"] = self.facility
-        geometry = {"type": "LineString", "coordinates": [[round(x, 7), round(y, 7)] for x, y in self.coords]} \
-            if len(self.coords) >= 2 else None
+        geometry = (
+            {"type": "LineString", "coordinates": [[round(x, 7), round(y, 7)] for x, y in self.coords]}
+            if len(self.coords) >= 2
+            else None
+        )
         return {"type": "Feature", "geometry": geometry, "properties": props}
 
 
-def route(routing: Routing, barriers: pd.DataFrame, origin: tuple[float, float],
-          destination: tuple[float, float], profile: Profile, walk: Profile, lang: str | None = None) -> Route:
+def route(
+    routing: Routing,
+    barriers: pd.DataFrame,
+    origin: tuple[float, float],
+    destination: tuple[float, float],
+    profile: Profile,
+    walk: Profile,
+    lang: str | None = None,
+) -> Route:
     """The route for ``profile`` between two ``(lat, lon)`` points, compared with walking."""
     lang = check_language(lang)
     r = routing.router(profile, barriers)
@@ -128,20 +146,37 @@ def route(routing: Routing, barriers: pd.DataFrame, origin: tuple[float, float],
     return assemble(routing, r, w, path, walk_path, origin, destination, barriers, lang)
 
 
-def assemble(routing: Routing, r: Router, w: Router, path: Path | None, walk_path: Path | None,
-             origin: tuple[float, float], destination: tuple[float, float], barriers: pd.DataFrame,
-             lang: str = "it") -> Route:
+def assemble(
+    routing: Routing,
+    r: Router,
+    w: Router,
+    path: Path | None,
+    walk_path: Path | None,
+    origin: tuple[float, float],
+    destination: tuple[float, float],
+    barriers: pd.DataFrame,
+    lang: str = "it",
+) -> Route:
     """Turn search results into a :class:`Route` with the walk comparison and directions."""
     with use_language(lang):
         return _assemble(routing, r, w, path, walk_path, origin, destination, barriers, lang)
 
 
-def _assemble(routing: Routing, r: Router, w: Router, path: Path | None, walk_path: Path | None,
-              origin: tuple[float, float], destination: tuple[float, float], barriers: pd.DataFrame,
-              lang: str) -> Route:
+def _assemble(
+    routing: Routing,
+    r: Router,
+    w: Router,
+    path: Path | None,
+    walk_path: Path | None,
+    origin: tuple[float, float],
+    destination: tuple[float, float],
+    barriers: pd.DataFrame,
+    lang: str,
+) -> Route:
     G, c = routing.G, r.costs
-    out = Route(profile=r.profile.name, found=path is not None, origin=tuple(origin),
-                destination=tuple(destination), lang=lang)
+    out = Route(
+        profile=r.profile.name, found=path is not None, origin=tuple(origin), destination=tuple(destination), lang=lang
+    )
     if walk_path is not None:
         out.walk_length_m = _length(w.costs, walk_path)
         out.walk_coords = _coords(routing, G, w.costs, walk_path)
@@ -204,41 +239,56 @@ def _rows_on(c: EdgeCosts, path: Path) -> list[tuple[float, int | None, int, int
     return out
 
 
-def _describe(row: int | None, barriers: pd.DataFrame, c: EdgeCosts, e: int, distance: float,
-              routing_crs_to_lonlat: Transformer) -> dict[str, Any]:
+def _describe(
+    row: int | None, barriers: pd.DataFrame, c: EdgeCosts, e: int, distance: float, routing_crs_to_lonlat: Transformer
+) -> dict[str, Any]:
     tax = taxonomy()
     if row is None:  # too steep in this direction, judged from the edge's incline
         kind = "steep_incline"
-        return {"kind": kind, "label": _(tax[kind].label),
-                "measure": round(abs(float(c.incline[e])), 2), "unit": "%", "street": None,
-                "osm": f"edge/{c.edges[e][0]}-{c.edges[e][1]}", "distance_m": round(float(distance), 1)}
+        return {
+            "kind": kind,
+            "label": _(tax[kind].label),
+            "measure": round(abs(float(c.incline[e])), 2),
+            "unit": "%",
+            "street": None,
+            "osm": f"edge/{c.edges[e][0]}-{c.edges[e][1]}",
+            "distance_m": round(float(distance), 1),
+        }
     b = barriers.iloc[row]
     kind = b["kind"]
     point = b.geometry.representative_point() if b.geometry is not None else None
     lonlat = routing_crs_to_lonlat.transform(point.x, point.y) if point is not None else (None, None)
-    return {"kind": kind, "label": _(tax[kind].label) if kind in tax else kind,
-            "measure": None if pd.isna(b["measure"]) else float(b["measure"]), "unit": b.get("unit") or "",
-            "street": None if pd.isna(b.get("street")) else b.get("street"),
-            "osm": b.get("source_id") or f"{b['element']}/{b['osm_id']}", "barrier_id": b.get("barrier_id"),
-            "description": None if pd.isna(b.get("description")) else str(b.get("description")),
-            "distance_m": round(float(distance), 1),
-            "lon": None if lonlat[0] is None else round(lonlat[0], 7),
-            "lat": None if lonlat[1] is None else round(lonlat[1], 7)}
+    return {
+        "kind": kind,
+        "label": _(tax[kind].label) if kind in tax else kind,
+        "measure": None if pd.isna(b["measure"]) else float(b["measure"]),
+        "unit": b.get("unit") or "",
+        "street": None if pd.isna(b.get("street")) else b.get("street"),
+        "osm": b.get("source_id") or f"{b['element']}/{b['osm_id']}",
+        "barrier_id": b.get("barrier_id"),
+        "description": None if pd.isna(b.get("description")) else str(b.get("description")),
+        "distance_m": round(float(distance), 1),
+        "lon": None if lonlat[0] is None else round(lonlat[0], 7),
+        "lat": None if lonlat[1] is None else round(lonlat[1], 7),
+    }
 
 
 def _blockers(r: Router, walk_path: Path, barriers: pd.DataFrame) -> list[dict[str, Any]]:
     """Barriers on the plain walking route that block ``r``'s profile, nearest first."""
     c = r.costs
     out, seen = [], set()
-    for at, row, e, node in sorted(_rows_on(c, walk_path), key=lambda t: t[0]):
+    for at, row, e, _node in sorted(_rows_on(c, walk_path), key=lambda t: t[0]):
         if row is None:
             key = ("edge", c.edges[e][0], c.edges[e][1])
             blocking = True
         else:
             key = ("row", row)
             blocking = c.severity[row] == "blocking" and not (
-                barriers.iloc[row]["kind"] == "steep_incline" and not c.incline_blocked[e]
-                and not pd.isna(barriers.iloc[row]["measure"]) and np.isfinite(c.cost[e]))
+                barriers.iloc[row]["kind"] == "steep_incline"
+                and not c.incline_blocked[e]
+                and not pd.isna(barriers.iloc[row]["measure"])
+                and np.isfinite(c.cost[e])
+            )
         if blocking and key not in seen:
             seen.add(key)
             out.append(_describe(row, barriers, c, e, at, r.index.to_lonlat))
@@ -273,8 +323,9 @@ def _targets(routing: Routing, facilities: pd.DataFrame) -> list[tuple[int, tupl
     return out
 
 
-def _closest(r: Router, origin: Snap, targets: list[tuple[int, tuple[float, float]]]
-             ) -> tuple[Path | None, int | None, tuple[float, float] | None]:
+def _closest(
+    r: Router, origin: Snap, targets: list[tuple[int, tuple[float, float]]]
+) -> tuple[Path | None, int | None, tuple[float, float] | None]:
     """The cheapest target to reach from ``origin`` with one one-to-all search."""
     dist, pred, starts = r.search(origin)
     best: tuple[float, Any] = (math.inf, None)
@@ -294,8 +345,16 @@ def _closest(r: Router, origin: Snap, targets: list[tuple[int, tuple[float, floa
     return r._finish(dist, pred, starts, origin, snap), pos, xy
 
 
-def nearest(routing: Routing, barriers: pd.DataFrame, facilities: pd.DataFrame, origin: tuple[float, float],
-            category_name: str, profile: Profile, walk: Profile, lang: str | None = None) -> Route:
+def nearest(
+    routing: Routing,
+    barriers: pd.DataFrame,
+    facilities: pd.DataFrame,
+    origin: tuple[float, float],
+    category_name: str,
+    profile: Profile,
+    walk: Profile,
+    lang: str | None = None,
+) -> Route:
     """The route to the facility of a category that is cheapest to reach for ``profile``.
 
     Facilities are reached at a mapped entrance when they have one. When none can be
@@ -305,8 +364,11 @@ def nearest(routing: Routing, barriers: pd.DataFrame, facilities: pd.DataFrame, 
     cat = category(category_name)
     rows = facilities[facilities["category"] == cat.name] if len(facilities) else facilities
     if len(rows) == 0:
-        raise FacilityError(_("no {label} ({name}) among this city's facilities; rebuild the workspace if it "
-                              "predates facilities").format(label=_(cat.label).lower(), name=cat.name))
+        raise FacilityError(
+            _(
+                "no {label} ({name}) among this city's facilities; rebuild the workspace if it predates facilities"
+            ).format(label=_(cat.label).lower(), name=cat.name)
+        )
     targets = _targets(routing, rows)
     r, w = routing.router(profile, barriers), routing.router(walk, barriers)
     o = routing.index.xy(origin)
@@ -319,13 +381,21 @@ def nearest(routing: Routing, barriers: pd.DataFrame, facilities: pd.DataFrame, 
     else:
         walk_path, pos, xy = _closest(w, wo, targets)
     if pos is None:
-        raise FacilityError(_("no facility of the category {name} lies within {limit} m of the network").format(
-            name=_(cat.label).lower(), limit=number(settings.snap_max_m)))
+        raise FacilityError(
+            _("no facility of the category {name} lies within {limit} m of the network").format(
+                name=_(cat.label).lower(), limit=number(settings.snap_max_m)
+            )
+        )
     lon, lat = routing.index.to_lonlat.transform(*xy)
     out = assemble(routing, r, w, path, walk_path, origin, (round(lat, 7), round(lon, 7)), barriers, lang)
     f = rows.iloc[pos]
     with use_language(lang):
         label = _(cat.label)
-    out.facility = {"category": cat.name, "label": label, "name": f["name"] or None,
-                    "wheelchair": f["wheelchair"] or None, "osm": f"{f['osm_type']}/{f['osm_id']}"}
+    out.facility = {
+        "category": cat.name,
+        "label": label,
+        "name": f["name"] or None,
+        "wheelchair": f["wheelchair"] or None,
+        "osm": f"{f['osm_type']}/{f['osm_id']}",
+    }
     return out

@@ -43,6 +43,7 @@ _TINY = 1e-9
 
 # --- the compiled structure -------------------------------------------------------------
 
+
 @dataclass
 class Path:
     """A search result: pieces ``(edge index, start, end)`` in metres along each edge."""
@@ -72,8 +73,9 @@ class Router:
         indptr = np.zeros(n + 2, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=n + 1), out=indptr[1:])
         # rows are sorted already and the two source entries come last
-        self.matrix = sp.csr_matrix((w.astype(np.float64), cols.astype(np.int32), indptr.astype(np.int32)),
-                                    shape=(n + 1, n + 1))
+        self.matrix = sp.csr_matrix(
+            (w.astype(np.float64), cols.astype(np.int32), indptr.astype(np.int32)), shape=(n + 1, n + 1)
+        )
         self.csr_edge = eidx
         self._pair_edge = dict(zip((rows[:-2] * (n + 1) + cols[:-2]).tolist(), eidx[:-2].tolist()))
         self.slot = int(indptr[n])
@@ -82,8 +84,13 @@ class Router:
         self._hierarchy: Hierarchy | None = None
         self._routes = 0
         self._lengths: list[float] = costs.length.astype(float).tolist()
-        log.info("compiled %s router: %d nodes, %d usable of %d edges", costs.profile.name, n,
-                 len(rows) - 2, len(costs.edges))
+        log.info(
+            "compiled %s router: %d nodes, %d usable of %d edges",
+            costs.profile.name,
+            n,
+            len(rows) - 2,
+            len(costs.edges),
+        )
 
     @property
     def profile(self) -> Profile:
@@ -136,8 +143,7 @@ class Router:
             idx[slot], data[slot] = self.source, 1.0  # unused: a harmless self-loop
         for slot, (node, (cost, _)) in zip(slots, best.items()):
             idx[slot], data[slot] = node, cost
-        dist, pred = dijkstra(self.matrix, directed=True, indices=self.source,
-                              return_predecessors=True, limit=limit)
+        dist, pred = dijkstra(self.matrix, directed=True, indices=self.source, return_predecessors=True, limit=limit)
         return dist, pred, [starts[k] for _, k in best.values()]
 
     def reachable(self, origin: Snap, max_cost: float = math.inf) -> np.ndarray:
@@ -150,13 +156,12 @@ class Router:
         """The contraction hierarchy of the compiled arcs (built on first access)."""
         if self._hierarchy is None:
             self._hierarchy = Hierarchy(self.source, *self._arcs)
-            log.info("%s router: contraction hierarchy with %d shortcuts", self.profile.name,
-                     self._hierarchy.shortcuts)
+            log.info("%s router: contraction hierarchy with %d shortcuts", self.profile.name, self._hierarchy.shortcuts)
         return self._hierarchy
 
     def prepare(self) -> Router:
         """Build the contraction hierarchy now (for many routes: a service, a batch)."""
-        self.hierarchy
+        _ = self.hierarchy
         return self
 
     def path(self, origin: Snap, destination: Snap) -> Path | None:
@@ -189,8 +194,7 @@ class Router:
         """Cheapest path on the contraction hierarchy: two small upward searches."""
         starts = _cheapest_per_node(self._starts(origin))
         ends = _cheapest_per_node(self._ends(destination))
-        found = self.hierarchy.query([(s[0], s[1]) for s in starts.values()],
-                                     [(e[0], e[1]) for e in ends.values()])
+        found = self.hierarchy.query([(s[0], s[1]) for s in starts.values()], [(e[0], e[1]) for e in ends.values()])
         direct = self._direct(origin, destination)
         if direct is not None and (found is None or direct.cost <= found[0]):
             return direct
@@ -272,6 +276,7 @@ def _cheapest_per_node(entries: list[tuple[int, float, int, float, float]]) -> d
 
 # --- per city: the routers of each profile ----------------------------------------------
 
+
 class Routing:
     """The routing state of one city: its edge index and a compiled router per profile.
 
@@ -290,5 +295,3 @@ class Routing:
             self._routers = {k: r for k, r in self._routers.items() if k[1] == id(barriers)}
             self._routers[key] = Router(edge_costs(self.G, barriers, profile), self.index)
         return self._routers[key]
-
-

@@ -30,8 +30,10 @@ __all__ = ["Area", "boundary_from_file", "boundary_from_place", "polygon_parts"]
 
 Area = Polygon | MultiPolygon
 
-_NOMINATIM_HINT = ("Are you offline? Give the area as a boundary file instead of a place name, "
-                   "or build from a file: accessibility build --osm FILE")
+_NOMINATIM_HINT = (
+    "Are you offline? Give the area as a boundary file instead of a place name, "
+    "or build from a file: accessibility build --osm FILE"
+)
 
 
 def boundary_from_file(path: str | Path, *, layer: str | int | None = None) -> Area:
@@ -66,20 +68,21 @@ def boundary_from_file(path: str | Path, *, layer: str | int | None = None) -> A
     try:
         gdf = gpd.read_file(path) if layer is None else gpd.read_file(path, layer=layer)
     except Exception as exc:  # pyogrio/GDAL raise many kinds; all mean "unreadable"
-        raise OsmFileError(f"{path}: cannot be read as a boundary file "
-                           f"(GeoJSON, GeoPackage, Shapefile, ...): {exc}") from exc
+        raise OsmFileError(
+            f"{path}: cannot be read as a boundary file (GeoJSON, GeoPackage, Shapefile, ...): {exc}"
+        ) from exc
     geoms = [g for g in gdf.geometry if g is not None and not g.is_empty]
     polygons = [p for g in geoms for p in polygon_parts(g)]
     if not polygons:
         found = ", ".join(f"{n} {kind}" for kind, n in Counter(g.geom_type for g in geoms).items())
-        raise OsmFileError(f"{path}: no polygon to use as a boundary "
-                           f"(the file holds {found or 'no geometry'})")
+        raise OsmFileError(f"{path}: no polygon to use as a boundary (the file holds {found or 'no geometry'})")
     series = gpd.GeoSeries(polygons, crs=gdf.crs)
     if series.crs is None:
         minx, miny, maxx, maxy = series.total_bounds
         if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-            raise OsmFileError(f"{path}: no coordinate reference system, and the "
-                               f"coordinates are not longitude/latitude")
+            raise OsmFileError(
+                f"{path}: no coordinate reference system, and the coordinates are not longitude/latitude"
+            )
         log.warning("%s: no coordinate reference system; assuming WGS84 (EPSG:4326)", path)
         series = series.set_crs(4326)
     elif series.crs.to_epsg() != 4326:
@@ -88,8 +91,9 @@ def boundary_from_file(path: str | Path, *, layer: str | int | None = None) -> A
     area = _as_area(shapely.union_all([shapely.make_valid(shapely.force_2d(p)) for p in series]))
     if area is None:
         raise OsmFileError(f"{path}: the polygons merge into an empty area")
-    log.info("boundary from %s: %d polygon(s) -> %s, bounds %s", path, len(polygons),
-             area.geom_type, _bounds_text(area))
+    log.info(
+        "boundary from %s: %d polygon(s) -> %s, bounds %s", path, len(polygons), area.geom_type, _bounds_text(area)
+    )
     return area
 
 
@@ -137,19 +141,28 @@ def boundary_from_place(name: str) -> Area:
     check_reachable(url, "the Nominatim geocoder", _NOMINATIM_HINT)
     log.info("geocoding %r with Nominatim at %s", name, url)
     gdf = _geocode(name, url)
-    area = _as_area(shapely.union_all([shapely.make_valid(g) for g in gdf.geometry
-                                       if g is not None and not g.is_empty]))
+    area = _as_area(
+        shapely.union_all([shapely.make_valid(g) for g in gdf.geometry if g is not None and not g.is_empty])
+    )
     if area is None:
         kinds = ", ".join(sorted(set(gdf.geom_type)))
-        raise DownloadError(f"Nominatim at {url} has no area for {name!r}, only a {kinds}; "
-                            f"give a boundary file instead")
+        raise DownloadError(
+            f"Nominatim at {url} has no area for {name!r}, only a {kinds}; give a boundary file instead"
+        )
     row = gdf.iloc[0]
-    write_cache(path, json.dumps({
-        "type": "Feature", "geometry": mapping(area),
-        "properties": {"query": name, "display_name": str(row.get("display_name", ""))},
-    }).encode("utf-8"))
-    log.info("boundary of %r: %s (%s), bounds %s", name, row.get("display_name", name),
-             area.geom_type, _bounds_text(area))
+    write_cache(
+        path,
+        json.dumps(
+            {
+                "type": "Feature",
+                "geometry": mapping(area),
+                "properties": {"query": name, "display_name": str(row.get("display_name", ""))},
+            }
+        ).encode("utf-8"),
+    )
+    log.info(
+        "boundary of %r: %s (%s), bounds %s", name, row.get("display_name", name), area.geom_type, _bounds_text(area)
+    )
     return area
 
 
@@ -161,8 +174,10 @@ def _geocode(name: str, url: str) -> Any:
     def refuse_retry(response: requests.Response, *args: Any, **kwargs: Any) -> None:
         # osmnx sleeps 55 s and retries on 429/504: say so at once instead.
         if response.status_code in (429, 504):
-            raise DownloadError(f"Nominatim at {url} answered HTTP {response.status_code} "
-                                f"{response.reason} (busy or rate-limited); try again later")
+            raise DownloadError(
+                f"Nominatim at {url} answered HTTP {response.status_code} "
+                f"{response.reason} (busy or rate-limited); try again later"
+            )
 
     kwargs = dict(osmnx.settings.requests_kwargs)
     kwargs["hooks"] = {"response": [refuse_retry]}
@@ -179,18 +194,17 @@ def _geocode(name: str, url: str) -> Any:
         with _osmnx_settings(osmnx.settings, values):
             return osmnx.geocode_to_gdf(name)
     except requests.ConnectionError as exc:
-        raise OfflineError(f"Cannot reach the Nominatim geocoder at {url}: {reason(exc)}. "
-                           f"{_NOMINATIM_HINT}") from exc
+        raise OfflineError(f"Cannot reach the Nominatim geocoder at {url}: {reason(exc)}. {_NOMINATIM_HINT}") from exc
     except requests.RequestException as exc:
         raise DownloadError(f"Nominatim at {url} failed for {name!r}: {exc}") from exc
     except (InsufficientResponseError, ResponseStatusCodeError) as exc:
-        raise DownloadError(f"Nominatim at {url} found no usable result for {name!r}: "
-                            f"{exc}") from exc
+        raise DownloadError(f"Nominatim at {url} found no usable result for {name!r}: {exc}") from exc
     except TypeError as exc:
         if "Polygon" not in str(exc):
             raise
-        raise DownloadError(f"Nominatim at {url} geocodes {name!r} to a point, not an area; "
-                            f"give the area as a boundary file instead") from exc
+        raise DownloadError(
+            f"Nominatim at {url} geocodes {name!r} to a point, not an area; give the area as a boundary file instead"
+        ) from exc
 
 
 @contextlib.contextmanager
@@ -224,5 +238,3 @@ def _as_area(geom: BaseGeometry) -> Area | None:
 
 def _bounds_text(area: Area) -> str:
     return "lon {:.4f}..{:.4f}, lat {:.4f}..{:.4f}".format(*(area.bounds[i] for i in (0, 2, 1, 3)))
-
-

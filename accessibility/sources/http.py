@@ -45,8 +45,7 @@ def check_reachable(url: str, service: str, hint: str) -> None:
         if target.scheme not in ("http", "https") or not host:
             raise OSError(f"{proxy or url!r} is not an http(s) URL")
         port = target.port or (443 if target.scheme == "https" else 80)
-        log.info("checking that %s is reachable at %s:%d%s", service, host, port,
-                 " (proxy)" if proxy else "")
+        log.info("checking that %s is reachable at %s:%d%s", service, host, port, " (proxy)" if proxy else "")
         infos = _resolve(host, port, timeout)
         _connect_any(infos, timeout)
     except (OSError, ValueError) as exc:
@@ -89,9 +88,8 @@ def _connect_any(infos: list[tuple[Any, ...]], timeout: float) -> None:
                 sock.settimeout(left)
                 sock.connect(address)
                 return
-        except socket.timeout:
-            last = TimeoutError(f"no answer from {address[0]} port {address[1]} "
-                                f"within {timeout:g} s")
+        except TimeoutError:
+            last = TimeoutError(f"no answer from {address[0]} port {address[1]} within {timeout:g} s")
         except OSError as exc:
             last = OSError(f"{exc.strerror or exc} ({address[0]} port {address[1]})")
     raise last
@@ -103,17 +101,21 @@ def never_connected(exc: requests.ConnectionError) -> bool:
         return True
     inner = exc.args[0] if exc.args else None
     reason = getattr(inner, "reason", inner)  # MaxRetryError wraps the real cause
-    return isinstance(reason, (urllib3.exceptions.NewConnectionError,
-                               urllib3.exceptions.ConnectTimeoutError,
-                               urllib3.exceptions.NameResolutionError))
+    return isinstance(
+        reason,
+        (
+            urllib3.exceptions.NewConnectionError,
+            urllib3.exceptions.ConnectTimeoutError,
+            urllib3.exceptions.NameResolutionError,
+        ),
+    )
 
 
 def reason(exc: BaseException) -> str:
     """The innermost useful message of a (requests/urllib3) exception chain."""
     text = str(exc)
     inner = exc
-    while inner.__cause__ is not None or (inner.__context__ is not None
-                                           and not inner.__suppress_context__):
+    while inner.__cause__ is not None or (inner.__context__ is not None and not inner.__suppress_context__):
         inner = inner.__cause__ or inner.__context__  # type: ignore[assignment]
         if isinstance(inner, OSError) and str(inner):
             text = str(inner)
@@ -121,6 +123,7 @@ def reason(exc: BaseException) -> str:
 
 
 # --- cache ---------------------------------------------------------------------------------
+
 
 def cache_file(kind: str, key: str, suffix: str) -> Path:
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()

@@ -35,7 +35,8 @@ def read_population_by_age(path: str | Path) -> pd.DataFrame:
         bad = numbers.isna() | (numbers < 0)
         if bad.any():
             row = int(bad.idxmax())
-            raise PopulationError(f"{path}: row {row + 2}, column {column}: {table.at[row, column]!r} "
-                                  f"is not a count of people")
+            raise PopulationError(
+                f"{path}: row {row + 2}, column {column}: {table.at[row, column]!r} is not a count of people"
+            )
         out[column] = numbers.astype(int)
     return out

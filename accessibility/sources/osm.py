@@ -16,9 +16,10 @@ import json
 import logging
 import lzma
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Iterable
+from typing import IO, Any
 
 from accessibility.errors import InputNotFoundError, OsmFileError
 
@@ -86,8 +87,10 @@ class OsmData:
 
     def summary(self) -> str:
         located = sum(1 for n in self.nodes.values() if n.lon is not None)
-        return (f"{len(self.nodes):,} nodes ({located:,} with coordinates), "
-                f"{len(self.ways):,} ways, {self.relations:,} relations")
+        return (
+            f"{len(self.nodes):,} nodes ({located:,} with coordinates), "
+            f"{len(self.ways):,} ways, {self.relations:,} relations"
+        )
 
 
 # --- opening and sniffing ---------------------------------------------------------------
@@ -158,6 +161,7 @@ def read_osm_files(paths: Iterable[str | Path]) -> OsmData:
 
 # --- XML (OSM and Overpass) -------------------------------------------------------------
 
+
 def _read_xml(stream: IO[bytes], path: Path) -> OsmData:
     data = OsmData()
     saw_root = False
@@ -202,8 +206,9 @@ def _float_attr(elem: ET.Element, name: str, path: Path) -> float | None:
     try:
         return float(value)
     except ValueError:
-        raise OsmFileError(f"{path}: <{elem.tag} id={elem.get('id') or elem.get('ref')}> "
-                           f"with bad {name}={value!r}") from None
+        raise OsmFileError(
+            f"{path}: <{elem.tag} id={elem.get('id') or elem.get('ref')}> with bad {name}={value!r}"
+        ) from None
 
 
 def _xml_node(data: OsmData, elem: ET.Element, path: Path) -> None:
@@ -228,6 +233,7 @@ def _xml_way(data: OsmData, elem: ET.Element, path: Path) -> None:
 
 
 # --- Overpass JSON ----------------------------------------------------------------------
+
 
 def _read_overpass_json(stream: IO[bytes], path: Path) -> OsmData:
     try:
@@ -268,6 +274,7 @@ def _opt_float(value: Any) -> float | None:
 
 
 # --- PBF --------------------------------------------------------------------------------
+
 
 def _read_pbf(path: Path) -> OsmData:
     import osmium  # only PBF needs the C++ reader

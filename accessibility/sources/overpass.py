@@ -34,13 +34,13 @@ from accessibility.sources.osm import OsmData, overpass_json_to_osm
 
 log = logging.getLogger(__name__)
 
-__all__ = ["boundary_from_file", "boundary_from_place", "download_osm", "facility_tags", "fetch_osm",
-           "overpass_query"]
+__all__ = ["boundary_from_file", "boundary_from_place", "download_osm", "facility_tags", "fetch_osm", "overpass_query"]
 
 _OVERPASS_HINT = "Are you offline? Build from a file instead: accessibility build --osm FILE"
 
 
 # --- the Overpass query ------------------------------------------------------------------
+
 
 def overpass_query(area: Area, facilities: Mapping[str, Iterable[str]] | None = None) -> str:
     """Build the Overpass QL query for ``area``.
@@ -104,8 +104,7 @@ def facility_tags(path: str | Path | None = None) -> dict[str, list[str]]:
 
 def _poly_filter(polygon: Polygon) -> str:
     if polygon.interiors:
-        log.info("the area has %d hole(s); Overpass gets the outer ring only",
-                 len(polygon.interiors))
+        log.info("the area has %d hole(s); Overpass gets the outer ring only", len(polygon.interiors))
     coords = list(polygon.exterior.coords)[:-1]  # Overpass closes the ring itself
     return '(poly:"' + " ".join(f"{_num(lat)} {_num(lon)}" for lon, lat in coords) + '")'
 
@@ -131,6 +130,7 @@ def _tag_filter(key: str, values: list[str]) -> str:
 
 
 # --- the download ------------------------------------------------------------------------
+
 
 def download_osm(polygon: Area) -> OsmData:
     """Download the walkable ways and facilities in ``polygon`` from the Overpass API.
@@ -159,8 +159,7 @@ def download_osm(polygon: Area) -> OsmData:
     query = overpass_query(polygon)
     url = settings.overpass_url.rstrip("/") + "/interpreter"
     path = cache_file("overpass", url + query, ".json")
-    log.info("Overpass query: %d poly filter(s), %d characters", len(polygon_parts(polygon)),
-             len(query))
+    log.info("Overpass query: %d poly filter(s), %d characters", len(polygon_parts(polygon)), len(query))
     doc = read_cache(path)
     if doc is not None:
         log.info("Overpass answer from cache %s", path)
@@ -179,8 +178,7 @@ def download_osm(polygon: Area) -> OsmData:
     return data
 
 
-def fetch_osm(place: str | None = None,
-              boundary: str | Path | None = None) -> tuple[OsmData, Area]:
+def fetch_osm(place: str | None = None, boundary: str | Path | None = None) -> tuple[OsmData, Area]:
     """Find the area (a place name or a boundary file) and download its OSM data.
 
     Parameters
@@ -211,51 +209,60 @@ def fetch_osm(place: str | None = None,
 
 def _post(url: str, query: str) -> tuple[bytes, dict[str, Any]]:
     """POST the query; return the raw body and its JSON, or raise a clear error."""
-    log.info("POST %s (connect timeout %g s, read timeout %g s)", url,
-             settings.connect_timeout_s, settings.read_timeout_s)
+    log.info(
+        "POST %s (connect timeout %g s, read timeout %g s)", url, settings.connect_timeout_s, settings.read_timeout_s
+    )
     start = time.monotonic()
     try:
         response = requests.post(
-            url, data={"data": query},
+            url,
+            data={"data": query},
             headers={"User-Agent": settings.user_agent, "Accept": "application/json"},
             timeout=(settings.connect_timeout_s, settings.read_timeout_s),
         )
         content = response.content
     except requests.ConnectionError as exc:
         if not never_connected(exc):  # connected, then the server dropped us
-            raise DownloadError(f"The Overpass API at {url} broke off the answer: "
-                                f"{reason(exc)}") from exc
-        raise OfflineError(f"Cannot reach the Overpass API at {url}: {reason(exc)}. "
-                           f"{_OVERPASS_HINT}") from exc
+            raise DownloadError(f"The Overpass API at {url} broke off the answer: {reason(exc)}") from exc
+        raise OfflineError(f"Cannot reach the Overpass API at {url}: {reason(exc)}. {_OVERPASS_HINT}") from exc
     except requests.Timeout as exc:
-        raise DownloadError(f"The Overpass API at {url} sent no answer within "
-                            f"{settings.read_timeout_s:g} s; the area may be too large, "
-                            f"or the server busy") from exc
+        raise DownloadError(
+            f"The Overpass API at {url} sent no answer within "
+            f"{settings.read_timeout_s:g} s; the area may be too large, "
+            f"or the server busy"
+        ) from exc
     except requests.RequestException as exc:
         raise DownloadError(f"The Overpass API at {url} failed: {exc}") from exc
-    log.info("Overpass answered HTTP %d, %.1f kB in %.1f s", response.status_code,
-             len(content) / 1000, time.monotonic() - start)
+    log.info(
+        "Overpass answered HTTP %d, %.1f kB in %.1f s",
+        response.status_code,
+        len(content) / 1000,
+        time.monotonic() - start,
+    )
 
     said = _text_of(response)
     if response.status_code == 429:
-        raise DownloadError(f"The Overpass API at {url} refuses more requests for now "
-                            f"(HTTP 429 Too Many Requests); wait a minute and retry. "
-                            f"The server said: {said}")
+        raise DownloadError(
+            f"The Overpass API at {url} refuses more requests for now "
+            f"(HTTP 429 Too Many Requests); wait a minute and retry. "
+            f"The server said: {said}"
+        )
     if response.status_code == 504:
-        raise DownloadError(f"The Overpass API at {url} is overloaded (HTTP 504 Gateway "
-                            f"Timeout); retry later. The server said: {said}")
+        raise DownloadError(
+            f"The Overpass API at {url} is overloaded (HTTP 504 Gateway Timeout); retry later. The server said: {said}"
+        )
     if response.status_code != 200:
-        raise DownloadError(f"The Overpass API at {url} answered HTTP {response.status_code} "
-                            f"{response.reason}: {said}")
+        raise DownloadError(f"The Overpass API at {url} answered HTTP {response.status_code} {response.reason}: {said}")
     try:
         doc = json.loads(content)
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise DownloadError(f"The Overpass API at {url} did not answer with JSON "
-                            f"({response.headers.get('Content-Type', 'no content type')}): "
-                            f"{said}") from None
+        raise DownloadError(
+            f"The Overpass API at {url} did not answer with JSON "
+            f"({response.headers.get('Content-Type', 'no content type')}): "
+            f"{said}"
+        ) from None
     if not isinstance(doc, dict):
-        raise DownloadError(f"The Overpass API at {url} answered JSON that is not an "
-                            f"object: {said}")
+        raise DownloadError(f"The Overpass API at {url} answered JSON that is not an object: {said}")
     remark = doc.get("remark")
     if remark:
         if "error" in str(remark).lower():
@@ -289,4 +296,3 @@ def _text_of(response: requests.Response, limit: int = 300) -> str:
 
 
 # --- reachability ------------------------------------------------------------------------
-

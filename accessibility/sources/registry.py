@@ -35,18 +35,28 @@ import pandas as pd
 from shapely import Point, box
 from shapely.geometry.base import BaseGeometry
 
-from accessibility.errors import InputNotFoundError, RegistryError, SurveyError
-from accessibility.constants import WGS84
 from accessibility.constants import FACILITY_COLUMNS as COLUMNS
+from accessibility.constants import WGS84
 from accessibility.coordinates import locate
+from accessibility.errors import InputNotFoundError, RegistryError, SurveyError
 from accessibility.sources.catalogues import read_toml, shipped_toml
-from accessibility.values import parse_number
 from accessibility.sources.surveys import read_csv_records
+from accessibility.values import parse_number
 
 log = logging.getLogger(__name__)
 
-_WHEELCHAIR = {"yes": "yes", "si": "yes", "sì": "yes", "true": "yes", "1": "yes", "limited": "limited",
-               "parziale": "limited", "no": "no", "false": "no", "0": "no"}
+_WHEELCHAIR = {
+    "yes": "yes",
+    "si": "yes",
+    "sì": "yes",
+    "true": "yes",
+    "1": "yes",
+    "limited": "limited",
+    "parziale": "limited",
+    "no": "no",
+    "false": "no",
+    "0": "no",
+}
 
 
 @dataclass(frozen=True)
@@ -83,8 +93,9 @@ def read_mapping(path: str | Path) -> RegistryMapping:
         raise RegistryError(f"{path.name}: say which facility category the registry lists (category = ...)")
     known = shipped_toml("facilities.toml")
     if raw["category"] not in known:
-        raise RegistryError(f"{path.name}: unknown facility category {raw['category']!r}; choose one of: "
-                            f"{', '.join(known)}")
+        raise RegistryError(
+            f"{path.name}: unknown facility category {raw['category']!r}; choose one of: {', '.join(known)}"
+        )
     coords = raw.get("coordinates", {})
     geographic = "lat" in coords or "lon" in coords
     projected = "x" in coords or "y" in coords
@@ -98,13 +109,20 @@ def read_mapping(path: str | Path) -> RegistryMapping:
     if region is not None and (len(region) != 4 or region[0] >= region[2] or region[1] >= region[3]):
         raise RegistryError(f"{path.name}: region must be [lon_min, lat_min, lon_max, lat_max]")
     name = raw.get("name", [])
-    return RegistryMapping(category=raw["category"], source=str(raw.get("source", path.stem)),
-                           name=tuple([name] if isinstance(name, str) else name), id=raw.get("id"),
-                           address=tuple([raw["address"]] if isinstance(raw.get("address"), str)
-                                         else raw.get("address", [])),
-                           wheelchair=raw.get("wheelchair"), lat=coords.get("lat"), lon=coords.get("lon"),
-                           x=coords.get("x"), y=coords.get("y"), crs=coords.get("crs"),
-                           region=tuple(region) if region else None)
+    return RegistryMapping(
+        category=raw["category"],
+        source=str(raw.get("source", path.stem)),
+        name=tuple([name] if isinstance(name, str) else name),
+        id=raw.get("id"),
+        address=tuple([raw["address"]] if isinstance(raw.get("address"), str) else raw.get("address", [])),
+        wheelchair=raw.get("wheelchair"),
+        lat=coords.get("lat"),
+        lon=coords.get("lon"),
+        x=coords.get("x"),
+        y=coords.get("y"),
+        crs=coords.get("crs"),
+        region=tuple(region) if region else None,
+    )
 
 
 @dataclass
@@ -124,22 +142,29 @@ class Registry:
 
     def notes(self) -> list[str]:
         """Plain sentences for people about what was read."""
-        out = [f"{self.path.name}: {len(self.facilities)} {self.mapping.category} facilities read, "
-               f"{len(self.rejected)} rows left out"]
+        out = [
+            f"{self.path.name}: {len(self.facilities)} {self.mapping.category} facilities read, "
+            f"{len(self.rejected)} rows left out"
+        ]
         m = self.mapping
         first, second = (m.lat, m.lon) if m.lat else (m.x, m.y)
         if self.swapped and len(self.swapped) == len(self.facilities):
-            out.append(f"{self.path.name}: columns {first!r} and {second!r} hold each other's values in "
-                       f"every row; read them exchanged (colonne scambiate)")
+            out.append(
+                f"{self.path.name}: columns {first!r} and {second!r} hold each other's values in "
+                f"every row; read them exchanged (colonne scambiate)"
+            )
         elif self.swapped:
-            out.append(f"{self.path.name}: rows {', '.join(map(str, self.swapped[:20]))} have their coordinates "
-                       f"exchanged; read them exchanged")
+            out.append(
+                f"{self.path.name}: rows {', '.join(map(str, self.swapped[:20]))} have their coordinates "
+                f"exchanged; read them exchanged"
+            )
         out += [f"{self.path.name}: row {row}: {reason}" for row, reason in self.rejected[:20]]
         return out
 
 
-def read_registry(path: str | Path, mapping: RegistryMapping | str | Path,
-                  area: BaseGeometry | None = None) -> Registry:
+def read_registry(
+    path: str | Path, mapping: RegistryMapping | str | Path, area: BaseGeometry | None = None
+) -> Registry:
     """Read a registry file with its mapping; ``area`` (WGS84) narrows the places to the
     city (rows outside it are left out, with the reason) and helps detect swapped columns."""
     path = Path(path)
@@ -161,8 +186,10 @@ def read_registry(path: str | Path, mapping: RegistryMapping | str | Path,
         raise RegistryError(f"{path.name}: unknown registry file type {suffix!r}; use CSV, GeoPackage or GeoJSON")
     missing = [c for c in mapping.columns if c not in headers]
     if missing:
-        raise RegistryError(f"{path.name}: column(s) {', '.join(map(repr, missing))} named by the mapping are not "
-                            f"in the file; its columns are: {', '.join(headers)}")
+        raise RegistryError(
+            f"{path.name}: column(s) {', '.join(map(repr, missing))} named by the mapping are not "
+            f"in the file; its columns are: {', '.join(headers)}"
+        )
     if not (mapping.lat or mapping.x) and all(g is None for g in geometries):
         raise RegistryError(f"{path.name}: the mapping names no coordinate columns and the file has no geometry")
     return _facilities(path, mapping, rows, numbers, geometries, area)
@@ -178,13 +205,21 @@ def _read_geo(path: Path) -> tuple[list[dict[str, Any]], list[int], list[str], l
     if frame.crs is not None and frame.crs.to_epsg() != 4326:
         frame = frame.to_crs(WGS84)
     headers = [c for c in frame.columns if c != frame.geometry.name]
-    rows = [{k: ("" if v is None or v != v else str(v)) for k, v in r.items()} for r in frame[headers].to_dict("records")]
+    rows = [
+        {k: ("" if v is None or v != v else str(v)) for k, v in r.items()} for r in frame[headers].to_dict("records")
+    ]
     geoms = [None if g is None or g.is_empty else g for g in frame.geometry]
     return rows, list(range(1, len(rows) + 1)), headers, geoms
 
 
-def _facilities(path: Path, m: RegistryMapping, rows: list[dict[str, Any]], numbers: list[int],
-                geometries: list[BaseGeometry | None], area: BaseGeometry | None) -> Registry:
+def _facilities(
+    path: Path,
+    m: RegistryMapping,
+    rows: list[dict[str, Any]],
+    numbers: list[int],
+    geometries: list[BaseGeometry | None],
+    area: BaseGeometry | None,
+) -> Registry:
     region = area if area is not None else (box(*m.region) if m.region else box(-180, -90, 180, 90))
     out, rejected, swapped = [], [], []
     for row, number, geom in zip(rows, numbers, geometries):
@@ -202,8 +237,14 @@ def _facilities(path: Path, m: RegistryMapping, rows: list[dict[str, Any]], numb
             where = locate(first, second, m.crs, region, geographic=m.lat is not None)
             if isinstance(where, str):
                 where_text = "the city's area" if area is not None else "the registry's region"
-                rejected.append((number, f"({row[first_col]}, {row[second_col]}) lies outside {where_text}"
-                                 if where == "outside" else "no coordinate system"))
+                rejected.append(
+                    (
+                        number,
+                        f"({row[first_col]}, {row[second_col]}) lies outside {where_text}"
+                        if where == "outside"
+                        else "no coordinate system",
+                    )
+                )
                 continue
             if where.swapped:
                 swapped.append(number)
@@ -222,9 +263,20 @@ def _facilities(path: Path, m: RegistryMapping, rows: list[dict[str, Any]], numb
         ref = str(row.get(m.id, "")).strip() if m.id else ""
         address = " ".join(str(row.get(c, "")).strip() for c in m.address).strip()
         tags = ";".join(t for t in (f"ref={ref}" if ref else "", f"addr={address}" if address else "") if t)
-        out.append({"category": m.category, "name": name, "wheelchair": wheelchair, "osm_type": "registry",
-                    "osm_id": number, "tags": tags, "entrances": "", "outline": outline,
-                    "source": m.source, "geometry": point})
+        out.append(
+            {
+                "category": m.category,
+                "name": name,
+                "wheelchair": wheelchair,
+                "osm_type": "registry",
+                "osm_id": number,
+                "tags": tags,
+                "entrances": "",
+                "outline": outline,
+                "source": m.source,
+                "geometry": point,
+            }
+        )
     frame = gpd.GeoDataFrame(out, columns=COLUMNS + ["geometry"], geometry="geometry", crs=WGS84)
     frame = frame.astype({"osm_id": "int64"})
     result = Registry(path, m, frame, rejected, swapped)

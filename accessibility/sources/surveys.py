@@ -81,14 +81,15 @@ def map_columns(headers: list[str], extra: dict[str, str] | None = None) -> tupl
             continue
         twin = next((h for h, f in mapping.items() if f == target), None)
         if twin is not None:
-            raise SurveyError(f"columns {twin!r} and {header!r} both mean {target!r}: keep one "
-                              f"(le colonne {twin!r} e {header!r} indicano entrambe {target!r}: tenerne una)")
+            raise SurveyError(
+                f"columns {twin!r} and {header!r} both mean {target!r}: keep one "
+                f"(le colonne {twin!r} e {header!r} indicano entrambe {target!r}: tenerne una)"
+            )
         mapping[header] = target
     return mapping, ignored
 
 
-def read_survey_file(path: str | Path, columns: dict[str, str] | None = None,
-                     sheet: str | None = None) -> RawTable:
+def read_survey_file(path: str | Path, columns: dict[str, str] | None = None, sheet: str | None = None) -> RawTable:
     """Read a survey file of any supported format (chosen by its suffix).
 
     ``columns`` adds header -> field mappings to the shipped table; ``sheet`` picks an
@@ -105,13 +106,16 @@ def read_survey_file(path: str | Path, columns: dict[str, str] | None = None,
     elif suffix in GEO_SUFFIXES:
         table = _read_geo(path, columns)
     else:
-        raise SurveyError(f"{path.name}: unknown survey file type {suffix!r}; use CSV, XLSX, GeoJSON or "
-                          f"GeoPackage (tipo di file non riconosciuto)")
+        raise SurveyError(
+            f"{path.name}: unknown survey file type {suffix!r}; use CSV, XLSX, GeoJSON or "
+            f"GeoPackage (tipo di file non riconosciuto)"
+        )
     log.info("read %d survey rows from %s (%s)", len(table.rows), path.name, table.format)
     return table
 
 
 # --- CSV ---------------------------------------------------------------------------------
+
 
 def decode_text(data: bytes) -> tuple[str, str]:
     """Decode CSV bytes: UTF-8 with BOM, UTF-8, else Windows-1252. Returns ``(text, encoding)``."""
@@ -126,7 +130,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
 def sniff_delimiter(header_line: str) -> str:
     """The separator of a CSV from its header line: the most frequent of ``; , TAB |``
     outside quotes (a header has no decimal commas to mislead the count)."""
-    counts = {d: 0 for d in (";", ",", "\t", "|")}
+    counts = dict.fromkeys((";", ",", "\t", "|"), 0)
     quoted = False
     for ch in header_line:
         if ch == '"':
@@ -165,7 +169,7 @@ def read_csv_records(path: Path, what: str = "file") -> CsvRecords:
     headers = [h.strip() for h in records[header_index]]
     kept, numbers = [], []
     # a record is a spreadsheet row (a quoted cell may span lines): number rows by record
-    for number, record in enumerate(records[header_index + 1:], start=header_index + 2):
+    for number, record in enumerate(records[header_index + 1 :], start=header_index + 2):
         if any(c.strip() for c in record):
             kept.append(record)
             numbers.append(number)
@@ -180,14 +184,25 @@ def _read_csv(path: Path, columns: dict[str, str] | None) -> RawTable:
     for record in table.records:
         values = dict(zip(headers, record))
         if len(record) > len(headers):
-            values["_extra_cells"] = delimiter.join(record[len(headers):])
+            values["_extra_cells"] = delimiter.join(record[len(headers) :])
         original.append(values)
         rows.append({mapping[h]: v.strip() for h, v in values.items() if h in mapping and v.strip() != ""})
-    return RawTable(path, "csv", rows, original, table.numbers, headers, mapping, ignored,
-                    encoding=table.encoding, delimiter=delimiter)
+    return RawTable(
+        path,
+        "csv",
+        rows,
+        original,
+        table.numbers,
+        headers,
+        mapping,
+        ignored,
+        encoding=table.encoding,
+        delimiter=delimiter,
+    )
 
 
 # --- XLSX --------------------------------------------------------------------------------
+
 
 def _read_xlsx(path: Path, columns: dict[str, str] | None, sheet: str | None) -> RawTable:
     import openpyxl  # only needed for spreadsheets
@@ -209,18 +224,24 @@ def _read_xlsx(path: Path, columns: dict[str, str] | None, sheet: str | None) ->
     headers = [str(c).strip() if c is not None else f"column_{j + 1}" for j, c in enumerate(cells[start])]
     mapping, ignored = map_columns(headers, columns)
     rows, original, numbers = [], [], []
-    for i, record in enumerate(cells[start + 1:], start=start + 2):
+    for i, record in enumerate(cells[start + 1 :], start=start + 2):
         if not any(c not in (None, "") for c in record):
             continue
         values = dict(zip(headers, record))
         original.append(values)
-        rows.append({mapping[h]: (v.strip() if isinstance(v, str) else v) for h, v in values.items()
-                     if h in mapping and v is not None and not (isinstance(v, str) and not v.strip())})
+        rows.append(
+            {
+                mapping[h]: (v.strip() if isinstance(v, str) else v)
+                for h, v in values.items()
+                if h in mapping and v is not None and not (isinstance(v, str) and not v.strip())
+            }
+        )
         numbers.append(i)
     return RawTable(path, "xlsx", rows, original, numbers, headers, mapping, ignored)
 
 
 # --- GeoJSON / GeoPackage ---------------------------------------------------------------------
+
 
 def _read_geo(path: Path, columns: dict[str, str] | None) -> RawTable:
     """Point features; each point becomes ``lon``/``lat`` in WGS84 (``geometry_error`` for

@@ -29,6 +29,7 @@ __all__ = ["ImportResult", "file_sha256", "flagged_list", "import_file", "reject
 
 log = logging.getLogger(__name__)
 
+
 @dataclass
 class ImportResult:
     """What an import did: report ids stored, rows rejected (with reasons), reports flagged
@@ -48,16 +49,19 @@ class ImportResult:
         return sorted({r.row for r in self.rejected})
 
     def summary(self) -> str:
-        return (f"{self.file}: {self.rows} rows, {len(self.accepted)} accepted, {len(self.rejected_rows)} rejected, "
-                f"{len({f['report_id'] for f in self.flagged})} flagged for review, "
-                f"{len(self.already_stored)} already in the store")
+        return (
+            f"{self.file}: {self.rows} rows, {len(self.accepted)} accepted, {len(self.rejected_rows)} rejected, "
+            f"{len({f['report_id'] for f in self.flagged})} flagged for review, "
+            f"{len(self.already_stored)} already in the store"
+        )
 
 
 def flagged_list(validation: Validation, report_ids: list[int]) -> list[dict[str, Any]]:
     """The flags of a validation with the store ids of their reports (``reason`` is a
     :class:`~accessibility.i18n.Message`: ``str()`` shows it in the language in use)."""
-    return [{"report_id": report_ids[f.report], "row": f.row, "code": f.code, "reason": f.reason}
-            for f in validation.flags]
+    return [
+        {"report_id": report_ids[f.report], "row": f.row, "code": f.code, "reason": f.reason} for f in validation.flags
+    ]
 
 
 def rejects_table(table: RawTable, validation: Validation) -> pd.DataFrame:
@@ -74,8 +78,14 @@ def rejects_table(table: RawTable, validation: Validation) -> pd.DataFrame:
     for row in sorted(by_row):
         problems = by_row[row]
         reasons = "; ".join(f"{p.field}: {p.reason}" + (f" ({p.value})" if p.value else "") for p in problems)
-        lines.append({heads[0]: row, heads[1]: "; ".join(p.field for p in problems), heads[2]: reasons,
-                      **{k: v for k, v in original.get(row, {}).items() if k not in heads}})
+        lines.append(
+            {
+                heads[0]: row,
+                heads[1]: "; ".join(p.field for p in problems),
+                heads[2]: reasons,
+                **{k: v for k, v in original.get(row, {}).items() if k not in heads},
+            }
+        )
     return pd.DataFrame(lines)
 
 
@@ -88,9 +98,17 @@ def file_sha256(path: str | Path) -> str:
     return digest.hexdigest()
 
 
-def import_file(store: SurveyStore, path: str | Path, *, surveyor: str, area: gpd.GeoDataFrame,
-                network: nx.MultiDiGraph, crs: int | None = None, columns: dict[str, str] | None = None,
-                today: dt.date | None = None) -> ImportResult:
+def import_file(
+    store: SurveyStore,
+    path: str | Path,
+    *,
+    surveyor: str,
+    area: gpd.GeoDataFrame,
+    network: nx.MultiDiGraph,
+    crs: int | None = None,
+    columns: dict[str, str] | None = None,
+    today: dt.date | None = None,
+) -> ImportResult:
     """Import a survey file (CSV, XLSX, GeoJSON, GeoPackage) into ``store``.
 
     Valid rows are stored together or not at all; rows already stored are skipped;
@@ -109,18 +127,30 @@ def import_file(store: SurveyStore, path: str | Path, *, surveyor: str, area: gp
     today = today or dt.date.today()
     with store.transaction() as tx:
         validation = validate(table, area, network, surveyor, today, tx.reports(), crs)
-        _, ids = tx.add_reports(validation.accepted, by=surveyor, source_file=str(path),
-                                file_sha256=file_sha256(path), rows=len(table.rows),
-                                rejected=len(validation.rejected_rows),
-                                flagged=len({f.report for f in validation.flags}),
-                                already_stored=len(validation.already_stored))
+        _, ids = tx.add_reports(
+            validation.accepted,
+            by=surveyor,
+            source_file=str(path),
+            file_sha256=file_sha256(path),
+            rows=len(table.rows),
+            rejected=len(validation.rejected_rows),
+            flagged=len({f.report for f in validation.flags}),
+            already_stored=len(validation.already_stored),
+        )
     rejects_path = path.with_name(f"{path.name.rsplit('.', 1)[0]}.rejects.csv")
     if validation.rejects:
         write_csv(rejects_table(table, validation), rejects_path, sep=table.delimiter or ",")
     else:
         rejects_path.unlink(missing_ok=True)
-    result = ImportResult(str(path), len(table.rows), ids, validation.rejects, flagged_list(validation, ids),
-                          validation.already_stored, str(rejects_path) if validation.rejects else None,
-                          validation.notes)
+    result = ImportResult(
+        str(path),
+        len(table.rows),
+        ids,
+        validation.rejects,
+        flagged_list(validation, ids),
+        validation.already_stored,
+        str(rejects_path) if validation.rejects else None,
+        validation.notes,
+    )
     log.info(result.summary())
     return result

@@ -11,7 +11,7 @@ import networkx as nx
 import pandas as pd
 
 from accessibility import settings
-from accessibility.model.barriers import taxonomy, tags_to_text
+from accessibility.model.barriers import tags_to_text, taxonomy
 from accessibility.model.profiles import Profile
 from accessibility.model.snapping import ReportSnap, network_index
 from accessibility.sources.surveys import survey_schema
@@ -23,8 +23,9 @@ __all__ = ["EXTRA_COLUMNS", "merge_barriers"]
 EXTRA_COLUMNS = ["edge_u", "edge_v", "edge_key", "survey_id", "description"]
 
 
-def merge_barriers(osm: gpd.GeoDataFrame, reports: gpd.GeoDataFrame, G: nx.MultiDiGraph,
-                   profiles: dict[str, Profile], today: dt.date) -> gpd.GeoDataFrame:
+def merge_barriers(
+    osm: gpd.GeoDataFrame, reports: gpd.GeoDataFrame, G: nx.MultiDiGraph, profiles: dict[str, Profile], today: dt.date
+) -> gpd.GeoDataFrame:
     """The barrier set in force: OSM barriers, minus those surveys lift, plus survey barriers.
 
     - a report in force (:func:`in_force`) adds a barrier at the node or edge it snaps
@@ -61,8 +62,9 @@ def merge_barriers(osm: gpd.GeoDataFrame, reports: gpd.GeoDataFrame, G: nx.Multi
         if not (active or fixed):
             continue
         kind = r.kind
-        snap = index.snap_report(r.geometry.x, r.geometry.y, kind in node_kinds(),
-                          settings.survey_snap_node_m, settings.survey_snap_edge_m)
+        snap = index.snap_report(
+            r.geometry.x, r.geometry.y, kind in node_kinds(), settings.survey_snap_node_m, settings.survey_snap_edge_m
+        )
         if snap.element == "node":
             for k in clearing.get(kind, supersedes.get(kind, [])):
                 lifted.add((snap.node, k))
@@ -73,20 +75,36 @@ def merge_barriers(osm: gpd.GeoDataFrame, reports: gpd.GeoDataFrame, G: nx.Multi
             continue
         added.append(_survey_row(r, kind, snap, measure_field, profiles, severity_cols, G))
     if lifted or lifted_ways:
-        keep = [not (s == "osm" and ((e == "node" and not pd.isna(n) and (int(n), k) in lifted)
-                                     or (e == "way" and (int(w), k) in lifted_ways)))
-                for s, e, n, w, k in zip(osm["source"], osm["element"], osm["node"], osm["osm_id"], osm["kind"])]
+        keep = [
+            not (
+                s == "osm"
+                and (
+                    (e == "node" and not pd.isna(n) and (int(n), k) in lifted)
+                    or (e == "way" and (int(w), k) in lifted_ways)
+                )
+            )
+            for s, e, n, w, k in zip(osm["source"], osm["element"], osm["node"], osm["osm_id"], osm["kind"])
+        ]
         osm = osm[keep]
     if not added:
         return osm.reset_index(drop=True)
     extra = gpd.GeoDataFrame(added, columns=list(osm.columns), geometry=osm.geometry.name, crs=osm.crs)
-    merged = pd.concat([osm, extra.astype({c: osm[c].dtype for c in osm.columns if c != osm.geometry.name}, errors="ignore")],
-                       ignore_index=True)
+    merged = pd.concat(
+        [osm, extra.astype({c: osm[c].dtype for c in osm.columns if c != osm.geometry.name}, errors="ignore")],
+        ignore_index=True,
+    )
     return gpd.GeoDataFrame(merged, geometry=osm.geometry.name, crs=osm.crs)
 
 
-def _survey_row(r: Any, kind: str, snap: ReportSnap, measure_field: dict[str, str], profiles: dict[str, Profile],
-                severity_cols: list[str], G: nx.MultiDiGraph) -> dict[str, Any]:
+def _survey_row(
+    r: Any,
+    kind: str,
+    snap: ReportSnap,
+    measure_field: dict[str, str],
+    profiles: dict[str, Profile],
+    severity_cols: list[str],
+    G: nx.MultiDiGraph,
+) -> dict[str, Any]:
     k = taxonomy()[kind]
     measure = getattr(r, measure_field[kind]) if kind in measure_field else None
     measure = None if measure is None or pd.isna(measure) else float(measure)
@@ -107,11 +125,25 @@ def _survey_row(r: Any, kind: str, snap: ReportSnap, measure_field: dict[str, st
         name = G.edges[snap.edge].get("name")
         street = r.street if isinstance(r.street, str) else (str(name) if name is not None else None)
     row = {
-        "barrier_id": f"survey-{r.report_id}-{kind}", "kind": kind, "measure": measure, "unit": k.unit,
-        "threshold": k.threshold, "known": True, "tags": tags_to_text(tags), "element": snap.element,
-        "osm_id": osm_id, "node": node, "street": street, "rule": k.rule, "source": "survey",
-        "source_id": f"survey/{r.report_id}", "edge_u": edge[0], "edge_v": edge[1], "edge_key": edge[2],
-        "survey_id": int(r.report_id), "description": r.description if isinstance(r.description, str) else None,
+        "barrier_id": f"survey-{r.report_id}-{kind}",
+        "kind": kind,
+        "measure": measure,
+        "unit": k.unit,
+        "threshold": k.threshold,
+        "known": True,
+        "tags": tags_to_text(tags),
+        "element": snap.element,
+        "osm_id": osm_id,
+        "node": node,
+        "street": street,
+        "rule": k.rule,
+        "source": "survey",
+        "source_id": f"survey/{r.report_id}",
+        "edge_u": edge[0],
+        "edge_v": edge[1],
+        "edge_key": edge[2],
+        "survey_id": int(r.report_id),
+        "description": r.description if isinstance(r.description, str) else None,
         "geometry": r.geometry,
     }
     for col in severity_cols:

@@ -23,6 +23,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 #: Statuses whose reports change the barrier set.
 IN_FORCE = frozenset({"verified", "planned"})
 
+
 def check_transition(report_id: int, current: str, new: str, note: str | None) -> None:
     """Raise :class:`ReviewError` unless ``current -> new`` is allowed (with its note)."""
     if new not in STATUSES:

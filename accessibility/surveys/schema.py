@@ -7,26 +7,56 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from accessibility.i18n import _, in_every_language
 from accessibility.model.barriers import taxonomy
 from accessibility.sources.surveys import survey_schema
-from accessibility.i18n import _, in_every_language
 from accessibility.values import normalise_name
 
-__all__ = ["MEASURES", "RANGES", "REPORT_FIELDS", "clearing_kinds", "kind_label", "kind_names", "node_kinds",
-           "parse_kind"]
+__all__ = [
+    "MEASURES",
+    "RANGES",
+    "REPORT_FIELDS",
+    "clearing_kinds",
+    "kind_label",
+    "kind_names",
+    "node_kinds",
+    "parse_kind",
+]
 
 MEASURES = ("kerb_height_cm", "width_cm", "incline_pct", "step_count", "length_m")
 #: Plausible ranges of the measurements and of the severity (inclusive).
 RANGES: dict[str, tuple[float, float]] = {
-    "kerb_height_cm": (0.0, 100.0), "width_cm": (1.0, 2000.0), "incline_pct": (-100.0, 100.0),
-    "step_count": (1, 1000), "length_m": (0.0, 10000.0), "severity": (1, 5),
+    "kerb_height_cm": (0.0, 100.0),
+    "width_cm": (1.0, 2000.0),
+    "incline_pct": (-100.0, 100.0),
+    "step_count": (1, 1000),
+    "length_m": (0.0, 10000.0),
+    "severity": (1, 5),
 }
 INTEGER_FIELDS = frozenset({"step_count", "severity"})
 TEXT_FIELDS = ("street", "description", "photo", "surface")
 #: The stored form of a report (besides geometry and store bookkeeping).
-REPORT_FIELDS = ("ref", "kind", *MEASURES, "severity", "surface", "street", "description", "photo",
-                 "surveyor", "surveyed_on", "temporary", "expires_on", "lon", "lat", "snap", "snap_m",
-                 "flags", "content_hash", "source_row")
+REPORT_FIELDS = (
+    "ref",
+    "kind",
+    *MEASURES,
+    "severity",
+    "surface",
+    "street",
+    "description",
+    "photo",
+    "surveyor",
+    "surveyed_on",
+    "temporary",
+    "expires_on",
+    "lon",
+    "lat",
+    "snap",
+    "snap_m",
+    "flags",
+    "content_hash",
+    "source_row",
+)
 
 
 @cache

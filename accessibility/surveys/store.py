@@ -21,8 +21,9 @@ import contextlib
 import datetime as dt
 import sqlite3
 import struct
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 from shapely import Point
@@ -33,21 +34,56 @@ from accessibility.surveys.review import check_transition
 from accessibility.surveys.schema import REPORT_FIELDS
 
 _TYPES = {
-    "ref": "TEXT", "kind": "TEXT NOT NULL", "kerb_height_cm": "REAL", "width_cm": "REAL", "incline_pct": "REAL",
-    "step_count": "INTEGER", "length_m": "REAL", "severity": "INTEGER", "surface": "TEXT", "street": "TEXT",
-    "description": "TEXT", "photo": "TEXT", "surveyor": "TEXT NOT NULL", "surveyed_on": "DATE",
-    "temporary": "BOOLEAN", "expires_on": "DATE", "lon": "REAL", "lat": "REAL", "snap": "TEXT", "snap_m": "REAL",
-    "flags": "TEXT", "content_hash": "TEXT NOT NULL UNIQUE", "source_row": "INTEGER",
+    "ref": "TEXT",
+    "kind": "TEXT NOT NULL",
+    "kerb_height_cm": "REAL",
+    "width_cm": "REAL",
+    "incline_pct": "REAL",
+    "step_count": "INTEGER",
+    "length_m": "REAL",
+    "severity": "INTEGER",
+    "surface": "TEXT",
+    "street": "TEXT",
+    "description": "TEXT",
+    "photo": "TEXT",
+    "surveyor": "TEXT NOT NULL",
+    "surveyed_on": "DATE",
+    "temporary": "BOOLEAN",
+    "expires_on": "DATE",
+    "lon": "REAL",
+    "lat": "REAL",
+    "snap": "TEXT",
+    "snap_m": "REAL",
+    "flags": "TEXT",
+    "content_hash": "TEXT NOT NULL UNIQUE",
+    "source_row": "INTEGER",
 }
 #: Columns of the ``surveys`` table besides ``fid`` and ``geom``.
-COLUMNS = [*REPORT_FIELDS, "status", "status_note", "source_file", "import_id", "created_at", "created_by",
-           "updated_at"]
-_EXTRA_TYPES = {"status": "TEXT NOT NULL", "status_note": "TEXT", "source_file": "TEXT", "import_id": "INTEGER",
-                "created_at": "DATETIME", "created_by": "TEXT", "updated_at": "DATETIME"}
-_WGS84_WKT = ('GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
-              'AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,'
-              'AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],'
-              'AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]')
+COLUMNS = [
+    *REPORT_FIELDS,
+    "status",
+    "status_note",
+    "source_file",
+    "import_id",
+    "created_at",
+    "created_by",
+    "updated_at",
+]
+_EXTRA_TYPES = {
+    "status": "TEXT NOT NULL",
+    "status_note": "TEXT",
+    "source_file": "TEXT",
+    "import_id": "INTEGER",
+    "created_at": "DATETIME",
+    "created_by": "TEXT",
+    "updated_at": "DATETIME",
+}
+_WGS84_WKT = (
+    'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,'
+    'AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,'
+    'AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],'
+    'AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]'
+)
 
 
 def _schema_sql() -> list[str]:
@@ -91,7 +127,7 @@ def point_blob(lon: float, lat: float) -> bytes:
 
 def now_text() -> str:
     """UTC now as the GeoPackage DATETIME form, ``2025-05-03T09:30:00.000Z``."""
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 class SurveyStore:
@@ -127,8 +163,10 @@ class SurveyStore:
             try:
                 con.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
-                raise SurveyStoreError(f"{self.path}: the survey store stayed busy for "
-                                       f"{settings.survey_lock_timeout_s:g} s ({exc}); try again") from None
+                raise SurveyStoreError(
+                    f"{self.path}: the survey store stayed busy for "
+                    f"{settings.survey_lock_timeout_s:g} s ({exc}); try again"
+                ) from None
             try:
                 self._ensure_schema(con)
                 yield StoreTransaction(con)
@@ -149,8 +187,10 @@ class SurveyStore:
             con.execute("PRAGMA user_version = 10300")  # GeoPackage 1.3
             for sql in _schema_sql():
                 con.execute(sql)
-            con.executemany("INSERT INTO survey_meta (key, value) VALUES (?, ?)",
-                            [("schema_version", str(settings.survey_store_version)), ("created_at", now_text())])
+            con.executemany(
+                "INSERT INTO survey_meta (key, value) VALUES (?, ?)",
+                [("schema_version", str(settings.survey_store_version)), ("created_at", now_text())],
+            )
         else:
             self._check_version(con)
 
@@ -158,8 +198,10 @@ class SurveyStore:
         row = con.execute("SELECT value FROM survey_meta WHERE key='schema_version'").fetchone()
         version = None if row is None else row["value"]
         if version != str(settings.survey_store_version):
-            raise SurveyStoreError(f"{self.path}: survey store schema version {version!r}, this program reads "
-                                   f"{settings.survey_store_version}; export it with the program that wrote it")
+            raise SurveyStoreError(
+                f"{self.path}: survey store schema version {version!r}, this program reads "
+                f"{settings.survey_store_version}; export it with the program that wrote it"
+            )
 
     def _read(self, sql: str, params: tuple = ()) -> pd.DataFrame:
         if not self.exists():
@@ -187,8 +229,10 @@ class SurveyStore:
         if not self.exists():
             return pd.DataFrame(columns=["report_id", "at", "by", "action", "from_status", "to_status", "note"])
         where, params = ("WHERE report_id = ?", (report_id,)) if report_id is not None else ("", ())
-        return self._read("SELECT report_id, at, by, action, from_status, to_status, note FROM survey_history "
-                          f"{where} ORDER BY fid", params)
+        return self._read(
+            f"SELECT report_id, at, by, action, from_status, to_status, note FROM survey_history {where} ORDER BY fid",
+            params,
+        )
 
     def imports(self) -> pd.DataFrame:
         return self._read("SELECT * FROM survey_imports ORDER BY fid")
@@ -218,29 +262,50 @@ class StoreTransaction:
         cols = ", ".join(f'"{c}"' for c in COLUMNS)
         return _typed(pd.read_sql_query(f"SELECT fid AS report_id, {cols} FROM surveys ORDER BY fid", self.con))
 
-    def add_reports(self, reports: list[dict[str, Any]], by: str, source_file: str, file_sha256: str,
-                    rows: int, rejected: int, flagged: int, already_stored: int) -> tuple[int, list[int]]:
+    def add_reports(
+        self,
+        reports: list[dict[str, Any]],
+        by: str,
+        source_file: str,
+        file_sha256: str,
+        rows: int,
+        rejected: int,
+        flagged: int,
+        already_stored: int,
+    ) -> tuple[int, list[int]]:
         """Insert validated reports as ``reported``, one history line each, and log the
         import. Returns ``(import id, report ids)``."""
         at = now_text()
         cur = self.con.execute(
             "INSERT INTO survey_imports (at, by, file, file_sha256, rows, accepted, rejected, flagged, already_stored) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (at, by, source_file, file_sha256, rows, len(reports), rejected, flagged, already_stored))
+            (at, by, source_file, file_sha256, rows, len(reports), rejected, flagged, already_stored),
+        )
         import_id = cur.lastrowid
         ids = []
         names = ["geom", *COLUMNS]
-        sql = (f"INSERT INTO surveys ({', '.join(chr(34) + n + chr(34) for n in names)}) "
-               f"VALUES ({', '.join('?' * len(names))})")
+        sql = (
+            f"INSERT INTO surveys ({', '.join(chr(34) + n + chr(34) for n in names)}) "
+            f"VALUES ({', '.join('?' * len(names))})"
+        )
         for report in reports:
-            values = {**{k: report.get(k) for k in REPORT_FIELDS}, "status": "reported", "status_note": None,
-                      "source_file": source_file, "import_id": import_id, "created_at": at, "created_by": by,
-                      "updated_at": at}
+            values = {
+                **{k: report.get(k) for k in REPORT_FIELDS},
+                "status": "reported",
+                "status_note": None,
+                "source_file": source_file,
+                "import_id": import_id,
+                "created_at": at,
+                "created_by": by,
+                "updated_at": at,
+            }
             values["temporary"] = int(bool(values["temporary"]))
             rid = self._insert(sql, [point_blob(report["lon"], report["lat"]), *(values[c] for c in COLUMNS)])
-            self.con.execute("INSERT INTO survey_history (report_id, at, by, action, from_status, to_status, note) "
-                             "VALUES (?, ?, ?, 'import', NULL, 'reported', ?)",
-                             (rid, at, by, f"{Path(source_file).name} row {report.get('source_row')}"))
+            self.con.execute(
+                "INSERT INTO survey_history (report_id, at, by, action, from_status, to_status, note) "
+                "VALUES (?, ?, ?, 'import', NULL, 'reported', ?)",
+                (rid, at, by, f"{Path(source_file).name} row {report.get('source_row')}"),
+            )
             ids.append(rid)
         if ids:
             self._update_extent()
@@ -251,9 +316,11 @@ class StoreTransaction:
         return self.con.execute(sql, values).lastrowid
 
     def _update_extent(self) -> None:
-        self.con.execute("UPDATE gpkg_contents SET (min_x, min_y, max_x, max_y, last_change) = "
-                         "(SELECT min(lon), min(lat), max(lon), max(lat), strftime('%Y-%m-%dT%H:%M:%fZ','now') "
-                         "FROM surveys) WHERE table_name = 'surveys'")
+        self.con.execute(
+            "UPDATE gpkg_contents SET (min_x, min_y, max_x, max_y, last_change) = "
+            "(SELECT min(lon), min(lat), max(lon), max(lat), strftime('%Y-%m-%dT%H:%M:%fZ','now') "
+            "FROM surveys) WHERE table_name = 'surveys'"
+        )
 
     def set_status(self, report_id: int, status: str, note: str | None, by: str) -> dict[str, Any]:
         row = self.con.execute("SELECT status FROM surveys WHERE fid = ?", (report_id,)).fetchone()
@@ -261,10 +328,15 @@ class StoreTransaction:
             raise ReviewError(f"no survey report #{report_id} in the store")
         check_transition(report_id, row["status"], status, note)
         at = now_text()
-        self.con.execute("UPDATE surveys SET status = ?, status_note = ?, updated_at = ? WHERE fid = ?",
-                         (status, note, at, report_id))
-        self.con.execute("INSERT INTO survey_history (report_id, at, by, action, from_status, to_status, note) "
-                         "VALUES (?, ?, ?, 'review', ?, ?, ?)", (report_id, at, by, row["status"], status, note))
+        self.con.execute(
+            "UPDATE surveys SET status = ?, status_note = ?, updated_at = ? WHERE fid = ?",
+            (status, note, at, report_id),
+        )
+        self.con.execute(
+            "INSERT INTO survey_history (report_id, at, by, action, from_status, to_status, note) "
+            "VALUES (?, ?, ?, 'review', ?, ?, ?)",
+            (report_id, at, by, row["status"], status, note),
+        )
         return {"report_id": report_id, "from": row["status"], "to": status, "at": at, "by": by, "note": note}
 
 

@@ -24,14 +24,23 @@ from shapely.geometry.base import BaseGeometry
 
 from accessibility import settings
 from accessibility.coordinates import Location, locate, parse_crs
+from accessibility.i18n import Date, M, Message, Number
 from accessibility.model.snapping import network_index, pairs_within
 from accessibility.sources.surveys import RawTable
-from accessibility.surveys.schema import (INTEGER_FIELDS, MEASURES, RANGES, TEXT_FIELDS, clearing_kinds, kind_names,
-                                          node_kinds, parse_kind)
-from accessibility.i18n import Date, M, Message, Number
+from accessibility.surveys.schema import (
+    INTEGER_FIELDS,
+    MEASURES,
+    RANGES,
+    TEXT_FIELDS,
+    clearing_kinds,
+    kind_names,
+    node_kinds,
+    parse_kind,
+)
 from accessibility.values import parse_date, parse_flag, parse_number
 
 # --- results ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Reject:
@@ -76,8 +85,16 @@ class _RowProblems(list):
 
 # --- validation ---------------------------------------------------------------------------
 
-def validate(table: RawTable, area: gpd.GeoDataFrame, G: nx.MultiDiGraph, surveyor: str,
-             today: dt.date, existing: pd.DataFrame | None = None, crs: int | None = None) -> Validation:
+
+def validate(
+    table: RawTable,
+    area: gpd.GeoDataFrame,
+    G: nx.MultiDiGraph,
+    surveyor: str,
+    today: dt.date,
+    existing: pd.DataFrame | None = None,
+    crs: int | None = None,
+) -> Validation:
     """Check every row of ``table`` and normalise the good ones (see module docstring).
 
     ``area``: the study area (any CRS); ``G``: the network, for snapping and its CRS;
@@ -95,7 +112,11 @@ def validate(table: RawTable, area: gpd.GeoDataFrame, G: nx.MultiDiGraph, survey
     if "kind" not in fields:
         out.notes.append(M("no column for the kind of barrier (tipo)"))
 
-    existing = existing if existing is not None else pd.DataFrame(columns=["report_id", "ref", "kind", "content_hash", "lon", "lat"])
+    existing = (
+        existing
+        if existing is not None
+        else pd.DataFrame(columns=["report_id", "ref", "kind", "content_hash", "lon", "lat"])
+    )
     stored_hashes = dict(zip(existing["content_hash"], existing["report_id"]))
     stored_refs = {str(r): rid for r, rid in zip(existing["ref"], existing["report_id"]) if isinstance(r, str) and r}
     seen_hashes: dict[str, int] = {}
@@ -120,15 +141,34 @@ def validate(table: RawTable, area: gpd.GeoDataFrame, G: nx.MultiDiGraph, survey
         ref = report["ref"]
         if ref is not None:
             if ref in seen_refs:
-                out.rejects.append(Reject(number, "id", ref, M("id {ref} already used in row {other} with different data", ref=ref, other=seen_refs[ref])))
+                out.rejects.append(
+                    Reject(
+                        number,
+                        "id",
+                        ref,
+                        M("id {ref} already used in row {other} with different data", ref=ref, other=seen_refs[ref]),
+                    )
+                )
                 continue
             if ref in stored_refs:
-                out.rejects.append(Reject(number, "id", ref,
-                                          M("id {ref} already used by stored report #{other} with different data: give a new id", ref=ref, other=stored_refs[ref])))
+                out.rejects.append(
+                    Reject(
+                        number,
+                        "id",
+                        ref,
+                        M(
+                            "id {ref} already used by stored report #{other} with different data: give a new id",
+                            ref=ref,
+                            other=stored_refs[ref],
+                        ),
+                    )
+                )
                 continue
             seen_refs[ref] = number
         x, y = to_graph.transform(report["lon"], report["lat"])
-        snap = index.snap_report(x, y, report["kind"] in node_kinds(), settings.survey_snap_node_m, settings.survey_snap_edge_m)
+        snap = index.snap_report(
+            x, y, report["kind"] in node_kinds(), settings.survey_snap_node_m, settings.survey_snap_edge_m
+        )
         report["snap"], report["snap_m"] = snap.element, round(snap.distance_m, 2)
         report["source_row"] = number
         position = len(out.accepted)
@@ -137,11 +177,30 @@ def validate(table: RawTable, area: gpd.GeoDataFrame, G: nx.MultiDiGraph, survey
         for code, reason in notes:
             out.flags.append(Flag(number, position, code, reason))
         if snap.element == "off_network":
-            out.flags.append(Flag(number, position, "off_network",
-                                  M("off network: {distance} m from the nearest path (tolerance {tolerance} m); not moved", distance=Number(snap.distance_m), tolerance=Number(settings.survey_snap_edge_m, 1))))
+            out.flags.append(
+                Flag(
+                    number,
+                    position,
+                    "off_network",
+                    M(
+                        "off network: {distance} m from the nearest path (tolerance {tolerance} m); not moved",
+                        distance=Number(snap.distance_m),
+                        tolerance=Number(settings.survey_snap_edge_m, 1),
+                    ),
+                )
+            )
         elif report["kind"] in clearing_kinds() and snap.element != "node":
-            out.flags.append(Flag(number, position, "not_at_node",
-                                  M("no graph node within {distance} m: cannot override OpenStreetMap", distance=Number(settings.survey_snap_node_m, 1))))
+            out.flags.append(
+                Flag(
+                    number,
+                    position,
+                    "not_at_node",
+                    M(
+                        "no graph node within {distance} m: cannot override OpenStreetMap",
+                        distance=Number(settings.survey_snap_node_m, 1),
+                    ),
+                )
+            )
     _flag_near(out, existing, to_graph)
     for report in out.accepted:
         report["flags"] = ";".join(sorted({f.code for f in out.flags if out.accepted[f.report] is report}))
@@ -149,8 +208,15 @@ def validate(table: RawTable, area: gpd.GeoDataFrame, G: nx.MultiDiGraph, survey
     return out
 
 
-def _normalise(number: int, raw: dict[str, Any], problems: _RowProblems, surveyor: str, today: dt.date,
-               crs: int | None, area_wgs84: BaseGeometry) -> tuple[dict[str, Any] | None, list[tuple[str, str, str]]]:
+def _normalise(
+    number: int,
+    raw: dict[str, Any],
+    problems: _RowProblems,
+    surveyor: str,
+    today: dt.date,
+    crs: int | None,
+    area_wgs84: BaseGeometry,
+) -> tuple[dict[str, Any] | None, list[tuple[str, str, str]]]:
     """One row -> a report dict, adding each problem found to ``problems``."""
     notes: list[tuple[str, Message]] = []
     report: dict[str, Any] = {"ref": None if raw.get("id") is None else _text(raw["id"])}
@@ -161,8 +227,12 @@ def _normalise(number: int, raw: dict[str, Any], problems: _RowProblems, surveyo
         try:
             report["kind"] = parse_kind(raw["kind"])
         except ValueError:
-            problems.add(number, "kind", raw["kind"],
-                         M("unknown kind of barrier; valid kinds: {kinds}", kinds=", ".join(sorted(set(kind_names().values())))))
+            problems.add(
+                number,
+                "kind",
+                raw["kind"],
+                M("unknown kind of barrier; valid kinds: {kinds}", kinds=", ".join(sorted(set(kind_names().values())))),
+            )
 
     for name in (*MEASURES, "severity"):
         report[name] = None
@@ -177,7 +247,12 @@ def _normalise(number: int, raw: dict[str, Any], problems: _RowProblems, surveyo
         if name in INTEGER_FIELDS and not value.is_integer():
             problems.add(number, name, raw[name], M("must be a whole number"))
         elif not low <= value <= high:
-            problems.add(number, name, raw[name], M("out of range: must be between {low} and {high}", low=Number(low, 1), high=Number(high, 1)))
+            problems.add(
+                number,
+                name,
+                raw[name],
+                M("out of range: must be between {low} and {high}", low=Number(low, 1), high=Number(high, 1)),
+            )
         else:
             report[name] = int(value) if name in INTEGER_FIELDS else value
 
@@ -192,14 +267,20 @@ def _normalise(number: int, raw: dict[str, Any], problems: _RowProblems, surveyo
         try:
             surveyed = parse_date(raw["surveyed_on"])
         except ValueError:
-            problems.add(number, "surveyed_on", raw["surveyed_on"], M("not a valid date (use dd/mm/yyyy or yyyy-mm-dd)"))
+            problems.add(
+                number, "surveyed_on", raw["surveyed_on"], M("not a valid date (use dd/mm/yyyy or yyyy-mm-dd)")
+            )
         else:
             if surveyed > today:
                 problems.add(number, "surveyed_on", raw["surveyed_on"], M("survey date is in the future"))
                 surveyed = None
             elif surveyed.year < settings.survey_oldest_year:
-                problems.add(number, "surveyed_on", raw["surveyed_on"],
-                             M("survey date before {year}", year=settings.survey_oldest_year))
+                problems.add(
+                    number,
+                    "surveyed_on",
+                    raw["surveyed_on"],
+                    M("survey date before {year}", year=settings.survey_oldest_year),
+                )
                 surveyed = None
     report["surveyed_on"] = surveyed.isoformat() if surveyed else None
 
@@ -214,7 +295,9 @@ def _normalise(number: int, raw: dict[str, Any], problems: _RowProblems, surveyo
         try:
             expires = parse_date(raw["expires_on"])
         except ValueError:
-            problems.add(number, "expires_on", raw["expires_on"], M("not a valid expiry date (use dd/mm/yyyy or yyyy-mm-dd)"))
+            problems.add(
+                number, "expires_on", raw["expires_on"], M("not a valid expiry date (use dd/mm/yyyy or yyyy-mm-dd)")
+            )
         else:
             temporary = True  # an expiry date only makes sense for a temporary barrier
             if surveyed and expires < surveyed:
@@ -236,8 +319,9 @@ def _normalise(number: int, raw: dict[str, Any], problems: _RowProblems, surveyo
     return (None if problems else report), notes
 
 
-def _location(number: int, raw: dict[str, Any], problems: _RowProblems, crs: int | None,
-              area_wgs84: BaseGeometry) -> Location | None:
+def _location(
+    number: int, raw: dict[str, Any], problems: _RowProblems, crs: int | None, area_wgs84: BaseGeometry
+) -> Location | None:
     if "geometry_error" in raw:
         problems.add(number, "geometry", raw["geometry_error"], M("the geometry must be a point"))
         return None
@@ -260,8 +344,12 @@ def _location(number: int, raw: dict[str, Any], problems: _RowProblems, crs: int
         try:
             row_crs = parse_crs(raw["crs"])
         except ValueError:
-            problems.add(number, "crs", raw["crs"],
-                         M("unsupported CRS; use one of EPSG {codes}", codes=", ".join(map(str, sorted(settings.survey_crs)))))
+            problems.add(
+                number,
+                "crs",
+                raw["crs"],
+                M("unsupported CRS; use one of EPSG {codes}", codes=", ".join(map(str, sorted(settings.survey_crs)))),
+            )
             return None
     if len(values) < 2:
         return None
@@ -301,8 +389,13 @@ def _flag_near(out: Validation, existing: pd.DataFrame, to_graph: Transformer) -
     others: list[tuple[str, float, float, Message]] = []  # kind, x, y, what it is
     if len(existing):
         xs, ys = to_graph.transform(existing["lon"].to_numpy(float), existing["lat"].to_numpy(float))
-        for kind, x, y, rid, status in zip(existing["kind"], np.atleast_1d(xs), np.atleast_1d(ys),
-                                           existing["report_id"], existing.get("status", pd.Series(["?"] * len(existing)))):
+        for kind, x, y, rid, _status in zip(
+            existing["kind"],
+            np.atleast_1d(xs),
+            np.atleast_1d(ys),
+            existing["report_id"],
+            existing.get("status", pd.Series(["?"] * len(existing))),
+        ):
             others.append((kind, x, y, M("report #{report}", report=rid)))
     for r in out.accepted:
         others.append((r["kind"], *r["_xy"], M("row {row}", row=r["source_row"])))
@@ -310,7 +403,7 @@ def _flag_near(out: Validation, existing: pd.DataFrame, to_graph: Transformer) -
     for i, o in enumerate(others):
         by_kind.setdefault(o[0], []).append(i)
     first_new = len(others) - len(out.accepted)
-    for kind, members in by_kind.items():
+    for members in by_kind.values():
         near: dict[int, list[int]] = {}
         for a, b in pairs_within(np.array([others[i][1:3] for i in members]), radius):
             near.setdefault(a, []).append(b)
@@ -322,7 +415,15 @@ def _flag_near(out: Validation, existing: pd.DataFrame, to_graph: Transformer) -
             for k in sorted(near.get(j, [])):
                 o = others[members[k]]
                 dist = math.dist(others[i][1:3], o[1:3])
-                out.flags.append(Flag(out.accepted[report_pos]["source_row"], report_pos, "near_same_kind",
-                                      M("{distance} m from {other} of the same kind: check whether it is the same barrier", distance=Number(dist, 1), other=o[3])))
-
-
+                out.flags.append(
+                    Flag(
+                        out.accepted[report_pos]["source_row"],
+                        report_pos,
+                        "near_same_kind",
+                        M(
+                            "{distance} m from {other} of the same kind: check whether it is the same barrier",
+                            distance=Number(dist, 1),
+                            other=o[3],
+                        ),
+                    )
+                )
