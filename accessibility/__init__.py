@@ -4,8 +4,14 @@
 >>> city = City.build(osm=["Helsinki.osm.pbf"])  # doctest: +SKIP
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
 from accessibility.city import City
 from accessibility.errors import AccessibilityError
 
-__version__ = "0.1.0"
-__all__ = ["City", "AccessibilityError", "__version__"]
+try:
+    __version__ = version("accessibility")
+except PackageNotFoundError:  # running from a checkout that was never installed
+    __version__ = "0+unknown"
+
+__all__ = ["AccessibilityError", "City", "__version__"]

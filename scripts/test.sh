@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Set up with the test tools and run the whole test suite. Real data is read from
-# ../shared/data beside the repository; browser tests use Debian's chromium, installed
-# here when missing (CI runs as root); without it they are skipped and say why.
+# Set up with the test tools, check the code (ruff lint and format, the text catalogue),
+# and run the whole test suite. Real data is read from ../shared/data beside the
+# repository; browser tests use Debian's chromium, installed here when missing (CI runs
+# as root); without it they are skipped and say why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test
@@ -13,4 +14,6 @@ if ! command -v chromium >/dev/null 2>&1; then
         echo "chromium is missing and cannot be installed here (needs root and apt-get): browser tests will be skipped" >&2
     fi
 fi
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
 exec .venv/bin/python -m pytest "$@"

@@ -177,7 +177,7 @@ def build_network(osm: OsmData, report: BuildReport | None = None) -> nx.MultiDi
         node = osm.nodes[n]
         attrs = _kept(node.tags, settings.node_tags)
         attrs.update(_parse_numbers(node.tags, "node", n, report))
-        G.add_node(n, osmid=n, x=xy[n][0], y=xy[n][1], lon=node.lon, lat=node.lat, **attrs)
+        G.add_node(n, x=xy[n][0], y=xy[n][1], lon=node.lon, lat=node.lat, **attrs)
 
     for wid, run in runs:
         way_tags = osm.ways[wid].tags
