@@ -260,7 +260,7 @@ def number(value: float | None, digits: int = 0) -> str:
     if _missing(value):
         return not_available()
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-    return format_decimal(value, format=pattern, locale=_locale())
+    return format_decimal(float(value), format=pattern, locale=_locale())  # type: ignore[arg-type]
 
 
 def percent(share: float | None, digits: int = 0) -> str:
@@ -280,7 +280,13 @@ def money(value: float | None, digits: int = 0) -> str:
     pattern = locale.currency_formats["standard"].pattern
     if digits == 0:
         pattern = pattern.replace("#,##0.00", "#,##0")
-    return format_currency(value, "EUR", format=pattern, locale=locale, currency_digits=digits != 0)
+    return format_currency(
+        float(value),
+        "EUR",
+        format=pattern,
+        locale=locale,  # type: ignore[arg-type]
+        currency_digits=digits != 0,
+    )
 
 
 def date(value: dt.date | dt.datetime | str | None) -> str:

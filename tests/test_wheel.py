@@ -50,8 +50,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     (wheel,) = dist.glob("accessibility-*.whl")
     venv = base / "venv"
     run([sys.executable, "-m", "venv", str(venv)], cwd=base)
-    run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheel)],
-        cwd=base)
+    run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheel)],
+        cwd=base,
+    )
     return wheel, venv / "bin"
 
 
@@ -69,11 +71,15 @@ def test_wheel_ships_the_package_its_data_and_catalogue(installed: tuple[Path, P
 
 def test_commands_run_from_the_installed_wheel(installed: tuple[Path, Path], tmp_path: Path) -> None:
     _, bin_dir = installed
-    osm = write_osm(tmp_path / "piccola.osm",
-                    [(1, list(range(0, 11)), {"highway": "residential", "name": "Via Roma"}),
-                     (2, [10, 15], {"highway": "steps", "step_count": "3"}),
-                     (3, [15, 20], {"highway": "footway", "name": "Via Po"})],
-                    {5: {"kerb": "raised", "kerb:height": "0.08"}, 20: {"amenity": "pharmacy", "name": "Farmacia"}})
+    osm = write_osm(
+        tmp_path / "piccola.osm",
+        [
+            (1, list(range(0, 11)), {"highway": "residential", "name": "Via Roma"}),
+            (2, [10, 15], {"highway": "steps", "step_count": "3"}),
+            (3, [15, 20], {"highway": "footway", "name": "Via Po"}),
+        ],
+        {5: {"kerb": "raised", "kerb:height": "0.08"}, 20: {"amenity": "pharmacy", "name": "Farmacia"}},
+    )
     tool = str(bin_dir / "accessibility")
     version = run([str(bin_dir / "python"), "-m", "accessibility", "--version"], cwd=tmp_path).stdout
     import accessibility
@@ -81,24 +87,43 @@ def test_commands_run_from_the_installed_wheel(installed: tuple[Path, Path], tmp
     assert accessibility.__version__ in version
     built = run([tool, "build", "--osm", str(osm), "--city", "ws", "--name", "Piccola"], cwd=tmp_path)
     assert "Gradini" in built.stdout  # Italian by default (C locale)
-    route = run([tool, "route", "--city", "ws", "--from", "45.1300,10.0206", "--to", "45.1300,10.0210",
-                 "--profile", "manual_wheelchair", "--lang", "en", "-o", "route.geojson"], cwd=tmp_path)
+    route = run(
+        [
+            tool,
+            "route",
+            "--city",
+            "ws",
+            "--from",
+            "45.1300,10.0206",
+            "--to",
+            "45.1300,10.0210",
+            "--profile",
+            "manual_wheelchair",
+            "--lang",
+            "en",
+            "-o",
+            "route.geojson",
+        ],
+        cwd=tmp_path,
+    )
     assert "m," in route.stdout
     feature = json.loads((tmp_path / "route.geojson").read_text(encoding="utf-8"))
     assert feature["properties"]["found"] and feature["properties"]["profile"] == "manual_wheelchair"
-    run([tool, "audit", "--city", "ws", "-o", "audit", "--residents", "1000", "--categories", "pharmacy"],
-        cwd=tmp_path)
+    run([tool, "audit", "--city", "ws", "-o", "audit", "--residents", "1000", "--categories", "pharmacy"], cwd=tmp_path)
     assert (tmp_path / "audit" / "report.html").is_file() and (tmp_path / "audit" / "reach.csv").is_file()
 
 
 def test_readme_python_runs_from_the_installed_wheel(installed: tuple[Path, Path], tmp_path: Path) -> None:
     _, bin_dir = installed
-    osm = write_osm(tmp_path / "piccola.osm",
-                    [(1, list(range(0, 11)), {"highway": "residential", "name": "Via Roma"}),
-                     (2, [10, 15], {"highway": "steps", "step_count": "3"}),
-                     (3, [15, 20], {"highway": "footway"})],
-                    {5: {"kerb": "raised", "kerb:height": "0.08"}, 20: {"amenity": "pharmacy"},
-                     0: {"leisure": "sports_centre"}})
+    osm = write_osm(
+        tmp_path / "piccola.osm",
+        [
+            (1, list(range(0, 11)), {"highway": "residential", "name": "Via Roma"}),
+            (2, [10, 15], {"highway": "steps", "step_count": "3"}),
+            (3, [15, 20], {"highway": "footway"}),
+        ],
+        {5: {"kerb": "raised", "kerb:height": "0.08"}, 20: {"amenity": "pharmacy"}, 0: {"leisure": "sports_centre"}},
+    )
     script = textwrap.dedent(f"""
         from accessibility import City
         city = City.build(osm=[{str(osm)!r}], name="Piccola")

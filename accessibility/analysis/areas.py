@@ -8,6 +8,7 @@ the share of crossings whose kerbs are known.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -117,7 +118,8 @@ def _crossings(G: nx.MultiDiGraph, barriers: pd.DataFrame, where: dict) -> pd.Da
             barriers.loc[barriers["kind"] == "kerb_unknown", "osm_id"].astype(int),
         )
     )
-    rows, on_crossing_way = {}, set()
+    rows: dict[tuple[str, int], Any] = {}
+    on_crossing_way: set[int] = set()
     for u, v, d in G.edges(data=True):
         if d.get("footway") == "crossing" and not d.get("reversed"):
             rows.setdefault(("way", d["osmid"]), where.get(u))

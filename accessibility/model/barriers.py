@@ -319,7 +319,7 @@ def barrier_targets(
     nodes: dict[int, list[int]] = defaultdict(list)
     edges: dict[tuple[int, int, int], list[int]] = defaultdict(list)
     element = barriers["element"].to_numpy()
-    column = {
+    column: dict[str, Any] = {
         c: barriers[c].to_numpy(dtype=object, na_value=None) if c in barriers else [None] * len(barriers)
         for c in ("node", "osm_id", "edge_u", "edge_v", "edge_key")
     }
@@ -328,10 +328,10 @@ def barrier_targets(
             node = column["node"][i]
             if node is not None and int(node) in G:
                 nodes[int(node)].append(i)
-        elif kind == "way":
+        elif kind == "way" and column["osm_id"][i] is not None:
             for e in by_way.get(int(column["osm_id"][i]), ()):
                 edges[e].append(i)
-        elif kind == "edge":
+        elif kind == "edge" and None not in (column["edge_u"][i], column["edge_v"][i], column["edge_key"][i]):
             u, v, k = int(column["edge_u"][i]), int(column["edge_v"][i]), int(column["edge_key"][i])
             if G.has_edge(u, v, k):
                 edges[(u, v, k)].append(i)

@@ -82,7 +82,10 @@ def find_facilities(osm: OsmData, crs: str) -> gpd.GeoDataFrame:
         if way.center is not None and way.center[0] is not None:
             point = Point(way.center)
         elif located:
-            point = Point(sum(n.lon for n in located) / len(located), sum(n.lat for n in located) / len(located))
+            point = Point(
+                sum(float(n.lon or 0) for n in located) / len(located),
+                sum(float(n.lat or 0) for n in located) / len(located),
+            )
         else:
             continue  # nowhere to put it
         doors = [

@@ -39,7 +39,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from accessibility import settings
-from accessibility.analysis.destinations import arrival_points, facility_targets, node_xy
+from accessibility.analysis.destinations import Targets, arrival_points, facility_targets, node_xy
 from accessibility.analysis.reach import _ZERO, LengthGraph, source_row
 from accessibility.constants import WGS84
 from accessibility.model.costs import EdgeCosts, edge_costs
@@ -176,7 +176,7 @@ class _Patchable:
     def get(self, pairs: np.ndarray) -> np.ndarray:
         return self.matrix.data[self.position[pairs]].copy()
 
-    def set(self, pairs: np.ndarray, weights: np.ndarray) -> None:
+    def set(self, pairs: np.ndarray, weights: np.ndarray | float) -> None:
         self.matrix.data[self.position[pairs]] = weights
 
     def lower(self, pairs: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -222,7 +222,7 @@ class _Effect:
     people: dict[str, float]
     facilities: dict[str, int]
     distances: dict[str, tuple[np.ndarray, np.ndarray]]  # category -> (nodes, new distances)
-    full: dict[str, tuple[object, np.ndarray]]  # category -> (targets, distances) when recomputed
+    full: dict[str, tuple[Targets, np.ndarray]]  # category -> (targets, distances) when recomputed
     reach_all: np.ndarray | None
 
 
@@ -279,13 +279,13 @@ class _ProfileState:
             if need and need <= fixable:
                 self.nreq[int(j)] = frozenset(need)
         self.ecand: dict[int, list[int]] = {}
-        for e, need in self.ereq.items():
-            for r in need:
-                self.ecand.setdefault(r, []).append(e)
+        for edge, needed in self.ereq.items():
+            for r in needed:
+                self.ecand.setdefault(r, []).append(edge)
         self.ncand: dict[int, list[int]] = {}
-        for j, need in self.nreq.items():
-            for r in need:
-                self.ncand.setdefault(r, []).append(j)
+        for node, needed in self.nreq.items():
+            for r in needed:
+                self.ncand.setdefault(r, []).append(node)
         # edges entering each node (to open a node)
         order = np.argsort(self.v, kind="stable")
         self.in_ptr = np.searchsorted(self.v[order], np.arange(n + 1))
@@ -299,6 +299,9 @@ class _ProfileState:
         np.minimum.at(w, self.pair_of_edge[self.open], self.length[self.open])
         self.back = _Patchable(n, pv, pu, w)
         self.fixed: set[int] = set()
+        # refreshed by Planner.refresh_topology after each pick
+        self._pocket_cache: tuple[np.ndarray, np.ndarray] = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        self.node_touch: dict[int, set[int]] = {}
         # reach at all: forward from resident nodes
         self.residents = np.flatnonzero(people > 0)
         self.fwd_rows = pu
@@ -365,10 +368,10 @@ class _ProfileState:
         edge_ok, node_ok = edge_ok.copy(), node_ok.copy()
         edge_ok[e_open] = True
         node_ok[n_open] = True
-        cand = set(e_open)
+        entering = set(e_open)
         for j in n_open:
-            cand.update(self.in_edges[self.in_ptr[j] : self.in_ptr[j + 1]].tolist())
-        cand = np.array(sorted(cand), dtype=np.int64)
+            entering.update(self.in_edges[self.in_ptr[j] : self.in_ptr[j + 1]].tolist())
+        cand = np.array(sorted(entering), dtype=np.int64)
         new = cand[edge_ok[cand] & node_ok[self.v[cand]] & ~self.open[cand]]
         eff = _Effect(new, np.asarray(n_open, dtype=np.int64), edge_ok, node_ok, {}, {}, {}, {}, None)
         if len(new) == 0 and not n_open:
@@ -426,9 +429,9 @@ class _ProfileState:
         better = (D <= T) & (D < old)
         gained = better & ~(old <= T)
         people = gained @ self.people[idx]
-        for ci, k in enumerate(cats):
-            eff.people[k] = float(people[ci])
-            eff.distances[k] = (idx[better[ci]], D[ci, better[ci]])
+        for i, k in enumerate(cats):
+            eff.people[k] = float(people[i])
+            eff.distances[k] = (idx[better[i]], D[i, better[i]])
 
     def _facilities(self, eff: _Effect) -> None:
         new = eff.new_edges
@@ -443,7 +446,7 @@ class _ProfileState:
             finally:
                 self.fwd.set(pairs[outside], old)
             eff.reach_all = self.reach_all | extra
-        reach = eff.reach_all if grew else self.reach_all
+        reach = eff.reach_all if grew and eff.reach_all is not None else self.reach_all
         for k in self.d:
             if not grew and k not in eff.full:
                 eff.facilities[k] = 0

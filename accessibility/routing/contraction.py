@@ -171,7 +171,9 @@ class Hierarchy:
                 memo[a] = (edge[a],)
                 stack.pop()
                 continue
-            k1, k2 = kids[a]
+            pair = kids[a]
+            assert pair is not None  # a shortcut always has its two arcs
+            k1, k2 = pair
             if k1 in memo and k2 in memo:
                 memo[a] = memo[k1] + memo[k2]
                 stack.pop()

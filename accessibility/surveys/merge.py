@@ -65,10 +65,10 @@ def merge_barriers(
         snap = index.snap_report(
             r.geometry.x, r.geometry.y, kind in node_kinds(), settings.survey_snap_node_m, settings.survey_snap_edge_m
         )
-        if snap.element == "node":
+        if snap.element == "node" and snap.node is not None:
             for k in clearing.get(kind, supersedes.get(kind, [])):
                 lifted.add((snap.node, k))
-        elif snap.element == "edge" and fixed:  # the works were done on this way
+        elif snap.element == "edge" and fixed and snap.osmid is not None:  # the works were done on this way
             for k in supersedes.get(kind, [kind]):
                 lifted_ways.add((int(snap.osmid), k))
         if not active or kind in clearing or snap.element == "off_network":
@@ -117,11 +117,12 @@ def _survey_row(
         tags["wheelchair"] = "no"
     if r.temporary:
         tags["temporary"] = "yes"
+    edge: tuple[int, int, int] | tuple[None, None, None]
     if snap.element == "node":
         osm_id, node, edge = snap.node, snap.node, (None, None, None)
         street = r.street if isinstance(r.street, str) else None
     else:
-        osm_id, node, edge = snap.osmid, None, snap.edge
+        osm_id, node, edge = snap.osmid, None, snap.edge or (None, None, None)
         name = G.edges[snap.edge].get("name")
         street = r.street if isinstance(r.street, str) else (str(name) if name is not None else None)
     row = {
