@@ -247,6 +247,7 @@ def _locale() -> Locale:
 
 
 def _missing(value: float | None) -> bool:
+    """True for a figure nobody knows (``None`` or NaN)."""
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
@@ -260,7 +261,8 @@ def number(value: float | None, digits: int = 0) -> str:
     if _missing(value):
         return not_available()
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-    return format_decimal(float(value), format=pattern, locale=_locale())  # type: ignore[arg-type]
+    assert value is not None
+    return format_decimal(float(value), format=pattern, locale=_locale())
 
 
 def percent(share: float | None, digits: int = 0) -> str:
@@ -268,7 +270,8 @@ def percent(share: float | None, digits: int = 0) -> str:
     (with a no-break space, as Italian style guides write it), ``99.2%`` in English."""
     if _missing(share):
         return not_available()
-    figure = number(100 * float(share), digits)  # type: ignore[arg-type]
+    assert share is not None
+    figure = number(100 * float(share), digits)
     return figure + ("\u00a0%" if language() == "it" else "%")
 
 
@@ -280,13 +283,8 @@ def money(value: float | None, digits: int = 0) -> str:
     pattern = locale.currency_formats["standard"].pattern
     if digits == 0:
         pattern = pattern.replace("#,##0.00", "#,##0")
-    return format_currency(
-        float(value),
-        "EUR",
-        format=pattern,
-        locale=locale,  # type: ignore[arg-type]
-        currency_digits=digits != 0,
-    )
+    assert value is not None
+    return format_currency(float(value), "EUR", format=pattern, locale=locale, currency_digits=digits != 0)
 
 
 def date(value: dt.date | dt.datetime | str | None) -> str:
