@@ -12,6 +12,7 @@ from accessibility.cli.main import CITY_DIR, EXPORT_FORMATS, command, format_for
 from accessibility.constants import WGS84
 from accessibility.i18n import _, number
 from accessibility.outputs.export import write_table
+from accessibility.outputs.forms import write_qfield_template, write_xlsform
 from accessibility.surveys.review import STATUSES
 
 
@@ -92,3 +93,32 @@ def survey_export(city_dir: Path, fmt: str | None, output: Path) -> None:
     table = gpd.GeoDataFrame(reports, geometry=gpd.points_from_xy(reports["lon"], reports["lat"]), crs=WGS84)
     write_table(table, output, fmt, layer="surveys")
     click.echo(_("{count} reports written to {path}").format(count=number(len(table)), path=output))
+
+
+@command(
+    survey,
+    "form",
+    help=_(
+        "Write the survey form for field tools: an XLSForm for KoboToolbox and ODK (.xlsx) "
+        "or a GeoPackage template for QField (.gpkg)."
+    ),
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=_("File to write: .xlsx (XLSForm) or .gpkg (QField)."),
+)
+def survey_form(output: Path) -> None:
+    suffix = output.suffix.lower()
+    if suffix == ".xlsx":
+        write_xlsform(output)
+    elif suffix == ".gpkg":
+        write_qfield_template(output)
+    else:
+        raise click.BadParameter(
+            _("{name}: write the form as .xlsx (XLSForm) or .gpkg (QField)").format(name=output.name),
+            param_hint="--output",
+        )
+    click.echo(_("form written to {path}").format(path=output))
