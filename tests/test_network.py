@@ -51,7 +51,7 @@ def test_both_directions_ids_lengths_and_crs(osm_file):
     assert fwd["length"] == pytest.approx(back["length"]) == pytest.approx(fwd["geometry"].length)
     assert 14 < fwd["length"] < 17  # two grid steps of 0.0001° lon at 45°N: ~7.9 m each
     assert list(back["geometry"].coords) == list(fwd["geometry"].coords)[::-1]
-    assert G.nodes[1]["osmid"] == 1 and "lon" in G.nodes[1] and "x" in G.nodes[1]
+    assert "osmid" not in G.nodes[1] and "lon" in G.nodes[1] and "x" in G.nodes[1]  # the node id is the OSM id (osmnx)
 
 
 def test_tagged_node_splits_the_way_and_keeps_its_tags(osm_file):
