@@ -26,7 +26,7 @@ from accessibility.analysis.areas import areas_for
 from accessibility.analysis.audit import Audit, audit, population_table, thresholds
 from accessibility.analysis.population import age_structure, residents_on_network
 from accessibility.constants import FACILITY_COLUMNS, WGS84
-from accessibility.errors import InputError, PlanError, SurveyError
+from accessibility.errors import InputError, PlanError, ProgrammeError, SurveyError
 from accessibility.i18n import _, use_language
 from accessibility.model.barriers import find_barriers, taxonomy
 from accessibility.model.facilities import categories as all_categories
@@ -34,6 +34,9 @@ from accessibility.model.facilities import category, complete_columns, find_faci
 from accessibility.model.network import BuildReport, build_network
 from accessibility.model.profiles import Profile, load_profile, load_profiles
 from accessibility.planning.interventions import load_cost_table
+from accessibility.planning.lenses import DEFAULT_LENS, Lens, load_lenses
+from accessibility.planning.programme import Programme, parse_budgets
+from accessibility.planning.programme import programme as make_programme
 from accessibility.planning.ranking import Plan, plan
 from accessibility.routing.route import Route, nearest, route
 from accessibility.routing.router import Routing
@@ -42,6 +45,7 @@ from accessibility.sources.istat import read_population_by_age
 from accessibility.sources.osm import OsmData, read_osm_files
 from accessibility.sources.overpass import fetch_osm
 from accessibility.sources.registry import join_facilities, read_registry
+from accessibility.sources.roadworks import read_roadworks
 from accessibility.surveys.importing import ImportResult, file_sha256, import_file
 from accessibility.surveys.merge import merge_barriers
 from accessibility.surveys.store import SurveyStore
@@ -578,6 +582,116 @@ class City:
             share=share,
             table=load_cost_table(costs) if costs else None,
         )
+
+    # --- the programme over the years -----------------------------------------------------
+
+    def programme(
+        self,
+        budgets: dict[int, float] | str,
+        *,
+        profiles: Iterable[str] | None = None,
+        categories: Iterable[str] | None = None,
+        population: str | Path | None = None,
+        residents: float | None = None,
+        lens: str | Lens = DEFAULT_LENS,
+        lenses: str | Path | None = None,
+        carry_over: bool = True,
+        roadworks: str | Path | gpd.GeoDataFrame | None = None,
+        roadworks_crs: int | str | None = None,
+        threshold_m: float | None = None,
+        threshold_min: float | None = None,
+        costs: str | Path | None = None,
+    ) -> Programme:
+        """The PEBA programme over the years: the ranked interventions given years under
+        each year's budget, with who gains year after year (exact).
+
+        Parameters
+        ----------
+        budgets
+            Euros per year, ``{2026: 150000, ...}`` or ``"2026=150.000,2027=200.000"``.
+        profiles, categories, population, residents, threshold_m, threshold_min, costs
+            As :meth:`plan`.
+        lens
+            A lens of ``data/lenses.toml`` (or of ``lenses``) by name, or a :class:`Lens`.
+        lenses
+            The city's own lens file.
+        carry_over
+            Whether a year's unspent money passes to the next.
+        roadworks
+            Scheduled roadworks (file, or a table in WGS84 with a ``year`` column): the
+            barriers on their streets move to the year of the works at the cost share of
+            the cost table (``[roadworks]``).
+        roadworks_crs
+            The CRS of a CSV roadworks file's WKT (default WGS84).
+
+        Returns
+        -------
+        Programme
+
+        Raises
+        ------
+        ProgrammeError
+            Bad budgets, an unknown lens.
+        PlanError
+            No residents given; an age-group lens without the ISTAT table.
+        RoadworksError
+            A roadworks file that cannot be used.
+        """
+        if isinstance(budgets, str):
+            budgets = parse_budgets(budgets)
+        if isinstance(lens, str):
+            known = load_lenses(lenses)
+            if lens not in known:
+                raise ProgrammeError(
+                    _("unknown lens {name}; choose one of: {names}").format(name=repr(lens), names=", ".join(known))
+                )
+            lens = known[lens]
+        total, share = self._people_counted(population, residents, lens.group)
+        names = list(profiles) if profiles else [p for p in self.profiles if p != "walk"]
+        chosen = [self.profile(n) for n in names]
+        cats = list(categories) if categories else sorted(set(self.facilities["category"]))
+        for c in cats:
+            category(c)
+        if not cats:
+            raise PlanError("the city has no facilities: nothing to reach")
+        works = None
+        if roadworks is not None:
+            frame = roadworks if isinstance(roadworks, gpd.GeoDataFrame) else read_roadworks(roadworks, roadworks_crs)
+            works = frame.to_crs(self.crs)
+        people = residents_on_network(self.network, total).to_numpy()
+        return make_programme(
+            self.network,
+            self.barriers,
+            self.facilities,
+            people,
+            chosen,
+            cats,
+            budgets,
+            carry_over=carry_over,
+            works=works,
+            threshold_m=threshold_m,
+            threshold_min=threshold_min,
+            weight=lens.group,
+            share=share,
+            table=load_cost_table(costs) if costs else None,
+            lens=lens,
+        )
+
+    def _people_counted(
+        self, population: str | Path | None, residents: float | None, group: str
+    ) -> tuple[float, float]:
+        """``(residents in all, share of them counted)`` for a group (residents, over65, over80)."""
+        if population is not None:
+            ages = age_structure(read_population_by_age(population))
+            total = float(ages.total) if residents is None else float(residents)
+            return total, {"residents": 1.0, "over65": ages.share65, "over80": ages.share80}[group]
+        if residents is not None:
+            if group != "residents":
+                raise PlanError(
+                    _("counting people over {age} needs the ISTAT table (--population)").format(age=group[4:])
+                )
+            return float(residents), 1.0
+        raise PlanError(_("say how many people live here: --population ISTAT table or --residents N"))
 
     # --- views ---------------------------------------------------------------------------
 

@@ -15,13 +15,15 @@ programme takes the budget-independent ranking of :func:`~accessibility.planning
   cover, which waits for next year's money (saving up keeps the council's order of
   priorities). Without roadworks, what is funded by the end of year *n* is then exactly
   what :func:`~accessibility.planning.ranking.fund` funds with the sum of the budgets up
-  to *n*.
+  to *n* (leaving out what is set aside, below).
 - **Without carry-over** unspent money is lost: each year goes down the ranking in order
   and funds every intervention that fits in what is left; one that does not fit waits for
   a later year, where it comes before every lower-ranked one.
-- An intervention dearer than anything the remaining years can pay (with carry-over: all
-  the money left; without: the largest remaining yearly budget) is **set aside**: it needs
-  a larger budget or other funds, and the ranking goes on past it.
+- An intervention dearer than anything the programme could give it, spending nothing else
+  (with carry-over: the sum of all the budgets; without: the largest yearly budget) is
+  **set aside**: it needs a larger budget or other funds, and the ranking goes on past it.
+  What is still unfunded at the end **waits** for the next budgets (with carry-over, the
+  money saved up for the next intervention is the last year's unspent amount).
 - Pairs (two barriers that only matter together) are funded whole or not at all; rows
   that serve nobody (no gain, nobody passing) are not funded (unless roadworks fix them).
 
@@ -266,9 +268,11 @@ def assign(
             steps.append(rows)
     rank_of = {i: n for n, i in enumerate(table.index)}
 
+    # the most one intervention could ever get in this programme, spending nothing else
+    most = sum(budgets.values()) if carry_over else max(budgets.values())
     records = []
     carried = 0.0
-    for n, year in enumerate(years):
+    for year in years:
         available = budgets[year] + (carried if carry_over else 0.0)
         spent = works_cost = 0.0
         for i in by_year[year]:
@@ -281,12 +285,10 @@ def assign(
             elif eligible_of[i]:  # the year cannot pay even the reduced cost: back to the ranking
                 steps.append([i])
                 steps.sort(key=lambda rows: rank_of[rows[0]])
-        later = [budgets[y] for y in years[n + 1 :]]
         left = []
         stopped = False
         for rows in steps:
             c = float(sum(cost[i] for i in rows))
-            most = (available - spent) + sum(later) if carry_over else max([available - spent, *later])
             if c > most + _EPS:
                 for i in rows:
                     status[i] = "set_aside"
