@@ -26,7 +26,7 @@ from accessibility.analysis.areas import areas_for
 from accessibility.analysis.audit import Audit, audit, population_table, thresholds
 from accessibility.analysis.population import age_structure, residents_on_network
 from accessibility.constants import FACILITY_COLUMNS, WGS84
-from accessibility.errors import InputError, PlanError, ProgrammeError, SurveyError
+from accessibility.errors import InputError, PlanError, ProgrammeError, SnapshotError, SurveyError
 from accessibility.i18n import _, use_language
 from accessibility.model.barriers import find_barriers, taxonomy
 from accessibility.model.facilities import categories as all_categories
@@ -37,9 +37,11 @@ from accessibility.planning.interventions import load_cost_table
 from accessibility.planning.lenses import DEFAULT_LENS, Lens, load_lenses
 from accessibility.planning.programme import Programme, parse_budgets
 from accessibility.planning.programme import programme as make_programme
+from accessibility.planning.progress import YearReport, year_report
 from accessibility.planning.ranking import Plan, plan
 from accessibility.routing.route import Route, nearest, route
 from accessibility.routing.router import Routing
+from accessibility.snapshots import list_snapshots, load_programme, load_snapshot, save_snapshot
 from accessibility.sources.boundaries import boundary_from_file
 from accessibility.sources.istat import read_population_by_age
 from accessibility.sources.osm import OsmData, read_osm_files
@@ -692,6 +694,78 @@ class City:
                 )
             return float(residents), 1.0
         raise PlanError(_("say how many people live here: --population ISTAT table or --residents N"))
+
+    # --- dated snapshots and the yearly report ---------------------------------------------
+
+    def keep_snapshot(self, result: Audit, *, day: dt.date | None = None) -> Path:
+        """Keep an audit of this city as the snapshot of ``day`` (default today) in the
+        workspace, with the barriers in force and the survey state; a snapshot of the same
+        day is replaced. Returns its folder (see :mod:`accessibility.snapshots`).
+
+        Raises
+        ------
+        SurveyError
+            The city has no workspace folder.
+        """
+        if self.path is None:
+            raise SurveyError(_("this city has no workspace folder yet: save it first (city.save(DIR))"))
+        reports = self.store.reports()
+        by_status = {str(k): int(v) for k, v in reports.groupby("status").size().items()} if len(reports) else {}
+        return save_snapshot(self.path, day or dt.date.today(), result, self.barriers, by_status)
+
+    def snapshots(self) -> list[tuple[dt.date, Path]]:
+        """The dated snapshots of the workspace, oldest first."""
+        return list_snapshots(self.path) if self.path is not None else []
+
+    def yearly_report(self, year: int, *, since: int | None = None) -> YearReport:
+        """How the city changed in ``year``: its last snapshot of the year against the last
+        one of ``since`` (default: the last snapshot before the year), works told apart
+        from new data, the programme's progress (see :mod:`accessibility.planning.progress`).
+
+        Raises
+        ------
+        SnapshotError
+            No snapshot in ``year`` (or in ``since``).
+        """
+        found = self.snapshots()
+        in_year = [s for s in found if s[0].year == year]
+        if not in_year:
+            raise SnapshotError(
+                _("no snapshot of {year} in the workspace; every audit keeps one (accessibility audit)").format(
+                    year=year
+                )
+            )
+        later_day, later_path = in_year[-1]
+        if since is not None:
+            chosen = [s for s in found if s[0].year == since and s[0] < later_day]
+            if not chosen:
+                raise SnapshotError(_("no snapshot of {year} before the one compared").format(year=since))
+            earlier_path: Path | None = chosen[-1][1]
+        else:
+            before = [s for s in found if s[0].year < year]
+            earlier_path = before[-1][1] if before else None
+        snaps = [load_snapshot(path) for day, path in found if day <= later_day]
+        by_path = {s.path: s for s in snaps}
+        later = by_path[later_path]
+        earlier = by_path[earlier_path] if earlier_path is not None else None
+        _meta, G, layers, _problems = workspace.load(later.workspace)
+        osm = layers["barriers"]
+        if "node" in osm:
+            osm["node"] = osm["node"].astype("Int64")
+        store = SurveyStore(later.surveys_path)
+        return year_report(
+            str(self.meta.get("name") or later.meta.get("city") or ""),
+            year,
+            later,
+            earlier,
+            snaps,
+            G,
+            osm,
+            store.reports(),
+            store.history(),
+            self.profiles,
+            load_programme(self.path) if self.path is not None else None,
+        )
 
     # --- views ---------------------------------------------------------------------------
 
