@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import subprocess
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -55,10 +54,12 @@ def helsinki_years(helsinki_workspace, tmp_path_factory):
     barriers_before = city.barriers.copy()
     city.review_survey(ids[0], "fixed", by="Bruno", note="rampa <script>alert(1)</script>")
     city.review_survey(ids[1], "fixed", by="Bruno", note="rampa")
-    # a new map: an OpenStreetMap kerb that only an edit removed (not a work)
+    # a new map: an OpenStreetMap barrier that only an edit removed (not a work), one that
+    # opens routes when it goes
     osm = city.osm_barriers
-    edited = osm[(osm["kind"] == "raised_kerb")].index[0]
-    edited_id = osm.at[edited, "barrier_id"]
+    gaining = pr.table[(pr.table["people_total"] > 0) & ~pr.table["barrier_id"].isin(top["barrier_id"])]
+    edited_id = gaining["barrier_id"].iloc[0]
+    edited = osm.index[osm["barrier_id"] == edited_id][0]
     city.osm_barriers = osm.drop(index=edited).reset_index(drop=True)
     city.save(ws)  # the rebuilt workspace keeps its snapshots and programme
     city = City.load(ws)
@@ -258,7 +259,7 @@ def test_programme_command_writes_programme_register_and_report(osm_file, tmp_pa
     plan = {r[0]: r[1] for r in book["piano"].iter_rows(min_row=2, values_only=True)}
     assert plan["Atto di adozione: numero"] == "45" and plan["Atto di adozione: data"] == "2025-11-27"
     assert plan["Fondi stanziati in totale (euro)"] == 8500
-    timetable = [r for r in book["cronoprogramma"].iter_rows(values_only=True)]
+    timetable = list(book["cronoprogramma"].iter_rows(values_only=True))
     assert timetable[0] == (
         "anno",
         "fondi stanziati (euro)",

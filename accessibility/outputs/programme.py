@@ -248,12 +248,11 @@ def programme_report_html(
         gains = []
         for p, k in pr.keys:
             base = pr.baseline.get((p, k), 0.0)
-            row = {"profile": profiles.get(p, p), "category": cats.get(k, k), "today": base, "years": []}
-            reached = base
+            reached, by_year = base, []
             for y in years:
                 reached += float(y[f"people_{p}_{k}"])
-                row["years"].append(reached)
-            gains.append(row)
+                by_year.append(reached)
+            gains.append({"profile": profiles.get(p, p), "category": cats.get(k, k), "today": base, "years": by_year})
         rows = []
         funded = pr.funded
         for r in funded.head(limit).itertuples(index=False):

@@ -63,7 +63,7 @@ def _marker(shape: str, x: float, y: float, colour: str) -> str:
 
 
 def line_chart_svg(
-    series: dict[str, list[tuple[dt.date, float]]], title: str, width: int = 340, height: int = 210
+    series: dict[str, list[tuple[dt.date, float]]], title: str, width: int = 320, height: int = 200
 ) -> str:
     """A line chart of shares (0-1) over dates, one line per series (in order, styled by
     :data:`STYLES`): an inline SVG with its title for screen readers. The vertical axis
@@ -335,6 +335,7 @@ def _html(report: YearReport, limit: int) -> str:
         threshold=threshold,
         residents=float(later.meta.get("residents") or 0.0),
         gained=gained,
+        show_over65=any(not pd.isna(g["over65"]) for g in gained),
         totals=totals,
         charts=charts,
         dates=dates,
