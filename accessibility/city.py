@@ -26,7 +26,7 @@ from accessibility.analysis.areas import areas_for
 from accessibility.analysis.audit import Audit, audit, population_table, thresholds
 from accessibility.analysis.population import age_structure, residents_on_network
 from accessibility.constants import FACILITY_COLUMNS, WGS84
-from accessibility.errors import InputError, PlanError, SurveyError
+from accessibility.errors import InputError, PlanError, ProgrammeError, SnapshotError, SurveyError
 from accessibility.i18n import _, use_language
 from accessibility.model.barriers import find_barriers, taxonomy
 from accessibility.model.facilities import categories as all_categories
@@ -34,14 +34,20 @@ from accessibility.model.facilities import category, complete_columns, find_faci
 from accessibility.model.network import BuildReport, build_network
 from accessibility.model.profiles import Profile, load_profile, load_profiles
 from accessibility.planning.interventions import load_cost_table
+from accessibility.planning.lenses import DEFAULT_LENS, Lens, load_lenses
+from accessibility.planning.programme import Programme, parse_budgets
+from accessibility.planning.programme import programme as make_programme
+from accessibility.planning.progress import YearReport, year_report
 from accessibility.planning.ranking import Plan, plan
 from accessibility.routing.route import Route, nearest, route
 from accessibility.routing.router import Routing
+from accessibility.snapshots import list_snapshots, load_programme, load_snapshot, save_snapshot
 from accessibility.sources.boundaries import boundary_from_file
 from accessibility.sources.istat import read_population_by_age
 from accessibility.sources.osm import OsmData, read_osm_files
 from accessibility.sources.overpass import fetch_osm
 from accessibility.sources.registry import join_facilities, read_registry
+from accessibility.sources.roadworks import read_roadworks
 from accessibility.surveys.importing import ImportResult, file_sha256, import_file
 from accessibility.surveys.merge import merge_barriers
 from accessibility.surveys.store import SurveyStore
@@ -577,6 +583,188 @@ class City:
             weight=weight,
             share=share,
             table=load_cost_table(costs) if costs else None,
+        )
+
+    # --- the programme over the years -----------------------------------------------------
+
+    def programme(
+        self,
+        budgets: dict[int, float] | str,
+        *,
+        profiles: Iterable[str] | None = None,
+        categories: Iterable[str] | None = None,
+        population: str | Path | None = None,
+        residents: float | None = None,
+        lens: str | Lens = DEFAULT_LENS,
+        lenses: str | Path | None = None,
+        carry_over: bool = True,
+        roadworks: str | Path | gpd.GeoDataFrame | None = None,
+        roadworks_crs: int | str | None = None,
+        threshold_m: float | None = None,
+        threshold_min: float | None = None,
+        costs: str | Path | None = None,
+    ) -> Programme:
+        """The PEBA programme over the years: the ranked interventions given years under
+        each year's budget, with who gains year after year (exact).
+
+        Parameters
+        ----------
+        budgets
+            Euros per year, ``{2026: 150000, ...}`` or ``"2026=150.000,2027=200.000"``.
+        profiles, categories, population, residents, threshold_m, threshold_min, costs
+            As :meth:`plan`.
+        lens
+            A lens of ``data/lenses.toml`` (or of ``lenses``) by name, or a :class:`Lens`.
+        lenses
+            The city's own lens file.
+        carry_over
+            Whether a year's unspent money passes to the next.
+        roadworks
+            Scheduled roadworks (file, or a table in WGS84 with a ``year`` column): the
+            barriers on their streets move to the year of the works at the cost share of
+            the cost table (``[roadworks]``).
+        roadworks_crs
+            The CRS of a CSV roadworks file's WKT (default WGS84).
+
+        Returns
+        -------
+        Programme
+
+        Raises
+        ------
+        ProgrammeError
+            Bad budgets, an unknown lens.
+        PlanError
+            No residents given; an age-group lens without the ISTAT table.
+        RoadworksError
+            A roadworks file that cannot be used.
+        """
+        if isinstance(budgets, str):
+            budgets = parse_budgets(budgets)
+        if isinstance(lens, str):
+            known = load_lenses(lenses)
+            if lens not in known:
+                raise ProgrammeError(
+                    _("unknown lens {name}; choose one of: {names}").format(name=repr(lens), names=", ".join(known))
+                )
+            lens = known[lens]
+        total, share = self._people_counted(population, residents, lens.group)
+        names = list(profiles) if profiles else [p for p in self.profiles if p != "walk"]
+        chosen = [self.profile(n) for n in names]
+        cats = list(categories) if categories else sorted(set(self.facilities["category"]))
+        for c in cats:
+            category(c)
+        if not cats:
+            raise PlanError("the city has no facilities: nothing to reach")
+        works = None
+        if roadworks is not None:
+            frame = roadworks if isinstance(roadworks, gpd.GeoDataFrame) else read_roadworks(roadworks, roadworks_crs)
+            works = frame.to_crs(self.crs)
+        people = residents_on_network(self.network, total).to_numpy()
+        return make_programme(
+            self.network,
+            self.barriers,
+            self.facilities,
+            people,
+            chosen,
+            cats,
+            budgets,
+            carry_over=carry_over,
+            works=works,
+            threshold_m=threshold_m,
+            threshold_min=threshold_min,
+            weight=lens.group,
+            share=share,
+            table=load_cost_table(costs) if costs else None,
+            lens=lens,
+        )
+
+    def _people_counted(
+        self, population: str | Path | None, residents: float | None, group: str
+    ) -> tuple[float, float]:
+        """``(residents in all, share of them counted)`` for a group (residents, over65, over80)."""
+        if population is not None:
+            ages = age_structure(read_population_by_age(population))
+            total = float(ages.total) if residents is None else float(residents)
+            return total, {"residents": 1.0, "over65": ages.share65, "over80": ages.share80}[group]
+        if residents is not None:
+            if group != "residents":
+                raise PlanError(
+                    _("counting people over {age} needs the ISTAT table (--population)").format(age=group[4:])
+                )
+            return float(residents), 1.0
+        raise PlanError(_("say how many people live here: --population ISTAT table or --residents N"))
+
+    # --- dated snapshots and the yearly report ---------------------------------------------
+
+    def keep_snapshot(self, result: Audit, *, day: dt.date | None = None) -> Path:
+        """Keep an audit of this city as the snapshot of ``day`` (default today) in the
+        workspace, with the barriers in force and the survey state; a snapshot of the same
+        day is replaced. Returns its folder (see :mod:`accessibility.snapshots`).
+
+        Raises
+        ------
+        SurveyError
+            The city has no workspace folder.
+        """
+        if self.path is None:
+            raise SurveyError(_("this city has no workspace folder yet: save it first (city.save(DIR))"))
+        reports = self.store.reports()
+        by_status = {str(k): int(v) for k, v in reports.groupby("status").size().items()} if len(reports) else {}
+        return save_snapshot(self.path, day or dt.date.today(), result, self.barriers, by_status)
+
+    def snapshots(self) -> list[tuple[dt.date, Path]]:
+        """The dated snapshots of the workspace, oldest first."""
+        return list_snapshots(self.path) if self.path is not None else []
+
+    def yearly_report(self, year: int, *, since: int | None = None) -> YearReport:
+        """How the city changed in ``year``: its last snapshot of the year against the last
+        one of ``since`` (default: the last snapshot before the year), works told apart
+        from new data, the programme's progress (see :mod:`accessibility.planning.progress`).
+
+        Raises
+        ------
+        SnapshotError
+            No snapshot in ``year`` (or in ``since``).
+        """
+        found = self.snapshots()
+        in_year = [s for s in found if s[0].year == year]
+        if not in_year:
+            raise SnapshotError(
+                _("no snapshot of {year} in the workspace; every audit keeps one (accessibility audit)").format(
+                    year=year
+                )
+            )
+        later_day, later_path = in_year[-1]
+        if since is not None:
+            chosen = [s for s in found if s[0].year == since and s[0] < later_day]
+            if not chosen:
+                raise SnapshotError(_("no snapshot of {year} before the one compared").format(year=since))
+            earlier_path: Path | None = chosen[-1][1]
+        else:
+            before = [s for s in found if s[0].year < year]
+            earlier_path = before[-1][1] if before else None
+        snaps = [load_snapshot(path) for day, path in found if day <= later_day]
+        by_path = {s.path: s for s in snaps}
+        later = by_path[later_path]
+        earlier = by_path[earlier_path] if earlier_path is not None else None
+        _meta, G, layers, _problems = workspace.load(later.workspace)
+        osm = layers["barriers"]
+        if "node" in osm:
+            osm["node"] = osm["node"].astype("Int64")
+        store = SurveyStore(later.surveys_path)
+        return year_report(
+            str(self.meta.get("name") or later.meta.get("city") or ""),
+            year,
+            later,
+            earlier,
+            snaps,
+            G,
+            osm,
+            store.reports(),
+            store.history(),
+            self.profiles,
+            load_programme(self.path) if self.path is not None else None,
         )
 
     # --- views ---------------------------------------------------------------------------

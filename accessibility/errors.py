@@ -91,3 +91,16 @@ class ExportError(ValueError, AccessibilityError):
 
 class InputError(ValueError, AccessibilityError):
     """Arguments that cannot be used together or as given: which, and what to give instead."""
+
+
+class ProgrammeError(ValueError, AccessibilityError):
+    """A programme over the years that cannot be made as asked (bad budgets, an unknown
+    lens, weights that are not numbers): which value and why."""
+
+
+class RoadworksError(ValueError, AccessibilityError):
+    """A file of scheduled roadworks that cannot be used: which file, which record, why."""
+
+
+class SnapshotError(ValueError, AccessibilityError):
+    """A dated snapshot of the audit that is missing, damaged or of another version."""

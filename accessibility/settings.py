@@ -197,6 +197,14 @@ survey_oldest_year: int = 1990
 survey_crs: frozenset[int] = frozenset({4326, 32632, 3003, 6707, 7791})
 #: Files besides those a build writes that a workspace keeps when it is saved again.
 workspace_kept_files: tuple[str, ...] = ("surveys.gpkg",)
+#: Folders a workspace keeps when it is saved again: the dated snapshots of the audit and
+#: the adopted programme (their history is the yearly report's; a rebuild must not lose it).
+workspace_kept_folders: tuple[str, ...] = ("snapshots", "programme")
+#: Folder of the dated snapshots inside a workspace, and the version of their layout.
+snapshots_folder: str = "snapshots"
+snapshot_version: int = 1
+#: Folder of the adopted programme inside a workspace.
+programme_folder: str = "programme"
 
 # --- Routing ------------------------------------------------------------------------------
 

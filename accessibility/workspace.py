@@ -95,6 +95,9 @@ def save(
         for name in settings.workspace_kept_files:  # e.g. the survey store: not ours to rebuild
             if (path / name).is_file():
                 shutil.copy2(path / name, tmp / name)
+        for name in settings.workspace_kept_folders:  # dated snapshots, the adopted programme
+            if (path / name).is_dir():
+                shutil.copytree(path / name, tmp / name)
         meta = {
             "format": "accessibility-city",
             "version": settings.workspace_version,

@@ -74,6 +74,9 @@ class Audit:
     completeness: pd.DataFrame
     facilities: gpd.GeoDataFrame
     meta: dict[str, Any] = field(default_factory=dict)
+    #: residents per node (``total, over65, over80``) the figures counted: a dated snapshot
+    #: keeps them, so a later comparison recomputes on the same people
+    people: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -223,7 +226,7 @@ def audit(
         "labels": {p.name: p.label for p in order},
     }
     used = facilities[facilities["category"].isin(categories)]
-    return Audit(reach, detour, unreachable, area_table, complete, used, meta)
+    return Audit(reach, detour, unreachable, area_table, complete, used, meta, people=pop)
 
 
 def _detour(profile: Profile, cat: str, d: np.ndarray, wd: np.ndarray, people: np.ndarray) -> dict[str, Any]:

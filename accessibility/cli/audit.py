@@ -60,6 +60,12 @@ from accessibility.outputs.export import write_audit
 @click.option("--area-id", help=_("Column of --areas holding the area ids (default: row order)."))
 @click.option("--hex-size", type=click.FloatRange(min=0, min_open=True), help=_("Hexagon size in metres."))
 @click.option(
+    "--snapshot/--no-snapshot",
+    default=True,
+    show_default=True,
+    help=_("Keep the audit as today's dated snapshot in the workspace (for the yearly report)."),
+)
+@click.option(
     "--tiles/--no-tiles",
     default=False,
     show_default=True,
@@ -77,6 +83,7 @@ def audit(
     areas_file: Path | None,
     area_id: str | None,
     hex_size: float | None,
+    snapshot: bool,
     tiles: bool,
 ) -> None:
     if len(registries) != len(registry_maps):
@@ -109,6 +116,8 @@ def audit(
         hex_size_m=hex_size,
     )
     write_audit(result, output, lang=language(), tiles=tiles, network=city.network)
+    if snapshot:
+        click.echo(_("snapshot kept: {path}").format(path=city.keep_snapshot(result)))
     for note in result.meta["notes"]:
         click.echo(_("note: {text}").format(text=plain(note)))
     first = result.meta["thresholds"][0]

@@ -102,9 +102,27 @@ def people_passing(
     is unknown, summed over profiles and categories. Such fixes (tactile paving, acoustic
     signals, paving) open no new route, so they gain nothing in reach; this says how many
     people they would serve. Blocking rows count 0 here: their value is their gain."""
+    out = np.zeros(len(barriers))
+    for use in people_passing_by_key(G, barriers, facilities, people, profiles, categories, thresholds).values():
+        out += use
+    return out
+
+
+def people_passing_by_key(
+    G: nx.MultiDiGraph,
+    barriers: pd.DataFrame,
+    facilities: gpd.GeoDataFrame,
+    people: np.ndarray,
+    profiles: list[Profile],
+    categories: list[str],
+    thresholds: dict[str, float],
+) -> dict[tuple[str, str], np.ndarray]:
+    """:func:`people_passing` per ``(profile, category)``: for each barrier row, the people
+    of that pair whose way passes it (pairs where nothing only hinders are left out). A lens
+    (:mod:`accessibility.planning.lenses`) weighs them per profile and category."""
     from accessibility.model.barriers import barrier_targets
 
-    out = np.zeros(len(barriers))
+    out: dict[tuple[str, str], np.ndarray] = {}
     if len(barriers) == 0:
         return out
     on = barrier_targets(barriers, G)
@@ -135,7 +153,7 @@ def people_passing(
             if node_pairs:
                 rows, nodes = np.array(node_pairs).T
                 np.maximum.at(use, rows, flow[nodes])
-            out += use
+            out[(p.name, k)] = use
     return out
 
 

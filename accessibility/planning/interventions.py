@@ -44,6 +44,10 @@ class CostTable:
     interventions: dict[str, InterventionType]
     kinds: dict[str, dict[str, str]]
     defaults: dict[str, float]
+    #: share of an intervention's cost still paid when it is made during scheduled roadworks
+    roadworks_share: float = 0.0
+    #: how far from the line of scheduled roadworks a barrier lies on that street, metres
+    roadworks_buffer_m: float = 15.0
 
 
 def load_cost_table(path: str | Path | None = None) -> CostTable:
@@ -69,7 +73,17 @@ def load_cost_table(path: str | Path | None = None) -> CostTable:
     needed = {"step_rise_m", "default_steps", "ramp_slope", "max_ramp_rise_m", "default_length_m", "default_width_m"}
     if needed - set(defaults):
         raise CostTableError(f"{path}: [defaults] lacks {', '.join(sorted(needed - set(defaults)))}")
-    return CostTable(types, kinds, defaults)
+    works = raw.get("roadworks", {})
+    try:
+        share = float(works.get("cost_share", 0.0))
+        buffer_m = float(works.get("street_buffer_m", 15.0))
+    except (TypeError, ValueError, AttributeError):
+        raise CostTableError(f"{path}: [roadworks] cost_share and street_buffer_m must be numbers") from None
+    if not 0 <= share <= 1:
+        raise CostTableError(f"{path}: [roadworks] cost_share must be between 0 and 1, not {share}")
+    if not buffer_m >= 0:
+        raise CostTableError(f"{path}: [roadworks] street_buffer_m must be 0 or more, not {buffer_m}")
+    return CostTable(types, kinds, defaults, share, buffer_m)
 
 
 def quantity_of(

@@ -21,6 +21,14 @@ less where a fix would move a facility's arrival point, given the plan above): a
 them the barriers that only hinder (tactile paving and acoustic signals for blind people,
 rough surfaces): reach counts routes that exist, so a hindrance never changes it.
 
+Lenses
+------
+A lens (:mod:`accessibility.planning.lenses`) weighs each ``(profile, category)`` gain and
+the people passing a barrier on their way: the rows it values are ranked first by
+weighted value per euro (same greedy, same pairs, same lazy re-evaluation), then the rows
+that still open a route for anyone, by plain gain per euro, on top of them: every row's
+gain stays exact given the rows above it, whatever the weights.
+
 The ranking does not depend on the budget: the plan funds the ranked rows from the top
 while the cumulative cost fits (a bundle is funded whole or not at all), so a larger
 budget always funds a superset and never lowers the total gain. Rows past the budget are
@@ -30,6 +38,7 @@ the next budget, ready.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -41,9 +50,10 @@ from accessibility import settings
 from accessibility.errors import PlanError
 from accessibility.model.profiles import Profile
 from accessibility.model.snapping import within_distance
-from accessibility.planning.impact import Gain, Planner, people_passing
+from accessibility.planning.impact import Gain, Planner, people_passing_by_key
 from accessibility.planning.interventions import CostTable
 from accessibility.planning.interventions import candidates as make_candidates
+from accessibility.planning.lenses import Lens
 
 __all__ = ["Plan", "fund", "greedy", "plan"]
 
@@ -64,21 +74,54 @@ class Plan:
     residents: float
     candidates: int = 0
     relevant: int = 0
+    lens: Lens | None = None  #: the weights of the ranking (None: the plain ranking)
 
     @property
     def funded(self) -> gpd.GeoDataFrame:
         return self.table[self.table["within_budget"]]
 
 
-def _key(g: Gain, cost: float) -> tuple:
-    return (g.total / cost, g.total_facilities, -cost)
+Weights = dict[tuple[str, str], float]
 
 
-def greedy(planner: Planner, cost: dict[int, float], radius: float) -> list[tuple[list[int], list[Gain], str]]:
+def _value(g: Gain, weights: Weights | None) -> tuple[float, float]:
+    """People and facilities of a gain, weighted by a lens (plain sums without one)."""
+    if weights is None:
+        return g.total, g.total_facilities
+    return (
+        float(sum(w * g.people.get(k, 0.0) for k, w in weights.items())),
+        float(sum(w * g.facilities.get(k, 0) for k, w in weights.items())),
+    )
+
+
+def _key(g: Gain, cost: float, weights: Weights | None = None, extra: float = 0.0) -> tuple:
+    people, facilities = _value(g, weights)
+    return ((people + extra) / cost, facilities, -cost)
+
+
+def greedy(
+    planner: Planner,
+    cost: dict[int, float],
+    radius: float,
+    weights: Weights | None = None,
+    extra: dict[int, float] | None = None,
+    exclude: set[int] | frozenset[int] = frozenset(),
+) -> list[tuple[list[int], list[Gain], str]]:
     """Ranked steps ``(rows, gain of each row given the rows before it, how)``: singles and
-    pairs by marginal gain per euro, until nothing left gains anything."""
-    relevant = [r for r in planner.relevant if r in cost]
+    pairs by marginal gain per euro, until nothing left gains anything.
+
+    ``weights`` (a lens: :mod:`accessibility.planning.lenses`) weigh each ``(profile,
+    category)`` gain; ``extra`` adds a fixed value per row (people passing it, weighted),
+    so rows that open no route but serve people on their way compete too (they change no
+    distance: their gain is zero, exactly). ``exclude``: rows already ranked (and made in
+    ``planner``). Without weights and extra, the ranking is the plain one."""
+    extra = extra or {}
+    relevant = [r for r in planner.relevant if r in cost and r not in exclude]
     alive = set(relevant)
+    fixed_value = sorted(
+        (r for r, x in extra.items() if x > 0 and r in cost and r not in exclude and r not in alive),
+        key=lambda r: (-extra[r] / cost[r], cost[r], r),
+    )
     fresh: dict[int, Gain] = {r: planner.gain({r})[0] for r in relevant}
     pair_gain: dict[tuple[int, int], Gain] = {}
     planner.refresh_topology()
@@ -86,8 +129,11 @@ def greedy(planner: Planner, cost: dict[int, float], radius: float) -> list[tupl
     all_nodes = np.concatenate([node_tree_nodes[r] for r in relevant] + [np.array([], dtype=np.int64)])
     owner = np.repeat(np.array(relevant, dtype=np.int64), [len(node_tree_nodes[r]) for r in relevant])
 
+    def value(g: Gain) -> tuple[float, float]:
+        return _value(g, weights)
+
     def pairs_for(r: int) -> None:
-        if fresh[r].total > 0 or fresh[r].total_facilities > 0:
+        if value(fresh[r])[0] + extra.get(r, 0.0) > 0 or value(fresh[r])[1] > 0:
             return
         for q in planner.partners(r, settings.plan_pair_partners):
             if q not in alive:
@@ -96,29 +142,37 @@ def greedy(planner: Planner, cost: dict[int, float], radius: float) -> list[tupl
             if key in pair_gain:
                 continue
             g = planner.gain({r, q})[0]
-            if (
-                g.total > fresh[r].total + fresh[q].total
-                or g.total_facilities > fresh[r].total_facilities + fresh[q].total_facilities
-            ):
+            together, apart_r, apart_q = value(g), value(fresh[r]), value(fresh[q])
+            if together[0] > apart_r[0] + apart_q[0] or together[1] > apart_r[1] + apart_q[1]:
                 pair_gain[key] = g
 
     for r in relevant:
         pairs_for(r)
     steps: list[tuple[list[int], list[Gain], str]] = []
-    while alive:
-        best_r = max(alive, key=lambda r: (_key(fresh[r], cost[r]), -r))
-        best = (_key(fresh[best_r], cost[best_r]), [best_r])
+    while alive or fixed_value:
+        best: tuple[tuple, list[int]] = ((0.0, 0.0, -math.inf), [])
+        if alive:
+            best_r = max(alive, key=lambda r: (_key(fresh[r], cost[r], weights, extra.get(r, 0.0)), -r))
+            best = (_key(fresh[best_r], cost[best_r], weights, extra.get(best_r, 0.0)), [best_r])
         for (a, b), g in pair_gain.items():
-            k = _key(g, cost[a] + cost[b])
+            k = _key(g, cost[a] + cost[b], weights, extra.get(a, 0.0) + extra.get(b, 0.0))
             if k > best[0]:
                 best = (k, [a, b])
+        if fixed_value:
+            r = fixed_value[0]
+            k = _key(Gain(), cost[r], weights, extra[r])
+            if not best[1] or k > best[0]:
+                fixed_value.pop(0)
+                steps.append(([r], [Gain()], "single"))  # opens no route: changes no distance
+                continue
         rows = best[1]
-        if best[0][0] <= 0 and best[0][1] <= 0:
+        if not rows or (best[0][0] <= 0 and best[0][1] <= 0):
             break
         X = set(rows)
         g_all, effects = planner.gain(X)  # fresh, exact
         step_cost = sum(cost[r] for r in rows)
-        if _key(g_all, step_cost) < best[0]:  # stale (lazy evaluation): store and choose again
+        if _key(g_all, step_cost, weights, sum(extra.get(r, 0.0) for r in rows)) < best[0]:
+            # stale (lazy evaluation): store and choose again
             if len(rows) == 1:
                 fresh[rows[0]] = g_all
             else:
@@ -128,7 +182,7 @@ def greedy(planner: Planner, cost: dict[int, float], radius: float) -> list[tupl
             gains = [g_all]
             how = "single"
         else:
-            a, b = sorted(rows, key=lambda r: (-fresh[r].total, cost[r], r))
+            a, b = sorted(rows, key=lambda r: (-value(fresh[r])[0], cost[r], r))
             rows = [a, b]
             first = planner.gain({a})[0]
             gains = [first, g_all.minus(first)]
@@ -166,12 +220,20 @@ def plan(
     weight: str = "residents",
     share: float = 1.0,
     table: CostTable | None = None,
+    lens: Lens | None = None,
 ) -> Plan:
     """Rank every candidate intervention and fund the top of the ranking within ``budget``.
 
     ``people`` are residents per graph node (order of ``G.nodes``); ``share`` scales them
     to the group counted (``weight``: residents, over65, over80). The reach threshold is
     ``threshold_m`` metres, or ``threshold_min`` minutes at each profile's speed.
+
+    ``lens`` (:mod:`accessibility.planning.lenses`) weighs the gains per profile and
+    category, and people passing a barrier: the rows it values come first, by weighted
+    value per euro; then every other row that opens a route, ranked without weights (on
+    top of the rows above, so every row's gain stays exact given the rows above it); then
+    the rest, as always. Column ``lens_value`` is each row's weighted value. The caller
+    counts the lens's age group through ``share`` and ``weight``.
     """
     if not budget >= 0:
         raise PlanError(f"the budget must be a non-negative number of euros, not {budget}")
@@ -192,7 +254,23 @@ def plan(
     baseline = {(s.profile.name, k): float(people[s.d[k] <= s.T].sum()) for s in planner.states for k in categories}
     # a candidate's gain depends only on distances within threshold of its own nodes
     radius = threshold_m + 2 * settings.snap_max_m
-    steps = greedy(planner, cost, radius)
+    keys = [(p.name, k) for p in profiles for k in categories]
+    by_key = people_passing_by_key(G, barriers, facilities, people, profiles, categories, thresholds)
+    passing = np.zeros(len(barriers))
+    for use in by_key.values():
+        passing += use
+    weights = lens.weights([p.name for p in profiles], categories) if lens is not None else None
+    weighted_passing = np.zeros(len(barriers))
+    if weights is not None:
+        for k, use in by_key.items():
+            weighted_passing += weights.get(k, 0.0) * use
+    if lens is None or lens.is_default:
+        steps = greedy(planner, cost, radius)
+    else:
+        extra = {r: float(lens.passing * weighted_passing[r]) for r in cost if lens.passing * weighted_passing[r] > 0}
+        steps = greedy(planner, cost, radius, weights=weights, extra=extra)
+        done = {r for rows, _, _ in steps for r in rows}
+        steps += greedy(planner, cost, radius, exclude=done)
     log.info(
         "plan: %d candidates, %d change a route, %d ranked by gain",
         len(cands),
@@ -201,7 +279,6 @@ def plan(
     )
     by_row = cands.set_index("row")
     records = []
-    keys = [(p.name, k) for p in profiles for k in categories]
     cum, rank = 0.0, 0
     placed: set[int] = set()
     for step, (rows, gains, how) in enumerate(steps, start=1):
@@ -223,7 +300,6 @@ def plan(
                 )
             )
     # the rest open no route: ranked by the people they would serve on their way, per euro
-    passing = people_passing(G, barriers, facilities, people, profiles, categories, thresholds)
     rest = cands[~cands["row"].isin(placed)].assign(
         served=lambda f: -passing[f["row"].astype(int)] / f["cost"].clip(lower=1e-9)
     )
@@ -234,6 +310,13 @@ def plan(
         records.append(_record(rank, len(steps) + rank, r, by_row.loc[r], Gain(), keys, cum, False, "no gain"))
     for rec in records:
         rec["people_passing"] = float(passing[rec["row"]])
+        if weights is None:
+            rec["lens_value"] = rec["people_total"]
+        else:
+            rec["lens_value"] = float(
+                sum(w * rec[f"people_{p}_{k}"] for (p, k), w in weights.items())
+                + lens.passing * weighted_passing[rec["row"]]  # type: ignore[union-attr]
+            )
     geoms = [rec.pop("geometry") for rec in records]
     columns = (
         [
@@ -258,7 +341,7 @@ def plan(
         ]
         + [f"people_{p}_{k}" for p, k in keys]
         + [f"facilities_{p}_{k}" for p, k in keys]
-        + ["cumulative_cost", "within_budget", "selection"]
+        + ["cumulative_cost", "within_budget", "selection", "lens_value"]
     )
     out = gpd.GeoDataFrame(records, columns=columns, geometry=geoms, crs=barriers.crs)
     out["within_budget"] = fund(out, budget) if len(out) else pd.Series(dtype=bool)
@@ -273,6 +356,7 @@ def plan(
         float(people.sum()),
         len(cands),
         len(planner.relevant),
+        lens,
     )
 
 
