@@ -23,25 +23,27 @@ from shapely.geometry.base import BaseGeometry
 
 from accessibility import settings, workspace
 from accessibility.analysis.areas import areas_for
-from accessibility.analysis.audit import Audit, audit, population_table, thresholds
+from accessibility.analysis.audit import Audit, audit, missing_facilities, population_table, thresholds
 from accessibility.analysis.population import age_structure, residents_on_network
 from accessibility.constants import FACILITY_COLUMNS, WGS84
 from accessibility.errors import InputError, PlanError, SurveyError
-from accessibility.i18n import _, use_language
+from accessibility.i18n import N_, _, use_language
 from accessibility.model.barriers import find_barriers, taxonomy
 from accessibility.model.facilities import categories as all_categories
 from accessibility.model.facilities import category, complete_columns, find_facilities
 from accessibility.model.network import BuildReport, build_network
+from accessibility.model.places import area_names, describe
 from accessibility.model.profiles import Profile, load_profile, load_profiles
 from accessibility.planning.interventions import load_cost_table
 from accessibility.planning.ranking import Plan, plan
+from accessibility.progress import Progress
 from accessibility.routing.route import Route, nearest, route
 from accessibility.routing.router import Routing
 from accessibility.sources.boundaries import boundary_from_file
 from accessibility.sources.istat import read_population_by_age
 from accessibility.sources.osm import OsmData, read_osm_files
 from accessibility.sources.overpass import fetch_osm
-from accessibility.sources.registry import join_facilities, read_registry
+from accessibility.sources.registry import Registry, join_facilities, read_registry
 from accessibility.surveys.importing import ImportResult, file_sha256, import_file
 from accessibility.surveys.merge import merge_barriers
 from accessibility.surveys.store import SurveyStore
@@ -418,6 +420,7 @@ class City:
         minutes: Iterable[float] | None = None,
         profile_file: str | Path | None = None,
         engine: Engine | None = None,
+        progress: Progress | None = None,
     ) -> Audit:
         """The accessibility audit of the city.
 
@@ -442,11 +445,19 @@ class City:
             A TOML file of the user's own profiles.
         engine
             The distance engine (tests and benchmarks compare engines).
+        progress
+            Told each stage and step, to show progress (the command line's bar).
 
         Returns
         -------
         Audit
+            ``meta["warnings"]`` says when a category asked for has no facility;
+            ``meta["notes"]`` what the registries held (places outside the city are
+            left out and counted); areas carry a name people use (the neighbourhood's,
+            else their main streets) and unreachable facilities their street.
         """
+        progress = progress or Progress()
+        progress.stage(N_("Placing residents on the network"))
         ages = None
         if population is not None:
             table = population if isinstance(population, pd.DataFrame) else read_population_by_age(population)
@@ -464,14 +475,12 @@ class City:
         cats = list(categories) if categories else list(all_categories())
         for c in cats:
             category(c)  # a clear error for an unknown category
-        notes: list[str] = []
-        facilities = self.facilities
-        if registries:
-            area = self.area.to_crs(WGS84).union_all()
-            read = [read_registry(f, m, area=area) for f, m in registries]
-            notes = [n for r in read for n in r.notes()]
-            facilities = join_facilities(facilities, read)
+        facilities, read = self._with_registries(registries)
+        notes = [n for r in read for n in r.notes()]
         grid = areas_for(self.network, areas, hex_size_m or settings.audit_hex_size_m, id_column=area_id_column)
+        grid["name"] = area_names(self.network, grid).to_numpy()
+        walk_added = 0 if any(p.name == "walk" for p in chosen) else 1  # the audit's reference
+        progress.stage(N_("Computing routes to the facilities"), total=(len(chosen) + walk_added) * len(cats))
         result = audit(
             self.network,
             self.barriers,
@@ -482,11 +491,17 @@ class City:
             grid,
             thresholds(distances_m, minutes),
             engine=engine,
+            step=progress.advance,
         )
+        progress.stage(N_("Naming places"))
+        if len(result.unreachable):
+            named = describe(self.network, result.unreachable.assign(street=""), facilities)
+            result.unreachable[["street", "near"]] = named[["street", "near"]].to_numpy()
         result.meta.update(
             {
                 "city": self.meta.get("name"),
                 "notes": notes,
+                "registries": _registry_sources(read),
                 "population_source": "istat" if ages else "uniform",
                 "people_placed_by": "sections"
                 if sections is not None
@@ -497,6 +512,18 @@ class City:
         )
         log.info("audit of %s: %d profiles x %d categories", self.meta.get("name"), len(chosen), len(cats))
         return result
+
+    def _with_registries(
+        self, registries: Iterable[tuple[str | Path, str | Path]]
+    ) -> tuple[gpd.GeoDataFrame, list[Registry]]:
+        """The city's facilities with those of the registries that lie in its area (rows
+        elsewhere are left out and counted in each registry's notes)."""
+        pairs = list(registries)
+        if not pairs:
+            return self.facilities, []
+        area = self.area.to_crs(WGS84).union_all()
+        read = [read_registry(f, m, area=area) for f, m in pairs]
+        return join_facilities(self.facilities, read), read
 
     # --- planning ----------------------------------------------------------------------------
 
@@ -512,6 +539,10 @@ class City:
         threshold_m: float | None = None,
         threshold_min: float | None = None,
         costs: str | Path | None = None,
+        registries: Iterable[tuple[str | Path, str | Path]] = (),
+        areas: gpd.GeoDataFrame | None = None,
+        area_id_column: str | None = None,
+        progress: Progress | None = None,
     ) -> Plan:
         """Rank the interventions on the barriers in force and fund the top within ``budget``.
 
@@ -532,17 +563,29 @@ class City:
             Reach within metres, or minutes at each profile's speed (default 1,000 m).
         costs
             The city's own cost table (default: the shipped ``data/costs.toml``).
+        registries
+            ``(file, mapping file)`` pairs whose places join the OSM facilities, as in
+            :meth:`audit`.
+        areas, area_id_column
+            Neighbourhood polygons: each row gets the name of the one it lies in
+            (column ``area``).
+        progress
+            Told each stage, to show progress.
 
         Returns
         -------
         Plan
-            ``table`` is the ranked list; ``funded`` the rows the budget pays for.
+            ``table`` is the ranked list, each row placed by name (``street``, ``near``,
+            ``within``); ``funded`` the rows the budget pays for; ``warnings`` says when
+            a category asked for has no facility (the same warning as the audit's),
+            ``notes`` what the registries held.
 
         Raises
         ------
         PlanError
-            No residents given, a bad weight, or no facilities.
+            No residents given, or a bad weight.
         """
+        progress = progress or Progress()
         if weight not in {"residents", "over65", "over80"}:
             raise PlanError(f"weight must be residents, over65 or over80, not {weight!r}")
         share = 1.0
@@ -558,16 +601,17 @@ class City:
             raise PlanError("say how many people live here: population=ISTAT table or residents=N")
         names = list(profiles) if profiles else [p for p in self.profiles if p != "walk"]
         chosen = [self.profile(n) for n in names]
-        cats = list(categories) if categories else sorted(set(self.facilities["category"]))
+        facilities, read = self._with_registries(registries)
+        cats = list(categories) if categories else sorted(set(facilities["category"])) or list(all_categories())
         for c in cats:
             category(c)
-        if not cats:
-            raise PlanError("the city has no facilities: nothing to reach")
+        progress.stage(N_("Placing residents on the network"))
         people = residents_on_network(self.network, total).to_numpy()
-        return plan(
+        progress.stage(N_("Ranking the interventions"))
+        result = plan(
             self.network,
             self.barriers,
-            self.facilities,
+            facilities,
             people,
             chosen,
             cats,
@@ -578,6 +622,32 @@ class City:
             share=share,
             table=load_cost_table(costs) if costs else None,
         )
+        progress.stage(N_("Naming places"))
+        table = result.table
+        if len(table):
+            named = describe(self.network, table, facilities)
+            table["street"] = named["street"].to_numpy()
+            table.insert(int(table.columns.get_loc("street")) + 1, "near", named["near"].to_numpy())
+            table.insert(int(table.columns.get_loc("near")) + 1, "within", named["within"].to_numpy())
+            if areas is not None:
+                grid = areas_for(self.network, areas, id_column=area_id_column)
+                names_of = area_names(self.network, grid)
+                joined = gpd.sjoin(
+                    gpd.GeoDataFrame(geometry=table.geometry.representative_point(), crs=table.crs),
+                    grid[["area_id", "geometry"]],
+                    predicate="within",
+                )
+                joined = joined[~joined.index.duplicated(keep="first")]
+                table.insert(
+                    int(table.columns.get_loc("within")) + 1,
+                    "area",
+                    joined["area_id"].map(names_of).reindex(table.index).fillna("").to_numpy(),
+                )
+        result.warnings = missing_facilities(facilities, cats)
+        result.notes = [n for r in read for n in r.notes()]
+        result.registries = _registry_sources(read)
+        result.population_source = "istat" if population is not None else "given"
+        return result
 
     # --- views ---------------------------------------------------------------------------
 
@@ -616,6 +686,14 @@ class City:
         point = out.geometry.representative_point()
         out["lon"], out["lat"] = point.x.round(7), point.y.round(7)
         return out
+
+
+def _registry_sources(read: list[Registry]) -> list[dict[str, str]]:
+    """Each registry used, by its source's name and licence (for the reports' footers)."""
+    seen: dict[str, str] = {}
+    for r in read:
+        seen.setdefault(r.mapping.source, r.mapping.licence)
+    return [{"name": name, "licence": licence} for name, licence in seen.items()]
 
 
 def _describe_file(path: Path) -> dict[str, Any]:

@@ -182,14 +182,19 @@ def test_plan_command_writes_every_output(osm_file, tmp_path):
     assert result.exit_code == 0, result.output
     import pandas as pd
 
-    table = pd.read_csv(out / "plan.csv", encoding="utf-8-sig")
-    assert table.loc[0, "kind"] == "raised_kerb" and bool(table.loc[0, "within_budget"])
-    assert table.loc[0, "people_manual_wheelchair_sports"] == pytest.approx(1000.0)
-    assert not table.loc[1:, "within_budget"].any()
-    assert openpyxl.load_workbook(out / "plan.xlsx")["plan"].max_row == len(table) + 1
+    # Italian CSV: semicolons, decimal comma, headers for people
+    table = pd.read_csv(out / "plan.csv", encoding="utf-8-sig", sep=";", decimal=",")
+    assert table.loc[0, "Barriera"] == "Cordolo rialzato" and table.loc[0, "Finanziato"] == "sì"
+    people = "Persone che ottengono un percorso – Sedia a rotelle manuale – Impianti sportivi"
+    assert table.loc[0, people] == pytest.approx(1000.0)
+    assert (table.loc[1:, "Finanziato"] == "no").all()
+    book = openpyxl.load_workbook(out / "plan.xlsx")
+    sheet = book["Piano"]
+    assert sheet.max_row == len(table) + 1 and sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+    assert sheet["A1"].value == "N." and sheet["A2"].value == 1
     assert len(pyogrio.read_dataframe(out / "plan.gpkg")) == len(table)
     page = (out / "report.html").read_text(encoding="utf-8")
-    assert "Il piano ordinato" in page and "Via Roma" in page
+    assert "Gli interventi in ordine di priorità" in page and "Via Roma" in page and "Sintesi" in page
     assert "http://" not in page and "https://" not in page
     assert "plan-number" in (out / "map.html").read_text(encoding="utf-8")
     bad = CliRunner().invoke(main, args[:5] + ["--residents", "0", "-o", str(out / "x.csv")])
