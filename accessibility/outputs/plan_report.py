@@ -198,7 +198,7 @@ def _counting(plan: Plan) -> list[str]:
             "The figure is counted for each mobility profile and each kind of facility separately, then "
             "added up: one resident who gains a route to a pharmacy and to a school, with a wheelchair and "
             "with a walker, counts four times. The total ranks the interventions; it is not a head count. "
-            "The sheet of people by profile gives each figure on its own."
+            "The spreadsheet (sheet of people by profile) gives each figure on its own."
         ),
         _(
             "Interventions that open no new route (tactile paving, acoustic signals, resurfacing of a path "
@@ -318,7 +318,6 @@ def _context(plan: Plan, city_name: str, cost_table: CostTable | None, limit: in
         "funded_named": named,
         "gain_count": len(opens),
         "gain_cost": float(opens["cost"].sum()),
-        "passing_total": float(funded["people_passing"].sum()),
         "next": unfunded.iloc[0] if len(unfunded) else None,
         "categories": [clabel[k] for k in plan.categories],
         "per_profile": per_profile,

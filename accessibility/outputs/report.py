@@ -20,6 +20,7 @@ from accessibility import settings
 from accessibility.analysis.audit import REASONS, Audit
 from accessibility.i18n import N_, _, number, use_language
 from accessibility.model.facilities import categories
+from accessibility.model.places import place_label
 from accessibility.outputs.templates import render
 
 __all__ = ["UNREACHABLE_ROWS", "limit_label", "render_report", "sources_of"]
@@ -122,16 +123,29 @@ def _context(result: Audit, maps: dict[str, str]) -> dict[str, Any]:
         detour.append({"category": clabel[cat], "cells": cells})
 
     un = result.unreachable
+    # one row per facility and reason, naming the profiles it is unreachable for
+    grouped: dict[tuple[Any, ...], list[str]] = {}
+    for r in un.itertuples(index=False):
+        key = (
+            r.category,
+            r.name or "",
+            place_label(getattr(r, "street", ""), getattr(r, "near", "")),
+            r.source,
+            r.reason,
+            getattr(r, "osm_type", ""),
+            getattr(r, "osm_id", ""),
+        )
+        grouped.setdefault(key, []).append(plabel.get(r.profile, r.profile))
     unreachable = [
         {
-            "profile": plabel.get(r.profile, r.profile),
-            "category": clabel.get(r.category, r.category),
-            "name": r.name or clabel.get(r.category, r.category),
-            "place": getattr(r, "place", "") or "",
-            "source": "OpenStreetMap" if r.source == "osm" else r.source,
-            "reason": _(REASONS.get(r.reason, r.reason)),
+            "profiles": ", ".join(profiles),
+            "category": clabel.get(cat, cat),
+            "name": name or clabel.get(cat, cat),
+            "place": place,
+            "source": "OpenStreetMap" if source == "osm" else source,
+            "reason": _(REASONS.get(reason, reason)),
         }
-        for r in un.head(UNREACHABLE_ROWS).itertuples(index=False)
+        for (cat, name, place, source, reason, _t, _i), profiles in list(grouped.items())[:UNREACHABLE_ROWS]
     ]
     counts = un.groupby("reason").size().sort_values(ascending=False) if len(un) else pd.Series(dtype=int)
     reason_counts = [{"reason": _(REASONS.get(k, k)), "count": int(v)} for k, v in counts.items()]
@@ -177,7 +191,7 @@ def _context(result: Audit, maps: dict[str, str]) -> dict[str, Any]:
         "detour_profiles": [plabel[p] for p in meta["profiles"][1:]],
         "detour": detour,
         "unreachable": unreachable,
-        "unreachable_more": max(0, len(un) - UNREACHABLE_ROWS),
+        "unreachable_more": max(0, len(grouped) - UNREACHABLE_ROWS),
         "reason_counts": reason_counts,
         "areas": worst,
         "score_full": settings.audit_score_full_m,
