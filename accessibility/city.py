@@ -32,14 +32,14 @@ from accessibility.model.barriers import find_barriers, taxonomy
 from accessibility.model.facilities import categories as all_categories
 from accessibility.model.facilities import category, complete_columns, find_facilities
 from accessibility.model.network import BuildReport, build_network
-from accessibility.model.places import area_names, describe
+from accessibility.model.places import area_names, describe, place_label, place_name_of
 from accessibility.model.profiles import Profile, load_profile, load_profiles
 from accessibility.planning.interventions import load_cost_table
 from accessibility.planning.ranking import Plan, plan
 from accessibility.progress import Progress
 from accessibility.routing.route import Route, nearest, route
 from accessibility.routing.router import Routing
-from accessibility.sources.boundaries import boundary_from_file
+from accessibility.sources.boundaries import boundary_from_file, boundary_name
 from accessibility.sources.istat import read_population_by_age
 from accessibility.sources.osm import OsmData, read_osm_files
 from accessibility.sources.overpass import fetch_osm
@@ -124,7 +124,8 @@ class City:
             A boundary polygon file: the area to download, or with ``osm`` only the
             name of the study area.
         name
-            The city's name (default: the place, else the first file's name).
+            The city's name (default: the place's, the boundary file's, else the one the
+            data gives: :func:`accessibility.model.places.place_name_of`).
         profiles
             Mobility profiles to judge barriers with (default: the shipped ones).
 
@@ -151,8 +152,15 @@ class City:
             sources = [{"overpass": place or str(boundary)}]
         else:
             raise InputError("nothing to build from: give OSM files, a place name or a boundary file")
-        default_name = place or (files[0].name.split(".")[0] if files else "city")
-        return cls.from_osm(data, name=name or default_name, sources=sources, area=area_polygon, profiles=profiles)
+        if not name:
+            name = (
+                (place.split(",")[0].strip() if place else None)
+                or (boundary_name(boundary) if boundary else None)
+                or place_name_of(data)
+                or _folder_name(files)
+            )
+            log.info("workspace named %r (give --name to choose another)", name)
+        return cls.from_osm(data, name=name, sources=sources, area=area_polygon, profiles=profiles)
 
     @classmethod
     def from_osm(
@@ -676,16 +684,34 @@ class City:
         }
 
     def barriers_wgs84(self, lang: str | None = None) -> gpd.GeoDataFrame:
-        """The barriers in WGS84 with their label and what the rule requires, in ``lang``
-        (default: the language in use), for export."""
+        """The barriers in WGS84 with their label, their place by name (``place``, with the
+        ``near`` cross street and the facility or square it is ``within``) and what the rule
+        requires, in ``lang`` (default: the language in use), for export."""
         tax = taxonomy()
-        out = self.barriers.to_crs(WGS84)
+        barriers = self.barriers
+        named = describe(self.network, barriers, self.facilities)
+        out = barriers.to_crs(WGS84)
         with use_language(lang):
             out.insert(2, "label", out["kind"].map(lambda k: _(tax[k].label)))
+            out.insert(3, "place", [place_label(*r) for r in named.itertuples(index=False)])
+            out["street"] = named["street"].to_numpy()
+            out.insert(int(out.columns.get_loc("street")) + 1, "near", named["near"].to_numpy())
+            out.insert(int(out.columns.get_loc("near")) + 1, "within", named["within"].to_numpy())
             out["rule_text"] = out["kind"].map(lambda k: _(tax[k].rule_text))
         point = out.geometry.representative_point()
         out["lon"], out["lat"] = point.x.round(7), point.y.round(7)
         return out
+
+
+def _folder_name(files: list[Path]) -> str:
+    """The last resort for a name: the folder the files share (a folder of layers is named
+    after its place more often than a layer is), else the first file's name."""
+    parents = {p.resolve().parent for p in files}
+    if len(parents) == 1:
+        folder = parents.pop().name
+        if folder and folder not in {"data", "tmp", "downloads", "osm"}:
+            return folder
+    return files[0].name.split(".")[0] if files else "city"
 
 
 def _registry_sources(read: list[Registry]) -> list[dict[str, str]]:

@@ -267,8 +267,9 @@ def audit(
         "categories": list(categories),
         "thresholds": [t.label for t in limits],
         "residents": float(total["total"]),
-        "over65": float(total["over65"]),
-        "over80": float(total["over80"]),
+        # unknown without an age table: "not available", never 0
+        "over65": float(total["over65"]) if people["over65"].notna().any() else np.nan,
+        "over80": float(total["over80"]) if people["over80"].notna().any() else np.nan,
         "speeds": {p.name: p.speed_mps for p in order},
         "labels": {p.name: p.label for p in order},
         "warnings": missing_facilities(facilities, list(categories)),

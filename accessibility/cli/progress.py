@@ -28,8 +28,8 @@ class TerminalProgress(Progress):
             city.audit(..., progress=progress)
     """
 
-    def __init__(self, force: bool | None = None) -> None:
-        console = Console(file=sys.stderr)
+    def __init__(self, force: bool | None = None, console: Console | None = None) -> None:
+        console = console or Console(file=sys.stderr)
         self.enabled = console.is_terminal if force is None else force
         self._bar = (
             RichProgress(

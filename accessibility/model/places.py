@@ -21,7 +21,7 @@ spatial index of the graph (:func:`accessibility.model.snapping.network_index`).
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -35,6 +35,7 @@ from shapely.geometry.base import BaseGeometry
 from accessibility import settings
 from accessibility.i18n import _
 from accessibility.model.snapping import network_index
+from accessibility.sources.osm import OsmData
 
 __all__ = [
     "PLACE_COLUMNS",
@@ -43,6 +44,7 @@ __all__ = [
     "describe",
     "edge_names",
     "place_label",
+    "place_name_of",
     "places",
     "street_names_within",
 ]
@@ -264,3 +266,44 @@ def area_names(G: nx.MultiDiGraph, areas: gpd.GeoDataFrame) -> pd.Series:
         else:
             out.append(main or str(area_id))
     return pd.Series(out, index=areas["area_id"], dtype=object)
+
+
+#: ``place=*`` values that name a whole town, most important first.
+_TOWN_PLACES = ("city", "town", "municipality", "village")
+
+
+def place_name_of(osm: OsmData) -> str | None:
+    """The name of the place OpenStreetMap data covers, for a workspace built from files
+    without a name: the dominant ``addr:city`` of its addresses, else of its ``is_in``
+    tags, else the most important ``place=city|town|village`` node it holds; ``None``
+    when the data says nothing.
+
+    >>> from accessibility.sources.osm import OsmNode
+    >>> data = OsmData(nodes={1: OsmNode(10.0, 45.1, {"addr:city": "Cremona"}), 2: OsmNode(10.0, 45.1, {})})
+    >>> place_name_of(data)
+    'Cremona'
+    """
+    cities: Counter[str] = Counter()
+    within: Counter[str] = Counter()
+    towns: list[tuple[int, float, str]] = []
+    elements = [n.tags for n in osm.nodes.values() if n.tags] + [w.tags for w in osm.ways.values() if w.tags]
+    for tags in elements:
+        if tags.get("addr:city"):
+            cities[tags["addr:city"].strip()] += 1
+        if tags.get("is_in"):
+            within[tags["is_in"].split(",")[0].strip()] += 1
+        if tags.get("place") in _TOWN_PLACES and tags.get("name"):
+            population = _population(tags.get("population"))
+            towns.append((_TOWN_PLACES.index(tags["place"]), -population, tags["name"]))
+    for counter in (cities, within):
+        if counter:
+            return counter.most_common(1)[0][0]
+    return min(towns)[2] if towns else None
+
+
+def _population(value: str | None) -> float:
+    """A population tag as a number (0 when missing or unreadable)."""
+    try:
+        return float(str(value).replace(" ", "").replace(",", "")) if value else 0.0
+    except ValueError:
+        return 0.0

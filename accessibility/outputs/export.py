@@ -135,7 +135,10 @@ def write_csv(
     if decimal == sep:
         raise ExportError(_("the CSV separator and the decimal mark must differ"))
     with new_file(path) as tmp:
-        neutralise_frame(frame).to_csv(tmp, index=False, sep=sep, decimal=decimal, encoding="utf-8-sig")
+        # CRLF line ends (RFC 4180): a field holding a line break of either kind is quoted
+        neutralise_frame(frame).to_csv(
+            tmp, index=False, sep=sep, decimal=decimal, encoding="utf-8-sig", lineterminator="\r\n"
+        )
     return Path(path)
 
 
