@@ -111,6 +111,7 @@ class City:
         boundary: str | Path | None = None,
         name: str | None = None,
         profiles: dict[str, Profile] | None = None,
+        progress: Progress | None = None,
     ) -> City:
         """Build from OSM files, or download by place name or boundary file.
 
@@ -128,6 +129,8 @@ class City:
             data gives: :func:`accessibility.model.places.place_name_of`).
         profiles
             Mobility profiles to judge barriers with (default: the shipped ones).
+        progress
+            Told each stage, to show progress.
 
         Returns
         -------
@@ -138,16 +141,19 @@ class City:
         OsmFileError, OfflineError, DownloadError, EmptyNetworkError
             The input cannot be read or downloaded, or holds no walkable way.
         """
+        progress = progress or Progress()
         files = [Path(p) for p in osm or []]
         if files and place:
             raise InputError("give OSM files or a place name, not both")
         area_polygon: BaseGeometry | None = None
         if files:
+            progress.stage(N_("Reading the OpenStreetMap files"))
             data = read_osm_files(files)
             if boundary:
                 area_polygon = boundary_from_file(boundary)
             sources: list[dict[str, Any]] = [_describe_file(p) for p in files]
         elif place or boundary:
+            progress.stage(N_("Downloading from OpenStreetMap"))
             data, area_polygon = fetch_osm(place=place, boundary=boundary)
             sources = [{"overpass": place or str(boundary)}]
         else:
@@ -160,6 +166,7 @@ class City:
                 or _folder_name(files)
             )
             log.info("workspace named %r (give --name to choose another)", name)
+        progress.stage(N_("Building the network and finding its barriers"))
         return cls.from_osm(data, name=name, sources=sources, area=area_polygon, profiles=profiles)
 
     @classmethod

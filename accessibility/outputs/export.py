@@ -280,7 +280,7 @@ def write_audit(result, folder: str | Path, lang: str = "it", tiles: bool = Fals
             unreachable["place"] = [
                 place_label(s, n) for s, n in zip(unreachable.get("street", ""), unreachable.get("near", ""))
             ]
-            unreachable["reason_text"] = unreachable["reason"].map(lambda k: _(REASONS.get(k, k)))
+            unreachable["reason_text"] = unreachable["reason"].map(lambda k: _(REASONS.get(k, str(k))))
         wgs = {
             "areas": result.areas.to_crs(WGS84),
             "unreachable": unreachable.to_crs(WGS84),

@@ -59,7 +59,7 @@ COLUMNS: dict[str, tuple[str, str | None]] = {
 }
 
 
-def plan_table(plan: Plan, lang: str = "it", table: CostTable | None = None) -> gpd.GeoDataFrame:
+def plan_table(plan: Plan, lang: str | None = "it", table: CostTable | None = None) -> gpd.GeoDataFrame:
     """The ranked plan in WGS84, with ``lon, lat`` of each barrier, readable labels
     (``kind_label``, ``intervention_label``) and its ``place`` in words."""
     table = table or load_cost_table()
@@ -269,7 +269,7 @@ def _context(plan: Plan, city_name: str, cost_table: CostTable | None, limit: in
     for p in plan.profiles:
         cells = [float(funded[f"people_{p}_{k}"].sum()) for k in plan.categories]
         per_profile.append({"profile": plabel.get(p, p), "cells": cells})
-    by_type = []
+    by_type: list[dict[str, Any]] = []
     for itype, group in funded.groupby("intervention"):
         by_type.append(
             {
@@ -278,7 +278,7 @@ def _context(plan: Plan, city_name: str, cost_table: CostTable | None, limit: in
                 "cost": float(group["cost"].sum()),
             }
         )
-    by_type.sort(key=lambda r: -r["cost"])
+    by_type.sort(key=lambda r: -float(r["cost"]))
     shown = pd.concat([gain, t.drop(gain.index).head(max(0, limit - len(gain)))]).head(limit)
     rows = [
         {
