@@ -416,6 +416,9 @@ def test_plan_spreadsheet_for_people(town, tmp_path):
         place = ws.cell(row=2, column=headers.index(header) + 1).value
         assert "Via Roma" in place
         assert len(book.worksheets) == 3
+        detail = book.worksheets[1]
+        first = [c.value for c in detail[2]]
+        assert detail.max_row > 1 and first[0] >= 1 and first[4] > 0, first  # a gain, per profile and service
 
 
 # --- progress ---------------------------------------------------------------------------------

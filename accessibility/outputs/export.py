@@ -182,21 +182,19 @@ _DIGITS = {"int": 0, "money": 2, "share": 4, "decimal": 2, "coord": 7}
 
 
 def _cell(value: Any, kind: str | None) -> Any:
-    if value is None:
+    """A value as a spreadsheet cell: numbers rounded to their kind, missing as empty,
+    anything else as text."""
+    if value is None or value is pd.NA or value is pd.NaT:
         return None
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
     if isinstance(value, float | np.floating):
         if not math.isfinite(float(value)):
             return None
         return round(float(value), _DIGITS[kind]) if kind in _DIGITS else float(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_ | bool):
-        return bool(value)
-    if value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, str):
-        return value
-    return str(value)
+    return value if isinstance(value, str) else str(value)
 
 
 def write_xlsx(sheets: Mapping[str, Sheet | pd.DataFrame], path: str | Path) -> Path:

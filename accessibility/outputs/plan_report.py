@@ -121,13 +121,14 @@ def plan_sheets(plan: Plan, lang: str = "it", table: CostTable | None = None) ->
             kinds={c: k for c, (_h, k) in COLUMNS.items() if k},
         )
         rows = []
-        for r in main.itertuples(index=False):
+        funded = main["funded"].to_numpy()
+        for i, r in enumerate(wide.itertuples(index=False)):
             for p in plan.profiles:
                 for k in plan.categories:
-                    people = getattr(r, f"people_{p}_{k}", 0.0)
-                    facilities = getattr(r, f"facilities_{p}_{k}", 0)
+                    people = float(getattr(r, f"people_{p}_{k}"))
+                    facilities = int(getattr(r, f"facilities_{p}_{k}"))
                     if people or facilities:
-                        rows.append((r.rank, r.place, plabel[p], clabel[k], people, facilities, r.funded))
+                        rows.append((r.rank, r.place, plabel[p], clabel[k], round(people), facilities, funded[i]))
         detail = Sheet(
             pd.DataFrame(rows, columns=["rank", "place", "profile", "service", "people", "facilities", "funded"]),
             headers={
