@@ -299,6 +299,7 @@ def _context(plan: Plan, city_name: str, cost_table: CostTable | None, limit: in
             "facilities": int(r.facilities_total),
             "cumulative": float(r.cumulative_cost),
             "funded": bool(r.within_budget),
+            "pair": int(r.selection.rsplit(" ", 1)[1]) if str(r.selection).startswith("pair with rank") else None,
         }
         for r in shown.itertuples(index=False)
     ]
