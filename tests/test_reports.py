@@ -653,3 +653,26 @@ def test_helsinki_barriers_export_names_every_barrier(helsinki_city):
     need(HELSINKI_PBF)
     table = helsinki_city.barriers_wgs84("it")
     assert (table["place"] != "").mean() >= 0.95
+
+
+def test_regional_registry_keeps_only_the_city_and_counts_the_rest(tmp_path):
+    """The whole Lombardy list of pharmacies, read for Cremona: the city's 21 are kept, the
+    thousands elsewhere in the region are left out and counted, not listed as facilities."""
+    import lzma
+    import shutil
+
+    from accessibility.sources.registry import read_registry
+    from realdata import CREMONA_BOUNDARY, LOMBARDY
+
+    source = need(LOMBARDY / "Elenco_Completo_Farmacie_20260215.csv.xz")
+    table = tmp_path / "farmacie.csv"
+    with lzma.open(source) as packed, table.open("wb") as plain:
+        shutil.copyfileobj(packed, plain)
+    area = gpd.read_file(need(CREMONA_BOUNDARY)).to_crs("EPSG:4326").union_all()
+    registry = read_registry(table, ROOT / "data" / "registries" / "lombardia_farmacie.toml", area)
+    assert len(registry.facilities) == 21 and len(registry.outside) > 1000 and not registry.rejected
+    assert registry.facilities.within(area).all()
+    with use_language("it"):
+        note = str(registry.notes()[0])
+    assert f"{len(registry.outside):,}".replace(",", ".") + " esclusi" in note  # Italian thousands
+    assert "fuori dal territorio comunale" in note

@@ -40,7 +40,7 @@ from accessibility.constants import FACILITY_COLUMNS as COLUMNS
 from accessibility.constants import WGS84
 from accessibility.coordinates import locate
 from accessibility.errors import InputNotFoundError, RegistryError, SurveyError
-from accessibility.i18n import M, Message
+from accessibility.i18n import M, Message, Number
 from accessibility.sources.catalogues import read_toml, shipped_toml
 from accessibility.sources.surveys import read_csv_records
 from accessibility.values import parse_number
@@ -154,9 +154,9 @@ class Registry:
                 "{file}: {read} places read; {outside} outside the city's area left out; {bad} rows that "
                 "cannot be read left out",
                 file=self.path.name,
-                read=len(self.facilities),
-                outside=len(self.outside),
-                bad=len(self.rejected),
+                read=Number(len(self.facilities)),
+                outside=Number(len(self.outside)),
+                bad=Number(len(self.rejected)),
             )
         ]
         m = self.mapping
