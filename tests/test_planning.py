@@ -11,6 +11,7 @@ import pytest
 
 from accessibility import City, planning
 from accessibility.analysis.population import residents_on_network
+from accessibility.i18n import use_language
 from accessibility.model.profiles import load_profile
 from accessibility.planning.interventions import candidates, load_cost_table, quantity_of
 
@@ -80,7 +81,12 @@ def test_quantities_and_lift_over_max_rise():
     t = load_cost_table()
     assert quantity_of("steps", 30.0, 0, {}, t)[1] == "lift"  # 30 x 0.16 m = 4.8 m > 3.20 m
     qty, kind, note = quantity_of("steps", None, 0, {}, t)
-    assert kind == "ramp" and qty == pytest.approx(5 * 0.16 / 0.08) and "default" in note
+    assert kind == "ramp" and qty == pytest.approx(5 * 0.16 / 0.08) and "default" in str(note)
+    with use_language("it"):
+        assert (
+            str(note)
+            == "5 gradini (numero non noto: valore predefinito) × 0,16 m = 0,80 m di dislivello; rampa, pendenza 8 %"
+        )
     qty, kind, note = quantity_of("bad_surface", None, 10.0, {"width": "2"}, t)
     assert (qty, kind) == (20.0, "resurfacing")
 

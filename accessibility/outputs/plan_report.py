@@ -69,6 +69,7 @@ def plan_table(plan: Plan, lang: str | None = "it", table: CostTable | None = No
     out.insert(3, "lon", point.x.round(7))
     out.insert(4, "lat", point.y.round(7))
     with use_language(lang):
+        out["quantity_note"] = out["quantity_note"].map(lambda note: "" if note is None else str(note))
         out.insert(6, "kind_label", out["kind"].map(lambda k: _(tax[k].label)))
         out.insert(9, "intervention_label", out["intervention"].map(lambda t: _(table.interventions[t].label)))
         out.insert(

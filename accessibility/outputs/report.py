@@ -138,7 +138,7 @@ def _context(result: Audit, maps: dict[str, str]) -> dict[str, Any]:
         grouped.setdefault(key, []).append(plabel.get(r.profile, r.profile))
     unreachable = [
         {
-            "profiles": ", ".join(profiles),
+            "profiles": _("all profiles, walking included") if len(profiles) == len(plabel) else ", ".join(profiles),
             "category": clabel.get(cat, cat),
             "name": name or clabel.get(cat, cat),
             "place": place,
