@@ -676,3 +676,36 @@ def test_regional_registry_keeps_only_the_city_and_counts_the_rest(tmp_path):
         note = str(registry.notes()[0])
     assert f"{len(registry.outside):,}".replace(",", ".") + " esclusi" in note  # Italian thousands
     assert "fuori dal territorio comunale" in note
+
+
+def test_helsinki_reports_pass_axe(helsinki_workspace, tmp_path, browser):
+    """The real reports of a real city, in Italian: no axe-core violation on desktop or
+    phone, nothing fetched, every funded row placed."""
+    runner = CliRunner()
+    out = tmp_path / "audit"
+    common = ["--city", str(helsinki_workspace), "--lang", "it", "--categories", "pharmacy,library,sports"]
+    run = runner.invoke(main, ["audit", *common, "-o", str(out), "--population", str(need(CREMONA_POPULATION))])
+    assert run.exit_code == 0, run.output
+    report = tmp_path / "plan.html"
+    run = runner.invoke(
+        main,
+        [
+            "plan",
+            *common,
+            "--budget",
+            "150.000",
+            "--residents",
+            "650000",
+            "--profiles",
+            "manual_wheelchair,walker",
+            "-o",
+            str(tmp_path / "plan.csv"),
+            "--report",
+            str(report),
+        ],
+    )
+    assert run.exit_code == 0, run.output
+    _check_page(browser, out / "report.html", "it")
+    _check_page(browser, report, "it")
+    text = _visible_text(report.read_text(encoding="utf-8"))
+    assert "Sintesi" in text and "Come si contano le persone" in text and "Persone di passaggio" in text
