@@ -103,7 +103,7 @@ def quantity_of(
         return round(length * width, 1), rule["intervention"], M("{length} × {width}", length=note, width=wnote)
     # steps
     known = measure is not None and not math.isnan(measure) and measure > 0
-    steps = measure if known else d["default_steps"]
+    steps = float(measure) if known and measure is not None else d["default_steps"]
     rise = steps * d["step_rise_m"]
     count = (
         M("{count} steps", count=Number(steps))

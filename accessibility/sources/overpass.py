@@ -115,8 +115,8 @@ def overpass_query(area: Area, facilities: Mapping[str, Iterable[str]] | None = 
     for key in sorted(facilities):
         values = sorted(set(facilities[key]))
         lines += [f"  nwr{_tag_filter(key, values)}{poly};" for poly in polys]
-    for types, key, values, extra in BASEMAP_TAGS:
-        lines += [f"  {types}{_tag_filter(key, list(values))}{extra}{poly};" for poly in polys]
+    for types, key, wanted, extra in BASEMAP_TAGS:
+        lines += [f"  {types}{_tag_filter(key, list(wanted))}{extra}{poly};" for poly in polys]
     lines += [");", "(._;>;);", "out body;"]
     return "\n".join(lines) + "\n"
 
