@@ -23,15 +23,16 @@ from shapely.geometry.base import BaseGeometry
 
 from accessibility import settings, workspace
 from accessibility.analysis.areas import areas_for
-from accessibility.analysis.audit import Audit, audit, population_table, thresholds
+from accessibility.analysis.audit import Audit, audit, missing_facilities, population_table, thresholds
 from accessibility.analysis.population import age_structure, residents_on_network
 from accessibility.constants import FACILITY_COLUMNS, WGS84
 from accessibility.errors import InputError, PlanError, ProgrammeError, SnapshotError, SurveyError
-from accessibility.i18n import _, use_language
+from accessibility.i18n import N_, _, use_language
 from accessibility.model.barriers import find_barriers, taxonomy
 from accessibility.model.facilities import categories as all_categories
 from accessibility.model.facilities import category, complete_columns, find_facilities
 from accessibility.model.network import BuildReport, build_network
+from accessibility.model.places import area_names, describe, place_label, place_name_of
 from accessibility.model.profiles import Profile, load_profile, load_profiles
 from accessibility.planning.interventions import load_cost_table
 from accessibility.planning.lenses import DEFAULT_LENS, Lens, load_lenses
@@ -39,14 +40,15 @@ from accessibility.planning.programme import Programme, parse_budgets
 from accessibility.planning.programme import programme as make_programme
 from accessibility.planning.progress import YearReport, year_report
 from accessibility.planning.ranking import Plan, plan
+from accessibility.progress import Progress
 from accessibility.routing.route import Route, nearest, route
 from accessibility.routing.router import Routing
 from accessibility.snapshots import list_snapshots, load_programme, load_snapshot, save_snapshot
-from accessibility.sources.boundaries import boundary_from_file
+from accessibility.sources.boundaries import boundary_from_file, boundary_name
 from accessibility.sources.istat import read_population_by_age
 from accessibility.sources.osm import OsmData, read_osm_files
 from accessibility.sources.overpass import fetch_osm
-from accessibility.sources.registry import join_facilities, read_registry
+from accessibility.sources.registry import Registry, join_facilities, read_registry
 from accessibility.sources.roadworks import read_roadworks
 from accessibility.surveys.importing import ImportResult, file_sha256, import_file
 from accessibility.surveys.merge import merge_barriers
@@ -115,6 +117,7 @@ class City:
         boundary: str | Path | None = None,
         name: str | None = None,
         profiles: dict[str, Profile] | None = None,
+        progress: Progress | None = None,
     ) -> City:
         """Build from OSM files, or download by place name or boundary file.
 
@@ -128,9 +131,12 @@ class City:
             A boundary polygon file: the area to download, or with ``osm`` only the
             name of the study area.
         name
-            The city's name (default: the place, else the first file's name).
+            The city's name (default: the place's, the boundary file's, else the one the
+            data gives: :func:`accessibility.model.places.place_name_of`).
         profiles
             Mobility profiles to judge barriers with (default: the shipped ones).
+        progress
+            Told each stage, to show progress.
 
         Returns
         -------
@@ -141,22 +147,33 @@ class City:
         OsmFileError, OfflineError, DownloadError, EmptyNetworkError
             The input cannot be read or downloaded, or holds no walkable way.
         """
+        progress = progress or Progress()
         files = [Path(p) for p in osm or []]
         if files and place:
             raise InputError("give OSM files or a place name, not both")
         area_polygon: BaseGeometry | None = None
         if files:
+            progress.stage(N_("Reading the OpenStreetMap files"))
             data = read_osm_files(files)
             if boundary:
                 area_polygon = boundary_from_file(boundary)
             sources: list[dict[str, Any]] = [_describe_file(p) for p in files]
         elif place or boundary:
+            progress.stage(N_("Downloading from OpenStreetMap"))
             data, area_polygon = fetch_osm(place=place, boundary=boundary)
             sources = [{"overpass": place or str(boundary)}]
         else:
             raise InputError("nothing to build from: give OSM files, a place name or a boundary file")
-        default_name = place or (files[0].name.split(".")[0] if files else "city")
-        return cls.from_osm(data, name=name or default_name, sources=sources, area=area_polygon, profiles=profiles)
+        if not name:
+            name = (
+                (place.split(",")[0].strip() if place else None)
+                or (boundary_name(boundary) if boundary else None)
+                or place_name_of(data)
+                or _folder_name(files)
+            )
+            log.info("workspace named %r (give --name to choose another)", name)
+        progress.stage(N_("Building the network and finding its barriers"))
+        return cls.from_osm(data, name=name, sources=sources, area=area_polygon, profiles=profiles)
 
     @classmethod
     def from_osm(
@@ -424,6 +441,7 @@ class City:
         minutes: Iterable[float] | None = None,
         profile_file: str | Path | None = None,
         engine: Engine | None = None,
+        progress: Progress | None = None,
     ) -> Audit:
         """The accessibility audit of the city.
 
@@ -448,11 +466,19 @@ class City:
             A TOML file of the user's own profiles.
         engine
             The distance engine (tests and benchmarks compare engines).
+        progress
+            Told each stage and step, to show progress (the command line's bar).
 
         Returns
         -------
         Audit
+            ``meta["warnings"]`` says when a category asked for has no facility;
+            ``meta["notes"]`` what the registries held (places outside the city are
+            left out and counted); areas carry a name people use (the neighbourhood's,
+            else their main streets) and unreachable facilities their street.
         """
+        progress = progress or Progress()
+        progress.stage(N_("Placing residents on the network"))
         ages = None
         if population is not None:
             table = population if isinstance(population, pd.DataFrame) else read_population_by_age(population)
@@ -470,14 +496,12 @@ class City:
         cats = list(categories) if categories else list(all_categories())
         for c in cats:
             category(c)  # a clear error for an unknown category
-        notes: list[str] = []
-        facilities = self.facilities
-        if registries:
-            area = self.area.to_crs(WGS84).union_all()
-            read = [read_registry(f, m, area=area) for f, m in registries]
-            notes = [n for r in read for n in r.notes()]
-            facilities = join_facilities(facilities, read)
+        facilities, read = self._with_registries(registries)
+        notes = [n for r in read for n in r.notes()]
         grid = areas_for(self.network, areas, hex_size_m or settings.audit_hex_size_m, id_column=area_id_column)
+        grid["name"] = area_names(self.network, grid).to_numpy()
+        walk_added = 0 if any(p.name == "walk" for p in chosen) else 1  # the audit's reference
+        progress.stage(N_("Computing routes to the facilities"), total=(len(chosen) + walk_added) * len(cats))
         result = audit(
             self.network,
             self.barriers,
@@ -488,11 +512,17 @@ class City:
             grid,
             thresholds(distances_m, minutes),
             engine=engine,
+            step=progress.advance,
         )
+        progress.stage(N_("Naming places"))
+        if len(result.unreachable):
+            named = describe(self.network, result.unreachable.assign(street=""), facilities)
+            result.unreachable[["street", "near"]] = named[["street", "near"]].to_numpy()
         result.meta.update(
             {
                 "city": self.meta.get("name"),
                 "notes": notes,
+                "registries": _registry_sources(read),
                 "population_source": "istat" if ages else "uniform",
                 "people_placed_by": "sections"
                 if sections is not None
@@ -503,6 +533,18 @@ class City:
         )
         log.info("audit of %s: %d profiles x %d categories", self.meta.get("name"), len(chosen), len(cats))
         return result
+
+    def _with_registries(
+        self, registries: Iterable[tuple[str | Path, str | Path]]
+    ) -> tuple[gpd.GeoDataFrame, list[Registry]]:
+        """The city's facilities with those of the registries that lie in its area (rows
+        elsewhere are left out and counted in each registry's notes)."""
+        pairs = list(registries)
+        if not pairs:
+            return self.facilities, []
+        area = self.area.to_crs(WGS84).union_all()
+        read = [read_registry(f, m, area=area) for f, m in pairs]
+        return join_facilities(self.facilities, read), read
 
     # --- planning ----------------------------------------------------------------------------
 
@@ -518,6 +560,10 @@ class City:
         threshold_m: float | None = None,
         threshold_min: float | None = None,
         costs: str | Path | None = None,
+        registries: Iterable[tuple[str | Path, str | Path]] = (),
+        areas: gpd.GeoDataFrame | None = None,
+        area_id_column: str | None = None,
+        progress: Progress | None = None,
     ) -> Plan:
         """Rank the interventions on the barriers in force and fund the top within ``budget``.
 
@@ -538,17 +584,29 @@ class City:
             Reach within metres, or minutes at each profile's speed (default 1,000 m).
         costs
             The city's own cost table (default: the shipped ``data/costs.toml``).
+        registries
+            ``(file, mapping file)`` pairs whose places join the OSM facilities, as in
+            :meth:`audit`.
+        areas, area_id_column
+            Neighbourhood polygons: each row gets the name of the one it lies in
+            (column ``area``).
+        progress
+            Told each stage, to show progress.
 
         Returns
         -------
         Plan
-            ``table`` is the ranked list; ``funded`` the rows the budget pays for.
+            ``table`` is the ranked list, each row placed by name (``street``, ``near``,
+            ``within``); ``funded`` the rows the budget pays for; ``warnings`` says when
+            a category asked for has no facility (the same warning as the audit's),
+            ``notes`` what the registries held.
 
         Raises
         ------
         PlanError
-            No residents given, a bad weight, or no facilities.
+            No residents given, or a bad weight.
         """
+        progress = progress or Progress()
         if weight not in {"residents", "over65", "over80"}:
             raise PlanError(f"weight must be residents, over65 or over80, not {weight!r}")
         share = 1.0
@@ -564,16 +622,17 @@ class City:
             raise PlanError("say how many people live here: population=ISTAT table or residents=N")
         names = list(profiles) if profiles else [p for p in self.profiles if p != "walk"]
         chosen = [self.profile(n) for n in names]
-        cats = list(categories) if categories else sorted(set(self.facilities["category"]))
+        facilities, read = self._with_registries(registries)
+        cats = list(categories) if categories else sorted(set(facilities["category"])) or list(all_categories())
         for c in cats:
             category(c)
-        if not cats:
-            raise PlanError("the city has no facilities: nothing to reach")
+        progress.stage(N_("Placing residents on the network"))
         people = residents_on_network(self.network, total).to_numpy()
-        return plan(
+        progress.stage(N_("Ranking the interventions"))
+        result = plan(
             self.network,
             self.barriers,
-            self.facilities,
+            facilities,
             people,
             chosen,
             cats,
@@ -584,6 +643,32 @@ class City:
             share=share,
             table=load_cost_table(costs) if costs else None,
         )
+        progress.stage(N_("Naming places"))
+        table = result.table
+        if len(table):
+            named = describe(self.network, table, facilities)
+            table["street"] = named["street"].to_numpy()
+            table.insert(int(table.columns.get_loc("street")) + 1, "near", named["near"].to_numpy())
+            table.insert(int(table.columns.get_loc("near")) + 1, "within", named["within"].to_numpy())
+            if areas is not None:
+                grid = areas_for(self.network, areas, id_column=area_id_column)
+                names_of = area_names(self.network, grid)
+                joined = gpd.sjoin(
+                    gpd.GeoDataFrame(geometry=table.geometry.representative_point(), crs=table.crs),
+                    grid[["area_id", "geometry"]],
+                    predicate="within",
+                )
+                joined = joined[~joined.index.duplicated(keep="first")]
+                table.insert(
+                    int(table.columns.get_loc("within")) + 1,
+                    "area",
+                    joined["area_id"].map(names_of).reindex(table.index).fillna("").to_numpy(),
+                )
+        result.warnings = missing_facilities(facilities, cats)
+        result.notes = [n for r in read for n in r.notes()]
+        result.registries = _registry_sources(read)
+        result.population_source = "istat" if population is not None else "given"
+        return result
 
     # --- the programme over the years -----------------------------------------------------
 
@@ -794,16 +879,42 @@ class City:
         }
 
     def barriers_wgs84(self, lang: str | None = None) -> gpd.GeoDataFrame:
-        """The barriers in WGS84 with their label and what the rule requires, in ``lang``
-        (default: the language in use), for export."""
+        """The barriers in WGS84 with their label, their place by name (``place``, with the
+        ``near`` cross street and the facility or square it is ``within``) and what the rule
+        requires, in ``lang`` (default: the language in use), for export."""
         tax = taxonomy()
-        out = self.barriers.to_crs(WGS84)
+        barriers = self.barriers
+        named = describe(self.network, barriers, self.facilities)
+        out = barriers.to_crs(WGS84)
         with use_language(lang):
             out.insert(2, "label", out["kind"].map(lambda k: _(tax[k].label)))
+            out.insert(3, "place", [place_label(*r) for r in named.itertuples(index=False)])
+            out["street"] = named["street"].to_numpy()
+            out.insert(int(out.columns.get_loc("street")) + 1, "near", named["near"].to_numpy())
+            out.insert(int(out.columns.get_loc("near")) + 1, "within", named["within"].to_numpy())
             out["rule_text"] = out["kind"].map(lambda k: _(tax[k].rule_text))
         point = out.geometry.representative_point()
         out["lon"], out["lat"] = point.x.round(7), point.y.round(7)
         return out
+
+
+def _folder_name(files: list[Path]) -> str:
+    """The last resort for a name: the folder the files share (a folder of layers is named
+    after its place more often than a layer is), else the first file's name."""
+    parents = {p.resolve().parent for p in files}
+    if len(parents) == 1:
+        folder = parents.pop().name
+        if folder and folder not in {"data", "tmp", "downloads", "osm"}:
+            return folder
+    return files[0].name.split(".")[0] if files else "city"
+
+
+def _registry_sources(read: list[Registry]) -> list[dict[str, str]]:
+    """Each registry used, by its source's name and licence (for the reports' footers)."""
+    seen: dict[str, str] = {}
+    for r in read:
+        seen.setdefault(r.mapping.source, r.mapping.licence)
+    return [{"name": name, "licence": licence} for name, licence in seen.items()]
 
 
 def _describe_file(path: Path) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from babel.support import NullTranslations, Translations
 __all__ = [
     "LANGUAGES",
     "Date",
+    "Labels",
     "M",
     "Message",
     "N_",
@@ -223,6 +224,22 @@ class Date:
 
     def __repr__(self) -> str:
         return f"Date({self.value!r})"
+
+
+class Labels:
+    """Catalogue texts (``N_()`` labels) joined when shown, each in the language in use
+    (for :class:`Message` values: a list of category names in a warning)."""
+
+    __slots__ = ("labels", "sep")
+
+    def __init__(self, labels: list[str], sep: str = ", ") -> None:
+        self.labels, self.sep = list(labels), sep
+
+    def __str__(self) -> str:
+        return self.sep.join(_(label) for label in self.labels)
+
+    def __repr__(self) -> str:
+        return f"Labels({self.labels!r})"
 
 
 def M(template: str, **values: object) -> Message:

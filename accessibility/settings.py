@@ -230,6 +230,12 @@ outline_step_m: float = 10.0
 #: about as much as a few thousand plain routes: one-off queries should not pay it).
 hierarchy_after: int = 500
 
+# --- Places ---------------------------------------------------------------------------------
+
+#: A barrier, intervention or facility is named after the nearest named street (and the
+#: nearest cross street) within this many metres (see ``model/places.py``).
+place_search_m: float = 150.0
+
 # --- Audit ----------------------------------------------------------------------------------
 
 #: Distance thresholds of the audit, in metres (who reaches the nearest facility within).

@@ -26,6 +26,7 @@ import pyogrio
 from accessibility import settings
 from accessibility.errors import WorkspaceError
 from accessibility.files import new_folder
+from accessibility.outputs.export import restore, write_csv
 
 META = "city.json"
 NETWORK = "network.gpkg"
@@ -91,7 +92,7 @@ def save(
         layers = {"nodes": nodes, "edges": edges, "barriers": barriers, "area": area, **(extra_layers or {})}
         for name, frame in layers.items():
             pyogrio.write_dataframe(frame, gpkg, layer=name, driver="GPKG")
-        problems.to_csv(tmp / PROBLEMS, index=False)
+        write_csv(problems, tmp / PROBLEMS, sep=",", decimal=".")  # tag values: never a live formula
         for name in settings.workspace_kept_files:  # e.g. the survey store: not ours to rebuild
             if (path / name).is_file():
                 shutil.copy2(path / name, tmp / name)
@@ -146,6 +147,8 @@ def load(path: str | Path) -> tuple[dict[str, Any], nx.MultiDiGraph, dict[str, g
     G = frames_to_graph(nodes, edges, meta["graph"])
     problems_file = path / PROBLEMS
     problems = (
-        pd.read_csv(problems_file, dtype=str, keep_default_na=False) if problems_file.is_file() else pd.DataFrame()
+        pd.read_csv(problems_file, dtype=str, keep_default_na=False, encoding="utf-8-sig").map(restore)
+        if problems_file.is_file()
+        else pd.DataFrame()
     )
     return meta, G, layers, problems

@@ -44,7 +44,8 @@ def test_barriers_export(city_dir, tmp_path, fmt):
     out = tmp_path / f"b.{fmt}"
     result = CliRunner().invoke(main, ["barriers", "--city", str(city_dir), "-o", str(out), "--lang", "it"])
     assert result.exit_code == 0, result.output
-    table = pd.read_csv(out) if fmt == "csv" else gpd.read_file(out)
+    # Italian CSV: what Italian Excel opens in columns (';', decimal comma, UTF-8 with BOM)
+    table = pd.read_csv(out, encoding="utf-8-sig", sep=";", decimal=",") if fmt == "csv" else gpd.read_file(out)
     assert sorted(table["kind"]) == ["raised_kerb", "steps"]
     kerb = table[table["kind"] == "raised_kerb"].iloc[0]
     assert kerb["measure"] == 8.0 and kerb["label"] == "Cordolo rialzato" and kerb["street"] == "Via Dante"
@@ -60,7 +61,7 @@ def test_format_flag_and_unknown_suffix(city_dir, tmp_path):
     result = runner.invoke(
         main, ["barriers", "--city", str(city_dir), "--format", "csv", "-o", str(tmp_path / "b.txt")]
     )
-    assert result.exit_code == 0 and (tmp_path / "b.txt").read_text().startswith("barrier_id,")
+    assert result.exit_code == 0 and (tmp_path / "b.txt").read_text(encoding="utf-8-sig").startswith("barrier_id,")
 
 
 def test_bad_inputs_give_one_clear_line(tmp_path):

@@ -207,7 +207,10 @@ def test_fixture_is_small_and_real():
     assert OVERPASS_ANSWER.stat().st_size < 50_000
     nodes, ways = expected_from_fixture()
     assert len(ways) >= 20 and len(nodes) > len(ways)
-    assert sum(1 for w in ways.values() if w[2] is not None) >= 1  # a facility way with center
+    # a facility mapped as a way, with its outline and entrances, as a file has it
+    facility = [w for w in ways.values() if w[1].get("amenity") in {"townhall", "library", "school"}]
+    assert facility and all(w[2] is None for w in ways.values())
+    assert any("entrance" in nodes[r][2] for r in facility[0][0])
 
 
 # --- boundaries ------------------------------------------------------------------------------
@@ -281,17 +284,50 @@ def test_fetch_by_boundary_file(local):
     query = sent_query(local)
     assert query.startswith(f"[out:json][timeout:{settings.overpass_timeout_s}];")
     rings = poly_filters(query)
-    assert len(rings) == 1 + len(facility_values())
+    assert len(rings) == 1 + len(facility_values()) + len(overpass.BASEMAP_TAGS)
     assert all(same_ring(ring, area) for ring in rings)
     highway_filter = next(line for line in query.splitlines() if line.strip().startswith("way["))
     assert '"highway"~' in highway_filter
     for value in settings.walkable_highways | settings.walkable_if_foot_allowed:
         assert value in highway_filter
-    assert "(._;>;);\nout body;" in query
-    assert query.rstrip().endswith("out tags center;")
+    # everything as a file holds it: outlines, entrances, base map, no centre points
+    assert query.rstrip().endswith(");\n(._;>;);\nout body;") and "center" not in query
+    for wanted in ('node["entrance"]', 'nwr["building"]', 'nwr["addr:housenumber"]', '["name"]', 'nwr["waterway"]'):
+        assert wanted in query, wanted
     for key, values in facility_values().items():
         line = next(line for line in query.splitlines() if line.strip().startswith(f'nwr["{key}"'))
         assert all(v in line for v in values)
+
+
+def test_download_and_file_build_place_facilities_alike(local):
+    """The same recorded data, downloaded and read from a file, gives the same facilities
+    (outline, entrances, point) and the same arrival points for every profile."""
+    from accessibility import City
+    from accessibility.analysis.destinations import facility_targets, node_xy
+    from accessibility.model.costs import edge_costs
+
+    downloaded = City.build(boundary=CREMONA)
+    from_file = City.build(osm=[DATA / "extract.osm"])
+    a = downloaded.facilities.sort_values(["category", "osm_id"]).reset_index(drop=True)
+    b = from_file.facilities.sort_values(["category", "osm_id"]).reset_index(drop=True)
+    assert len(a) >= 2 and (a["osm_type"] == "way").any()
+    cols = ["category", "name", "osm_type", "osm_id", "entrances", "outline"]
+    assert a[cols].equals(b[cols])
+    assert (a["entrances"] != "").any() and (a["outline"] != "").any()
+    assert a.geometry.geom_equals_exact(b.geometry, tolerance=1e-6).all()
+    for profile in ("walk", "manual_wheelchair"):
+        for city, table in ((downloaded, a), (from_file, b)):
+            costs = edge_costs(city.network, city.barriers, city.profile(profile))
+            xy = node_xy(city.network, costs.nodes)
+            targets = {
+                c: facility_targets(costs, xy, table[table.category == c].reset_index(drop=True))
+                for c in sorted(set(table.category))
+            }
+            points = {c: sorted((costs.nodes[n], round(d, 6)) for n, d in t.points) for c, t in targets.items()}
+            if city is downloaded:
+                expected = points
+            else:
+                assert points == expected, profile
 
 
 def test_fetch_by_place_name(local):
@@ -348,9 +384,9 @@ def test_multipolygon_gets_one_poly_filter_per_part(local):
     overpass.download_osm(area)
     query = sent_query(local)
     rings = poly_filters(query)
-    assert len(rings) == 2 * (1 + len(facility_values()))
+    assert len(rings) == 2 * (1 + len(facility_values()) + len(overpass.BASEMAP_TAGS))
     for part in area.geoms:
-        assert sum(same_ring(ring, part) for ring in rings) == 1 + len(facility_values())
+        assert sum(same_ring(ring, part) for ring in rings) == 1 + len(facility_values()) + len(overpass.BASEMAP_TAGS)
 
 
 # --- offline and server errors ---------------------------------------------------------------

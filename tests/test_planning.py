@@ -11,6 +11,7 @@ import pytest
 
 from accessibility import City, planning
 from accessibility.analysis.population import residents_on_network
+from accessibility.i18n import use_language
 from accessibility.model.profiles import load_profile
 from accessibility.planning.interventions import candidates, load_cost_table, quantity_of
 
@@ -80,7 +81,12 @@ def test_quantities_and_lift_over_max_rise():
     t = load_cost_table()
     assert quantity_of("steps", 30.0, 0, {}, t)[1] == "lift"  # 30 x 0.16 m = 4.8 m > 3.20 m
     qty, kind, note = quantity_of("steps", None, 0, {}, t)
-    assert kind == "ramp" and qty == pytest.approx(5 * 0.16 / 0.08) and "default" in note
+    assert kind == "ramp" and qty == pytest.approx(5 * 0.16 / 0.08) and "default" in str(note)
+    with use_language("it"):
+        assert (
+            str(note)
+            == "5 gradini (numero non noto: valore predefinito) × 0,16 m = 0,80 m di dislivello; rampa, pendenza 8 %"
+        )
     qty, kind, note = quantity_of("bad_surface", None, 10.0, {"width": "2"}, t)
     assert (qty, kind) == (20.0, "resurfacing")
 
@@ -182,14 +188,19 @@ def test_plan_command_writes_every_output(osm_file, tmp_path):
     assert result.exit_code == 0, result.output
     import pandas as pd
 
-    table = pd.read_csv(out / "plan.csv", encoding="utf-8-sig")
-    assert table.loc[0, "kind"] == "raised_kerb" and bool(table.loc[0, "within_budget"])
-    assert table.loc[0, "people_manual_wheelchair_sports"] == pytest.approx(1000.0)
-    assert not table.loc[1:, "within_budget"].any()
-    assert openpyxl.load_workbook(out / "plan.xlsx")["plan"].max_row == len(table) + 1
+    # Italian CSV: semicolons, decimal comma, headers for people
+    table = pd.read_csv(out / "plan.csv", encoding="utf-8-sig", sep=";", decimal=",")
+    assert table.loc[0, "Barriera"] == "Cordolo rialzato" and table.loc[0, "Finanziato"] == "sì"
+    people = "Persone che ottengono un percorso – Sedia a rotelle manuale – Impianti sportivi"
+    assert table.loc[0, people] == pytest.approx(1000.0)
+    assert (table.loc[1:, "Finanziato"] == "no").all()
+    book = openpyxl.load_workbook(out / "plan.xlsx")
+    sheet = book["Piano"]
+    assert sheet.max_row == len(table) + 1 and sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+    assert sheet["A1"].value == "N." and sheet["A2"].value == 1
     assert len(pyogrio.read_dataframe(out / "plan.gpkg")) == len(table)
     page = (out / "report.html").read_text(encoding="utf-8")
-    assert "Il piano ordinato" in page and "Via Roma" in page
+    assert "Gli interventi in ordine di priorità" in page and "Via Roma" in page and "Sintesi" in page
     assert "http://" not in page and "https://" not in page
     assert "plan-number" in (out / "map.html").read_text(encoding="utf-8")
     bad = CliRunner().invoke(main, args[:5] + ["--residents", "0", "-o", str(out / "x.csv")])

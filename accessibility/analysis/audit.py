@@ -10,8 +10,13 @@ nearest facility. From those distances, never from one route per resident:
   beside the same figure for plain walking (``walk``);
 - ``detour``: the resident-weighted mean of accessible distance / walking distance,
   and the share of residents who can walk there but have no accessible route at all;
-- ``unreachable``: facilities no resident can reach with the profile, and why
-  (``wheelchair=no``, ``off_network``, ``cut_off``: every way in is barred);
+- ``unreachable``: facilities no resident can reach with the profile, and why (see
+  :data:`REASONS`). A gap in the map data is never called a barrier: a facility whose
+  piece of network does not connect to any resident's, even on foot and with every
+  barrier removed, is ``disconnected``; one with no mapped path near it is
+  ``off_network``; only a facility that residents could reach on the mapped network but
+  not with the profile is ``cut_off`` (or ``no_usable_path`` when the paths beside it are
+  barred to the profile);
 - ``areas``: a score 0-100 per area (hexagons or neighbourhoods), like Project Sidewalk's
   AccessScore but computed from routes: 100 for residents within
   ``settings.audit_score_full_m`` of the nearest facility, 0 beyond
@@ -33,13 +38,15 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from accessibility import settings
 from accessibility.analysis.areas import completeness, node_areas
 from accessibility.analysis.destinations import facility_targets, node_xy
 from accessibility.analysis.population import AgeStructure
 from accessibility.analysis.reach import LengthGraph
-from accessibility.i18n import N_
+from accessibility.i18n import N_, Labels, M, Message
 from accessibility.model.barriers import barrier_targets
 from accessibility.model.costs import EdgeCosts, edge_costs
 from accessibility.model.profiles import Profile, load_profile
@@ -50,11 +57,46 @@ from accessibility.model.profiles import Profile, load_profile
 Engine = Callable[[EdgeCosts], Callable[[list[tuple[int, float]], bool], np.ndarray]]
 
 #: Why a facility is unreachable for a profile, by reason code (messages of the catalogue).
+#: ``disconnected`` and ``off_network`` are gaps in the map data, to survey; the others
+#: are barriers (or the facility's own tag) that the profile cannot pass.
 REASONS = {
     "wheelchair=no": N_("its entrance is tagged wheelchair=no"),
-    "off_network": N_("too far from any usable path"),
-    "cut_off": N_("every way in is blocked by barriers"),
+    "off_network": N_("no mapped path near it (a gap in the map data)"),
+    "no_usable_path": N_("the paths next to it are barred to this profile"),
+    "disconnected": N_(
+        "its piece of the mapped network does not connect to where residents live, even on foot "
+        "(a gap in the map data, not a barrier)"
+    ),
+    "cut_off": N_("every way in is blocked by barriers for this profile"),
 }
+#: The reasons that are gaps in the map data rather than barriers.
+DATA_GAPS = frozenset({"off_network", "disconnected"})
+
+
+def missing_facilities(facilities: pd.DataFrame, categories: list[str]) -> list[Message]:
+    """Warnings for people when some (or all) of the facility categories asked for have no
+    facility in the city: their figures are empty, not a finding about accessibility.
+
+    The audit and the plan give the same warnings, on the console and in their reports.
+    """
+    from accessibility.model.facilities import categories as known
+
+    cats = known()
+    have = set(facilities["category"]) if len(facilities) else set()
+    missing = [c for c in categories if c not in have]
+    if not missing:
+        return []
+    labels = Labels([cats[c].label if c in cats else c for c in missing])
+    if len(missing) == len(categories):
+        return [
+            M(
+                "no facility of the kinds asked for was found in the city ({categories}): every figure about "
+                "them is empty. Check the OpenStreetMap data of the area, or add the city's registries "
+                "(--registry).",
+                categories=labels,
+            )
+        ]
+    return [M("no facility found in the city for: {categories}; their figures are empty.", categories=labels)]
 
 
 def compiled_engine(costs: EdgeCosts):
@@ -127,6 +169,7 @@ def audit(
     areas: gpd.GeoDataFrame,
     limits: list[Threshold] | None = None,
     engine: Engine | None = None,
+    step: Callable[[], None] | None = None,
 ) -> Audit:
     """Run the audit (see module docstring).
 
@@ -142,6 +185,8 @@ def audit(
         :func:`accessibility.areas.areas_for`.
     engine
         Shortest-path engine (default :func:`compiled_engine`; benchmarks swap in networkx).
+    step
+        Called after each (profile, category) pair, to show progress.
     """
     engine = engine or compiled_engine
     limits = limits or thresholds()
@@ -158,6 +203,8 @@ def audit(
 
     reach_rows, detour_rows, unreachable_rows, score_rows = [], [], [], []
     walk_dist: dict[str, np.ndarray] = {}
+    walk_far: dict[str, set[int]] = {}  # facilities with no mapped path near them at all
+    lived_in = _inhabited_pieces(G, nodes, pop["total"].to_numpy())
     on = barrier_targets(barriers, G) if len(barriers) else ({}, {})  # the same for every profile
     for profile in order:
         costs = edge_costs(G, barriers, profile, targets=on)
@@ -172,6 +219,7 @@ def audit(
             d = distances(targets.points, True) if targets.points else np.full(len(nodes), np.inf)
             if profile.name == "walk":
                 walk_dist[cat] = d
+                walk_far[cat] = {i for i, why in targets.excluded.items() if why != "wheelchair=no"}
             wd = walk_dist[cat]
             mid = np.minimum(d[costs.u], d[costs.v]) + costs.length / 2
             mid[~edge_ok] = np.inf
@@ -199,8 +247,10 @@ def audit(
                 row["walk_length_share"] = float(costs.length[wmid <= walk_metres].sum() / net) if net else np.nan
                 reach_rows.append(row)
             detour_rows.append(_detour(profile, cat, d, wd, pop["total"].to_numpy()))
-            unreachable_rows += _unreachable(profile, cat, rows, targets, from_people)
+            unreachable_rows += _unreachable(profile, cat, rows, targets, from_people, walk_far[cat], lived_in)
             score_rows += _scores(profile, cat, d, wd, pop["total"].to_numpy(), area_codes, area_ids)
+            if step is not None:
+                step()
 
     reach = pd.DataFrame(reach_rows)
     detour = pd.DataFrame(detour_rows)
@@ -220,10 +270,12 @@ def audit(
         "categories": list(categories),
         "thresholds": [t.label for t in limits],
         "residents": float(total["total"]),
-        "over65": float(total["over65"]),
-        "over80": float(total["over80"]),
+        # unknown without an age table: "not available", never 0
+        "over65": float(total["over65"]) if people["over65"].notna().any() else np.nan,
+        "over80": float(total["over80"]) if people["over80"].notna().any() else np.nan,
         "speeds": {p.name: p.speed_mps for p in order},
         "labels": {p.name: p.label for p in order},
+        "warnings": missing_facilities(facilities, list(categories)),
     }
     used = facilities[facilities["category"].isin(categories)]
     return Audit(reach, detour, unreachable, area_table, complete, used, meta, people=pop)
@@ -239,17 +291,70 @@ def _detour(profile: Profile, cat: str, d: np.ndarray, wd: np.ndarray, people: n
     return {"profile": profile.name, "category": cat, "detour": ratio, "no_route_share": float(stranded)}
 
 
-def _unreachable(profile: Profile, cat: str, rows: gpd.GeoDataFrame, targets, from_people: np.ndarray) -> list[dict]:
+def _inhabited_pieces(G: nx.MultiDiGraph, nodes: list[int], people: np.ndarray) -> np.ndarray:
+    """For each node position: whether its connected piece of the network (every edge, in
+    either direction, whatever its barriers) holds residents."""
+    n = len(nodes)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    position = {node: i for i, node in enumerate(nodes)}
+    pairs = np.array([(position[u], position[v]) for u, v in G.edges()], dtype=np.int64).reshape(-1, 2)
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    _count, labels = connected_components(graph, directed=False)
+    residents = np.bincount(labels, weights=people, minlength=labels.max() + 1)
+    return residents[labels] > 0
+
+
+def unreachable_reason(excluded: str | None, far_on_foot: bool, reached: bool, inhabited: bool) -> str | None:
+    """Why a facility is unreachable for a profile (a key of :data:`REASONS`), ``None``
+    when someone reaches it.
+
+    Parameters
+    ----------
+    excluded
+        Why the profile has no arrival point there (``wheelchair=no`` or a distance
+        message), ``None`` when it has.
+    far_on_foot
+        No mapped path of any kind lies near the facility.
+    reached
+        Some resident reaches one of its arrival points with the profile.
+    inhabited
+        One of its arrival points lies on a piece of network where residents live.
+
+    >>> unreachable_reason(None, False, False, False), unreachable_reason(None, False, False, True)
+    ('disconnected', 'cut_off')
+    >>> unreachable_reason("farther than 200 m", True, False, False)
+    'off_network'
+    """
+    if excluded == "wheelchair=no":
+        return "wheelchair=no"
+    if excluded is not None:
+        return "off_network" if far_on_foot else "no_usable_path"
+    if reached:
+        return None
+    return "cut_off" if inhabited else "disconnected"
+
+
+def _unreachable(
+    profile: Profile,
+    cat: str,
+    rows: gpd.GeoDataFrame,
+    targets,
+    from_people: np.ndarray,
+    far_on_foot: set[int],
+    inhabited: np.ndarray,
+) -> list[dict]:
     reached: dict[int, bool] = {}
+    lived: dict[int, bool] = {}
     for (node, _), i in zip(targets.points, targets.facility):
         reached[i] = reached.get(i, False) or bool(np.isfinite(from_people[node]))
+        lived[i] = lived.get(i, False) or bool(inhabited[node])
     out = []
     for i in range(len(rows)):
-        if i in targets.excluded:
-            reason = "wheelchair=no" if targets.excluded[i] == "wheelchair=no" else "off_network"
-        elif not reached.get(i, False):
-            reason = "cut_off"
-        else:
+        reason = unreachable_reason(
+            targets.excluded.get(i), i in far_on_foot, reached.get(i, False), lived.get(i, False)
+        )
+        if reason is None:
             continue
         r = rows.iloc[i]
         out.append(

@@ -7,11 +7,59 @@ from pathlib import Path
 import click
 import geopandas as gpd
 
+from accessibility.analysis.audit import DATA_GAPS
 from accessibility.city import City
 from accessibility.cli.main import CITY_DIR, command, main, names, plain
-from accessibility.i18n import _, language, number, percent
+from accessibility.cli.progress import TerminalProgress
+from accessibility.i18n import N_, _, language, number, percent
 from accessibility.model.facilities import categories as all_categories
 from accessibility.outputs.export import write_audit
+from accessibility.outputs.report import limit_label
+
+__all__ = ["audit", "check_registries", "read_areas", "warn"]
+
+
+def check_registries(registries: tuple[Path, ...], registry_maps: tuple[Path, ...]) -> list[tuple[Path, Path]]:
+    """The ``(registry, mapping)`` pairs of the command line; a usage error when the
+    counts differ."""
+    if len(registries) != len(registry_maps):
+        raise click.BadParameter(
+            _(
+                "{registries} --registry file(s) but {maps} --registry-map; give one mapping per "
+                "registry, in the same order"
+            ).format(registries=len(registries), maps=len(registry_maps)),
+            param_hint="--registry-map",
+        )
+    return list(zip(registries, registry_maps))
+
+
+def read_areas(areas_file: Path | None, area_id: str | None) -> gpd.GeoDataFrame | None:
+    """The ``--areas`` polygons, checking ``--area-id`` names one of their columns."""
+    if areas_file is None:
+        return None
+    try:
+        areas = gpd.read_file(areas_file)
+    except Exception as exc:  # GDAL reports unreadable files in many ways
+        raise click.BadParameter(
+            _("{file} is not a readable GeoPackage or GeoJSON file ({reason})").format(
+                file=areas_file.name, reason=exc
+            ),
+            param_hint="--areas",
+        ) from None
+    if area_id and area_id not in areas.columns:
+        raise click.BadParameter(
+            _("{file} has no column {column}; it has: {columns}").format(
+                file=areas_file.name, column=repr(area_id), columns=", ".join(map(str, areas.columns))
+            ),
+            param_hint="--area-id",
+        )
+    return areas
+
+
+def warn(messages: list[object]) -> None:
+    """Warnings on standard error, one line each, marked so they are not missed."""
+    for message in messages:
+        click.secho(_("warning: {text}").format(text=plain(message)), err=True, fg="yellow", bold=True)
 
 
 @command(main, help=_("The accessibility audit: who reaches which facilities, per mobility profile."))
@@ -86,51 +134,52 @@ def audit(
     snapshot: bool,
     tiles: bool,
 ) -> None:
-    if len(registries) != len(registry_maps):
-        raise click.BadParameter(
-            _(
-                "{registries} --registry file(s) but {maps} --registry-map; give one mapping per "
-                "registry, in the same order"
-            ).format(registries=len(registries), maps=len(registry_maps)),
-            param_hint="--registry-map",
+    pairs = check_registries(registries, registry_maps)
+    areas = read_areas(areas_file, area_id)
+    with TerminalProgress() as progress:
+        progress.stage(N_("Loading the workspace"))
+        city = City.load(city_dir)
+        result = city.audit(
+            profiles=profiles,
+            categories=categories,
+            population=population,
+            residents=residents,
+            registries=pairs,
+            areas=areas,
+            area_id_column=area_id,
+            hex_size_m=hex_size,
+            progress=progress,
         )
-    areas = None
-    if areas_file:
-        areas = gpd.read_file(areas_file)
-        if area_id and area_id not in areas.columns:
-            raise click.BadParameter(
-                _("{file} has no column {column}; it has: {columns}").format(
-                    file=areas_file.name, column=repr(area_id), columns=", ".join(map(str, areas.columns))
-                ),
-                param_hint="--area-id",
-            )
-    city = City.load(city_dir)
-    result = city.audit(
-        profiles=profiles,
-        categories=categories,
-        population=population,
-        residents=residents,
-        registries=list(zip(registries, registry_maps)),
-        areas=areas,
-        area_id_column=area_id,
-        hex_size_m=hex_size,
-    )
-    write_audit(result, output, lang=language(), tiles=tiles, network=city.network)
+        progress.stage(N_("Writing tables, maps and the report"))
+        write_audit(result, output, lang=language(), tiles=tiles, network=city.network)
+        if snapshot:
+            progress.stage(N_("Keeping a dated snapshot in the workspace"))
+            kept = city.keep_snapshot(result)
+    warn(result.meta["warnings"])
     if snapshot:
-        click.echo(_("snapshot kept: {path}").format(path=city.keep_snapshot(result)))
+        click.echo(_("snapshot kept: {path}").format(path=kept))
     for note in result.meta["notes"]:
         click.echo(_("note: {text}").format(text=plain(note)))
     first = result.meta["thresholds"][0]
     rows = result.reach[result.reach["threshold"] == first]
-    click.echo(_("residents reaching the nearest facility within {limit} (walking in brackets):").format(limit=first))
+    click.echo(
+        _("residents reaching the nearest facility within {limit} (walking in brackets):").format(
+            limit=limit_label(first)
+        )
+    )
     labels = {c: _(cat.label) for c, cat in all_categories().items()}
     for r in rows.itertuples():
         click.echo(
             f"  {labels.get(r.category, r.category):<36} {_(city.profile(r.profile).label):<40} "
             f"{percent(r.residents_share):>6} ({percent(r.walk_residents_share)})"
         )
+    gaps = int(result.unreachable["reason"].isin(DATA_GAPS).sum()) if len(result.unreachable) else 0
     click.echo(
-        _("{count} facility/profile pairs nobody can reach; audit written to {path}").format(
-            count=number(len(result.unreachable)), path=output
+        _(
+            "{count} facility/profile pairs nobody can reach: {barred} because of barriers or the facility's "
+            "own tag, {gaps} because of gaps in the map data"
+        ).format(
+            count=number(len(result.unreachable)), barred=number(len(result.unreachable) - gaps), gaps=number(gaps)
         )
     )
+    click.echo(_("audit written to {path}").format(path=output))

@@ -9,7 +9,8 @@ import click
 
 from accessibility.city import City
 from accessibility.cli.main import CITY_DIR, EXPORT_FORMATS, command, format_for, main
-from accessibility.i18n import _, number
+from accessibility.cli.progress import TerminalProgress
+from accessibility.i18n import N_, _, number
 from accessibility.model.barriers import taxonomy
 from accessibility.outputs.export import write_table
 
@@ -28,7 +29,7 @@ from accessibility.outputs.export import write_table
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help=_("Boundary polygon file (GeoJSON, GPKG) to download, or to name the area of --osm."),
 )
-@click.option("--name", help=_("City name (default: the place or the first file's name)."))
+@click.option("--name", help=_("City name (default: the place's, the boundary file's, else the place the data names)."))
 @click.option(
     "--city",
     "city_dir",
@@ -45,8 +46,10 @@ def build(
         raise click.UsageError(_("--osm and --place exclude each other"))
     if place and boundary:
         raise click.UsageError(_("--place and --boundary exclude each other"))
-    city = City.build(osm=osm_files, place=place, boundary=boundary, name=name)
-    city.save(city_dir)
+    with TerminalProgress() as progress:
+        city = City.build(osm=osm_files, place=place, boundary=boundary, name=name, progress=progress)
+        progress.stage(N_("Saving the workspace"))
+        city.save(city_dir)
     _echo_summary(city.summary())
     click.echo(_("workspace written to {path}").format(path=city_dir))
 
@@ -79,6 +82,10 @@ def _echo_summary(s: dict[str, Any]) -> None:
     "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help=_("File to write.")
 )
 def barriers(city_dir: Path, fmt: str | None, output: Path) -> None:
-    table = City.load(city_dir).barriers_wgs84()
+    with TerminalProgress() as progress:
+        progress.stage(N_("Loading the workspace"))
+        city = City.load(city_dir)
+        progress.stage(N_("Naming places"))
+        table = city.barriers_wgs84()
     write_table(table, output, format_for(output, fmt), layer="barriers")
     click.echo(_("{count} barriers written to {path}").format(count=number(len(table)), path=output))

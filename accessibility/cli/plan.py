@@ -2,23 +2,102 @@
 
 from __future__ import annotations
 
+import math
+import re
 from pathlib import Path
+from typing import Any
 
 import click
 
 from accessibility.city import City
-from accessibility.cli.main import CITY_DIR, command, main, names
+from accessibility.cli.audit import check_registries, read_areas, warn
+from accessibility.cli.main import CITY_DIR, command, main, names, plain
+from accessibility.cli.progress import TerminalProgress
 from accessibility.files import write_text
-from accessibility.i18n import _, language, money, number
+from accessibility.i18n import N_, _, language, money, number
 from accessibility.outputs.export import write_csv, write_table, write_xlsx
 from accessibility.outputs.maps import plan_map
-from accessibility.outputs.plan_report import plan_report_html, plan_table
+from accessibility.outputs.plan_report import plan_people_table, plan_report_html, plan_sheets, plan_table
 from accessibility.planning.interventions import load_cost_table
+
+__all__ = ["Euros", "parse_euros", "plan"]
+
+_SUFFIX = {"k": 1_000, "m": 1_000_000}
+_PATTERNS = (
+    re.compile(r"\d+"),  # 150000
+    re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?"),  # 150.000 and 150.000,00 (Italian)
+    re.compile(r"\d+,\d{1,2}"),  # 150000,50 (Italian decimals, no grouping)
+    re.compile(r"\d{1,3}(?:,\d{3})+\.\d{1,2}"),  # 150,000.00 (English, with its decimals: not ambiguous)
+    re.compile(r"\d+\.\d{1,2}"),  # 150000.5 (a decimal point: no Italian grouping has 1-2 digits)
+)
+
+
+def parse_euros(text: str) -> float:
+    """A budget as people write it, in euros: ``150000``, ``150.000``, ``150.000,00``,
+    ``150k``, ``1,5M`` (``€`` and spaces allowed). Anything ambiguous is refused rather
+    than guessed: ``150,000`` could be 150 thousand or 150 with three decimals.
+
+    >>> [parse_euros(t) for t in ("150000", "150.000", "150.000,00", "150k", "1,5M", "€ 2.500,50")]
+    [150000.0, 150000.0, 150000.0, 150000.0, 1500000.0, 2500.5]
+
+    Raises
+    ------
+    ValueError
+        The text is not one of those forms (the message says how to write it).
+    """
+    raw = str(text)
+    value = raw.strip().replace("€", "").replace("\u00a0", "").replace(" ", "").lower()
+    value = value.removesuffix("euro").removesuffix("eur")
+    factor = 1
+    if value[-1:] in _SUFFIX:
+        factor = _SUFFIX[value[-1]]
+        value = value[:-1]
+        if not re.fullmatch(r"\d+(?:[.,]\d{1,2})?", value):
+            raise ValueError(raw)
+        return float(value.replace(",", ".")) * factor
+    if not any(p.fullmatch(value) for p in _PATTERNS):
+        raise ValueError(raw)
+    if "," in value and "." in value and value.index(",") < value.index("."):  # 150,000.00
+        value = value.replace(",", "")
+    elif re.fullmatch(r"\d+\.\d{1,2}", value):  # a decimal point
+        pass
+    else:
+        value = value.replace(".", "").replace(",", ".")
+    result = float(value)
+    if not math.isfinite(result):
+        raise ValueError(raw)
+    return result
+
+
+class Euros(click.ParamType):
+    """A click parameter of euros written as :func:`parse_euros` reads them."""
+
+    name = "euros"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> float:
+        if isinstance(value, int | float) and math.isfinite(value) and value >= 0:
+            return float(value)
+        try:
+            return parse_euros(str(value))
+        except ValueError:
+            self.fail(
+                _(
+                    "cannot read {value} as euros; write 150000, 150.000, 150.000,00 or 150k "
+                    "(150,000 is ambiguous: write 150.000)"
+                ).format(value=repr(plain(value))),
+                param,
+                ctx,
+            )
 
 
 @command(main, help=_("Rank the interventions by the people they give access to, and fund them within a budget."))
 @CITY_DIR
-@click.option("--budget", required=True, type=click.FloatRange(min=0), help=_("Budget in euros."))
+@click.option(
+    "--budget",
+    required=True,
+    type=Euros(),
+    help=_("Budget in euros: 150000, 150.000, 150.000,00 or 150k."),
+)
 @click.option("--profiles", callback=names, metavar="A,B", help=_("Profiles (default: all but walk)."))
 @click.option("--categories", callback=names, metavar="A,B", help=_("Facility categories (default: all in the city)."))
 @click.option(
@@ -52,7 +131,34 @@ from accessibility.planning.interventions import load_cost_table
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help=_("The city's own cost table (same form as data/costs.toml)."),
 )
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help=_("Plan as CSV."))
+@click.option(
+    "--registry",
+    "registries",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=_("A facility registry (CSV, GeoPackage, GeoJSON); repeat, each with its --registry-map."),
+)
+@click.option(
+    "--registry-map",
+    "registry_maps",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=_("The TOML mapping file of each --registry, in the same order (see data/registries/)."),
+)
+@click.option(
+    "--areas",
+    "areas_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=_("Neighbourhood polygons (GeoPackage, GeoJSON): each intervention is placed in its neighbourhood."),
+)
+@click.option("--area-id", help=_("Column of --areas holding the area ids (default: row order)."))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=_("Plan as CSV (for Italian: ';' between fields, decimal comma; for English: ',' and '.')."),
+)
 @click.option("--xlsx", type=click.Path(dir_okay=False, path_type=Path), help=_("Also as a spreadsheet."))
 @click.option("--gpkg", type=click.Path(dir_okay=False, path_type=Path), help=_("Also as a GeoPackage for QGIS."))
 @click.option(
@@ -73,6 +179,10 @@ def plan(
     threshold_m: float | None,
     minutes: float | None,
     costs_file: Path | None,
+    registries: tuple[Path, ...],
+    registry_maps: tuple[Path, ...],
+    areas_file: Path | None,
+    area_id: str | None,
     output: Path,
     xlsx: Path | None,
     gpkg: Path | None,
@@ -83,23 +193,42 @@ def plan(
         raise click.UsageError(_("give --population ISTAT.csv or --residents N"))
     if threshold_m is not None and minutes is not None:
         raise click.UsageError(_("--threshold-m and --minutes exclude each other"))
+    pairs = check_registries(registries, registry_maps)
+    areas = read_areas(areas_file, area_id)
     lang = language()
-    city = City.load(city_dir)
-    result = city.plan(
-        budget,
-        profiles=profiles,
-        categories=categories,
-        population=population,
-        residents=residents,
-        weight=weight,
-        threshold_m=threshold_m,
-        threshold_min=minutes,
-        costs=costs_file,
-    )
-    cost_table = load_cost_table(costs_file)
-    table = plan_table(result, lang, cost_table)
-    plain_table = table.drop(columns="geometry")
-    write_csv(plain_table, output)
+    with TerminalProgress() as progress:
+        progress.stage(N_("Loading the workspace"))
+        city = City.load(city_dir)
+        result = city.plan(
+            budget,
+            profiles=profiles,
+            categories=categories,
+            population=population,
+            residents=residents,
+            weight=weight,
+            threshold_m=threshold_m,
+            threshold_min=minutes,
+            costs=costs_file,
+            registries=pairs,
+            areas=areas,
+            area_id_column=area_id,
+            progress=progress,
+        )
+        progress.stage(N_("Writing the plan"))
+        cost_table = load_cost_table(costs_file)
+        table = plan_table(result, lang, cost_table)
+        write_csv(plan_people_table(result, lang, cost_table), output)
+        if xlsx:
+            write_xlsx(plan_sheets(result, lang, cost_table), xlsx)
+        if gpkg:
+            write_table(table, gpkg, "gpkg", layer="plan")
+        if map_file:
+            write_text(plan_map(table, lang, network=city.network).get_root().render(), map_file)
+        if report:
+            write_text(plan_report_html(result, city.meta.get("name") or "", lang, cost_table), report)
+    warn(result.warnings)
+    for note in result.notes:
+        click.echo(_("note: {text}").format(text=plain(note)))
     click.echo(
         _("{ranked} interventions ranked, {funded} funded ({spent} of {budget}): {path}").format(
             ranked=number(len(table)),
@@ -109,15 +238,11 @@ def plan(
             path=output,
         )
     )
-    if xlsx:
-        write_xlsx({"plan": plain_table}, xlsx)
-        click.echo(_("spreadsheet: {path}").format(path=xlsx))
-    if gpkg:
-        write_table(table, gpkg, "gpkg", layer="plan")
-        click.echo(_("GeoPackage: {path}").format(path=gpkg))
-    if map_file:
-        write_text(plan_map(table, lang, network=city.network).get_root().render(), map_file)
-        click.echo(_("map: {path}").format(path=map_file))
-    if report:
-        write_text(plan_report_html(result, city.meta.get("name") or "", lang, cost_table), report)
-        click.echo(_("report: {path}").format(path=report))
+    for path, what in (
+        (xlsx, N_("spreadsheet: {path}")),
+        (gpkg, N_("GeoPackage: {path}")),
+        (map_file, N_("map: {path}")),
+        (report, N_("report: {path}")),
+    ):
+        if path:
+            click.echo(_(what).format(path=path))

@@ -1,30 +1,67 @@
-"""How a plan reads to people: the exported table and the council report (pure).
+"""How a plan reads to people: the exported tables and the council report (pure).
 
-:func:`plan_table` turns a :class:`~accessibility.planning.Plan` into the table the
-Disability Manager opens (WGS84, labels in Italian or English). :func:`plan_report_html`
-writes the PEBA-style chapter for the council: the situation, the criteria, the ranked
-plan, the cost. Every text that comes from data (street names, survey descriptions) is
-HTML-escaped.
+:func:`plan_table` turns a :class:`~accessibility.planning.ranking.Plan` into the table
+behind the map and the GeoPackage (WGS84, labels and places in Italian or English).
+:func:`plan_sheets` gives the tables a Disability Manager opens in a spreadsheet: the
+ranked list with headers for people and rounded figures, the people who gain a route
+per profile and service, and a sheet that says how the figures are counted.
+:func:`plan_report_html` writes the PEBA chapter for the council (template
+``templates/plan_report.html``): an executive summary, how people are counted, the
+situation, the criteria, the ranked plan and the cost. Text from data (street names,
+survey descriptions) is escaped by the template.
 """
 
 from __future__ import annotations
 
-import html
+import datetime as dt
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
 from accessibility.constants import WGS84
-from accessibility.i18n import _, use_language
+from accessibility.i18n import N_, _, use_language
 from accessibility.model.barriers import taxonomy
 from accessibility.model.facilities import category
+from accessibility.model.places import place_label
 from accessibility.model.profiles import load_profiles
+from accessibility.outputs.export import Sheet
+from accessibility.outputs.report import sources_of
+from accessibility.outputs.templates import render
 from accessibility.planning.interventions import CostTable, load_cost_table
 from accessibility.planning.ranking import Plan
 
+__all__ = ["COLUMNS", "plan_people_table", "plan_report_html", "plan_sheets", "plan_table"]
 
-def plan_table(plan: Plan, lang: str = "it", table: CostTable | None = None) -> gpd.GeoDataFrame:
-    """The ranked plan in WGS84, with ``lon, lat`` of each barrier and readable labels."""
+#: The columns of the people's table: name -> (header, kind of figure).
+COLUMNS: dict[str, tuple[str, str | None]] = {
+    "rank": (N_("No."), "int"),
+    "place": (N_("Place"), None),
+    "area": (N_("Area"), None),
+    "kind_label": (N_("Barrier"), None),
+    "rule": (N_("Rule"), None),
+    "intervention_label": (N_("Intervention"), None),
+    "quantity": (N_("Quantity"), "decimal"),
+    "unit": (N_("Unit"), None),
+    "unit_cost": (N_("Unit cost (€)"), "money"),
+    "cost": (N_("Cost (€)"), "money"),
+    "people_total": (N_("People gaining a route (sum over profiles and services)"), "int"),
+    "people_passing": (N_("People whose route passes it (sum over profiles and services)"), "int"),
+    "facilities_total": (N_("Facilities made reachable"), "int"),
+    "cumulative_cost": (N_("Cumulative cost (€)"), "money"),
+    "funded": (N_("Funded"), None),
+    "quantity_note": (N_("How the quantity was measured"), None),
+    "description": (N_("Survey note"), None),
+    "barrier_id": (N_("Barrier reference"), None),
+    "source": (N_("Source"), None),
+    "lon": (N_("Longitude"), "coord"),
+    "lat": (N_("Latitude"), "coord"),
+}
+
+
+def plan_table(plan: Plan, lang: str | None = "it", table: CostTable | None = None) -> gpd.GeoDataFrame:
+    """The ranked plan in WGS84, with ``lon, lat`` of each barrier, readable labels
+    (``kind_label``, ``intervention_label``) and its ``place`` in words."""
     table = table or load_cost_table()
     tax = taxonomy()
     out = plan.table.to_crs(WGS84)
@@ -32,243 +69,269 @@ def plan_table(plan: Plan, lang: str = "it", table: CostTable | None = None) -> 
     out.insert(3, "lon", point.x.round(7))
     out.insert(4, "lat", point.y.round(7))
     with use_language(lang):
+        out["quantity_note"] = out["quantity_note"].map(lambda note: "" if note is None else str(note))
         out.insert(6, "kind_label", out["kind"].map(lambda k: _(tax[k].label)))
         out.insert(9, "intervention_label", out["intervention"].map(lambda t: _(table.interventions[t].label)))
+        out.insert(
+            5,
+            "place",
+            [
+                place_label(s, n, w)
+                for s, n, w in zip(out["street"], out.get("near", [""] * len(out)), out.get("within", [""] * len(out)))
+            ],
+        )
     return out
 
 
-def _esc(value) -> str:
-    return html.escape("" if value is None or (isinstance(value, float) and value != value) else str(value))
+def _labels(plan: Plan) -> tuple[dict[str, str], dict[str, str]]:
+    profiles = load_profiles()
+    plabel = {p: _(profiles[p].label) if p in profiles else p for p in plan.profiles}
+    clabel = {k: _(category(k).label) for k in plan.categories}
+    return plabel, clabel
 
 
-def _euro(x: float) -> str:
-    return f"{x:,.0f} €".replace(",", ".")
+def plan_sheets(plan: Plan, lang: str = "it", table: CostTable | None = None) -> dict[str, Sheet]:
+    """The plan as spreadsheet sheets, headers in ``lang``.
+
+    Returns
+    -------
+    dict
+        ``{name: Sheet}``: the ranked list (one row per intervention, the people's
+        columns of :data:`COLUMNS`), the people who gain a route per profile and service
+        (one row per intervention, profile and service with a gain), and how the figures
+        are counted (with the data sources and their licences).
+    """
+    wide = plan_table(plan, lang, table)
+    with use_language(lang):
+        plabel, clabel = _labels(plan)
+        main = pd.DataFrame(wide.drop(columns="geometry"))
+        main["funded"] = main["within_budget"].map({True: _("yes"), False: _("no")})
+        main["source"] = main["source"].map(lambda s: "OpenStreetMap" if s == "osm" else _("survey"))
+        columns = [c for c in COLUMNS if c in main]
+        digits = {"int": 0, "money": 2, "decimal": 2, "coord": 7}
+        main = main[columns].copy()
+        for col in columns:
+            kind = COLUMNS[col][1]
+            if kind in digits:
+                main[col] = main[col].astype(float).round(digits[kind])
+                if kind == "int":
+                    main[col] = main[col].astype("Int64")
+        ranked = Sheet(
+            main,
+            headers={c: _(COLUMNS[c][0]) for c in columns},
+            kinds={c: k for c, (_h, k) in COLUMNS.items() if k},
+        )
+        rows = []
+        funded = main["funded"].to_numpy()
+        for i, r in enumerate(wide.itertuples(index=False)):
+            for p in plan.profiles:
+                for k in plan.categories:
+                    people = float(getattr(r, f"people_{p}_{k}"))
+                    facilities = int(getattr(r, f"facilities_{p}_{k}"))
+                    if people or facilities:
+                        rows.append((r.rank, r.place, plabel[p], clabel[k], round(people), facilities, funded[i]))
+        detail = Sheet(
+            pd.DataFrame(rows, columns=["rank", "place", "profile", "service", "people", "facilities", "funded"]),
+            headers={
+                "rank": _("No."),
+                "place": _("Place"),
+                "profile": _("Profile"),
+                "service": _("Service"),
+                "people": _("People gaining a route"),
+                "facilities": _("Facilities made reachable"),
+                "funded": _("Funded"),
+            },
+            kinds={"rank": "int", "people": "int", "facilities": "int"},
+        )
+        notes = pd.DataFrame({"note": [str(line) for line in _counting(plan)] + _source_lines(plan)})
+        about = Sheet(notes, headers={"note": _("How the figures are counted")})
+        return {_("Plan"): ranked, _("People by profile"): detail, _("Notes"): about}
 
 
-def _n(x: float) -> str:
-    return f"{x:,.0f}".replace(",", ".")
+def plan_people_table(plan: Plan, lang: str = "it", table: CostTable | None = None) -> pd.DataFrame:
+    """The ranked list as one flat table for CSV, headers in ``lang``: the columns of
+    the plan sheet, then the people gaining a route for each profile and service."""
+    sheet = plan_sheets(plan, lang, table)
+    ranked = next(iter(sheet.values()))
+    frame = ranked.frame.rename(columns=dict(ranked.headers))
+    wide = plan.table
+    with use_language(lang):
+        plabel, clabel = _labels(plan)
+        for p in plan.profiles:
+            for k in plan.categories:
+                header = _("People gaining a route – {profile} – {service}").format(
+                    profile=plabel[p], service=clabel[k]
+                )
+                frame[header] = wide[f"people_{p}_{k}"].round(0).to_numpy()
+    return frame
+
+
+def _source_lines(plan: Plan) -> list[str]:
+    lines = [_("Streets, paths, barriers and facilities:") + " © " + _("OpenStreetMap contributors") + " (ODbL)"]
+    for s in sources_of({"population_source": plan.population_source, "registries": plan.registries}):
+        lines.append(f"{s['what']}: {s['name']}" + (f" ({s['licence']})" if s["licence"] else ""))
+    return lines
+
+
+def _who(plan: Plan) -> str:
+    return {
+        "residents": _("residents"),
+        "over65": _("residents aged 65 and over"),
+        "over80": _("residents aged 80 and over"),
+    }[plan.weight]
+
+
+def _counting(plan: Plan) -> list[str]:
+    """How the people figures are counted, in plain sentences."""
+    from accessibility.i18n import number
+
+    limit = number(plan.threshold_m)
+    return [
+        _(
+            "People are the {who} of the city ({total}), placed along the residential streets of the "
+            "network in proportion to their length."
+        ).format(who=_who(plan), total=number(plan.residents)),
+        _(
+            "A person gains a route from an intervention when, with it done (and the interventions above it "
+            "in the list), the nearest facility of a kind is within {limit} m on a route the profile can use, "
+            "and it was not before. Each row counts only what it adds to the rows above it."
+        ).format(limit=limit),
+        _(
+            "The figure is counted for each mobility profile and each kind of facility separately, then "
+            "added up: one resident who gains a route to a pharmacy and to a school, with a wheelchair and "
+            "with a walker, counts four times. The total ranks the interventions; it is not a head count. "
+            "The spreadsheet (sheet of people by profile) gives each figure on its own."
+        ),
+        _(
+            "Interventions that open no new route (tactile paving, acoustic signals, resurfacing of a path "
+            "that can be used already) are ranked by the people whose accessible route to the nearest facility "
+            "passes them, counted in the same way."
+        ),
+    ]
 
 
 def plan_report_html(
-    plan: Plan, city_name: str, lang: str = "it", table: CostTable | None = None, limit: int = 200
+    plan: Plan,
+    city_name: str,
+    lang: str = "it",
+    table: CostTable | None = None,
+    limit: int = 200,
+    today: dt.date | None = None,
 ) -> str:
-    """A self-contained HTML page (no external request): the plan as a PEBA chapter."""
+    """A self-contained HTML page (no external request): the plan as a PEBA chapter.
+
+    Parameters
+    ----------
+    plan
+        The ranked plan.
+    city_name
+        The city, in the title.
+    lang
+        ``it`` or ``en``.
+    table
+        The cost table the plan was made with (for the intervention labels).
+    limit
+        Rows of the ranked list shown (those that gain something come first; the
+        spreadsheet has them all).
+    today
+        The date the report is written.
+
+    Returns
+    -------
+    str
+    """
     with use_language(lang):
-        return _plan_report_html(plan, city_name, lang, table, limit)
+        return render(
+            "plan_report.html", lang, today=today or dt.date.today(), **_context(plan, city_name, table, limit)
+        )
 
 
-def _plan_report_html(plan: Plan, city_name: str, lang: str, table: CostTable | None, limit: int) -> str:
-    it = lang == "it"
-    table = table or load_cost_table()
-    tax = taxonomy()
-    profiles = load_profiles()
-    t = plan.table
+def _context(plan: Plan, city_name: str, cost_table: CostTable | None, limit: int) -> dict[str, Any]:
+    cost_table = cost_table or load_cost_table()
+    t = plan_table(plan, None, cost_table)
+    plabel, clabel = _labels(plan)
     funded = t[t["within_budget"]]
-    gain = t[t["selection"] != "no gain"]
-    who = {
-        "residents": "residenti" if it else "residents",
-        "over65": "residenti con più di 65 anni" if it else "residents over 65",
-        "over80": "residenti con più di 80 anni" if it else "residents over 80",
-    }[plan.weight]
-    h = []
-    h.append(
-        f"<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>"
-        f"<title>{_esc(('Piano di interventi - ' if it else 'Intervention plan - ') + city_name)}</title>"
-        "<style>body{font:15px/1.45 sans-serif;max-width:1100px;margin:24px auto;padding:0 12px;color:#222}"
-        "table{border-collapse:collapse;width:100%;font-size:13px}th,td{border:1px solid #bbb;padding:3px 6px;"
-        "text-align:left;vertical-align:top}th{background:#eee}td.n{text-align:right}"
-        "tr.out td{color:#666}h1{font-size:24px}h2{font-size:19px;margin-top:28px}</style></head><body>"
-    )
-    h.append(
-        f"<h1>{_esc(('Piano di eliminazione delle barriere architettoniche (PEBA) — ' if it else 'Barrier removal plan — ') + city_name)}</h1>"
-    )
-    # 1. situation
-    h.append(f"<h2>{'1. La situazione' if it else '1. The situation'}</h2>")
-    h.append(
-        "<p>"
-        + (
-            f"Barriere in vigore considerate: {_n(len(t))} interventi possibili, di cui {_n(plan.relevant)} "
-            f"interrompono almeno un percorso per almeno un profilo. Persone contate: {_n(plan.residents)} {who}."
-            if it
-            else f"Barriers in force considered: {_n(len(t))} possible interventions, {_n(plan.relevant)} of which "
-            f"cut at least one route for at least one profile. People counted: {_n(plan.residents)} {who}."
-        )
-        + "</p>"
-    )
-    h.append(
-        "<table><tr><th>"
-        + ("Profilo" if it else "Profile")
-        + "</th><th>"
-        + ("Servizio" if it else "Facility")
-        + "</th><th>"
-        + (f"Raggiungono entro {plan.threshold_m:.0f} m oggi" if it else f"Reach within {plan.threshold_m:.0f} m today")
-        + "</th><th>%</th><th>"
-        + ("Dopo gli interventi finanziati" if it else "After the funded works")
-        + "</th></tr>"
-    )
+    gain = t[(t["selection"] != "no gain") | (t["people_passing"] > 0)]
+    opens = t[t["selection"] != "no gain"]
+    situation = []
     for (p, k), base in plan.baseline.items():
-        after = base + funded[f"people_{p}_{k}"].sum()
-        label_p = _(profiles[p].label) if p in profiles else p
-        h.append(
-            f"<tr><td>{_esc(label_p)}</td><td>{_esc(_(category(k).label))}</td><td class=n>{_n(base)}</td>"
-            f"<td class=n>{100 * base / plan.residents:.1f}%</td><td class=n>{_n(after)} "
-            f"({100 * after / plan.residents:.1f}%)</td></tr>"
+        added = float(funded[f"people_{p}_{k}"].sum())
+        situation.append(
+            {
+                "profile": plabel.get(p, p),
+                "category": clabel.get(k, k),
+                "before": base,
+                "before_share": base / plan.residents if plan.residents else float("nan"),
+                "gain": added,
+                "after": base + added,
+                "after_share": (base + added) / plan.residents if plan.residents else float("nan"),
+            }
         )
-    h.append("</table>")
-    # 2. criteria
-    h.append(f"<h2>{'2. I criteri' if it else '2. The criteria'}</h2><ul>")
-    crit = (
-        [
-            "Ogni barriera nota (OpenStreetMap e rilievi verificati) è un intervento possibile, con il costo dal prezzario "
-            "modificabile <code>data/costs.toml</code> (stime da prezzari regionali delle opere pubbliche).",
-            f"L'effetto di un intervento è calcolato esattamente sulla rete: quante persone ottengono un percorso "
-            f"accessibile entro {plan.threshold_m:.0f} m verso ciascun tipo di servizio, per ogni profilo, e quanti servizi "
-            f"diventano raggiungibili.",
-            "Gli interventi sono ordinati per persone servite per euro; dopo ogni scelta gli effetti sono ricalcolati "
-            "tenendo conto delle scelte precedenti. Barriere che contano solo insieme (due rampe di scale sullo stesso "
-            "percorso) sono valutate in coppia.",
-            "Gli interventi che non aprono nuovi percorsi (percorsi tattili, segnali acustici, pavimentazioni) seguono, "
-            "ordinati per persone che passano di lì per euro.",
-            "Il bilancio finanzia l'elenco dall'alto finché il costo cumulato rientra; le righe successive sono pronte "
-            "per il bilancio seguente.",
-            "Le barriere con dati sconosciuti non sono interventi ma rilievi da fare.",
-        ]
-        if it
-        else [
-            "Every known barrier (OpenStreetMap and verified surveys) is a possible intervention, costed from the "
-            "editable price table <code>data/costs.toml</code> (estimates from regional public-works price lists).",
-            f"The effect of an intervention is computed exactly on the network: people who get an accessible route "
-            f"within {plan.threshold_m:.0f} m to each kind of facility, per profile, and facilities made reachable.",
-            "Interventions are ordered by people served per euro; after each choice the effects are recomputed given "
-            "the choices before. Barriers that only matter together (two flights of steps on one path) are tried in pairs.",
-            "Interventions that open no new route (tactile paving, acoustic signals, paving) follow, ordered by the "
-            "people whose way passes them, per euro.",
-            "The budget funds the list from the top while the cumulative cost fits; the rows after it are ready for "
-            "the next budget.",
-            "Barriers of unknown data are survey tasks, not interventions.",
-        ]
-    )
-    h += [f"<li>{c}</li>" for c in crit]
-    h.append("</ul>")
-    # 3. ranked plan
-    h.append(f"<h2>{'3. Il piano ordinato' if it else '3. The ranked plan'}</h2><table><tr>")
-    heads = (
-        [
-            "N.",
-            "Via",
-            "Barriera",
-            "Norma",
-            "Intervento",
-            "Quantità",
-            "Costo",
-            "Persone",
-            "Servizi",
-            "Cumulato",
-            "Nel bilancio",
-        ]
-        if it
-        else [
-            "No.",
-            "Street",
-            "Barrier",
-            "Rule",
-            "Intervention",
-            "Quantity",
-            "Cost",
-            "People",
-            "Facilities",
-            "Cumulative",
-            "Funded",
-        ]
-    )
-    h.append("".join(f"<th>{x}</th>" for x in heads) + "</tr>")
-    shown = pd.concat([gain, t[t["selection"] == "no gain"].head(max(0, limit - len(gain)))]).head(limit)
-    for r in shown.itertuples(index=False):
-        k = tax[r.kind]
-        itype = table.interventions[r.intervention]
-        h.append(
-            f"<tr class='{'in' if r.within_budget else 'out'}'><td class=n>{r.rank}</td><td>{_esc(r.street)}{'<br><small>' + _esc(r.description) + '</small>' if isinstance(r.description, str) else ''}</td>"
-            f"<td>{_esc(_(k.label))}<br><small>{_esc(r.barrier_id)}</small></td>"
-            f"<td>{_esc(r.rule)}</td><td>{_esc(_(itype.label))}</td>"
-            f"<td class=n>{r.quantity:g} {_esc(r.unit)}</td><td class=n>{_euro(r.cost)}</td>"
-            f"<td class=n>{_n(r.people_total)}</td><td class=n>{r.facilities_total}</td>"
-            f"<td class=n>{_euro(r.cumulative_cost)}</td><td>{('sì' if it else 'yes') if r.within_budget else 'no'}</td></tr>"
+    per_profile = []
+    for p in plan.profiles:
+        cells = [float(funded[f"people_{p}_{k}"].sum()) for k in plan.categories]
+        per_profile.append({"profile": plabel.get(p, p), "cells": cells})
+    by_type: list[dict[str, Any]] = []
+    for itype, group in funded.groupby("intervention"):
+        by_type.append(
+            {
+                "label": _(cost_table.interventions[itype].label),
+                "count": len(group),
+                "cost": float(group["cost"].sum()),
+            }
         )
-    h.append("</table>")
-    if len(t) > len(shown):
-        h.append(
-            f"<p>{_n(len(t) - len(shown))} "
-            + (
-                "altri interventi senza effetto sui percorsi sono nella tabella completa."
-                if it
-                else "more interventions with no effect on routes are in the full table."
-            )
-            + "</p>"
-        )
-    # 4. cost
-    h.append(f"<h2>{'4. Il costo' if it else '4. The cost'}</h2>")
-    spent = funded["cost"].sum()
-    h.append(
-        "<p>"
-        + (
-            f"Bilancio: {_euro(plan.budget)}. Interventi finanziati: {len(funded)}, per {_euro(spent)}; "
-            f"persone che guadagnano accesso (somma su profili e servizi): {_n(funded['people_total'].sum())}. "
-            f"Tutti gli interventi con effetto: {len(gain)}, per {_euro(gain['cost'].sum())}."
-            if it
-            else f"Budget: {_euro(plan.budget)}. Funded interventions: {len(funded)}, for {_euro(spent)}; people "
-            f"gaining access (sum over profiles and facilities): {_n(funded['people_total'].sum())}. "
-            f"All interventions with an effect: {len(gain)}, for {_euro(gain['cost'].sum())}."
-        )
-        + "</p>"
-    )
-    left = plan.budget - spent
-    unfunded = gain[~gain["within_budget"]]
-    if len(unfunded):
-        nxt = unfunded.iloc[0]
-        h.append(
-            "<p>"
-            + (
-                f"Residuo non speso: {_euro(left)}. Il prossimo intervento in elenco (n. {nxt['rank']}) costa "
-                f"{_euro(nxt['cost'])}: il bilancio si ferma prima, perché ogni riga è calcolata dando per "
-                f"fatte quelle sopra."
-                if it
-                else f"Unspent: {_euro(left)}. The next intervention on the list (no. {nxt['rank']}) costs "
-                f"{_euro(nxt['cost'])}: funding stops before it, as each row is computed given the rows above."
-            )
-            + "</p>"
-        )
-    elif len(gain):
-        h.append(
-            "<p>"
-            + (
-                f"Residuo non speso: {_euro(left)}: nessun altro intervento in elenco migliora l'accesso."
-                if it
-                else f"Unspent: {_euro(left)}: no other intervention on the list improves access."
-            )
-            + "</p>"
-        )
-    by_type = funded.groupby("intervention")["cost"].agg(["count", "sum"])
-    if len(by_type):
-        h.append(
-            "<table><tr><th>"
-            + ("Intervento" if it else "Intervention")
-            + "</th><th>N.</th><th>"
-            + ("Costo" if it else "Cost")
-            + "</th></tr>"
-        )
-        for itype, row in by_type.iterrows():
-            lab = _(table.interventions[itype].label)
-            h.append(
-                f"<tr><td>{_esc(lab)}</td><td class=n>{int(row['count'])}</td><td class=n>{_euro(row['sum'])}</td></tr>"
-            )
-        h.append("</table>")
-    h.append(
-        "<p><small>"
-        + (
-            "Costi stimati, IVA esclusa, da verificare con il prezzario del Comune."
-            if it
-            else "Estimated costs, VAT excluded, to be checked against the city's price list."
-        )
-        + "</small></p></body></html>"
-    )
-    return "\n".join(h)
+    by_type.sort(key=lambda r: -float(r["cost"]))
+    shown = pd.concat([gain, t.drop(gain.index).head(max(0, limit - len(gain)))]).head(limit)
+    rows = [
+        {
+            "rank": int(r.rank),
+            "place": r.place,
+            "area": getattr(r, "area", ""),
+            "description": r.description if isinstance(r.description, str) else "",
+            "kind": r.kind_label,
+            "barrier_id": r.barrier_id,
+            "rule": r.rule,
+            "intervention": r.intervention_label,
+            "quantity": float(r.quantity),
+            "unit": r.unit,
+            "cost": float(r.cost),
+            "people": float(r.people_total),
+            "passing": float(r.people_passing),
+            "facilities": int(r.facilities_total),
+            "cumulative": float(r.cumulative_cost),
+            "funded": bool(r.within_budget),
+            "pair": int(r.selection.rsplit(" ", 1)[1]) if str(r.selection).startswith("pair with rank") else None,
+        }
+        for r in shown.itertuples(index=False)
+    ]
+    unfunded = opens[~opens["within_budget"]]
+    spent = float(funded["cost"].sum())
+    named = int((funded["place"].astype(str) != "").sum())
+    return {
+        "city": city_name,
+        "plan": plan,
+        "who": _who(plan),
+        "threshold": plan.threshold_m,
+        "budget": plan.budget,
+        "spent": spent,
+        "left": plan.budget - spent,
+        "funded_count": len(funded),
+        "funded_opening": int((funded["selection"] != "no gain").sum()),
+        "funded_passing": int(((funded["selection"] == "no gain") & (funded["people_passing"] > 0)).sum()),
+        "funded_named": named,
+        "gain_count": len(opens),
+        "gain_cost": float(opens["cost"].sum()),
+        "next": unfunded.iloc[0] if len(unfunded) else None,
+        "categories": [clabel[k] for k in plan.categories],
+        "per_profile": per_profile,
+        "situation": situation,
+        "counting": _counting(plan),
+        "by_type": by_type,
+        "rows": rows,
+        "more": len(t) - len(shown),
+        "total": len(t),
+        "warnings": [str(w) for w in plan.warnings],
+        "notes": [str(n) for n in plan.notes],
+        "sources": sources_of({"population_source": plan.population_source, "registries": plan.registries}),
+        "has_area": "area" in t.columns,
+    }

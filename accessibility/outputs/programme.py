@@ -23,7 +23,7 @@ from accessibility.i18n import N_, _, language, use_language
 from accessibility.model.barriers import taxonomy
 from accessibility.model.facilities import categories as all_categories
 from accessibility.model.profiles import load_profiles
-from accessibility.outputs.pages import render
+from accessibility.outputs.templates import render
 from accessibility.planning.interventions import CostTable, load_cost_table
 from accessibility.planning.programme import Programme
 

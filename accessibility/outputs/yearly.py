@@ -22,7 +22,7 @@ from accessibility.i18n import N_, _, date, percent, use_language
 from accessibility.model.barriers import taxonomy
 from accessibility.model.facilities import categories as all_categories
 from accessibility.model.profiles import load_profiles
-from accessibility.outputs.pages import render
+from accessibility.outputs.templates import render
 from accessibility.planning.progress import YearReport
 
 __all__ = ["line_chart_svg", "pdf_bytes", "yearly_report_html"]

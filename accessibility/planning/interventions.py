@@ -7,8 +7,9 @@ unknown data (``known`` false: a kerb nobody measured) are survey tasks, not wor
 are left out.
 
 >>> table = load_cost_table()
->>> quantity_of("steps", 12.0, 0.0, {}, table)
-(24.0, 'ramp', '12 steps x 0.16 m = 1.92 m rise, ramp at 8%')
+>>> qty, kind, note = quantity_of("steps", 12.0, 0.0, {}, table)
+>>> qty, kind, note.text("en")
+(24.0, 'ramp', '12 steps × 0.16 m = 1.92 m rise, a ramp at 8%')
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from accessibility.errors import CostTableError
+from accessibility.i18n import M, Message, Number
 from accessibility.model.barriers import taxonomy, text_to_tags
 from accessibility.sources.catalogues import read_toml, shipped_toml
 
@@ -88,34 +90,63 @@ def load_cost_table(path: str | Path | None = None) -> CostTable:
 
 def quantity_of(
     kind: str, measure: float | None, length_m: float, tags: dict[str, str], table: CostTable
-) -> tuple[float, str, str]:
-    """``(quantity, intervention type, how the quantity was found)`` for one barrier."""
+) -> tuple[float, str, Message]:
+    """``(quantity, intervention type, how the quantity was found)`` for one barrier; the
+    last is a catalogue message, shown in the language of each output."""
     rule = table.kinds[kind]
     d = table.defaults
     how = rule["quantity"]
     if how == "piece":
-        return 1.0, rule["intervention"], "1 piece"
+        return 1.0, rule["intervention"], M("1 piece")
     length = length_m if length_m > 0 else d["default_length_m"]
-    note = f"{length:.1f} m" if length_m > 0 else f"{length:.1f} m (default: no length)"
+    note = (
+        M("{length} m", length=Number(length, 1))
+        if length_m > 0
+        else M("{length} m (default: length unknown)", length=Number(length, 1))
+    )
     if how == "length":
         return round(length, 1), rule["intervention"], note
     if how == "area":
         width = _width_m(tags)
-        wnote = f"{width:.2f} m wide" if width else f"{d['default_width_m']:.2f} m wide (default)"
+        wnote = (
+            M("{width} m wide", width=Number(width, 2))
+            if width
+            else M("{width} m wide (default)", width=Number(d["default_width_m"], 2))
+        )
         width = width or d["default_width_m"]
-        return round(length * width, 1), rule["intervention"], f"{note} x {wnote}"
+        return round(length * width, 1), rule["intervention"], M("{length} × {width}", length=note, width=wnote)
     # steps
     known = measure is not None and not math.isnan(measure) and measure > 0
-    steps = measure if known else d["default_steps"]
+    steps = float(measure) if known and measure is not None else d["default_steps"]
     rise = steps * d["step_rise_m"]
-    count = f"{steps:g} steps" if known else f"{steps:g} steps (default: count unknown)"
+    count = (
+        M("{count} steps", count=Number(steps))
+        if known
+        else M("{count} steps (default: count unknown)", count=Number(steps))
+    )
     if rise > d["max_ramp_rise_m"]:
-        return 1.0, "lift", f"{count} x {d['step_rise_m']:g} m = {rise:.2f} m rise > {d['max_ramp_rise_m']:g} m: lift"
+        return (
+            1.0,
+            "lift",
+            M(
+                "{count} × {step} m = {rise} m rise, more than {most} m: a lift",
+                count=count,
+                step=Number(d["step_rise_m"], 2),
+                rise=Number(rise, 2),
+                most=Number(d["max_ramp_rise_m"], 2),
+            ),
+        )
     ramp = rise / d["ramp_slope"]
     return (
         round(ramp, 1),
         rule["intervention"],
-        (f"{count} x {d['step_rise_m']:g} m = {rise:.2f} m rise, ramp at {d['ramp_slope']:.0%}"),
+        M(
+            "{count} × {step} m = {rise} m rise, a ramp at {slope}%",
+            count=count,
+            step=Number(d["step_rise_m"], 2),
+            rise=Number(rise, 2),
+            slope=Number(100 * d["ramp_slope"]),
+        ),
     )
 
 

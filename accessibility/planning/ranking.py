@@ -39,7 +39,8 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -75,6 +76,14 @@ class Plan:
     candidates: int = 0
     relevant: int = 0
     lens: Lens | None = None  #: the weights of the ranking (None: the plain ranking)
+    #: Said to people with the plan (console and report): categories without facilities.
+    warnings: list[Any] = field(default_factory=list)
+    #: What the registries used held (places read, left out).
+    notes: list[Any] = field(default_factory=list)
+    #: The registries used: ``{"name", "licence"}`` (named in the report's footer).
+    registries: list[dict[str, str]] = field(default_factory=list)
+    #: ``istat`` when the ISTAT table gave the residents, ``given`` for a plain total.
+    population_source: str = "given"
 
     @property
     def funded(self) -> gpd.GeoDataFrame:

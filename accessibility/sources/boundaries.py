@@ -26,7 +26,10 @@ from accessibility.sources.http import cache_file, check_reachable, read_cache, 
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Area", "boundary_from_file", "boundary_from_place", "polygon_parts"]
+__all__ = ["Area", "boundary_from_file", "boundary_from_place", "boundary_name", "polygon_parts"]
+
+#: Columns that hold a place's name in boundary files (OSM, ISTAT, common GIS exports).
+NAME_COLUMNS = ("name", "NAME", "nome", "NOME", "COMUNE", "DEN_COM", "comune", "denominazione")
 
 Area = Polygon | MultiPolygon
 
@@ -95,6 +98,22 @@ def boundary_from_file(path: str | Path, *, layer: str | int | None = None) -> A
         "boundary from %s: %d polygon(s) -> %s, bounds %s", path, len(polygons), area.geom_type, _bounds_text(area)
     )
     return area
+
+
+def boundary_name(path: str | Path) -> str | None:
+    """The place named by a boundary file of one feature (its ``name`` column or the like,
+    :data:`NAME_COLUMNS`), ``None`` when it names none or holds several features."""
+    import pyogrio
+
+    try:
+        frame = pyogrio.read_dataframe(path, read_geometry=False)
+    except Exception:  # unreadable files are reported by boundary_from_file
+        return None
+    column = next((c for c in NAME_COLUMNS if c in frame.columns), None)
+    if column is None:
+        return None
+    names = {str(v).strip() for v in frame[column] if v is not None and str(v).strip()}
+    return names.pop() if len(names) == 1 else None
 
 
 def boundary_from_place(name: str) -> Area:

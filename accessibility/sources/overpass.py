@@ -1,10 +1,20 @@
 """Download OpenStreetMap data for an area: its boundary, then one Overpass API query.
 
 The area comes from :mod:`accessibility.sources.boundaries`. :func:`download_osm`
-sends one Overpass QL query for the walkable ways in the area (with all their nodes and
-tags) and the facilities of ``data/facilities.toml``, and returns the same
-:class:`~accessibility.sources.osm.OsmData` a file reader returns. Answers are cached
-on disk under ``settings.cache_dir``; a cached request needs no network.
+sends one Overpass QL query and returns the same :class:`~accessibility.sources.osm.OsmData`
+a file reader returns, holding what a file of the area holds for the package's purposes:
+
+- the walkable ways, with all their nodes and tags;
+- the facilities of ``data/facilities.toml`` as they are mapped: nodes, and ways and
+  relations with their member ways and nodes, so a building keeps its outline and its
+  ``entrance=*`` nodes (a centre point alone would place it worse than a file does);
+- entrances mapped on their own, and the layers of a base map (:data:`BASEMAP_TAGS`):
+  named streets, buildings and house numbers, parks, water, railways, squares and
+  landmarks, with their geometry.
+
+Everything comes back with ``out body`` after a full recursion down (``>``), the form
+of an OSM file. Answers are cached on disk under ``settings.cache_dir``; a cached request
+needs no network.
 
 Every network step first checks, within ``settings.connect_timeout_s``, that the server
 can be reached at all, so an offline machine gets an :class:`OfflineError` in seconds,
@@ -34,9 +44,41 @@ from accessibility.sources.osm import OsmData, overpass_json_to_osm
 
 log = logging.getLogger(__name__)
 
-__all__ = ["boundary_from_file", "boundary_from_place", "download_osm", "facility_tags", "fetch_osm", "overpass_query"]
+__all__ = [
+    "BASEMAP_TAGS",
+    "boundary_from_file",
+    "boundary_from_place",
+    "download_osm",
+    "facility_tags",
+    "fetch_osm",
+    "overpass_query",
+]
 
 _OVERPASS_HINT = "Are you offline? Build from a file instead: accessibility build --osm FILE"
+
+#: What the download brings besides the walkable ways and the facilities: entrances and
+#: the layers of a base map, as ``(element types, key, values, extra filter)``; ``"*"``
+#: means any value.
+BASEMAP_TAGS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
+    ("node", "entrance", ("*",), ""),
+    ("way", "highway", ("*",), '["name"]'),
+    ("nwr", "building", ("*",), ""),
+    ("nwr", "addr:housenumber", ("*",), ""),
+    ("nwr", "leisure", ("garden", "park", "playground"), ""),
+    ("nwr", "natural", ("water",), ""),
+    ("nwr", "waterway", ("*",), ""),
+    ("way", "railway", ("light_rail", "platform", "rail", "subway", "tram"), ""),
+    ("nwr", "railway", ("station",), ""),
+    ("nwr", "place", ("square",), ""),
+    (
+        "nwr",
+        "amenity",
+        ("cinema", "fountain", "marketplace", "place_of_worship", "theatre", "university"),
+        "",
+    ),
+    ("nwr", "tourism", ("artwork", "attraction", "museum", "viewpoint"), ""),
+    ("nwr", "historic", ("*",), ""),
+)
 
 
 # --- the Overpass query ------------------------------------------------------------------
@@ -56,8 +98,9 @@ def overpass_query(area: Area, facilities: Mapping[str, Iterable[str]] | None = 
     Returns
     -------
     str
-        The query: walkable ways with all their nodes (``out body``), then facility
-        nodes, ways and relations (``out tags center``).
+        The query: one union of the walkable ways, the facility nodes, ways and
+        relations, the entrances and the base-map layers (:data:`BASEMAP_TAGS`), then
+        everything they are made of (``>``), printed as a file holds it (``out body``).
     """
     if not isinstance(area, (Polygon, MultiPolygon)):
         raise TypeError(f"expected a shapely Polygon or MultiPolygon, not {type(area).__name__}")
@@ -69,11 +112,12 @@ def overpass_query(area: Area, facilities: Mapping[str, Iterable[str]] | None = 
     highways = sorted(settings.walkable_highways | settings.walkable_if_foot_allowed)
     lines = [f"[out:json][timeout:{int(settings.overpass_timeout_s)}];", "("]
     lines += [f"  way{_tag_filter('highway', highways)}{poly};" for poly in polys]
-    lines += [");", "(._;>;);", "out body;", "("]
     for key in sorted(facilities):
         values = sorted(set(facilities[key]))
         lines += [f"  nwr{_tag_filter(key, values)}{poly};" for poly in polys]
-    lines += [");", "out tags center;"]
+    for types, key, wanted, extra in BASEMAP_TAGS:
+        lines += [f"  {types}{_tag_filter(key, list(wanted))}{extra}{poly};" for poly in polys]
+    lines += [");", "(._;>;);", "out body;"]
     return "\n".join(lines) + "\n"
 
 
@@ -147,7 +191,7 @@ def download_osm(polygon: Area) -> OsmData:
     Returns
     -------
     OsmData
-        Ways with their nodes and tags, and facility nodes/ways (ways with a ``center``).
+        Nodes and ways with their tags and geometry, as a file of the area holds them.
 
     Raises
     ------

@@ -6,6 +6,7 @@ mapping file says which columns hold what (``data/registries/*.toml`` are exampl
 
     category = "pharmacy"                 # a category of data/facilities.toml
     source = "Regione Lombardia - Elenco farmacie"
+    licence = "IODL 2.0"                  # optional: named with the source in reports
     name = ["DESCRIZIONE_FARMACIA"]       # joined with spaces
     id = "CODICE_FARMACIA"                # optional
     address = ["INDIRIZZO", "COMUNE"]     # optional
@@ -39,6 +40,7 @@ from accessibility.constants import FACILITY_COLUMNS as COLUMNS
 from accessibility.constants import WGS84
 from accessibility.coordinates import locate
 from accessibility.errors import InputNotFoundError, RegistryError, SurveyError
+from accessibility.i18n import M, Message, Number
 from accessibility.sources.catalogues import read_toml, shipped_toml
 from accessibility.sources.surveys import read_csv_records
 from accessibility.values import parse_number
@@ -66,6 +68,7 @@ class RegistryMapping:
     category: str
     source: str
     name: tuple[str, ...]
+    licence: str = ""
     id: str | None = None
     address: tuple[str, ...] = ()
     wheelchair: str | None = None
@@ -112,6 +115,7 @@ def read_mapping(path: str | Path) -> RegistryMapping:
     return RegistryMapping(
         category=raw["category"],
         source=str(raw.get("source", path.stem)),
+        licence=str(raw.get("licence", "")),
         name=tuple([name] if isinstance(name, str) else name),
         id=raw.get("id"),
         address=tuple([raw["address"]] if isinstance(raw.get("address"), str) else raw.get("address", [])),
@@ -129,36 +133,56 @@ def read_mapping(path: str | Path) -> RegistryMapping:
 class Registry:
     """The facilities of one registry file (WGS84) and what happened to each row.
 
-    ``rejected`` lists ``(row, reason)`` for rows left out; ``swapped`` the rows whose
-    coordinates were read exchanged. Rows are spreadsheet lines (header = 1) for CSV and
-    feature numbers (first = 1) for GeoPackage/GeoJSON.
+    ``rejected`` lists ``(row, reason)`` for rows left out because they cannot be read;
+    ``outside`` the rows left out because they lie outside the city's area (another
+    town's pharmacies in a regional list: counted, not listed one by one); ``swapped``
+    the rows whose coordinates were read exchanged. Rows are spreadsheet lines
+    (header = 1) for CSV and feature numbers (first = 1) for GeoPackage/GeoJSON.
     """
 
     path: Path
     mapping: RegistryMapping
     facilities: gpd.GeoDataFrame
-    rejected: list[tuple[int, str]] = field(default_factory=list)
+    rejected: list[tuple[int, str | Message]] = field(default_factory=list)
     swapped: list[int] = field(default_factory=list)
+    outside: list[int] = field(default_factory=list)
 
-    def notes(self) -> list[str]:
-        """Plain sentences for people about what was read."""
+    def notes(self) -> list[Message]:
+        """Sentences for people about what was read (translated when shown)."""
         out = [
-            f"{self.path.name}: {len(self.facilities)} {self.mapping.category} facilities read, "
-            f"{len(self.rejected)} rows left out"
+            M(
+                "{file}: {read} places read; {outside} outside the city's area left out; {bad} rows that "
+                "cannot be read left out",
+                file=self.path.name,
+                read=Number(len(self.facilities)),
+                outside=Number(len(self.outside)),
+                bad=Number(len(self.rejected)),
+            )
         ]
         m = self.mapping
         first, second = (m.lat, m.lon) if m.lat else (m.x, m.y)
         if self.swapped and len(self.swapped) == len(self.facilities):
             out.append(
-                f"{self.path.name}: columns {first!r} and {second!r} hold each other's values in "
-                f"every row; read them exchanged (colonne scambiate)"
+                M(
+                    "{file}: columns {first} and {second} hold each other's values in every row; they were "
+                    "read exchanged",
+                    file=self.path.name,
+                    first=repr(first),
+                    second=repr(second),
+                )
             )
         elif self.swapped:
             out.append(
-                f"{self.path.name}: rows {', '.join(map(str, self.swapped[:20]))} have their coordinates "
-                f"exchanged; read them exchanged"
+                M(
+                    "{file}: rows {rows} have their coordinates exchanged; they were read exchanged",
+                    file=self.path.name,
+                    rows=", ".join(map(str, self.swapped[:20])),
+                )
             )
-        out += [f"{self.path.name}: row {row}: {reason}" for row, reason in self.rejected[:20]]
+        out += [
+            M("{file}: row {row}: {reason}", file=self.path.name, row=row, reason=reason)
+            for row, reason in self.rejected[:20]
+        ]
         return out
 
 
@@ -221,7 +245,10 @@ def _facilities(
     area: BaseGeometry | None,
 ) -> Registry:
     region = area if area is not None else (box(*m.region) if m.region else box(-180, -90, 180, 90))
-    out, rejected, swapped = [], [], []
+    out: list[dict[str, Any]] = []
+    rejected: list[tuple[int, str | Message]] = []
+    swapped: list[int] = []
+    outside: list[int] = []
     for row, number, geom in zip(rows, numbers, geometries):
         name = " ".join(str(row.get(c, "")).strip() for c in m.name).strip()
         outline = ""
@@ -232,19 +259,16 @@ def _facilities(
                 second = parse_number(row[second_col])
             except ValueError:
                 bad = first_col if not _is_number(row[first_col]) else second_col
-                rejected.append((number, f"column {bad!r}: {row[bad]!r} is not a coordinate"))
+                rejected.append(
+                    (number, M("column {column}: {value} is not a coordinate", column=repr(bad), value=repr(row[bad])))
+                )
                 continue
             where = locate(first, second, m.crs, region, geographic=m.lat is not None)
+            if where == "outside":
+                outside.append(number)
+                continue
             if isinstance(where, str):
-                where_text = "the city's area" if area is not None else "the registry's region"
-                rejected.append(
-                    (
-                        number,
-                        f"({row[first_col]}, {row[second_col]}) lies outside {where_text}"
-                        if where == "outside"
-                        else "no coordinate system",
-                    )
-                )
+                rejected.append((number, M("no coordinate system")))
                 continue
             if where.swapped:
                 swapped.append(number)
@@ -257,7 +281,7 @@ def _facilities(
             if geom.geom_type in {"Polygon", "MultiPolygon"}:
                 outline = geom.wkt
             if not region.contains(point):
-                rejected.append((number, f"({point.x:.6f}, {point.y:.6f}) lies outside the area"))
+                outside.append(number)
                 continue
         wheelchair = _WHEELCHAIR.get(str(row.get(m.wheelchair, "")).strip().lower(), "") if m.wheelchair else ""
         ref = str(row.get(m.id, "")).strip() if m.id else ""
@@ -279,11 +303,13 @@ def _facilities(
         )
     frame = gpd.GeoDataFrame(out, columns=COLUMNS + ["geometry"], geometry="geometry", crs=WGS84)
     frame = frame.astype({"osm_id": "int64"})
-    result = Registry(path, m, frame, rejected, swapped)
+    result = Registry(path, m, frame, rejected, swapped, outside)
     if len(frame) == 0:
-        raise RegistryError(f"{path.name}: no usable row; " + "; ".join(result.notes()[1:6]))
+        raise RegistryError(
+            f"{path.name}: no usable row; " + "; ".join(str(n) for n in [result.notes()[0], *result.notes()[1:6]])
+        )
     for note in result.notes():
-        log.info(note)
+        log.info("%s", note.text("en"))
     return result
 
 

