@@ -211,3 +211,52 @@ def parse_flag(value: Any) -> bool:
     if key in _FALSE:
         return False
     raise ValueError("not yes/no")
+
+
+# --- money ---------------------------------------------------------------------------------------
+
+_SUFFIX = {"k": 1_000, "m": 1_000_000}
+_PATTERNS = (
+    re.compile(r"\d+"),  # 150000
+    re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?"),  # 150.000 and 150.000,00 (Italian)
+    re.compile(r"\d+,\d{1,2}"),  # 150000,50 (Italian decimals, no grouping)
+    re.compile(r"\d{1,3}(?:,\d{3})+\.\d{1,2}"),  # 150,000.00 (English, with its decimals: not ambiguous)
+    re.compile(r"\d+\.\d{1,2}"),  # 150000.5 (a decimal point: no Italian grouping has 1-2 digits)
+)
+
+
+def parse_euros(text: str) -> float:
+    """A budget as people write it, in euros: ``150000``, ``150.000``, ``150.000,00``,
+    ``150k``, ``1,5M`` (``€`` and spaces allowed). Anything ambiguous is refused rather
+    than guessed: ``150,000`` could be 150 thousand or 150 with three decimals.
+
+    >>> [parse_euros(t) for t in ("150000", "150.000", "150.000,00", "150k", "1,5M", "€ 2.500,50")]
+    [150000.0, 150000.0, 150000.0, 150000.0, 1500000.0, 2500.5]
+
+    Raises
+    ------
+    ValueError
+        The text is not one of those forms (the message says how to write it).
+    """
+    raw = str(text)
+    value = raw.strip().replace("€", "").replace("\u00a0", "").replace(" ", "").lower()
+    value = value.removesuffix("euro").removesuffix("eur")
+    factor = 1
+    if value[-1:] in _SUFFIX:
+        factor = _SUFFIX[value[-1]]
+        value = value[:-1]
+        if not re.fullmatch(r"\d+(?:[.,]\d{1,2})?", value):
+            raise ValueError(raw)
+        return float(value.replace(",", ".")) * factor
+    if not any(p.fullmatch(value) for p in _PATTERNS):
+        raise ValueError(raw)
+    if "," in value and "." in value and value.index(",") < value.index("."):  # 150,000.00
+        value = value.replace(",", "")
+    elif re.fullmatch(r"\d+\.\d{1,2}", value):  # a decimal point
+        pass
+    else:
+        value = value.replace(".", "").replace(",", ".")
+    result = float(value)
+    if not math.isfinite(result):
+        raise ValueError(raw)
+    return result

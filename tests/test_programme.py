@@ -32,7 +32,6 @@ from tests.test_planning import tiny_city
         ("150.000", 150000.0),
         ("150.000,50", 150000.5),
         ("1.250.000", 1250000.0),
-        ("150,000", 150000.0),
         ("150,000.50", 150000.5),
         ("€ 150.000", 150000.0),
         ("150 000 €", 150000.0),
@@ -44,7 +43,7 @@ def test_euros_as_people_write_them(text, euros):
     assert parse_euros(text) == euros
 
 
-@pytest.mark.parametrize("text", ["150.0000", "1,5 mln", "", "-100", "12.34.56", "abc"])
+@pytest.mark.parametrize("text", ["150.0000", "1,5 mln", "", "-100", "12.34.56", "abc", "150,000"])
 def test_amounts_that_are_not_euros_are_refused(text):
     with pytest.raises(ProgrammeError, match="not an amount of euros"):
         parse_euros(text)

@@ -19,11 +19,12 @@ from shapely import box
 
 from accessibility import City
 from accessibility.cli import main
-from accessibility.cli.plan import parse_euros
 from accessibility.i18n import use_language
 from accessibility.model.places import Place, area_names, places
 from accessibility.outputs.export import FORMULA_STARTS, Sheet, neutralise, write_csv, write_table, write_xlsx
 from accessibility.outputs.templates import environment
+from accessibility.values import parse_euros
+from conftest import copy_workspace
 from realdata import CREMONA_POPULATION, HELSINKI_PBF, need
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -683,7 +684,8 @@ def test_helsinki_reports_pass_axe(helsinki_workspace, tmp_path, browser):
     phone, nothing fetched, every funded row placed."""
     runner = CliRunner()
     out = tmp_path / "audit"
-    common = ["--city", str(helsinki_workspace), "--lang", "it", "--categories", "pharmacy,library,sports"]
+    workspace = copy_workspace(helsinki_workspace, tmp_path / "ws")  # the audit keeps a snapshot in it
+    common = ["--city", str(workspace), "--lang", "it", "--categories", "pharmacy,library,sports"]
     run = runner.invoke(main, ["audit", *common, "-o", str(out), "--population", str(need(CREMONA_POPULATION))])
     assert run.exit_code == 0, run.output
     report = tmp_path / "plan.html"

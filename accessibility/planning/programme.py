@@ -60,6 +60,7 @@ from accessibility.planning.impact import Gain, Planner
 from accessibility.planning.interventions import CostTable, load_cost_table
 from accessibility.planning.lenses import Lens
 from accessibility.planning.ranking import Plan, plan
+from accessibility.values import parse_euros as read_euros
 
 __all__ = [
     "STATUSES",
@@ -79,39 +80,22 @@ _EPS = 1e-6
 
 # --- budgets as people write them ------------------------------------------------------------
 
-_GROUPED_DOT = re.compile(r"^\d{1,3}(\.\d{3})+(,\d{1,2})?$")  # 150.000 / 1.250.000,50 (Italian)
-_GROUPED_COMMA = re.compile(r"^\d{1,3}(,\d{3})+(\.\d{1,2})?$")  # 150,000 / 1,250,000.50 (English)
-_PLAIN = re.compile(r"^\d+([.,]\d{1,2})?$")  # 150000 / 150000,50 / 150000.5
-
 
 def parse_euros(text: str) -> float:
-    """An amount of euros as people write it: ``150000``, ``150.000`` and ``150.000,50``
-    (Italian), ``150,000`` and ``150,000.50`` (English), with or without ``€`` and spaces.
-
-    A dot or comma followed by three digits groups thousands; by one or two, it marks cents.
-    Anything else (``150.0000``, ``1,5 mln``) is refused rather than guessed.
-
-    >>> parse_euros("150.000"), parse_euros("€ 1.250.000,50"), parse_euros("150,000"), parse_euros("99,5")
-    (150000.0, 1250000.5, 150000.0, 99.5)
+    """An amount of euros as people write it (:func:`accessibility.values.parse_euros`:
+    ``150000``, ``150.000``, ``150.000,50``, ``150k``; ``150,000`` is ambiguous and refused).
 
     Raises
     ------
     ProgrammeError
-        Not an amount of euros.
+        Not an amount of euros, with how to write it.
     """
-    raw = str(text)
-    plain = raw.replace("€", "").replace("EUR", "").replace("\u00a0", "").replace(" ", "").replace("'", "").strip()
-    if _GROUPED_DOT.match(plain):
-        value = float(plain.replace(".", "").replace(",", "."))
-    elif _GROUPED_COMMA.match(plain):
-        value = float(plain.replace(",", ""))
-    elif _PLAIN.match(plain):
-        value = float(plain.replace(",", "."))
-    else:
+    try:
+        return read_euros(text)
+    except ValueError:
         raise ProgrammeError(
-            _("{value} is not an amount of euros (write e.g. 150000, 150.000 or 150.000,50)").format(value=repr(raw))
-        )
-    return value
+            _("{value} is not an amount of euros (write e.g. 150000, 150.000 or 150.000,50)").format(value=repr(text))
+        ) from None
 
 
 def parse_budgets(text: str) -> dict[int, float]:
