@@ -9,6 +9,7 @@ import geopandas as gpd
 
 from accessibility.city import City
 from accessibility.cli.main import CITY_DIR, command, main, names, plain
+from accessibility.cli.mapoptions import tile_layer, tiles_options
 from accessibility.i18n import _, language, number, percent
 from accessibility.model.facilities import categories as all_categories
 from accessibility.outputs.export import write_audit
@@ -59,12 +60,7 @@ from accessibility.outputs.export import write_audit
 )
 @click.option("--area-id", help=_("Column of --areas holding the area ids (default: row order)."))
 @click.option("--hex-size", type=click.FloatRange(min=0, min_open=True), help=_("Hexagon size in metres."))
-@click.option(
-    "--tiles/--no-tiles",
-    default=False,
-    show_default=True,
-    help=_("Add the OpenStreetMap background to the maps (needs internet to show)."),
-)
+@tiles_options
 def audit(
     city_dir: Path,
     output: Path,
@@ -77,7 +73,8 @@ def audit(
     areas_file: Path | None,
     area_id: str | None,
     hex_size: float | None,
-    tiles: bool,
+    tiles_url: str | None,
+    tiles_attribution: str | None,
 ) -> None:
     if len(registries) != len(registry_maps):
         raise click.BadParameter(
@@ -97,6 +94,7 @@ def audit(
                 ),
                 param_hint="--area-id",
             )
+    tiles = tile_layer(tiles_url, tiles_attribution)
     city = City.load(city_dir)
     result = city.audit(
         profiles=profiles,
@@ -108,7 +106,7 @@ def audit(
         area_id_column=area_id,
         hex_size_m=hex_size,
     )
-    write_audit(result, output, lang=language(), tiles=tiles, network=city.network)
+    write_audit(result, output, lang=language(), tiles=tiles, network=city.network, basemap=city.basemap)
     for note in result.meta["notes"]:
         click.echo(_("note: {text}").format(text=plain(note)))
     first = result.meta["thresholds"][0]

@@ -8,6 +8,7 @@ import click
 
 from accessibility.city import City
 from accessibility.cli.main import CITY_DIR, command, main, names
+from accessibility.cli.mapoptions import tile_layer, tiles_options
 from accessibility.files import write_text
 from accessibility.i18n import _, language, money, number
 from accessibility.outputs.export import write_csv, write_table, write_xlsx
@@ -61,6 +62,7 @@ from accessibility.planning.interventions import load_cost_table
     type=click.Path(dir_okay=False, path_type=Path),
     help=_("Map of the numbered interventions (HTML, offline)."),
 )
+@tiles_options
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help=_("Report for the council (HTML)."))
 def plan(
     city_dir: Path,
@@ -77,12 +79,15 @@ def plan(
     xlsx: Path | None,
     gpkg: Path | None,
     map_file: Path | None,
+    tiles_url: str | None,
+    tiles_attribution: str | None,
     report: Path | None,
 ) -> None:
     if population is None and residents is None:
         raise click.UsageError(_("give --population ISTAT.csv or --residents N"))
     if threshold_m is not None and minutes is not None:
         raise click.UsageError(_("--threshold-m and --minutes exclude each other"))
+    tiles = tile_layer(tiles_url, tiles_attribution)
     lang = language()
     city = City.load(city_dir)
     result = city.plan(
@@ -116,7 +121,7 @@ def plan(
         write_table(table, gpkg, "gpkg", layer="plan")
         click.echo(_("GeoPackage: {path}").format(path=gpkg))
     if map_file:
-        write_text(plan_map(table, lang, network=city.network).get_root().render(), map_file)
+        plan_map(table, lang, tiles=tiles, network=city.network, basemap=city.basemap).save(map_file)
         click.echo(_("map: {path}").format(path=map_file))
     if report:
         write_text(plan_report_html(result, city.meta.get("name") or "", lang, cost_table), report)
