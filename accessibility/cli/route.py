@@ -108,7 +108,7 @@ def route(
         write_text(json.dumps(result.to_geojson(), ensure_ascii=False, indent=1), output)
         click.echo(_("route written to {path}").format(path=output))
     if map_file:
-        route_map(result, tiles=tiles, basemap=city.basemap, network=city.network).save(map_file)
+        route_map(result, tiles=tiles, basemap=city.basemap, network=city.network).save(map_file, share_basemap=False)
         click.echo(_("map written to {path}").format(path=map_file))
     if not result.found:
         sys.exit(2)

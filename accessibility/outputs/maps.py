@@ -253,6 +253,11 @@ class LegendItem:
                 f'<svg width="36" height="16" aria-hidden="true"><circle cx="18" cy="8" r="6" fill="{f}" '
                 f'stroke="{c}" stroke-width="2"/></svg>'
             )
+        if self.symbol == "small":
+            return (
+                f'<svg width="36" height="16" aria-hidden="true"><circle cx="18" cy="8" r="4" fill="{f}" '
+                f'stroke="{c}" stroke-width="1"/></svg>'
+            )
         if self.symbol == "area":
             return (
                 f'<svg width="36" height="16" aria-hidden="true"><rect x="4" y="2" width="28" height="12" fill="{f}" '
@@ -410,14 +415,18 @@ class MapPage:
             f"{basemap_script}\n<script>{js}</script>\n</body>\n</html>\n"
         )
 
-    def save(self, path: str | Path) -> Path:
-        """Write the page (atomically); a large base map goes into ``basemap-<hash>.js``
-        beside it, written once and shared by the maps of the folder.
+    def save(self, path: str | Path, share_basemap: bool | None = None) -> Path:
+        """Write the page (atomically). The base map goes inside it, or into
+        ``basemap-<hash>.js`` beside it, written once and shared by the maps of the folder.
 
         Parameters
         ----------
         path
             The HTML file to write.
+        share_basemap
+            ``True``: a file beside the page; ``False``: inside it (one file to send);
+            ``None``: beside it when larger than :data:`INLINE_BASEMAP_MAX` (the maps of
+            an audit share one).
 
         Returns
         -------
@@ -425,7 +434,7 @@ class MapPage:
         """
         path = Path(path)
         encoded = self._basemap_b64()
-        if len(encoded) <= INLINE_BASEMAP_MAX:
+        if not encoded or share_basemap is False or (share_basemap is None and len(encoded) <= INLINE_BASEMAP_MAX):
             return write_text(self.render(), path)
         name = f"basemap-{hashlib.sha256(encoded.encode('ascii')).hexdigest()[:16]}.js"
         shared = path.parent / name
@@ -448,6 +457,7 @@ def _basemap_legend(page: MapPage) -> list[LegendItem]:
         LegendItem("area", _("Water"), "#7ab7e6", fill="#aad3f2"),
         LegendItem("line", _("Railways"), "#8c8c8c", dash="8 4"),
         LegendItem("text", _("House numbers"), "#6b5e53", label="12"),
+        LegendItem("small", _("Facilities (their names at street level)"), "#ffffff", fill="#00795a"),
     ]
 
 
@@ -950,7 +960,7 @@ def plan_map(
         if len(table) == 0:
             raise ExportError(_("the plan has no interventions to map"))
         funded_mask = _column(table, "within_budget").fillna(False).astype(bool).to_numpy()
-        gain = (_column(table, "selection").astype(str) != "no gain").to_numpy()
+        gain = np.array(_column(table, "selection").astype(str) != "no gain", dtype=bool)
         if "people_passing" in table:
             gain |= pd.to_numeric(table["people_passing"], errors="coerce").fillna(0).to_numpy() > 0
         funded = table[funded_mask]
@@ -966,7 +976,10 @@ def plan_map(
         kind = _column(rows, "kind_label", "kind")
         people = pd.to_numeric(_column(rows, "people_total"), errors="coerce")
         passing = pd.to_numeric(_column(rows, "people_passing"), errors="coerce")
-        numbers, lines, table_rows = [], [], []
+        numbers: list[dict[str, Any]] = []
+        lines: list[dict[str, Any]] = []
+        funded_rows: list[list[str]] = []
+        next_rows: list[list[str]] = []
         for i, (r, fund, pl, wh, ki, pe, pa) in enumerate(
             zip(rows.itertuples(index=False), rows["within_budget"].astype(bool), place, what, kind, people, passing)
         ):
@@ -998,15 +1011,8 @@ def plan_map(
                 lines += [
                     {"coords": _latlon(list(p.coords)), "text": text, "funded": bool(fund)} for p in parts if len(p.coords) >= 2
                 ]
-            table_rows.append(
-                [
-                    str(rank),
-                    _text(wh),
-                    _text(pl),
-                    money(float(r.cost)),
-                    number(pe) if not np.isnan(pe) else "",
-                    _("yes") if fund else _("no"),
-                ]
+            (funded_rows if fund else next_rows).append(
+                [str(rank), _text(wh), _text(pl), money(float(r.cost)), number(pe) if not np.isnan(pe) else ""]
             )
         for key, colour in (("funded", COLOURS["route"]), ("next", COLOURS["next"])):
             chosen = [ln for ln in lines if ln["funded"] == (key == "funded")]
@@ -1046,14 +1052,9 @@ def plan_map(
             ),
             _("Number 1 is the first in the ranking and is drawn on top of the others."),
         ]
-        items, more = _capped(table_rows)
-        page.about.append(
-            Section(
-                _("Interventions on the map"),
-                columns=[_("No."), _("Intervention"), _("Place"), _("Cost"), _("People"), _("Funded")],
-                rows=items,
-                numeric={0, 3, 4},
-                more=more,
-            )
-        )
+        columns = [_("No."), _("Intervention"), _("Place"), _("Cost"), _("People")]
+        for heading, table_rows in ((_("Funded by this budget"), funded_rows), (_("Next budget"), next_rows)):
+            if table_rows:
+                items, more = _capped(table_rows)
+                page.about.append(Section(heading, columns=columns, rows=items, numeric={0, 3, 4}, more=more))
     return page

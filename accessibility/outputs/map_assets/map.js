@@ -149,7 +149,7 @@
       streetNames(["service", "sidewalk", "path"], 16, 11),
       {
         dataLayer: "facility",
-        minzoom: 17,
+        minzoom: 18,
         symbolizer: new P.OffsetTextSymbolizer({
           labelProps: ["name"],
           font: font(11, "600"),
@@ -319,7 +319,7 @@
               fillColor: f.properties.fill,
               color: "#555555",
               weight: 0.5,
-              fillOpacity: 0.7,
+              fillOpacity: 0.6,
               className: style.className || "",
             };
           },
@@ -381,8 +381,10 @@
     var z = Math.round(map.getZoom());
     var labeler = basemapLayer.labelers.labelers.get(z);
     if (!labeler) return [];
-    var px = map.getPixelBounds();
-    var found = labeler.index.tree.search({ minX: px.min.x, minY: px.min.y, maxX: px.max.x, maxY: px.max.y });
+    var view = map.getBounds();
+    var nw = map.project(view.getNorthWest(), z);
+    var se = map.project(view.getSouthEast(), z);
+    var found = labeler.index.tree.search({ minX: nw.x, minY: nw.y, maxX: se.x, maxY: se.y });
     var names = {};
     found.forEach(function (item) {
       var key = item.indexedLabel && item.indexedLabel.deduplicationKey;
