@@ -396,19 +396,23 @@ class MapPage:
             sources = _("Data: {attribution}. The background comes from {url} ({credit}).").format(
                 attribution=ATTRIBUTION, url=self.tiles.url, credit=self.tiles.attribution
             )
+        skip = _("Skip to the description of the map")
+        region = _("Map: {title}").format(title=self.title)
+        legend_h = _("Legend")
+        about_h = _("What this map shows")
         return (
             f'<!DOCTYPE html>\n<html lang="{_e(self.lang)}">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{_e(self.title)}</title>\n<style>{css}</style>\n</head>\n<body>\n"
-            f'<a class="skip" href="#about">{_e(_("Skip to the description of the map"))}</a>\n'
+            f'<a class="skip" href="#about">{_e(skip)}</a>\n'
             f'<header class="map-header"><h1>{_e(self.title)}</h1></header>\n'
             '<main class="layout">\n'
-            f'<div id="map" role="region" aria-label="{_e(_("Map: {title}").format(title=self.title))}"></div>\n'
+            f'<div id="map" role="region" aria-label="{_e(region)}"></div>\n'
             '<aside id="panel">\n'
-            f'<section id="legend" aria-labelledby="legend-h"><h2 id="legend-h">{_e(_("Legend"))}</h2>'
+            f'<section id="legend" aria-labelledby="legend-h"><h2 id="legend-h">{_e(legend_h)}</h2>'
             f"<ul>{legend}</ul>{switch}</section>\n"
-            f'<section id="about" aria-labelledby="about-h" tabindex="-1"><h2 id="about-h">'
-            f"{_e(_('What this map shows'))}</h2>{about}</section>\n"
+            f'<section id="about" aria-labelledby="about-h" tabindex="-1"><h2 id="about-h">{_e(about_h)}</h2>'
+            f"{about}</section>\n"
             f'<p class="attribution-note">{_e(sources)}</p>\n'
             "</aside>\n</main>\n"
             f'<script type="application/json" id="map-config">{_script_json(config)}</script>\n'
