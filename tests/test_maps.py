@@ -253,8 +253,10 @@ def test_real_map_pages(real_pages, browser, city: str, kind: str) -> None:
 def test_plan_marker_one_is_on_top_and_clickable(real_pages, browser, city: str) -> None:
     page, log = browser
     open_map(page, real_pages[city]["plan"])
-    assert page.locator(".plan-number.funded").count() + page.locator(".plan-cluster").count() >= 1
-    box = page.locator(".plan-number", has_text=re.compile(r"^1$")).bounding_box()
+    assert page.locator("#map .plan-number.funded").count() >= 1
+    marker = page.locator("#map .plan-number", has_text=re.compile(r"^1$"))
+    assert page.get_attribute("#map .leaflet-marker-icon:has(.plan-number) >> nth=0", "aria-label")
+    box = marker.bounding_box()
     assert box, "marker 1 is not drawn"
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     on_top = page.evaluate(f"document.elementFromPoint({x}, {y}).closest('.leaflet-marker-icon').textContent")
@@ -268,7 +270,7 @@ def test_plan_marker_one_is_on_top_and_clickable(real_pages, browser, city: str)
     )
     # clusters say the best rank they hold: never one of the first, drawn on their own
     firsts = page.evaluate(
-        "Array.from(document.querySelectorAll('.plan-cluster')).map(e => parseInt(e.textContent))"
+        "Array.from(document.querySelectorAll('#map .plan-cluster')).map(e => parseInt(e.textContent))"
     )
     log.assert_clean()
     assert popup.startswith("1. ") and "Cost: €" in popup, popup

@@ -400,6 +400,7 @@ class MapPage:
         region = _("Map: {title}").format(title=self.title)
         legend_h = _("Legend")
         about_h = _("What this map shows")
+        panel = _("Legend and description of the map")
         return (
             f'<!DOCTYPE html>\n<html lang="{_e(self.lang)}">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -408,7 +409,7 @@ class MapPage:
             f'<header class="map-header"><h1>{_e(self.title)}</h1></header>\n'
             '<main class="layout">\n'
             f'<div id="map" role="region" aria-label="{_e(region)}"></div>\n'
-            '<aside id="panel">\n'
+            f'<aside id="panel" tabindex="0" aria-label="{_e(panel)}">\n'
             f'<section id="legend" aria-labelledby="legend-h"><h2 id="legend-h">{_e(legend_h)}</h2>'
             f"<ul>{legend}</ul>{switch}</section>\n"
             f'<section id="about" aria-labelledby="about-h" tabindex="-1"><h2 id="about-h">{_e(about_h)}</h2>'

@@ -343,6 +343,11 @@
           zIndexOffset: (total - i) * 10000,
         });
         bindText(marker, f);
+        marker.on("add", function () {
+          // the marker's name for screen readers: its rank and what it is, not the number alone
+          var element = marker.getElement();
+          if (element) element.setAttribute("aria-label", f.title);
+        });
         if (f.cluster) {
           clustered = clustered || clusterGroup(layer);
           clustered.addLayer(marker);
