@@ -120,7 +120,7 @@ def test_route_map_layers_legend_and_text_alternative(helsinki_city: City) -> No
 def test_italian_route_map(helsinki_city: City) -> None:
     route = helsinki_city.route((60.1699, 24.9384), (60.1718, 24.9414), profile="manual_wheelchair", lang="it")
     html = route_map(route, basemap=helsinki_city.basemap).render()
-    assert '<html lang="it">' in html and "<h2 id=\"legend-h\">Legenda</h2>" in html
+    assert '<html lang="it">' in html and '<h2 id="legend-h">Legenda</h2>' in html
     assert "Percorso accessibile (Sedia a rotelle manuale)" in html and "Indicazioni" in html
     assert re.search(r"\d,\d\d volte il percorso a piedi", html)  # Italian decimal comma
 
@@ -308,8 +308,14 @@ def test_hostile_names_never_run(osm_file, tmp_path: Path, browser) -> None:
     walk = city.route((45.13, 10.02), (45.13, 10.0209), profile="manual_wheelchair", lang="en")
     hostile_route = copy.deepcopy(walk)
     hostile_route.barriers_avoided = [
-        {"lat": 45.13, "lon": 10.0205, "label": "Steps", "description": HOSTILE["survey"], "osm": "survey-1",
-         "street": HOSTILE["street"]}
+        {
+            "lat": 45.13,
+            "lon": 10.0205,
+            "label": "Steps",
+            "description": HOSTILE["survey"],
+            "osm": "survey-1",
+            "street": HOSTILE["street"],
+        }
     ]
     pages["route"] = route_map(hostile_route, basemap=city.basemap)
     areas = gpd.GeoDataFrame({"name": [HOSTILE["area"]]}, geometry=[box(10.019, 45.129, 10.025, 45.133)], crs=4326)
@@ -319,7 +325,13 @@ def test_hostile_names_never_run(osm_file, tmp_path: Path, browser) -> None:
     pages["score"] = score_map(result.areas, "manual_wheelchair", labels, "Wheelchair", "en", basemap=city.basemap)
     assert len(result.unreachable[result.unreachable["profile"] == "manual_wheelchair"])
     pages["unreachable"] = unreachable_map(
-        result.unreachable, result.facilities, "manual_wheelchair", "Wheelchair", reasons, labels, "en",
+        result.unreachable,
+        result.facilities,
+        "manual_wheelchair",
+        "Wheelchair",
+        reasons,
+        labels,
+        "en",
         basemap=city.basemap,
     )
     table = plan_table(city.plan(1_000_000, profiles=["manual_wheelchair"], residents=1000), "en")

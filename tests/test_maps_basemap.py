@@ -97,9 +97,7 @@ def test_tiles_hold_each_feature_from_its_zoom_with_its_name() -> None:
             for layer, content in tile.items()
             for f in content["features"]
         }
-        expected = {
-            (r.layer, r.name or r.housenumber or None) for r in frame.itertuples() if r.minzoom <= z
-        }
+        expected = {(r.layer, r.name or r.housenumber or None) for r in frame.itertuples() if r.minzoom <= z}
         assert names == expected, z
     meta = Reader(MemorySource(archive)).metadata()
     assert meta["name"] == "fixture" and "OpenStreetMap" in meta["attribution"]
@@ -174,5 +172,10 @@ def test_real_cities_base_maps() -> None:
     milan = select_basemap(read_osm_files([need(p) for p in milan_network_files()]))
     assert set(milan["layer"]) <= {"street", "address", "place"}
     named = milan[(milan["layer"] == "street") & (milan["name"] != "")]
-    assert len(named) > 50 and set(milan.loc[milan["layer"] == "street", "kind"]) <= {"sidewalk", "path", "minor", "service"}
+    assert len(named) > 50 and set(milan.loc[milan["layer"] == "street", "kind"]) <= {
+        "sidewalk",
+        "path",
+        "minor",
+        "service",
+    }
     assert json.loads(milan.to_json())  # plain data, nothing that cannot be written

@@ -121,7 +121,9 @@ def plan(
         write_table(table, gpkg, "gpkg", layer="plan")
         click.echo(_("GeoPackage: {path}").format(path=gpkg))
     if map_file:
-        plan_map(table, lang, tiles=tiles, network=city.network, basemap=city.basemap).save(map_file, share_basemap=False)
+        plan_map(table, lang, tiles=tiles, network=city.network, basemap=city.basemap).save(
+            map_file, share_basemap=False
+        )
         click.echo(_("map: {path}").format(path=map_file))
     if report:
         write_text(plan_report_html(result, city.meta.get("name") or "", lang, cost_table), report)

@@ -82,8 +82,20 @@ _RAILWAYS = {
     **dict.fromkeys(("light_rail", "subway", "monorail", "funicular"), ("light_rail", 12)),
     "tram": ("tram", 13),
 }
-_WATERWAYS = {**dict.fromkeys(("river", "canal"), ("river", 10)), **dict.fromkeys(("stream", "ditch", "drain"), ("stream", 14))}
-_GREEN_LEISURE = {"park", "garden", "playground", "pitch", "dog_park", "nature_reserve", "recreation_ground", "golf_course"}
+_WATERWAYS = {
+    **dict.fromkeys(("river", "canal"), ("river", 10)),
+    **dict.fromkeys(("stream", "ditch", "drain"), ("stream", 14)),
+}
+_GREEN_LEISURE = {
+    "park",
+    "garden",
+    "playground",
+    "pitch",
+    "dog_park",
+    "nature_reserve",
+    "recreation_ground",
+    "golf_course",
+}
 _GREEN_LANDUSE = {
     "grass",
     "meadow",
@@ -310,7 +322,7 @@ def _way_rows(tags: dict[str, str], geometry: BaseGeometry) -> Iterable[tuple[st
             if highway == "footway" and tags.get("footway") in {"sidewalk", "crossing"}:
                 kind = "sidewalk"
             yield "street", kind, name, "", zoom, geometry
-        elif tags.get("railway") in _RAILWAYS and not tags.get("tunnel") in {"yes", "building_passage"}:
+        elif tags.get("railway") in _RAILWAYS and tags.get("tunnel") not in {"yes", "building_passage"}:
             kind, zoom = _RAILWAYS[tags["railway"]]
             yield "railway", kind, name, "", zoom, geometry
         elif tags.get("waterway") in _WATERWAYS and tags.get("tunnel") != "culvert":

@@ -39,9 +39,7 @@ def write_csv(frame: pd.DataFrame, path: str | Path, sep: str = ",") -> Path:
     return Path(path)
 
 
-def write_audit(
-    result, folder: str | Path, lang: str = "it", tiles=None, network=None, basemap: bytes = b""
-) -> Path:
+def write_audit(result, folder: str | Path, lang: str = "it", tiles=None, network=None, basemap: bytes = b"") -> Path:
     """Write an audit's tables (CSV and one GeoPackage ``audit.gpkg``), maps and report.
 
     Everything is written into a new folder beside ``folder`` and swapped in at the end,
@@ -81,7 +79,16 @@ def write_audit(
             if profile != "walk":
                 href = f"maps/unreachable_{profile}.html"
                 unreachable_map(
-                    result.unreachable, result.facilities, profile, plabel, reasons, labels, lang, tiles, network, basemap
+                    result.unreachable,
+                    result.facilities,
+                    profile,
+                    plabel,
+                    reasons,
+                    labels,
+                    lang,
+                    tiles,
+                    network,
+                    basemap,
                 ).save(tmp / href)
                 maps[href] = ("Servizi non raggiungibili - " if lang == "it" else "Unreachable facilities - ") + plabel
         (tmp / "report.html").write_text(render_report(result, lang, maps), encoding="utf-8")

@@ -215,7 +215,13 @@ def _script_json(value: Any) -> str:
     """JSON that can sit inside a ``<script>`` element whatever its strings hold: no ``<``,
     ``>`` or ``&`` (so no ``</script>`` or ``<!--``), no line separators JavaScript rejects."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for char, escape in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(char, escape)
     return text
 
@@ -652,11 +658,19 @@ def route_map(
             }
         )
         if route.found:
-            page.legend.append(LegendItem("line", _("Accessible route ({profile})").format(profile=profile), COLOURS["route"]))
-            page.legend.append(LegendItem("line", _("Segments with unknown accessibility data"), COLOURS["unknown"], "2 6"))
+            page.legend.append(
+                LegendItem("line", _("Accessible route ({profile})").format(profile=profile), COLOURS["route"])
+            )
+            page.legend.append(
+                LegendItem("line", _("Segments with unknown accessibility data"), COLOURS["unknown"], "2 6")
+            )
         page.legend.append(LegendItem("line", _("Walking route (comparison)"), COLOURS["walk"], "8 6"))
         page.legend.append(
-            LegendItem("dot", _("Barriers avoided") if route.found else _("Barriers blocking the walking route"), COLOURS["barrier"])
+            LegendItem(
+                "dot",
+                _("Barriers avoided") if route.found else _("Barriers blocking the walking route"),
+                COLOURS["barrier"],
+            )
         )
         if facilities:
             page.legend.append(LegendItem("dot", _("Facilities"), COLOURS["facility"]))
@@ -667,10 +681,14 @@ def route_map(
         if route.facility:
             f = route.facility
             page.summary.append(
-                _("Destination: {what} {name}.").format(what=f.get("label") or "", name=f.get("name") or f.get("osm") or "")
+                _("Destination: {what} {name}.").format(
+                    what=f.get("label") or "", name=f.get("name") or f.get("osm") or ""
+                )
             )
         if route.found:
-            page.summary.append(_("Share of the route with unknown data: {share}.").format(share=percent(route.unknown_share)))
+            page.summary.append(
+                _("Share of the route with unknown data: {share}.").format(share=percent(route.unknown_share))
+            )
             page.about.append(Section(_("Directions"), items=list(route.directions), ordered=True))
         if marks:
             items, more = _capped([" — ".join(text) for text in barrier_lines])
@@ -786,7 +804,9 @@ def score_map(
                         _("{residents} residents").format(residents=number(r)),
                     ],
                 }
-                for a, n, s, w, r in zip(group["area_id"], group["name"], group["score"], group["walk_score"], group["residents"])
+                for a, n, s, w, r in zip(
+                    group["area_id"], group["name"], group["score"], group["walk_score"], group["residents"]
+                )
             ]
             page.layers.append(
                 {
@@ -799,20 +819,29 @@ def score_map(
                 }
             )
             worst = group.sort_values(["score", "residents"], ascending=[True, False])
-            counts = [int(((group["score"] >= b) & (group["score"] < (b + 20 if b < 80 else 101))).sum()) for b, _c in SCORE_CLASSES]
+            counts = [
+                int(((group["score"] >= b) & (group["score"] < (b + 20 if b < 80 else 101))).sum())
+                for b, _c in SCORE_CLASSES
+            ]
             page.about.append(
                 Section(
                     cat_label,
                     paragraphs=[
                         _("Areas by score: {classes}.").format(
-                            classes="; ".join(f"{_class_label(b)}: {number(n)}" for (b, _c), n in zip(SCORE_CLASSES, counts))
+                            classes="; ".join(
+                                f"{_class_label(b)}: {number(n)}" for (b, _c), n in zip(SCORE_CLASSES, counts)
+                            )
                         )
                     ],
                     columns=[_("Area"), _("Score"), _("Walking"), _("Residents")],
                     rows=[
                         [_text(n) or _text(a), number(s), number(w), number(r)]
                         for a, n, s, w, r in zip(
-                            worst["area_id"][:10], worst["name"][:10], worst["score"][:10], worst["walk_score"][:10], worst["residents"][:10]
+                            worst["area_id"][:10],
+                            worst["name"][:10],
+                            worst["score"][:10],
+                            worst["walk_score"][:10],
+                            worst["residents"][:10],
                         )
                     ],
                     numeric={1, 2, 3},
@@ -821,13 +850,15 @@ def score_map(
         if options:
             page.switch = ("category", _("Facility category shown"), options)
         page.summary = [
-            _("Each area's score says how well its residents reach the nearest facility with the profile {profile}, "
-              "from 0 (nobody) to 100 (everyone, as on foot). The lowest-scoring areas of each category are listed below.").format(
-                profile=profile_label
-            )
+            _(
+                "Each area's score says how well its residents reach the nearest facility with the profile "
+                "{profile}, from 0 (nobody) to 100 (everyone, as on foot). The lowest-scoring areas of each "
+                "category are listed below."
+            ).format(profile=profile_label)
         ]
         page.legend = [
-            LegendItem("area", _("Score {range}").format(range=_class_label(b)), "#555555", fill=c) for b, c in SCORE_CLASSES
+            LegendItem("area", _("Score {range}").format(range=_class_label(b)), "#555555", fill=c)
+            for b, c in SCORE_CLASSES
         ] + _basemap_legend(page)
     return page
 
@@ -887,7 +918,8 @@ def unreachable_map(
         )
         where = rows.geometry.representative_point()
         texts = [
-            [_text(n) or "?", labels.get(c, c), reasons.get(r, r)] for n, c, r in zip(rows["name"], rows["category"], rows["reason"])
+            [_text(n) or "?", labels.get(c, c), reasons.get(r, r)]
+            for n, c, r in zip(rows["name"], rows["category"], rows["reason"])
         ]
         page.layers.append(
             {
@@ -1014,7 +1046,9 @@ def plan_map(
             if geometry is not None and geometry.geom_type in ("LineString", "MultiLineString"):
                 parts = [geometry] if geometry.geom_type == "LineString" else list(geometry.geoms)
                 lines += [
-                    {"coords": _latlon(list(p.coords)), "text": text, "funded": bool(fund)} for p in parts if len(p.coords) >= 2
+                    {"coords": _latlon(list(p.coords)), "text": text, "funded": bool(fund)}
+                    for p in parts
+                    if len(p.coords) >= 2
                 ]
             (funded_rows if fund else next_rows).append(
                 [str(rank), _text(wh), _text(pl), money(float(r.cost)), number(pe) if not np.isnan(pe) else ""]
@@ -1026,7 +1060,12 @@ def plan_map(
                     {
                         "id": f"lines-{key}",
                         "type": "lines",
-                        "style": {"color": colour, "weight": 5, "opacity": 0.8, "dash": "" if key == "funded" else "6 4"},
+                        "style": {
+                            "color": colour,
+                            "weight": 5,
+                            "opacity": 0.8,
+                            "dash": "" if key == "funded" else "6 4",
+                        },
                         "features": chosen,
                     }
                 )
@@ -1040,7 +1079,9 @@ def plan_map(
             }
         )
         page.legend = [
-            LegendItem("number", _("Intervention funded by the budget, with its rank"), css="plan-number funded", label="1"),
+            LegendItem(
+                "number", _("Intervention funded by the budget, with its rank"), css="plan-number funded", label="1"
+            ),
             LegendItem("number", _("Intervention of the next budget"), css="plan-number next", label="2"),
             LegendItem(
                 "number",
