@@ -357,3 +357,20 @@ def test_hostile_names_never_run(osm_file, tmp_path: Path, browser) -> None:
         for text in expected:
             assert text in shown, (kind, text)
     assert not log.dialogs and not log.errors
+
+
+def test_route_map_without_a_route_shows_what_blocks_it(osm_file) -> None:
+    from conftest import node_position
+
+    city = tiny_city(osm_file)
+    lon, lat = node_position(30)
+    route = city.route((45.13, 10.02), (lat, lon), profile="manual_wheelchair", lang="en")
+    assert not route.found and route.blockers
+    page = route_map(route, basemap=city.basemap)
+    assert page.title == "No accessible route for Manual wheelchair"
+    assert [f["text"][0] for f in page.layer("barriers")["features"]] == ["Barrier blocking the walking route"] * len(
+        [b for b in route.blockers if b.get("lat") is not None]
+    )
+    assert "Barriers blocking the walking route" in [item.text for item in page.legend]
+    with pytest.raises(KeyError):
+        page.layer("route")

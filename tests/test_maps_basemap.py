@@ -28,7 +28,7 @@ def test_selection_keeps_one_of_each_and_leaves_the_rest() -> None:
     assert rows(frame) == {
         ("street", "minor", "Via Platina", "", 13),
         ("street", "major", "Corso Garibaldi", "", 10),
-        ("street", "sidewalk", "", "", 14),
+        ("street", "sidewalk", "", "", 12),
         ("railway", "rail", "", "", 10),
         ("waterway", "river", "Po", "", 10),
         ("building", "building", "Palazzo Comunale", "", 14),

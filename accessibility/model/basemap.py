@@ -74,7 +74,7 @@ _STREETS = {
     "service": ("service", 14),
     **dict.fromkeys(
         ("footway", "path", "cycleway", "steps", "bridleway", "track", "corridor", "sidewalk", "crossing"),
-        ("path", 14),
+        ("path", 12),  # the only streets of sidewalk-only data (Milan's dumps): seen from the city view
     ),
 }
 _RAILWAYS = {

@@ -1050,8 +1050,9 @@ def plan_map(
                     for p in parts
                     if len(p.coords) >= 2
                 ]
+            where_what = " — ".join(t for t in (_text(wh), _text(pl)) if t)
             (funded_rows if fund else next_rows).append(
-                [str(rank), _text(wh), _text(pl), money(float(r.cost)), number(pe) if not np.isnan(pe) else ""]
+                [str(rank), where_what, money(float(r.cost)), number(pe) if not np.isnan(pe) else ""]
             )
         for key, colour in (("funded", COLOURS["route"]), ("next", COLOURS["next"])):
             chosen = [ln for ln in lines if ln["funded"] == (key == "funded")]
@@ -1098,9 +1099,9 @@ def plan_map(
             ),
             _("Number 1 is the first in the ranking and is drawn on top of the others."),
         ]
-        columns = [_("No."), _("Intervention"), _("Place"), _("Cost"), _("People")]
+        columns = [_("No."), _("Intervention and place"), _("Cost"), _("People")]
         for heading, table_rows in ((_("Funded by this budget"), funded_rows), (_("Next budget"), next_rows)):
             if table_rows:
                 items, more = _capped(table_rows)
-                page.about.append(Section(heading, columns=columns, rows=items, numeric={0, 3, 4}, more=more))
+                page.about.append(Section(heading, columns=columns, rows=items, numeric={0, 2, 3}, more=more))
     return page

@@ -100,8 +100,8 @@
       streetRule("medium", 12, "#ffffff", [[12, 1.2], [14, 3.8], [16, 8.5], [18, 17.5]]),
       streetRule("minor", 13, "#ffffff", [[13, 0.8], [15, 3.5], [16, 6.5], [18, 13.5]]),
       streetRule("service", 15, "#ffffff", [[15, 1], [16, 2.8], [18, 6]]),
-      streetRule("sidewalk", 14, "#a79d92", [[14, 0.6], [16, 1.4], [18, 2.5]]),
-      streetRule("path", 14, "#9c8f84", [[14, 0.6], [16, 1.2], [18, 2.2]]),
+      streetRule("sidewalk", 13, "#a79d92", [[13, 0.4], [14, 0.6], [16, 1.4], [18, 2.5]]),
+      streetRule("path", 13, "#9c8f84", [[13, 0.4], [14, 0.6], [16, 1.2], [18, 2.2]]),
       {
         dataLayer: "railway",
         symbolizer: new P.LineSymbolizer({ color: "#8c8c8c", width: width([[11, 1], [16, 2.5]]) }),
