@@ -254,6 +254,17 @@ def test_plan_marker_one_is_on_top_and_clickable(real_pages, browser, city: str)
     page, log = browser
     open_map(page, real_pages[city]["plan"])
     assert page.locator("#map .plan-number.funded").count() >= 1
+    # with the keyboard alone: Tab reaches marker 1 first among the map's features, Enter opens it
+    names = []
+    for _ in range(4):
+        page.keyboard.press("Tab")
+        names.append(page.evaluate("document.activeElement.getAttribute('aria-label') || ''"))
+        if names[-1].startswith("1. "):
+            break
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    by_keyboard = page.inner_text(".leaflet-popup-content") if page.locator(".leaflet-popup-content").count() else ""
+    page.evaluate("window.accessibilityMap.map.closePopup()")
     marker = page.locator("#map .plan-number", has_text=re.compile(r"^1$"))
     assert page.get_attribute("#map .leaflet-marker-icon:has(.plan-number) >> nth=0", "aria-label")
     box = marker.bounding_box()
@@ -273,6 +284,8 @@ def test_plan_marker_one_is_on_top_and_clickable(real_pages, browser, city: str)
         "Array.from(document.querySelectorAll('#map .plan-cluster')).map(e => parseInt(e.textContent))"
     )
     log.assert_clean()
+    assert names[-1].startswith("1. "), names
+    assert by_keyboard.startswith("1. "), by_keyboard
     assert popup.startswith("1. ") and "Cost: €" in popup, popup
     assert inside, "the popup runs off the screen"
     assert all(f > PLAN_UNCLUSTERED for f in firsts), firsts
@@ -374,3 +387,36 @@ def test_route_map_without_a_route_shows_what_blocks_it(osm_file) -> None:
     assert "Barriers blocking the walking route" in [item.text for item in page.legend]
     with pytest.raises(KeyError):
         page.layer("route")
+
+
+def test_cli_tiles_option(osm_file, tmp_path: Path) -> None:
+    """``--tiles URL`` adds an online layer with its attribution; a bad URL is one clear line."""
+    from click.testing import CliRunner
+
+    from accessibility.cli import main
+
+    tiny_city(osm_file).save(tmp_path / "city")
+    args = ["route", "--city", str(tmp_path / "city"), "--from", "45.13,10.02", "--to", "45.13,10.0209", "--lang", "en"]
+    bad = CliRunner().invoke(main, [*args, "--map", str(tmp_path / "bad.html"), "--tiles", "javascript:alert(1)"])
+    assert bad.exit_code == 2 and "is not a tile URL" in bad.output and "Traceback" not in bad.output
+    assert not (tmp_path / "bad.html").exists()
+    plain = CliRunner().invoke(main, [*args, "--map", str(tmp_path / "plain.html")])
+    online = CliRunner().invoke(
+        main,
+        [
+            *args,
+            "--map",
+            str(tmp_path / "online.html"),
+            "--tiles",
+            "https://t.example.org/{z}/{x}/{y}.png",
+            "--tiles-attribution",
+            "© Example <b>tiles</b>",
+        ],
+    )
+    assert plain.exit_code == 0 and online.exit_code == 0, (plain.output, online.output)
+    config = json.loads(
+        re.search(r'id="map-config">(.*?)</script>', (tmp_path / "online.html").read_text()).group(1)  # type: ignore[union-attr]
+    )
+    assert config["tiles"] == {"url": "https://t.example.org/{z}/{x}/{y}.png", "attribution": "© Example <b>tiles</b>"}
+    assert '"tiles":null' in (tmp_path / "plain.html").read_text()
+    assert "No request is made to any server" in (tmp_path / "plain.html").read_text()

@@ -360,6 +360,13 @@
     return group;
   }
 
+  // Lines, dots and areas are reached by pointer; keyboard and screen-reader users get the
+  // same text in the list beside the map, so the Tab key does not stop on hundreds of shapes.
+  map.on("layeradd", function (event) {
+    var element = event.layer.getElement && event.layer.getElement();
+    if (element && element.tagName.toLowerCase() === "path") element.setAttribute("tabindex", "-1");
+  });
+
   var built = {};
   config.layers.forEach(function (layer) {
     built[layer.id] = buildLayer(layer);
