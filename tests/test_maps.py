@@ -420,3 +420,20 @@ def test_cli_tiles_option(osm_file, tmp_path: Path) -> None:
     assert config["tiles"] == {"url": "https://t.example.org/{z}/{x}/{y}.png", "attribution": "© Example <b>tiles</b>"}
     assert '"tiles":null' in (tmp_path / "plain.html").read_text()
     assert "No request is made to any server" in (tmp_path / "plain.html").read_text()
+
+
+def test_legend_lists_only_what_the_base_map_holds(osm_file) -> None:
+    """A base map of footways alone (Milan's kind of data) has no building or park in its legend."""
+    ways = [(1, [0, 1, 2, 3], {"highway": "footway", "footway": "sidewalk", "name": "Via Larga"})]
+    city = City.build(osm=[osm_file(ways)], name="sidewalks")
+    route = city.route((45.13, 10.02), (45.13, 10.0203), lang="en")
+    legend = [item.text for item in route_map(route, basemap=city.basemap).legend]
+    assert "Footways, sidewalks and paths" in legend
+    for absent in (
+        "Buildings",
+        "Parks and green areas",
+        "Water",
+        "Railways",
+        "Streets (names along them when you zoom in)",
+    ):
+        assert absent not in legend

@@ -179,3 +179,13 @@ def test_real_cities_base_maps() -> None:
         "service",
     }
     assert json.loads(milan.to_json())  # plain data, nothing that cannot be written
+
+
+def test_archive_says_what_it_holds() -> None:
+    from accessibility.outputs.basemap import basemap_kinds
+
+    frame = select_basemap(read_osm(FIXTURE))
+    kinds = basemap_kinds(basemap_tiles(frame))
+    assert kinds == {layer: sorted(set(g)) for layer, g in frame.groupby("layer")["kind"]}
+    assert kinds["street"] == ["major", "minor", "sidewalk"] and "facility" not in kinds
+    assert basemap_kinds(b"") == {}

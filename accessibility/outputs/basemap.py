@@ -30,7 +30,7 @@ from pmtiles.writer import Writer
 
 from accessibility.model.basemap import LAYERS, MAX_ZOOM, MIN_ZOOM
 
-__all__ = ["EXTENT", "basemap_bounds", "basemap_tiles", "subset_tiles", "tile_range"]
+__all__ = ["EXTENT", "basemap_bounds", "basemap_kinds", "basemap_tiles", "subset_tiles", "tile_range"]
 
 #: Tile coordinates per tile side (the MVT default).
 EXTENT = 4096
@@ -139,7 +139,9 @@ def basemap_tiles(features: gpd.GeoDataFrame, name: str = "") -> bytes:
                 default_options={"extents": EXTENT, "y_coord_down": True},
             )
             tiles[zxy_to_tileid(z, x, y)] = gzip.compress(encoded, compresslevel=6, mtime=0)
-    return _archive(tiles, (west, south, east, north), {"name": name, "layers": list(LAYERS)})
+    kinds = {layer_name: sorted(set(group)) for layer_name, group in wgs.groupby("layer", sort=False)["kind"]}
+    metadata = {"name": name, "layers": [n for n in LAYERS if n in kinds], "kinds": kinds}
+    return _archive(tiles, (west, south, east, north), metadata)
 
 
 def _tiles_of(geoms: np.ndarray, z: int) -> dict[tuple[int, int], np.ndarray]:
@@ -189,6 +191,15 @@ def _archive(tiles: dict[int, bytes], bounds: tuple[float, float, float, float],
         },
     )
     return out.getvalue()
+
+
+def basemap_kinds(archive: bytes) -> dict[str, list[str]]:
+    """What a base map holds: its layers and, for each, the kinds of feature in it
+    (``{"street": ["minor", "sidewalk"], ...}``), so a legend lists only what is drawn."""
+    if not archive:
+        return {}
+    kinds = Reader(MemorySource(archive)).metadata().get("kinds")
+    return {str(k): [str(v) for v in values] for k, values in kinds.items()} if isinstance(kinds, dict) else {}
 
 
 def basemap_bounds(archive: bytes) -> tuple[float, float, float, float] | None:

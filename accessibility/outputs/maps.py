@@ -49,7 +49,7 @@ from accessibility.errors import ExportError, InputError
 from accessibility.files import write_text
 from accessibility.i18n import _, check_language, money, number, percent, use_language
 from accessibility.model.basemap import MAX_ZOOM
-from accessibility.outputs.basemap import subset_tiles
+from accessibility.outputs.basemap import basemap_kinds, subset_tiles
 from accessibility.routing.route import Route
 
 __all__ = [
@@ -458,18 +458,25 @@ class MapPage:
 
 
 def _basemap_legend(page: MapPage) -> list[LegendItem]:
+    """The base map's symbols, those of the layers it holds only (Milan's has no buildings)."""
     if not page.basemap:
         return [LegendItem("line", _("Footways and streets of the mapped network"), "#9E9E9E")] if page.network else []
-    return [
-        LegendItem("casing", _("Streets (names along them when you zoom in)")),
-        LegendItem("line", _("Footways, sidewalks and paths"), "#a79d92"),
-        LegendItem("area", _("Buildings"), "#c3b7ab", fill="#ddd5cd"),
-        LegendItem("area", _("Parks and green areas"), "#b5d3a5", fill="#d3e9c6"),
-        LegendItem("area", _("Water"), "#7ab7e6", fill="#aad3f2"),
-        LegendItem("line", _("Railways"), "#8c8c8c", dash="8 4"),
-        LegendItem("text", _("House numbers"), "#6b5e53", label="12"),
-        LegendItem("small", _("Facilities (their names at street level)"), "#ffffff", fill="#00795a"),
+    kinds = basemap_kinds(page.basemap)
+    streets = set(kinds.get("street", []))
+    items = [
+        (bool(streets - {"path", "sidewalk"}), LegendItem("casing", _("Streets (names along them when you zoom in)"))),
+        (bool(streets & {"path", "sidewalk"}), LegendItem("line", _("Footways, sidewalks and paths"), "#a79d92")),
+        ("building" in kinds, LegendItem("area", _("Buildings"), "#c3b7ab", fill="#ddd5cd")),
+        ("green" in kinds, LegendItem("area", _("Parks and green areas"), "#b5d3a5", fill="#d3e9c6")),
+        ("water" in kinds or "waterway" in kinds, LegendItem("area", _("Water"), "#7ab7e6", fill="#aad3f2")),
+        ("railway" in kinds, LegendItem("line", _("Railways"), "#8c8c8c", dash="8 4")),
+        ("address" in kinds, LegendItem("text", _("House numbers"), "#6b5e53", label="12")),
+        (
+            "facility" in kinds,
+            LegendItem("small", _("Facilities (their names at street level)"), "#ffffff", fill="#00795a"),
+        ),
     ]
+    return [item for present, item in items if present]
 
 
 def _network_geojson(G: nx.MultiDiGraph | None) -> dict[str, Any] | None:
