@@ -9,7 +9,8 @@ is. Nothing here reads or writes files: archives go in and out as bytes.
 
 Each tile is 512 pixels wide in the browser (protomaps-leaflet's default), so zoom 16
 tiles serve the street-level views (17 and more) with all their detail. Geometry is
-simplified to a pixel of its zoom, and polygons smaller than a pixel are left out.
+simplified to a pixel of its zoom, and polygons smaller than a pixel are left out. Features with nothing written on them (a sidewalk, a building without a name)
+are packed into one multi-part feature per kind and tile: the same drawing, fewer features.
 """
 
 from __future__ import annotations
@@ -128,10 +129,21 @@ def basemap_tiles(features: gpd.GeoDataFrame, name: str = "") -> bytes:
                 lambda c, b=bounds, k=scale: np.rint(np.column_stack(((c[:, 0] - b[0]) * k, (b[3] - c[:, 1]) * k))),
             )
             by_layer: dict[str, list[dict]] = defaultdict(list)
+            # Features with nothing to write on them (a sidewalk, a building without a name)
+            # become one multi-part feature per kind: the same drawing, far fewer features.
+            plain: dict[tuple[str, str, int], list] = defaultdict(list)
             for i, geometry in zip(chosen[members], clipped):
                 if geometry.is_empty:
                     continue
-                by_layer[layer[i]].append({"geometry": geometry, "properties": props[i]})
+                dimension = shapely.get_dimensions(geometry)
+                if dimension > 0 and set(props[i]) <= {"kind"}:
+                    plain[(layer[i], props[i].get("kind", ""), dimension)].append(geometry)
+                else:
+                    by_layer[layer[i]].append({"geometry": geometry, "properties": props[i]})
+            for (layer_name, kind, dimension), parts in plain.items():
+                merged = _multi(parts, dimension)
+                if merged is not None:
+                    by_layer[layer_name].append({"geometry": merged, "properties": {"kind": kind} if kind else {}})
             if not by_layer:
                 continue
             encoded = mapbox_vector_tile.encode(
@@ -142,6 +154,18 @@ def basemap_tiles(features: gpd.GeoDataFrame, name: str = "") -> bytes:
     kinds = {layer_name: sorted(set(group)) for layer_name, group in wgs.groupby("layer", sort=False)["kind"]}
     metadata = {"name": name, "layers": [n for n in LAYERS if n in kinds], "kinds": kinds}
     return _archive(tiles, (west, south, east, north), metadata)
+
+
+def _multi(parts: list, dimension: int):
+    """One MultiLineString (``dimension`` 1) or MultiPolygon (2) of the parts' pieces."""
+    pieces = shapely.get_parts(np.asarray(parts, dtype=object))
+    wanted = 1 if dimension == 1 else 3  # LineString, Polygon type ids
+    pieces = pieces[shapely.get_type_id(pieces) == wanted]
+    if not len(pieces):
+        return None
+    if len(pieces) == 1:
+        return pieces[0]
+    return shapely.multilinestrings(pieces) if dimension == 1 else shapely.multipolygons(pieces)
 
 
 def _tiles_of(geoms: np.ndarray, z: int) -> dict[tuple[int, int], np.ndarray]:
