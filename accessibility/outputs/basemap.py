@@ -9,8 +9,9 @@ is. Nothing here reads or writes files: archives go in and out as bytes.
 
 Each tile is 512 pixels wide in the browser (protomaps-leaflet's default), so zoom 16
 tiles serve the street-level views (17 and more) with all their detail. Geometry is
-simplified to a pixel of its zoom, and polygons smaller than a pixel are left out. Features with nothing written on them (a sidewalk, a building without a name)
-are packed into one multi-part feature per kind and tile: the same drawing, fewer features.
+simplified to a pixel of its zoom, and polygons smaller than a pixel are left out.
+Features with nothing written on them (a sidewalk, a building without a name) are packed
+into one multi-part feature per kind and tile: the same drawing, fewer features.
 """
 
 from __future__ import annotations
