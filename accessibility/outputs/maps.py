@@ -152,6 +152,11 @@ def _node_modules() -> Path:
 
 
 def _npm_file(package: str, path: str) -> str:
+    """A file of an npm package: from the copy ``scripts/setup.sh`` puts inside the package
+    (``map_assets/vendor/``, shipped in the wheel), else from ``node_modules``."""
+    vendored = resources.files("accessibility.outputs") / "map_assets" / "vendor" / Path(path).name
+    if vendored.is_file():
+        return vendored.read_text(encoding="utf-8")
     file = _node_modules() / package / path
     if not file.is_file():
         raise ExportError(
