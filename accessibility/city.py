@@ -29,11 +29,13 @@ from accessibility.constants import FACILITY_COLUMNS, WGS84
 from accessibility.errors import InputError, PlanError, ProgrammeError, SnapshotError, SurveyError
 from accessibility.i18n import N_, _, use_language
 from accessibility.model.barriers import find_barriers, taxonomy
+from accessibility.model.basemap import basemap_with_facilities, select_basemap
 from accessibility.model.facilities import categories as all_categories
 from accessibility.model.facilities import category, complete_columns, find_facilities
 from accessibility.model.network import BuildReport, build_network
 from accessibility.model.places import area_names, describe, place_label, place_name_of
 from accessibility.model.profiles import Profile, load_profile, load_profiles
+from accessibility.outputs.basemap import basemap_tiles
 from accessibility.planning.interventions import load_cost_table
 from accessibility.planning.lenses import DEFAULT_LENS, Lens, load_lenses
 from accessibility.planning.programme import Programme, parse_budgets
@@ -90,6 +92,7 @@ class City:
         profiles: dict[str, Profile] | None = None,
         path: str | Path | None = None,
         facilities: gpd.GeoDataFrame | None = None,
+        basemap: bytes = b"",
     ) -> None:
         self.network = network
         self.osm_barriers = barriers
@@ -104,6 +107,8 @@ class City:
                 columns=[*FACILITY_COLUMNS, "geometry"], geometry="geometry", crs=network.graph["crs"]
             )
         self.facilities: gpd.GeoDataFrame = facilities
+        #: The base map every map draws: a PMTiles archive (empty for old workspaces).
+        self.basemap: bytes = basemap
         self._routing: Routing | None = None
 
     # --- construction -------------------------------------------------------------------
@@ -208,8 +213,9 @@ class City:
                 "tag_problems": len(report.problems),
             },
         }
+        basemap = basemap_tiles(basemap_with_facilities(select_basemap(data), facilities), name)
         log.info("city %s: %d barriers, %d facilities", name, len(barriers), len(facilities))
-        return cls(G, barriers, area_frame, meta, problems, profiles=profiles, facilities=facilities)
+        return cls(G, barriers, area_frame, meta, problems, profiles=profiles, facilities=facilities, basemap=basemap)
 
     @classmethod
     def load(cls, path: str | Path) -> City:
@@ -235,6 +241,7 @@ class City:
             problems,
             path=path,
             facilities=facilities,
+            basemap=workspace.read_basemap(path),
         )
 
     def save(self, path: str | Path) -> Path:
@@ -248,6 +255,7 @@ class City:
             self.area,
             self.problems,
             extra_layers={"facilities": self.facilities},
+            basemap=self.basemap,
         )
         self.path = Path(path)
         return out

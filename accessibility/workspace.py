@@ -5,6 +5,8 @@ Layout (version ``settings.workspace_version``)::
     city.json          name, CRS, sources and their SHA-256, build counts
     network.gpkg       layers: nodes, edges, barriers, area (graph CRS; QGIS opens it)
     tag_problems.csv   tag values that could not be read as given
+    basemap.pmtiles    the base map every map draws (vector tiles; may be absent in
+                       workspaces built before it existed)
     surveys.gpkg       survey reports (``accessibility.store``), kept across saves
 
 A save writes a new folder beside the old one and swaps it in at the end, so a failed
@@ -31,6 +33,7 @@ from accessibility.outputs.export import restore, write_csv
 META = "city.json"
 NETWORK = "network.gpkg"
 PROBLEMS = "tag_problems.csv"
+BASEMAP = "basemap.pmtiles"
 
 
 def graph_to_frames(G: nx.MultiDiGraph) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -82,8 +85,10 @@ def save(
     area: gpd.GeoDataFrame,
     problems: pd.DataFrame,
     extra_layers: dict[str, gpd.GeoDataFrame] | None = None,
+    basemap: bytes | None = None,
 ) -> Path:
-    """Write a workspace folder atomically (see module docstring)."""
+    """Write a workspace folder atomically (see module docstring); ``basemap`` is the
+    PMTiles archive of the base map (left out when empty)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with new_folder(path) as tmp:
@@ -93,6 +98,8 @@ def save(
         for name, frame in layers.items():
             pyogrio.write_dataframe(frame, gpkg, layer=name, driver="GPKG")
         write_csv(problems, tmp / PROBLEMS, sep=",", decimal=".")  # tag values: never a live formula
+        if basemap:
+            (tmp / BASEMAP).write_bytes(basemap)
         for name in settings.workspace_kept_files:  # e.g. the survey store: not ours to rebuild
             if (path / name).is_file():
                 shutil.copy2(path / name, tmp / name)
@@ -128,6 +135,13 @@ def read_meta(path: str | Path) -> dict[str, Any]:
             f"{settings.workspace_version}; rebuild it with 'accessibility build'"
         )
     return meta
+
+
+def read_basemap(path: str | Path) -> bytes:
+    """The base map (PMTiles archive) of a workspace; empty bytes for a workspace built
+    before base maps existed (maps then draw the network alone)."""
+    file = Path(path) / BASEMAP
+    return file.read_bytes() if file.is_file() else b""
 
 
 def load(path: str | Path) -> tuple[dict[str, Any], nx.MultiDiGraph, dict[str, gpd.GeoDataFrame], pd.DataFrame]:

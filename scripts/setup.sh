@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Create .venv (Python 3.11+) and install the project; with "test", its test tools too.
+# The maps' JavaScript (package.json: protomaps-leaflet, pmtiles, leaflet.markercluster)
+# is installed from the npm registry into node_modules/; the files the maps inline are
+# copied, with their licences, into accessibility/outputs/map_assets/vendor/ (not in git),
+# so that a wheel built here carries them (scripts/vendor_js.sh).
 # The PDF of the yearly report (WeasyPrint) needs Debian's Pango library: installed here
 # when missing and possible (root with apt-get); without it only the PDF is unavailable.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ required" >&2; exit 1; }
+scripts/vendor_js.sh
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 extra=""
 [ "${1:-}" = "test" ] && extra="[test]"

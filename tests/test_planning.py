@@ -264,22 +264,19 @@ def test_minutes_use_each_profile_speed(osm_file):
 
 
 def test_plan_map_numbers_the_interventions_with_a_gain(osm_file):
-    import folium
-
     from accessibility.outputs.maps import plan_map
     from accessibility.outputs.plan_report import plan_table
 
     city = tiny_city(osm_file)
     table = plan_table(city.plan(1500, profiles=["manual_wheelchair"], residents=1000), "en")
-    m = plan_map(table, "en")
-    markers = [c for c in m._children.values() if isinstance(c, folium.Marker)]
-    assert len(markers) == int((table["selection"] != "no gain").sum()) == 3
-    numbers = sorted(int(c.icon.options["html"].split(">")[1].split("<")[0]) for c in markers)
-    assert numbers == [1, 2, 3]
+    page = plan_map(table, "en")
+    numbers = [int(f["label"]) for f in page.layer("interventions")["features"]]
+    shown = table[table["within_budget"] | (table["selection"] != "no gain")]
+    assert numbers == sorted(shown["rank"].tolist()) == [1, 2, 3]
     import re
 
-    page = m.get_root().render()
-    assert not re.search(r"<script[^>]+src=", page) and not re.search(r"<link[^>]+href=\"http", page)
+    html = page.render()
+    assert not re.search(r"<script[^>]+src=", html) and not re.search(r"<link[^>]+href=\"http", html)
 
 
 def test_plan_map_and_report_open_offline_in_chromium(osm_file, tmp_path, browser):
@@ -288,14 +285,14 @@ def test_plan_map_and_report_open_offline_in_chromium(osm_file, tmp_path, browse
 
     city = tiny_city(osm_file)
     plan = city.plan(1500, profiles=["manual_wheelchair"], residents=1000)
-    page_html = plan_map(plan_table(plan), network=city.network).get_root().render()
+    page_html = plan_map(plan_table(plan), network=city.network, basemap=city.basemap).render()
     (tmp_path / "map.html").write_text(page_html, encoding="utf-8")
     (tmp_path / "report.html").write_text(plan_report_html(plan, "Cremona"), encoding="utf-8")
     page, log = browser
     page.goto((tmp_path / "map.html").as_uri())
-    page.wait_for_selector(".plan-number", timeout=10000)
-    assert page.evaluate("document.querySelectorAll('path.network').length") == 1  # the streets, for context
-    numbers = page.evaluate("Array.from(document.querySelectorAll('.plan-number')).map(e => e.textContent)")
+    page.wait_for_selector("#map .plan-number", timeout=10000)
+    assert page.evaluate("window.accessibilityMap.ready")  # the base map: streets, for context
+    numbers = page.evaluate("Array.from(document.querySelectorAll('#map .plan-number')).map(e => e.textContent)")
     page.goto((tmp_path / "report.html").as_uri())
     heading = page.inner_text("h1")
     log.assert_clean()

@@ -45,6 +45,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         if source.is_file():
             (checkout / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, checkout / name)
+    run([str(checkout / "scripts" / "vendor_js.sh")], cwd=checkout)  # the maps' JavaScript, as setup.sh does
     dist = base / "dist"
     run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), "."], cwd=checkout)
     (wheel,) = dist.glob("accessibility-*.whl")

@@ -10,6 +10,7 @@ import geopandas as gpd
 from accessibility.analysis.audit import DATA_GAPS
 from accessibility.city import City
 from accessibility.cli.main import CITY_DIR, command, main, names, plain
+from accessibility.cli.mapoptions import tile_layer, tiles_options
 from accessibility.cli.progress import TerminalProgress
 from accessibility.i18n import N_, _, language, number, percent
 from accessibility.model.facilities import categories as all_categories
@@ -113,12 +114,7 @@ def warn(messages: list[object]) -> None:
     show_default=True,
     help=_("Keep the audit as today's dated snapshot in the workspace (for the yearly report)."),
 )
-@click.option(
-    "--tiles/--no-tiles",
-    default=False,
-    show_default=True,
-    help=_("Add the OpenStreetMap background to the maps (needs internet to show)."),
-)
+@tiles_options
 def audit(
     city_dir: Path,
     output: Path,
@@ -132,9 +128,11 @@ def audit(
     area_id: str | None,
     hex_size: float | None,
     snapshot: bool,
-    tiles: bool,
+    tiles_url: str | None,
+    tiles_attribution: str | None,
 ) -> None:
     pairs = check_registries(registries, registry_maps)
+    tiles = tile_layer(tiles_url, tiles_attribution)
     areas = read_areas(areas_file, area_id)
     with TerminalProgress() as progress:
         progress.stage(N_("Loading the workspace"))
@@ -151,7 +149,7 @@ def audit(
             progress=progress,
         )
         progress.stage(N_("Writing tables, maps and the report"))
-        write_audit(result, output, lang=language(), tiles=tiles, network=city.network)
+        write_audit(result, output, lang=language(), tiles=tiles, network=city.network, basemap=city.basemap)
         if snapshot:
             progress.stage(N_("Keeping a dated snapshot in the workspace"))
             kept = city.keep_snapshot(result)

@@ -11,6 +11,7 @@ import click
 from accessibility.city import City
 from accessibility.cli.audit import check_registries, read_areas, warn
 from accessibility.cli.main import CITY_DIR, command, main, names, plain
+from accessibility.cli.mapoptions import tile_layer, tiles_options
 from accessibility.cli.progress import TerminalProgress
 from accessibility.files import write_text
 from accessibility.i18n import N_, _, language, money, number
@@ -121,6 +122,7 @@ class Euros(click.ParamType):
     type=click.Path(dir_okay=False, path_type=Path),
     help=_("Map of the numbered interventions (HTML, offline)."),
 )
+@tiles_options
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help=_("Report for the council (HTML)."))
 def plan(
     city_dir: Path,
@@ -141,6 +143,8 @@ def plan(
     xlsx: Path | None,
     gpkg: Path | None,
     map_file: Path | None,
+    tiles_url: str | None,
+    tiles_attribution: str | None,
     report: Path | None,
 ) -> None:
     if population is None and residents is None:
@@ -149,6 +153,7 @@ def plan(
         raise click.UsageError(_("--threshold-m and --minutes exclude each other"))
     pairs = check_registries(registries, registry_maps)
     areas = read_areas(areas_file, area_id)
+    tiles = tile_layer(tiles_url, tiles_attribution)
     lang = language()
     with TerminalProgress() as progress:
         progress.stage(N_("Loading the workspace"))
@@ -177,7 +182,9 @@ def plan(
         if gpkg:
             write_table(table, gpkg, "gpkg", layer="plan")
         if map_file:
-            write_text(plan_map(table, lang, network=city.network).get_root().render(), map_file)
+            plan_map(table, lang, tiles=tiles, network=city.network, basemap=city.basemap).save(
+                map_file, share_basemap=False
+            )
         if report:
             write_text(plan_report_html(result, city.meta.get("name") or "", lang, cost_table), report)
     warn(result.warnings)

@@ -10,6 +10,7 @@ import click
 
 from accessibility.city import City
 from accessibility.cli.main import CITY_DIR, command, main
+from accessibility.cli.mapoptions import tile_layer, tiles_options
 from accessibility.files import write_text
 from accessibility.i18n import _, language, percent
 from accessibility.outputs.maps import route_map
@@ -61,12 +62,7 @@ def _latlon(ctx: click.Context, param: click.Parameter, value: str | None) -> tu
     type=click.Path(dir_okay=False, path_type=Path),
     help=_("Write an HTML map that opens without internet."),
 )
-@click.option(
-    "--tiles/--no-tiles",
-    default=False,
-    show_default=True,
-    help=_("Add the OpenStreetMap background to the map (needs internet to show)."),
-)
+@tiles_options
 def route(
     city_dir: Path,
     origin: tuple[float, float],
@@ -80,7 +76,8 @@ def route(
     max_steps: int | None,
     output: Path | None,
     map_file: Path | None,
-    tiles: bool,
+    tiles_url: str | None,
+    tiles_attribution: str | None,
 ) -> None:
     if (destination is None) == (category is None):
         raise click.UsageError(_("give exactly one of --to LAT,LON and --to-nearest CATEGORY"))
@@ -91,6 +88,7 @@ def route(
         "min_width_cm": min_width_cm,
         "max_steps": max_steps,
     }
+    tiles = tile_layer(tiles_url, tiles_attribution)
     city = City.load(city_dir)
     lang = language()
     if category:
@@ -110,7 +108,7 @@ def route(
         write_text(json.dumps(result.to_geojson(), ensure_ascii=False, indent=1), output)
         click.echo(_("route written to {path}").format(path=output))
     if map_file:
-        write_text(route_map(result, tiles=tiles).get_root().render(), map_file)
+        route_map(result, tiles=tiles, basemap=city.basemap, network=city.network).save(map_file, share_basemap=False)
         click.echo(_("map written to {path}").format(path=map_file))
     if not result.found:
         sys.exit(2)

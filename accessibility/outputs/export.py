@@ -255,7 +255,7 @@ def write_xlsx(sheets: Mapping[str, Sheet | pd.DataFrame], path: str | Path) -> 
     return Path(path)
 
 
-def write_audit(result, folder: str | Path, lang: str = "it", tiles: bool = False, network=None) -> Path:
+def write_audit(result, folder: str | Path, lang: str = "it", tiles=None, network=None, basemap: bytes = b"") -> Path:
     """Write an audit's tables (CSV and one GeoPackage ``audit.gpkg``), maps and report.
 
     Everything is written into a new folder beside ``folder`` and swapped in at the end,
@@ -298,13 +298,22 @@ def write_audit(result, folder: str | Path, lang: str = "it", tiles: bool = Fals
         for profile in result.meta["profiles"]:
             plabel = plabels[profile]
             href = f"maps/score_{profile}.html"
-            score_map(result.areas, profile, labels, plabel, lang, tiles, network).save(str(tmp / href))
+            score_map(result.areas, profile, labels, plabel, lang, tiles, network, basemap).save(tmp / href)
             maps[href] = _("Score per area – {profile}").format(profile=plabel)
             if profile != "walk":
                 href = f"maps/unreachable_{profile}.html"
                 unreachable_map(
-                    result.unreachable, result.facilities, profile, plabel, reasons, labels, lang, tiles, network
-                ).save(str(tmp / href))
+                    result.unreachable,
+                    result.facilities,
+                    profile,
+                    plabel,
+                    reasons,
+                    labels,
+                    lang,
+                    tiles,
+                    network,
+                    basemap,
+                ).save(tmp / href)
                 maps[href] = _("Unreachable facilities – {profile}").format(profile=plabel)
         (tmp / "report.html").write_text(render_report(result, lang, maps), encoding="utf-8")
     return folder

@@ -5,6 +5,11 @@ responses in XML or JSON, including ``out geom`` dumps whose ways carry inline
 coordinates and no node elements. The format is sniffed from the bytes, not trusted
 from the file name. Every reader ends in the same :class:`OsmData`, so a file and a
 download build the same network.
+
+Relations are counted; those tagged ``type=multipolygon`` (a park, a lake, a building
+with a courtyard) are kept with their way members, for the base map
+(:mod:`accessibility.model.basemap`). A member way that the file gives only inline
+(Overpass ``out geom`` on a relation) keeps its coordinates on the member.
 """
 
 from __future__ import annotations
@@ -44,14 +49,44 @@ class OsmWay:
     center: tuple[float, float] | None = None
 
 
+@dataclass(slots=True)
+class OsmMember:
+    """A way member of a multipolygon relation: its id, its role (``outer``/``inner``) and,
+    when the file gave the way only inline, its ``(lon, lat)`` coordinates."""
+
+    ref: int
+    role: str
+    coords: list[tuple[float, float]] | None = None
+
+
+@dataclass(slots=True)
+class OsmRelation:
+    """A multipolygon relation: its way members and tags."""
+
+    members: list[OsmMember]
+    tags: dict[str, str] = field(default_factory=dict)
+
+
 @dataclass
 class OsmData:
-    """Nodes and ways by id, from one or several sources; relations are counted only."""
+    """Nodes and ways by id, from one or several sources; relations are counted, and the
+    multipolygon ones kept (``multipolygons``) for the base map."""
 
     nodes: dict[int, OsmNode] = field(default_factory=dict)
     ways: dict[int, OsmWay] = field(default_factory=dict)
     relations: int = 0
     sources: list[str] = field(default_factory=list)
+    multipolygons: dict[int, OsmRelation] = field(default_factory=dict)
+
+    def add_multipolygon(self, rid: int, relation: OsmRelation) -> None:
+        """Add a multipolygon relation; one seen before keeps the longer member list."""
+        old = self.multipolygons.get(rid)
+        if old is None:
+            self.multipolygons[rid] = relation
+            return
+        if len(relation.members) > len(old.members):
+            old.members = relation.members
+        old.tags.update(relation.tags)
 
     def add_node(self, nid: int, lon: float | None, lat: float | None, tags: dict[str, str]) -> None:
         """Add or complete a node: coordinates fill a gap, tags are merged (newer wins)."""
@@ -81,6 +116,8 @@ class OsmData:
             self.add_node(nid, node.lon, node.lat, dict(node.tags))
         for wid, way in other.ways.items():
             self.add_way(wid, OsmWay(list(way.refs), dict(way.tags), way.center))
+        for rid, rel in other.multipolygons.items():
+            self.add_multipolygon(rid, OsmRelation(list(rel.members), dict(rel.tags)))
         self.relations += other.relations
         self.sources.extend(other.sources)
         return self
@@ -182,6 +219,7 @@ def _read_xml(stream: IO[bytes], path: Path) -> OsmData:
                 elem.clear()
             elif tag == "relation":
                 data.relations += 1
+                _xml_relation(data, elem, path)
                 elem.clear()
     except ET.ParseError as exc:
         raise OsmFileError(f"{path}: malformed XML ({exc})") from exc
@@ -232,6 +270,20 @@ def _xml_way(data: OsmData, elem: ET.Element, path: Path) -> None:
     data.add_way(wid, OsmWay(refs, _tags(elem), center))  # type: ignore[arg-type]
 
 
+def _xml_relation(data: OsmData, elem: ET.Element, path: Path) -> None:
+    tags = {t.get("k", ""): t.get("v", "") for t in elem.findall("tag")}
+    if tags.get("type") != "multipolygon":
+        return
+    members = []
+    for m in elem.iter("member"):
+        if m.get("type") != "way":
+            continue
+        coords = [(_float_attr(nd, "lon", path), _float_attr(nd, "lat", path)) for nd in m.iter("nd")]
+        inline = [(lon, lat) for lon, lat in coords if lon is not None and lat is not None]
+        members.append(OsmMember(_int_attr(m, "ref", path), m.get("role", ""), inline or None))
+    data.add_multipolygon(_int_attr(elem, "id", path), OsmRelation(members, tags))
+
+
 # --- Overpass JSON ----------------------------------------------------------------------
 
 
@@ -264,6 +316,17 @@ def overpass_json_to_osm(doc: Any, where: str) -> OsmData:
                 data.add_way(eid, OsmWay(refs, tags, center))
             elif kind == "relation":
                 data.relations += 1
+                if tags.get("type") == "multipolygon":
+                    members = [
+                        OsmMember(
+                            int(m["ref"]),
+                            str(m.get("role") or ""),
+                            [(float(p["lon"]), float(p["lat"])) for p in m.get("geometry") or [] if p] or None,
+                        )
+                        for m in el.get("members") or []
+                        if m.get("type") == "way"
+                    ]
+                    data.add_multipolygon(eid, OsmRelation(members, tags))
         except (KeyError, TypeError, ValueError) as exc:
             raise OsmFileError(f"{where}: element #{i} is malformed ({exc!r}): {str(el)[:120]}") from exc
     return data
@@ -290,6 +353,10 @@ def _read_pbf(path: Path) -> OsmData:
                 data.add_way(obj.id, OsmWay([n.ref for n in obj.nodes], {t.k: t.v for t in obj.tags}))
             elif obj.is_relation():
                 data.relations += 1
+                tags = {t.k: t.v for t in obj.tags}
+                if tags.get("type") == "multipolygon":
+                    members = [OsmMember(m.ref, m.role) for m in obj.members if m.type == "w"]
+                    data.add_multipolygon(obj.id, OsmRelation(members, tags))
     except RuntimeError as exc:
         raise OsmFileError(f"{path}: not OSM XML, JSON or PBF, or a damaged file ({exc})") from exc
     return data
