@@ -54,7 +54,7 @@ def tile_range(bounds: tuple[float, float, float, float], zoom: int) -> tuple[in
     at ``zoom``.
 
     >>> tile_range((10.0, 45.1, 10.05, 45.15), 12)
-    (2161, 1467, 2161, 1468)
+    (2161, 1471, 2162, 1471)
     """
     n = 2**zoom
     west, south, east, north = bounds
