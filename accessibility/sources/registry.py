@@ -38,7 +38,7 @@ from shapely.geometry.base import BaseGeometry
 from accessibility.constants import FACILITY_COLUMNS as COLUMNS
 from accessibility.constants import WGS84
 from accessibility.coordinates import locate
-from accessibility.errors import InputNotFoundError, RegistryError, SurveyError
+from accessibility.errors import InputNotFoundError, RegistryError
 from accessibility.sources.catalogues import read_toml, shipped_toml
 from accessibility.sources.surveys import read_csv_records
 from accessibility.values import parse_number
@@ -174,10 +174,7 @@ def read_registry(
         raise InputNotFoundError(f"registry file not found: {path}")
     suffix = path.suffix.lower()
     if suffix in {".csv", ".txt", ".tsv"}:
-        try:
-            table = read_csv_records(path, what="registry")
-        except SurveyError as exc:
-            raise RegistryError(str(exc)) from None
+        table = read_csv_records(path, RegistryError)
         rows = [dict(zip(table.headers, r)) for r in table.records]
         numbers, headers, geometries = table.numbers, table.headers, [None] * len(rows)
     elif suffix in {".gpkg", ".geojson", ".json"}:
