@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
@@ -137,7 +138,7 @@ class City:
         """
         files = [Path(p) for p in osm or []]
         if files and place:
-            raise InputError("give OSM files or a place name, not both")
+            raise InputError(_("give OSM files or a place name, not both"))
         area_polygon: BaseGeometry | None = None
         if files:
             data = read_osm_files(files)
@@ -148,7 +149,7 @@ class City:
             data, area_polygon = fetch_osm(place=place, boundary=boundary)
             sources = [{"overpass": place or str(boundary)}]
         else:
-            raise InputError("nothing to build from: give OSM files, a place name or a boundary file")
+            raise InputError(_("nothing to build from: give OSM files, a place name or a boundary file"))
         default_name = place or (files[0].name.split(".")[0] if files else "city")
         return cls.from_osm(data, name=name or default_name, sources=sources, area=area_polygon, profiles=profiles)
 
@@ -182,6 +183,7 @@ class City:
                 "ways_read": report.ways_read,
                 "ways_walkable": report.ways_walkable,
                 "refs_without_coordinates": report.refs_without_coordinates,
+                "nodes_out_of_range": report.nodes_out_of_range,
                 "tag_problems": len(report.problems),
             },
         }
@@ -236,8 +238,10 @@ class City:
         """The survey store of the workspace this city was loaded from or saved to."""
         if self.path is None:
             raise SurveyError(
-                "this city has no workspace folder yet: save it first (city.save(DIR)) "
-                "so survey reports have somewhere to live"
+                _(
+                    "this city has no workspace folder yet: save it first (city.save(DIR)) "
+                    "so survey reports have somewhere to live"
+                )
             )
         return SurveyStore(self.path / settings.survey_store_name)
 
@@ -447,6 +451,7 @@ class City:
         -------
         Audit
         """
+        _check_finite(residents=residents, hex_size_m=hex_size_m)
         ages = None
         if population is not None:
             table = population if isinstance(population, pd.DataFrame) else read_population_by_age(population)
@@ -543,8 +548,9 @@ class City:
         PlanError
             No residents given, a bad weight, or no facilities.
         """
+        _check_finite(budget=budget, residents=residents, threshold_m=threshold_m, threshold_min=threshold_min)
         if weight not in {"residents", "over65", "over80"}:
-            raise PlanError(f"weight must be residents, over65 or over80, not {weight!r}")
+            raise PlanError(_("weight must be residents, over65 or over80, not {weight}").format(weight=repr(weight)))
         share = 1.0
         if population is not None:
             ages = age_structure(read_population_by_age(population))
@@ -552,17 +558,17 @@ class City:
             share = {"residents": 1.0, "over65": ages.share65, "over80": ages.share80}[weight]
         elif residents is not None:
             if weight != "residents":
-                raise PlanError("weighting by age needs the ISTAT table (population=...)")
+                raise PlanError(_("weighting by age needs the ISTAT table (population=...)"))
             total = float(residents)
         else:
-            raise PlanError("say how many people live here: population=ISTAT table or residents=N")
+            raise PlanError(_("say how many people live here: population=ISTAT table or residents=N"))
         names = list(profiles) if profiles else [p for p in self.profiles if p != "walk"]
         chosen = [self.profile(n) for n in names]
         cats = list(categories) if categories else sorted(set(self.facilities["category"]))
         for c in cats:
             category(c)
         if not cats:
-            raise PlanError("the city has no facilities: nothing to reach")
+            raise PlanError(_("the city has no facilities: nothing to reach"))
         people = residents_on_network(self.network, total).to_numpy()
         return plan(
             self.network,
@@ -603,6 +609,7 @@ class City:
             "barriers": len(self.barriers),
             "barriers_by_kind": kinds,
             "tag_problems": len(self.problems),
+            "nodes_out_of_range": int(self.meta.get("build", {}).get("nodes_out_of_range", 0)),
         }
 
     def barriers_wgs84(self, lang: str | None = None) -> gpd.GeoDataFrame:
@@ -616,6 +623,22 @@ class City:
         point = out.geometry.representative_point()
         out["lon"], out["lat"] = point.x.round(7), point.y.round(7)
         return out
+
+
+def _check_finite(**values: float | None) -> None:
+    """Refuse ``nan``, ``inf`` and negative numbers where an amount is asked for (a budget,
+    residents, a threshold): :class:`InputError` naming the value and why."""
+    for name, value in values.items():
+        if value is None:
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise InputError(_("{name} = {value} is not a number").format(name=name, value=repr(value))) from None
+        if not math.isfinite(number):
+            raise InputError(_("{name} = {value} is not a finite number").format(name=name, value=repr(value)))
+        if number < 0:
+            raise InputError(_("{name} = {value} cannot be negative").format(name=name, value=repr(value)))
 
 
 def _describe_file(path: Path) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import click
 import geopandas as gpd
 
 from accessibility.city import City
-from accessibility.cli.main import CITY_DIR, command, main, names, plain
+from accessibility.cli.main import CITY_DIR, Finite, command, main, names, plain
 from accessibility.i18n import _, language, number, percent
 from accessibility.model.facilities import categories as all_categories
 from accessibility.outputs.export import write_audit
@@ -34,7 +34,7 @@ from accessibility.outputs.export import write_audit
 )
 @click.option(
     "--residents",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Finite(min=0, min_open=True),
     help=_("Residents to spread when there is no --population table."),
 )
 @click.option(
@@ -58,7 +58,7 @@ from accessibility.outputs.export import write_audit
     help=_("Neighbourhood polygons (GeoPackage, GeoJSON) to score (default: hexagons)."),
 )
 @click.option("--area-id", help=_("Column of --areas holding the area ids (default: row order)."))
-@click.option("--hex-size", type=click.FloatRange(min=0, min_open=True), help=_("Hexagon size in metres."))
+@click.option("--hex-size", type=Finite(min=0, min_open=True), help=_("Hexagon size in metres."))
 @click.option(
     "--tiles/--no-tiles",
     default=False,

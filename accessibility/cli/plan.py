@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from accessibility.city import City
-from accessibility.cli.main import CITY_DIR, command, main, names
+from accessibility.cli.main import CITY_DIR, Finite, command, main, names
 from accessibility.files import write_text
 from accessibility.i18n import _, language, money, number
 from accessibility.outputs.export import write_csv, write_table, write_xlsx
@@ -18,7 +18,7 @@ from accessibility.planning.interventions import load_cost_table
 
 @command(main, help=_("Rank the interventions by the people they give access to, and fund them within a budget."))
 @CITY_DIR
-@click.option("--budget", required=True, type=click.FloatRange(min=0), help=_("Budget in euros."))
+@click.option("--budget", required=True, type=Finite(min=0), help=_("Budget in euros."))
 @click.option("--profiles", callback=names, metavar="A,B", help=_("Profiles (default: all but walk)."))
 @click.option("--categories", callback=names, metavar="A,B", help=_("Facility categories (default: all in the city)."))
 @click.option(
@@ -26,9 +26,7 @@ from accessibility.planning.interventions import load_cost_table
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help=_("ISTAT population-by-age table (CSV): residents and age shares."),
 )
-@click.option(
-    "--residents", type=click.FloatRange(min=0, min_open=True), help=_("Residents in all (without --population).")
-)
+@click.option("--residents", type=Finite(min=0, min_open=True), help=_("Residents in all (without --population)."))
 @click.option(
     "--weight",
     type=click.Choice(["residents", "over65", "over80"]),
@@ -38,12 +36,12 @@ from accessibility.planning.interventions import load_cost_table
 )
 @click.option(
     "--threshold-m",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Finite(min=0, min_open=True),
     help=_("Reach within this many metres (default 1000)."),
 )
 @click.option(
     "--minutes",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Finite(min=0, min_open=True),
     help=_("Reach within this many minutes at each profile's speed."),
 )
 @click.option(

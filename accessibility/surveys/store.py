@@ -12,13 +12,21 @@ GeoPackage 1.3, so QGIS opens it as it is. Tables:
 Every write runs in one SQLite transaction taken with ``BEGIN IMMEDIATE`` (SQLite's
 file lock): two imports at the same time run one after the other, the valid rows of a
 file are stored together or not at all, and a unique content hash per report makes a
-second import of the same rows add nothing.
+second import of the same rows add nothing. The lock is held for the write alone: an
+import checks its rows against a snapshot first (:meth:`SurveyStore.snapshot`) and,
+under the lock, only against the reports stored since (:meth:`StoreTransaction.added_since`).
+
+A workspace rebuilt while an import waits keeps the same store file (a hard link, see
+:mod:`accessibility.workspace`); should the file at the store's path be another one by
+the time the lock is had (a copy, where links are not possible), the transaction starts
+again on the file now there, so no write lands in a file that was replaced.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import sqlite3
 import struct
 from collections.abc import Iterator
@@ -26,10 +34,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from shapely import Point
 
 from accessibility import settings
 from accessibility.errors import ReviewError, SurveyStoreError
+from accessibility.i18n import _
 from accessibility.surveys.review import check_transition
 from accessibility.surveys.schema import REPORT_FIELDS
 
@@ -121,8 +129,16 @@ def _schema_sql() -> list[str]:
 
 
 def point_blob(lon: float, lat: float) -> bytes:
-    """A GeoPackage geometry blob for a WGS84 point (header without envelope + WKB)."""
-    return b"GP" + bytes([0, 1]) + struct.pack("<i", 4326) + Point(lon, lat).wkb
+    """A GeoPackage geometry blob for a WGS84 point (header without envelope + WKB).
+
+    >>> point_blob(10.0, 45.0) == b"GP\\x00\\x01" + struct.pack("<i", 4326) + Point(10.0, 45.0).wkb
+    True
+    """
+    return _POINT_HEADER + struct.pack("<dd", lon, lat)
+
+
+#: GeoPackage header (no envelope, SRS 4326) and little-endian WKB point type.
+_POINT_HEADER = b"GP" + bytes([0, 1]) + struct.pack("<i", 4326) + struct.pack("<BI", 1, 1)
 
 
 def now_text() -> str:
@@ -156,17 +172,18 @@ class SurveyStore:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[StoreTransaction]:
-        """Hold the store's write lock; commit everything at the end, or nothing on error."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = self._connect()
+        """Hold the store's write lock; commit everything at the end, or nothing on error.
+
+        Raises
+        ------
+        SurveyStoreError
+            The store stayed busy for ``settings.survey_lock_timeout_s``, or the file is
+            not an SQLite database.
+        """
+        if not self.path.parent.is_dir():
+            raise SurveyStoreError(_("{path}: the workspace folder does not exist").format(path=self.path.parent))
+        con = self._locked()
         try:
-            try:
-                con.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise SurveyStoreError(
-                    f"{self.path}: the survey store stayed busy for "
-                    f"{settings.survey_lock_timeout_s:g} s ({exc}); try again"
-                ) from None
             try:
                 self._ensure_schema(con)
                 yield StoreTransaction(con)
@@ -177,12 +194,35 @@ class SurveyStore:
         finally:
             con.close()
 
+    def _locked(self) -> sqlite3.Connection:
+        """A connection holding the write lock of the file now at the store's path."""
+        for _attempt in range(10):
+            before = _identity(self.path)
+            con = self._connect()
+            try:
+                con.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                con.close()
+                raise SurveyStoreError(
+                    _("{path}: the survey store stayed busy for {seconds} s ({reason}); try again").format(
+                        path=self.path, seconds=f"{settings.survey_lock_timeout_s:g}", reason=exc
+                    )
+                ) from None
+            except sqlite3.DatabaseError as exc:
+                con.close()
+                raise SurveyStoreError(_not_a_store(self.path, exc)) from None
+            if before is None or _identity(self.path) == before:  # (None: this connection created it)
+                return con
+            con.execute("ROLLBACK")  # the file was replaced while we waited: start on the new one
+            con.close()
+        raise SurveyStoreError(_("{path}: the survey store keeps being replaced; try again").format(path=self.path))
+
     def _ensure_schema(self, con: sqlite3.Connection) -> None:
         has_meta = con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='survey_meta'").fetchone()
         if not has_meta:
             tables = con.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
             if tables:
-                raise SurveyStoreError(f"{self.path} is not a survey store (it has other tables)")
+                raise SurveyStoreError(_("{path} is not a survey store (it has other tables)").format(path=self.path))
             con.execute("PRAGMA application_id = 1196444487")  # 'GPKG'
             con.execute("PRAGMA user_version = 10300")  # GeoPackage 1.3
             for sql in _schema_sql():
@@ -199,8 +239,10 @@ class SurveyStore:
         version = None if row is None else row["value"]
         if version != str(settings.survey_store_version):
             raise SurveyStoreError(
-                f"{self.path}: survey store schema version {version!r}, this program reads "
-                f"{settings.survey_store_version}; export it with the program that wrote it"
+                _(
+                    "{path}: survey store schema version {version}, this program reads {expected}; "
+                    "export it with the program that wrote it"
+                ).format(path=self.path, version=repr(version), expected=settings.survey_store_version)
             )
 
     def _read(self, sql: str, params: tuple = ()) -> pd.DataFrame:
@@ -211,7 +253,7 @@ class SurveyStore:
             self._check_version(con)
             return pd.read_sql_query(sql, con, params=params)
         except (sqlite3.DatabaseError, pd.errors.DatabaseError) as exc:
-            raise SurveyStoreError(f"{self.path} cannot be read as a survey store: {exc}") from None
+            raise SurveyStoreError(_not_a_store(self.path, exc)) from None
         finally:
             con.close()
 
@@ -240,9 +282,17 @@ class SurveyStore:
     def review(self, report_id: int, status: str, note: str | None, by: str) -> dict[str, Any]:
         """Move a report to ``status`` (checked by :func:`surveys.check_transition`), with history."""
         if not by or not by.strip():
-            raise ReviewError("say who reviews (--by)")
+            raise ReviewError(_("say who reviews (--by)"))
         with self.transaction() as tx:
             return tx.set_status(report_id, status, note, by)
+
+    def snapshot(self) -> tuple[pd.DataFrame, int]:
+        """Every report now stored, and the highest report id among them: what an import
+        checks its rows against before it takes the lock (see
+        :meth:`StoreTransaction.added_since`)."""
+        reports = self.reports()
+        last = int(reports["report_id"].max()) if len(reports) else 0
+        return reports, last
 
     def state(self) -> tuple[int, int]:
         """Changes whenever the store file does (for caches)."""
@@ -257,6 +307,15 @@ class StoreTransaction:
 
     def __init__(self, con: sqlite3.Connection) -> None:
         self.con = con
+
+    def added_since(self, report_id: int) -> pd.DataFrame:
+        """``report_id, ref, content_hash`` of the reports stored after ``report_id`` (those
+        another import added since a snapshot): a cheap re-check under the lock."""
+        return pd.read_sql_query(
+            "SELECT fid AS report_id, ref, content_hash FROM surveys WHERE fid > ? ORDER BY fid",
+            self.con,
+            params=(int(report_id),),
+        )
 
     def reports(self) -> pd.DataFrame:
         cols = ", ".join(f'"{c}"' for c in COLUMNS)
@@ -301,12 +360,13 @@ class StoreTransaction:
             }
             values["temporary"] = int(bool(values["temporary"]))
             rid = self._insert(sql, [point_blob(report["lon"], report["lat"]), *(values[c] for c in COLUMNS)])
-            self.con.execute(
-                "INSERT INTO survey_history (report_id, at, by, action, from_status, to_status, note) "
-                "VALUES (?, ?, ?, 'import', NULL, 'reported', ?)",
-                (rid, at, by, f"{Path(source_file).name} row {report.get('source_row')}"),
-            )
             ids.append(rid)
+        file_name = Path(source_file).name
+        self.con.executemany(
+            "INSERT INTO survey_history (report_id, at, by, action, from_status, to_status, note) "
+            "VALUES (?, ?, ?, 'import', NULL, 'reported', ?)",
+            ((rid, at, by, f"{file_name} row {report.get('source_row')}") for rid, report in zip(ids, reports)),
+        )
         if ids:
             self._update_extent()
         return import_id, ids
@@ -325,7 +385,7 @@ class StoreTransaction:
     def set_status(self, report_id: int, status: str, note: str | None, by: str) -> dict[str, Any]:
         row = self.con.execute("SELECT status FROM surveys WHERE fid = ?", (report_id,)).fetchone()
         if row is None:
-            raise ReviewError(f"no survey report #{report_id} in the store")
+            raise ReviewError(_("no survey report #{report} in the store").format(report=report_id))
         check_transition(report_id, row["status"], status, note)
         at = now_text()
         self.con.execute(
@@ -338,6 +398,22 @@ class StoreTransaction:
             (report_id, at, by, row["status"], status, note),
         )
         return {"report_id": report_id, "from": row["status"], "to": status, "at": at, "by": by, "note": note}
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Which file is at ``path`` (device and inode), ``None`` when there is none."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _not_a_store(path: Path, exc: BaseException) -> str:
+    return _(
+        "{path} cannot be read as a survey store ({reason}); move it away to start a new store, "
+        "or restore it from a backup"
+    ).format(path=path, reason=exc)
 
 
 def _empty_reports() -> pd.DataFrame:
