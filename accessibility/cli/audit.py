@@ -89,7 +89,23 @@ def audit(
         )
     areas = None
     if areas_file:
-        areas = gpd.read_file(areas_file)
+        try:
+            areas = gpd.read_file(areas_file)
+        except Exception as exc:  # GDAL reports unreadable files in many ways
+            raise click.BadParameter(
+                _("{file} cannot be read as polygons (GeoPackage, GeoJSON): {reason}").format(
+                    file=areas_file.name, reason=" ".join(str(exc).split())[:200]
+                ),
+                param_hint="--areas",
+            ) from None
+        kinds = set(areas.geometry.geom_type.dropna()) if len(areas) else set()
+        if not kinds or not kinds <= {"Polygon", "MultiPolygon"}:
+            raise click.BadParameter(
+                _("{file}: the areas must be polygons (neighbourhoods); this layer holds: {kinds}").format(
+                    file=areas_file.name, kinds=", ".join(sorted(kinds)) or _("no geometry")
+                ),
+                param_hint="--areas",
+            )
         if area_id and area_id not in areas.columns:
             raise click.BadParameter(
                 _("{file} has no column {column}; it has: {columns}").format(

@@ -174,10 +174,10 @@ class Finite(click.FloatRange):
     name = "finite float"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        number = super().convert(value, param, ctx)  # click lets nan and inf through a range
+        number = click.FLOAT.convert(value, param, ctx)  # a range lets nan and inf through
         if not math.isfinite(number):
             self.fail(_("{value} is not a finite number").format(value=repr(value)), param, ctx)
-        return number
+        return super().convert(number, param, ctx)
 
 
 def names(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:

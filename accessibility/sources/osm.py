@@ -139,7 +139,7 @@ def _sniff(stream: IO[bytes]) -> str:
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text.startswith(b"<"):
         return "xml"
-    if text.startswith(b"{"):
+    if text.startswith((b"{", b"[")):
         return "json"
     return "pbf"
 

@@ -26,6 +26,7 @@ columns of the OSM facilities (``source`` says where each came from).
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,10 +36,12 @@ import pandas as pd
 from shapely import Point, box
 from shapely.geometry.base import BaseGeometry
 
+from accessibility import settings
 from accessibility.constants import FACILITY_COLUMNS as COLUMNS
 from accessibility.constants import WGS84
 from accessibility.coordinates import locate
 from accessibility.errors import InputNotFoundError, RegistryError
+from accessibility.i18n import N_, _
 from accessibility.sources.catalogues import read_toml, shipped_toml
 from accessibility.sources.surveys import read_csv_records
 from accessibility.values import parse_number
@@ -84,43 +87,85 @@ class RegistryMapping:
 
 
 def read_mapping(path: str | Path) -> RegistryMapping:
-    """Read and check a registry mapping file; errors name the file and the key."""
+    """Read and check a registry mapping file; errors name the file and the key.
+
+    Raises
+    ------
+    InputNotFoundError
+        The file does not exist.
+    RegistryError
+        Not TOML, an unknown category, a key of the wrong type (``name = 5``, a
+        ``coordinates`` that is not a table), or coordinates named incompletely.
+    """
     path = Path(path)
     if not path.is_file():
-        raise InputNotFoundError(f"registry mapping file not found: {path}")
+        raise InputNotFoundError(_("registry mapping file not found: {path}").format(path=path))
     raw = read_toml(path, RegistryError)
+
+    def fail(message: str, **values: Any) -> RegistryError:
+        return RegistryError(f"{path.name}: " + _(message).format(**values))
+
     if "category" not in raw:
-        raise RegistryError(f"{path.name}: say which facility category the registry lists (category = ...)")
+        raise fail(N_("say which facility category the registry lists (category = ...)"))
     known = shipped_toml("facilities.toml")
-    if raw["category"] not in known:
-        raise RegistryError(
-            f"{path.name}: unknown facility category {raw['category']!r}; choose one of: {', '.join(known)}"
+    if not isinstance(raw["category"], str) or raw["category"] not in known:
+        raise fail(
+            N_("unknown facility category {name}; choose one of: {choices}"),
+            name=repr(raw["category"]),
+            choices=", ".join(known),
         )
+
+    def columns(key: str, value: Any) -> tuple[str, ...]:
+        if isinstance(value, str):
+            return (value,)
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        raise fail(N_("{key} must be a column name or a list of column names, not {value}"), key=key, value=repr(value))
+
+    def column(key: str, value: Any) -> str | None:
+        if value is None or isinstance(value, str):
+            return value
+        raise fail(N_("{key} must be a column name in quotes, not {value}"), key=key, value=repr(value))
+
     coords = raw.get("coordinates", {})
+    if not isinstance(coords, dict):
+        raise fail(N_("[coordinates] must be a table (lat = ..., lon = ...), not {value}"), value=repr(coords))
     geographic = "lat" in coords or "lon" in coords
     projected = "x" in coords or "y" in coords
     if geographic and projected:
-        raise RegistryError(f"{path.name}: [coordinates] gives both lat/lon and x/y; keep one pair")
+        raise fail(N_("[coordinates] gives both lat/lon and x/y; keep one pair"))
     if geographic and not ("lat" in coords and "lon" in coords):
-        raise RegistryError(f"{path.name}: [coordinates] needs both lat and lon")
+        raise fail(N_("[coordinates] needs both lat and lon"))
     if projected and not ("x" in coords and "y" in coords and "crs" in coords):
-        raise RegistryError(f"{path.name}: [coordinates] x/y need x, y and crs (an EPSG code, e.g. 3003)")
+        raise fail(N_("[coordinates] x/y need x, y and crs (an EPSG code, e.g. 3003)"))
+    crs = coords.get("crs")
+    if crs is not None and (isinstance(crs, bool) or not isinstance(crs, int) or crs not in settings.survey_crs):
+        raise fail(
+            N_("[coordinates] crs = {value} is not one of the EPSG codes {codes}"),
+            value=repr(crs),
+            codes=", ".join(map(str, sorted(settings.survey_crs))),
+        )
     region = coords.get("region")
-    if region is not None and (len(region) != 4 or region[0] >= region[2] or region[1] >= region[3]):
-        raise RegistryError(f"{path.name}: region must be [lon_min, lat_min, lon_max, lat_max]")
-    name = raw.get("name", [])
+    if region is not None and (
+        not isinstance(region, list)
+        or len(region) != 4
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in region)
+        or region[0] >= region[2]
+        or region[1] >= region[3]
+    ):
+        raise fail(N_("region must be [lon_min, lat_min, lon_max, lat_max]"))
     return RegistryMapping(
         category=raw["category"],
         source=str(raw.get("source", path.stem)),
-        name=tuple([name] if isinstance(name, str) else name),
-        id=raw.get("id"),
-        address=tuple([raw["address"]] if isinstance(raw.get("address"), str) else raw.get("address", [])),
-        wheelchair=raw.get("wheelchair"),
-        lat=coords.get("lat"),
-        lon=coords.get("lon"),
-        x=coords.get("x"),
-        y=coords.get("y"),
-        crs=coords.get("crs"),
+        name=columns("name", raw.get("name", [])),
+        id=column("id", raw.get("id")),
+        address=columns("address", raw.get("address", [])),
+        wheelchair=column("wheelchair", raw.get("wheelchair")),
+        lat=column("lat", coords.get("lat")),
+        lon=column("lon", coords.get("lon")),
+        x=column("x", coords.get("x")),
+        y=column("y", coords.get("y")),
+        crs=crs,
         region=tuple(region) if region else None,
     )
 
@@ -171,7 +216,7 @@ def read_registry(
     if not isinstance(mapping, RegistryMapping):
         mapping = read_mapping(mapping)
     if not path.is_file():
-        raise InputNotFoundError(f"registry file not found: {path}")
+        raise InputNotFoundError(_("registry file not found: {path}").format(path=path))
     suffix = path.suffix.lower()
     if suffix in {".csv", ".txt", ".tsv"}:
         table = read_csv_records(path, RegistryError)
@@ -180,15 +225,24 @@ def read_registry(
     elif suffix in {".gpkg", ".geojson", ".json"}:
         rows, numbers, headers, geometries = _read_geo(path)
     else:
-        raise RegistryError(f"{path.name}: unknown registry file type {suffix!r}; use CSV, GeoPackage or GeoJSON")
+        raise RegistryError(
+            _("{file}: unknown registry file type {suffix}; use CSV, GeoPackage or GeoJSON").format(
+                file=path.name, suffix=repr(suffix)
+            )
+        )
     missing = [c for c in mapping.columns if c not in headers]
     if missing:
         raise RegistryError(
-            f"{path.name}: column(s) {', '.join(map(repr, missing))} named by the mapping are not "
-            f"in the file; its columns are: {', '.join(headers)}"
+            _(
+                "{file}: column(s) {missing} named by the mapping are not in the file; its columns are: {columns}"
+            ).format(
+                file=path.name, missing=", ".join(map(repr, missing)), columns=", ".join(h[:40] for h in headers[:30])
+            )
         )
     if not (mapping.lat or mapping.x) and all(g is None for g in geometries):
-        raise RegistryError(f"{path.name}: the mapping names no coordinate columns and the file has no geometry")
+        raise RegistryError(
+            _("{file}: the mapping names no coordinate columns and the file has no geometry").format(file=path.name)
+        )
     return _facilities(path, mapping, rows, numbers, geometries, area)
 
 
@@ -197,10 +251,14 @@ def _read_geo(path: Path) -> tuple[list[dict[str, Any]], list[int], list[str], l
 
     try:
         frame = pyogrio.read_dataframe(path)
-    except Exception as exc:  # GDAL reports damaged files in many ways
-        raise RegistryError(f"{path.name}: not a readable GeoPackage/GeoJSON file ({exc})") from None
-    if frame.crs is not None and frame.crs.to_epsg() != 4326:
-        frame = frame.to_crs(WGS84)
+        if frame.crs is not None and frame.crs.to_epsg() != 4326:
+            frame = frame.to_crs(WGS84)
+    except Exception as exc:  # GDAL and PROJ report damaged files in many ways
+        raise RegistryError(
+            _("{file}: not a readable GeoPackage/GeoJSON file ({reason})").format(
+                file=path.name, reason=" ".join(str(exc).split())[:200]
+            )
+        ) from None
     headers = [c for c in frame.columns if c != frame.geometry.name]
     rows = [
         {k: ("" if v is None or v != v else str(v)) for k, v in r.items()} for r in frame[headers].to_dict("records")
@@ -278,7 +336,9 @@ def _facilities(
     frame = frame.astype({"osm_id": "int64"})
     result = Registry(path, m, frame, rejected, swapped)
     if len(frame) == 0:
-        raise RegistryError(f"{path.name}: no usable row; " + "; ".join(result.notes()[1:6]))
+        raise RegistryError(
+            _("{file}: no usable row; {notes}").format(file=path.name, notes="; ".join(map(str, result.notes()[1:6])))
+        )
     for note in result.notes():
         log.info(note)
     return result

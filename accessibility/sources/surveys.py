@@ -102,11 +102,11 @@ def read_survey_file(path: str | Path, columns: dict[str, str] | None = None, sh
         raise InputNotFoundError(_("survey file not found: {path}").format(path=path))
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
-        table = _read_csv(path, columns)
+        table = _named(path, _read_csv, columns)
     elif suffix in XLSX_SUFFIXES:
-        table = _read_xlsx(path, columns, sheet)
+        table = _named(path, _read_xlsx, columns, sheet)
     elif suffix in GEO_SUFFIXES:
-        table = _read_geo(path, columns)
+        table = _named(path, _read_geo, columns)
     else:
         raise SurveyError(
             _("{file}: unknown survey file type {suffix}; use CSV, XLSX, GeoJSON or GeoPackage").format(
@@ -124,6 +124,16 @@ def read_survey_file(path: str | Path, columns: dict[str, str] | None = None, sh
         )
     log.info("read %d survey rows from %s (%s)", len(table.rows), path.name, table.format)
     return table
+
+
+def _named(path: Path, reader: Any, *args: Any) -> RawTable:
+    """``reader(path, *args)``; its errors name the file (the column mapping does not know it)."""
+    try:
+        return reader(path, *args)
+    except SurveyError as exc:
+        if path.name in str(exc):
+            raise
+        raise SurveyError(f"{path.name}: {exc}") from None
 
 
 # --- CSV ---------------------------------------------------------------------------------
@@ -178,7 +188,7 @@ class CsvRecords:
 #: longer one is no survey note but a damaged or hostile file.
 MAX_CELL_CHARS = csv.field_size_limit()
 #: Share of control characters (besides tab and line ends) above which a text is binary.
-_BINARY_SHARE = 0.01
+_BINARY_SHARE = 0.10
 
 
 def _not_a_table(error: type[AccessibilityError], path: Path, reason: Message | str) -> AccessibilityError:
