@@ -84,7 +84,7 @@ def test_nodes_off_the_globe_are_skipped_and_listed(tmp_path):
     code, output = run(["build", "--osm", str(HOSTILE / "osm_lat_out_of_range.osm"), "--city", str(tmp_path / "ws")])
     assert code == 0 and "1 nodes lie outside latitude" in output
     problems = (tmp_path / "ws" / "tag_problems.csv").read_text(encoding="utf-8")
-    assert "node,1000,\"lat,lon\",\"95.0,10.0235\"" in problems
+    assert 'node,1000,"lat,lon","95.0,10.0235"' in problems
     meta = json.loads((tmp_path / "ws" / "city.json").read_text(encoding="utf-8"))
     assert meta["build"]["nodes_out_of_range"] == 1
     assert " inf " not in output and "nan" not in output
@@ -147,8 +147,17 @@ def test_nan_and_inf_cells_are_rejected_rows(base_workspace, tmp_path):
 @pytest.mark.parametrize("case", corpus("profile_"))
 def test_route_with_hostile_profile_file(case, base_workspace):
     code, output = run(
-        ["route", "--city", str(base_workspace), "--from", LATLON_FROM, "--to", LATLON_TO, "--profile-file",
-         str(HOSTILE / case)]
+        [
+            "route",
+            "--city",
+            str(base_workspace),
+            "--from",
+            LATLON_FROM,
+            "--to",
+            LATLON_TO,
+            "--profile-file",
+            str(HOSTILE / case),
+        ]
     )
     assert code == 1 and case in error_line(output), output
 
@@ -166,8 +175,17 @@ PROFILE_REASONS = {
 @pytest.mark.parametrize("case", sorted(PROFILE_REASONS))
 def test_profile_errors_say_which_value_and_why(case, base_workspace):
     _, output = run(
-        ["route", "--city", str(base_workspace), "--from", LATLON_FROM, "--to", LATLON_TO, "--profile-file",
-         str(HOSTILE / case)]
+        [
+            "route",
+            "--city",
+            str(base_workspace),
+            "--from",
+            LATLON_FROM,
+            "--to",
+            LATLON_TO,
+            "--profile-file",
+            str(HOSTILE / case),
+        ]
     )
     assert PROFILE_REASONS[case] in error_line(output), output
 
@@ -186,8 +204,19 @@ COST_REASONS = {
 @pytest.mark.parametrize("case", corpus("costs_"))
 def test_plan_with_hostile_cost_table(case, base_workspace, tmp_path):
     code, output = run(
-        ["plan", "--city", str(base_workspace), "--budget", "10000", "--residents", "500", "-o",
-         str(tmp_path / "plan.csv"), "--costs", str(HOSTILE / case)]
+        [
+            "plan",
+            "--city",
+            str(base_workspace),
+            "--budget",
+            "10000",
+            "--residents",
+            "500",
+            "-o",
+            str(tmp_path / "plan.csv"),
+            "--costs",
+            str(HOSTILE / case),
+        ]
     )
     assert code == 1 and case in error_line(output) and COST_REASONS[case] in error_line(output), output
     assert not (tmp_path / "plan.csv").exists()
@@ -207,14 +236,31 @@ def test_hostile_population_table(case, command, base_workspace, tmp_path):
 
 @pytest.mark.parametrize(
     "registry, mapping",
-    [("registry_binary.csv", "registrymap_ok.toml"), ("registry_missing_columns.csv", "registrymap_ok.toml"),
-     ("registry_nan_coordinates.csv", "registrymap_ok.toml"), ("registry_unterminated_quote.csv", "registrymap_ok.toml")]
+    [
+        ("registry_binary.csv", "registrymap_ok.toml"),
+        ("registry_missing_columns.csv", "registrymap_ok.toml"),
+        ("registry_nan_coordinates.csv", "registrymap_ok.toml"),
+        ("registry_unterminated_quote.csv", "registrymap_ok.toml"),
+    ]
     + [("registry_nan_coordinates.csv", m) for m in corpus("registrymap_") if m != "registrymap_ok.toml"],
 )
 def test_audit_with_hostile_registry(registry, mapping, base_workspace, tmp_path):
     code, output = run(
-        ["audit", "--city", str(base_workspace), "-o", str(tmp_path / "audit"), "--profiles", "walk",
-         "--categories", "pharmacy", "--registry", str(HOSTILE / registry), "--registry-map", str(HOSTILE / mapping)]
+        [
+            "audit",
+            "--city",
+            str(base_workspace),
+            "-o",
+            str(tmp_path / "audit"),
+            "--profiles",
+            "walk",
+            "--categories",
+            "pharmacy",
+            "--registry",
+            str(HOSTILE / registry),
+            "--registry-map",
+            str(HOSTILE / mapping),
+        ]
     )
     assert code == 1, output
     assert registry in error_line(output) or mapping in error_line(output), output
@@ -223,8 +269,19 @@ def test_audit_with_hostile_registry(registry, mapping, base_workspace, tmp_path
 @pytest.mark.parametrize("case", corpus("areas_"))
 def test_audit_with_hostile_areas(case, base_workspace, tmp_path):
     code, output = run(
-        ["audit", "--city", str(base_workspace), "-o", str(tmp_path / "audit"), "--profiles", "walk",
-         "--categories", "pharmacy", "--areas", str(HOSTILE / case)]
+        [
+            "audit",
+            "--city",
+            str(base_workspace),
+            "-o",
+            str(tmp_path / "audit"),
+            "--profiles",
+            "walk",
+            "--categories",
+            "pharmacy",
+            "--areas",
+            str(HOSTILE / case),
+        ]
     )
     assert code in (1, 2) and case in error_line(output), output
 
@@ -312,8 +369,17 @@ def test_store_that_is_no_database_is_one_line_on_import(base_workspace, tmp_pat
 def test_non_finite_numbers_are_refused(option, command, value, base_workspace, tmp_path):
     args = {
         "route": ["route", "--city", str(base_workspace), "--from", LATLON_FROM, "--to", LATLON_TO],
-        "plan": ["plan", "--city", str(base_workspace), "--budget", "1000", "--residents", "100", "-o",
-                 str(tmp_path / "p.csv")],
+        "plan": [
+            "plan",
+            "--city",
+            str(base_workspace),
+            "--budget",
+            "1000",
+            "--residents",
+            "100",
+            "-o",
+            str(tmp_path / "p.csv"),
+        ],
         "audit": ["audit", "--city", str(base_workspace), "-o", str(tmp_path / "a")],
     }[command]
     code, output = run([*args, f"{option}={value}"])
@@ -337,9 +403,21 @@ def test_real_process_prints_no_traceback(tmp_path):
     """The corpus through the installed command in a real process (what a user sees)."""
     for case in ("osm_lat_nan.osm", "osm_truncated.osm"):
         proc = subprocess.run(
-            [sys.executable, "-m", "accessibility", "build", "--osm", str(HOSTILE / case), "--city",
-             str(tmp_path / "ws"), "--lang", "en"],
-            capture_output=True, text=True, timeout=120,
+            [
+                sys.executable,
+                "-m",
+                "accessibility",
+                "build",
+                "--osm",
+                str(HOSTILE / case),
+                "--city",
+                str(tmp_path / "ws"),
+                "--lang",
+                "en",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert proc.returncode == 1 and "Traceback" not in proc.stderr
         assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("Error:"), proc.stderr
