@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 
 from accessibility import City, settings
+from accessibility.files import clean_leftovers, new_file, new_folder, sqlite_write_lock
 
 pytestmark = pytest.mark.slow  # many processes, killed on purpose: seconds each
-from accessibility.files import clean_leftovers, new_file, new_folder, sqlite_write_lock
 
 HOSTILE = Path(__file__).parent / "data" / "hostile"
 BASE_OSM = HOSTILE / "base.osm"
