@@ -243,7 +243,7 @@ def _unreachable(profile: Profile, cat: str, rows: gpd.GeoDataFrame, targets, fr
     out = []
     for i in range(len(rows)):
         if i in targets.excluded:
-            reason = "wheelchair=no" if targets.excluded[i] == "wheelchair=no" else "off_network"
+            reason = targets.excluded[i] if targets.excluded[i] in REASONS else "off_network"
         elif not reached.get(i, False):
             reason = "cut_off"
         else:
