@@ -220,7 +220,8 @@ def read_registry(
     suffix = path.suffix.lower()
     if suffix in {".csv", ".txt", ".tsv"}:
         table = read_csv_records(path, RegistryError)
-        rows = [dict(zip(table.headers, r)) for r in table.records]
+        width = len(table.headers)  # a short row (a spreadsheet drops trailing empty cells) is padded
+        rows = [dict(zip(table.headers, [*r, *[""] * (width - len(r))])) for r in table.records]
         numbers, headers, geometries = table.numbers, table.headers, [None] * len(rows)
     elif suffix in {".gpkg", ".geojson", ".json"}:
         rows, numbers, headers, geometries = _read_geo(path)

@@ -266,7 +266,9 @@ def read_csv_records(path: Path, error: type[AccessibilityError] = SurveyError) 
     except csv.Error as exc:
         reason: Message | str = exc.args[0] if exc.args and isinstance(exc.args[0], Message) else str(exc)
         raise _not_a_table(error, path, reason) from None
-    header_index = next(i for i, r in enumerate(records) if any(c.strip() for c in r))
+    header_index = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
+    if header_index is None:  # only separators: no header, no cell
+        raise error(_("{file}: the file is empty").format(file=path.name))
     headers = [h.strip() for h in records[header_index]]
     kept, numbers = [], []
     # a record is a spreadsheet row (a quoted cell may span lines): number rows by record
