@@ -90,6 +90,7 @@ def locate(first: float, second: float, crs: int | None, area_wgs84: BaseGeometr
     area = _prepared(area_wgs84)
     tried_crs = False
     for a, b, swapped in ((first, second, False), (second, first, True)):
+        epsg: int | None
         if geographic:
             epsg, inferred = 4326, False
             lon, lat = a, b

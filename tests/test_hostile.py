@@ -421,3 +421,12 @@ def test_real_process_prints_no_traceback(tmp_path):
         )
         assert proc.returncode == 1 and "Traceback" not in proc.stderr
         assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("Error:"), proc.stderr
+
+
+def test_excel_unicode_text_with_its_bom_is_read(base_workspace, tmp_path):
+    """Excel's "Unicode text" is UTF-16 with a byte-order mark: read, not refused."""
+    ws = shutil.copytree(base_workspace, tmp_path / "ws")
+    source = tmp_path / "unicode.txt"
+    source.write_bytes("tipo\tlat\tlon\tdata\ngradini\t45.1335\t10.0242\t03/05/2025\n".encode("utf-16"))
+    code, output = run(["survey", "import", str(source), "--city", str(ws), "--surveyor", "Anna"])
+    assert code == 0 and "accepted: 1" in output, output

@@ -162,7 +162,7 @@ def quantity_of(
         return round(length * width, 1), rule["intervention"], f"{note} x {wnote}"
     # steps
     known = measure is not None and not math.isnan(measure) and measure > 0
-    steps = measure if known else d["default_steps"]
+    steps = float(measure) if known and measure is not None else d["default_steps"]
     rise = steps * d["step_rise_m"]
     count = f"{steps:g} steps" if known else f"{steps:g} steps (default: count unknown)"
     if rise > d["max_ramp_rise_m"]:

@@ -297,7 +297,8 @@ def overpass_json_to_osm(doc: Any, where: str) -> OsmData:
                     if point:  # null where the node lies outside a clipped bbox
                         data.add_node(ref, _opt_float(point["lon"]), _opt_float(point["lat"]), {})
                 c = el.get("center")
-                center = (_opt_float(c["lon"]), _opt_float(c["lat"])) if c else None
+                clon, clat = (_opt_float(c["lon"]), _opt_float(c["lat"])) if c else (None, None)
+                center = (clon, clat) if clon is not None and clat is not None else None
                 data.add_way(eid, OsmWay(refs, tags, center))
             elif kind == "relation":
                 data.relations += 1

@@ -340,7 +340,7 @@ class StoreTransaction:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (at, by, source_file, file_sha256, rows, len(reports), rejected, flagged, already_stored),
         )
-        import_id = cur.lastrowid
+        import_id = int(cur.lastrowid or 0)
         ids = []
         names = ["geom", *COLUMNS]
         sql = (
@@ -373,7 +373,7 @@ class StoreTransaction:
 
     def _insert(self, sql: str, values: list[Any]) -> int:
         """One report row (a separate method so a test can make a write fail midway)."""
-        return self.con.execute(sql, values).lastrowid
+        return int(self.con.execute(sql, values).lastrowid or 0)
 
     def _update_extent(self) -> None:
         self.con.execute(

@@ -232,7 +232,7 @@ def _normalise(
     today: dt.date,
     crs: int | None,
     area_wgs84: BaseGeometry,
-) -> tuple[dict[str, Any] | None, list[tuple[str, str, str]]]:
+) -> tuple[dict[str, Any] | None, list[tuple[str, Message]]]:
     """One row -> a report dict, adding each problem found to ``problems``."""
     notes: list[tuple[str, Message]] = []
     report: dict[str, Any] = {"ref": None if raw.get("id") is None else _text(raw["id"])}
