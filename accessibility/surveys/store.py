@@ -29,7 +29,7 @@ import datetime as dt
 import os
 import sqlite3
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,7 @@ _TYPES = {
     "content_hash": "TEXT NOT NULL UNIQUE",
     "source_row": "INTEGER",
 }
+REPORT_SET = frozenset(REPORT_FIELDS)
 #: Columns of the ``surveys`` table besides ``fid`` and ``geom``.
 COLUMNS = [
     *REPORT_FIELDS,
@@ -131,6 +132,7 @@ def _schema_sql() -> list[str]:
 def point_blob(lon: float, lat: float) -> bytes:
     """A GeoPackage geometry blob for a WGS84 point (header without envelope + WKB).
 
+    >>> from shapely import Point
     >>> point_blob(10.0, 45.0) == b"GP\\x00\\x01" + struct.pack("<i", 4326) + Point(10.0, 45.0).wkb
     True
     """
@@ -341,26 +343,33 @@ class StoreTransaction:
             (at, by, source_file, file_sha256, rows, len(reports), rejected, flagged, already_stored),
         )
         import_id = int(cur.lastrowid or 0)
-        ids = []
         names = ["geom", *COLUMNS]
         sql = (
             f"INSERT INTO surveys ({', '.join(chr(34) + n + chr(34) for n in names)}) "
             f"VALUES ({', '.join('?' * len(names))})"
         )
-        for report in reports:
-            values = {
-                **{k: report.get(k) for k in REPORT_FIELDS},
-                "status": "reported",
-                "status_note": None,
-                "source_file": source_file,
-                "import_id": import_id,
-                "created_at": at,
-                "created_by": by,
-                "updated_at": at,
-            }
-            values["temporary"] = int(bool(values["temporary"]))
-            rid = self._insert(sql, [point_blob(report["lon"], report["lat"]), *(values[c] for c in COLUMNS)])
-            ids.append(rid)
+        fixed = {
+            "status": "reported",
+            "status_note": None,
+            "source_file": source_file,
+            "import_id": import_id,
+            "created_at": at,
+            "created_by": by,
+            "updated_at": at,
+        }
+        order = list(COLUMNS)
+        temporary = order.index("temporary")
+
+        def row(report: dict[str, Any]) -> list[Any]:
+            values = [report.get(c) if c in REPORT_SET else fixed[c] for c in order]
+            values[temporary] = int(bool(values[temporary]))
+            return [point_blob(report["lon"], report["lat"]), *values]
+
+        self._insert_many(sql, (row(r) for r in reports))
+        ids = [
+            int(r[0])
+            for r in self.con.execute("SELECT fid FROM surveys WHERE import_id = ? ORDER BY fid", (import_id,))
+        ]
         file_name = Path(source_file).name
         self.con.executemany(
             "INSERT INTO survey_history (report_id, at, by, action, from_status, to_status, note) "
@@ -371,9 +380,10 @@ class StoreTransaction:
             self._update_extent()
         return import_id, ids
 
-    def _insert(self, sql: str, values: list[Any]) -> int:
-        """One report row (a separate method so a test can make a write fail midway)."""
-        return int(self.con.execute(sql, values).lastrowid or 0)
+    def _insert_many(self, sql: str, rows: Iterable[list[Any]]) -> None:
+        """The report rows, in one statement run for each (a separate method so a test can
+        make a write fail midway)."""
+        self.con.executemany(sql, rows)
 
     def _update_extent(self) -> None:
         self.con.execute(
