@@ -430,3 +430,39 @@ def test_excel_unicode_text_with_its_bom_is_read(base_workspace, tmp_path):
     source.write_bytes("tipo\tlat\tlon\tdata\ngradini\t45.1335\t10.0242\t03/05/2025\n".encode("utf-16"))
     code, output = run(["survey", "import", str(source), "--city", str(ws), "--surveyor", "Anna"])
     assert code == 0 and "accepted: 1" in output, output
+
+
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["survey", "import", "{survey}", "--surveyor", "Anna", "--crs", "99999"], "--crs"),
+        (["survey", "review", "99999999999999999999", "--set", "verified", "--by", "Bruno"], "REPORT_ID"),
+        (["survey", "review", "0", "--set", "verified", "--by", "Bruno"], "REPORT_ID"),
+        (["route", "--from", "nan,10.02", "--to", LATLON_TO], "--from"),
+        (["route", "--from", LATLON_FROM, "--to", "45.13,inf"], "--to"),
+        (["route", "--from", LATLON_FROM, "--to", LATLON_TO, "--max-steps", "-5"], "--max-steps"),
+    ],
+)
+def test_bad_arguments_are_one_line(args, says, base_workspace, tmp_path):
+    survey = tmp_path / "xy.csv"
+    survey.write_text("tipo;x;y;data\ngradini;580000;5000000;03/05/2025\n", encoding="utf-8")
+    args = [a.replace("{survey}", str(survey)) for a in args]
+    code, output = run(
+        [*args[:2], *args[2:], "--city", str(base_workspace)]
+        if args[0] == "survey"
+        else [args[0], "--city", str(base_workspace), *args[1:]]
+    )
+    assert code == 2 and says in error_line(output), output
+
+
+def test_python_api_refuses_an_unknown_crs(base_workspace, tmp_path):
+    from accessibility import City
+    from accessibility.errors import SurveyError
+
+    survey = tmp_path / "xy.csv"
+    survey.write_text("tipo;x;y;data\ngradini;580000;5000000;03/05/2025\n", encoding="utf-8")
+    city = City.load(shutil.copytree(base_workspace, tmp_path / "ws"))
+    with pytest.raises(SurveyError, match="unsupported CRS 99999"):
+        city.import_surveys(survey, surveyor="Anna", crs=99999)
+    with pytest.raises(Exception, match="no survey report #99999999999999999999"):
+        city.review_survey(99999999999999999999, "verified", by="Bruno")

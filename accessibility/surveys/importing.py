@@ -19,6 +19,7 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 
+from accessibility import settings
 from accessibility.errors import SurveyError
 from accessibility.i18n import M, Message, _
 from accessibility.outputs.export import write_csv
@@ -162,6 +163,12 @@ def import_file(
     """
     if not surveyor or not str(surveyor).strip():
         raise SurveyError(_("say who imports the file (surveyor)"))
+    if crs is not None and crs not in settings.survey_crs:
+        raise SurveyError(
+            _("unsupported CRS {crs}; use one of EPSG {codes}").format(
+                crs=crs, codes=", ".join(map(str, sorted(settings.survey_crs)))
+            )
+        )
     path = Path(path)
     table = read_survey_file(path, columns=columns)
     sha256 = file_sha256(path)

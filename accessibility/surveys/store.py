@@ -393,7 +393,8 @@ class StoreTransaction:
         )
 
     def set_status(self, report_id: int, status: str, note: str | None, by: str) -> dict[str, Any]:
-        row = self.con.execute("SELECT status FROM surveys WHERE fid = ?", (report_id,)).fetchone()
+        fits = isinstance(report_id, int) and -(2**63) <= report_id < 2**63  # SQLite's integers
+        row = self.con.execute("SELECT status FROM surveys WHERE fid = ?", (report_id,)).fetchone() if fits else None
         if row is None:
             raise ReviewError(_("no survey report #{report} in the store").format(report=report_id))
         check_transition(report_id, row["status"], status, note)
