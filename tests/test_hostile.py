@@ -466,3 +466,8 @@ def test_python_api_refuses_an_unknown_crs(base_workspace, tmp_path):
         city.import_surveys(survey, surveyor="Anna", crs=99999)
     with pytest.raises(Exception, match="no survey report #99999999999999999999"):
         city.review_survey(99999999999999999999, "verified", by="Bruno")
+
+
+def test_a_hexagon_size_that_would_exhaust_memory_is_refused(base_workspace, tmp_path):
+    code, output = run(["audit", "--city", str(base_workspace), "-o", str(tmp_path / "a"), "--hex-size", "0.001"])
+    assert code == 1 and "choose a larger size" in error_line(output), output

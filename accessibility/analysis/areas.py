@@ -19,6 +19,9 @@ from accessibility.analysis.population import node_points
 from accessibility.errors import InputError
 from accessibility.i18n import _
 
+#: The most hexagon cells a grid may have (a size of a few centimetres would exhaust memory).
+MAX_HEXAGONS = 2_000_000
+
 
 def hex_grid(bounds: tuple[float, float, float, float], size_m: float, crs: str) -> gpd.GeoDataFrame:
     """Flat-topped hexagons of circumradius ``size_m`` covering ``bounds`` (minx, miny, maxx, maxy).
@@ -30,6 +33,13 @@ def hex_grid(bounds: tuple[float, float, float, float], size_m: float, crs: str)
         raise InputError(_("the hexagon size must be a positive number of metres, not {size}").format(size=size_m))
     minx, miny, maxx, maxy = bounds
     width, height = 1.5 * size_m, math.sqrt(3) * size_m
+    cells = (int((maxx - minx) / width) + 2) * (int((maxy - miny) / height) + 2)
+    if cells > MAX_HEXAGONS:
+        raise InputError(
+            _(
+                "hexagons of {size} m would make {cells} cells over this city (at most {limit}); choose a larger size"
+            ).format(size=size_m, cells=cells, limit=MAX_HEXAGONS)
+        )
     corners = [(size_m * math.cos(math.radians(a)), size_m * math.sin(math.radians(a))) for a in range(0, 360, 60)]
     ids, shapes = [], []
     for col in range(int((maxx - minx) / width) + 2):
