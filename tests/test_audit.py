@@ -188,7 +188,7 @@ def test_lombardy_registries_with_swapped_columns():
     assert (len(schools.facilities), len(pharmacies.facilities), len(hospitals.facilities)) == (61, 21, 4)
     assert not schools.swapped and not pharmacies.swapped and not schools.rejected
     assert hospitals.swapped == [2, 3, 4, 5]  # every row, as the provenance says
-    assert any("exchanged" in n for n in hospitals.notes())
+    assert any("exchanged" in str(n) for n in hospitals.notes())
     for reg in (schools, pharmacies, hospitals):
         assert reg.facilities.within(area).all()
         assert set(reg.facilities["source"]) == {reg.mapping.source}
@@ -206,7 +206,7 @@ def test_registry_errors_name_the_row_and_column(tmp_path):
         encoding="cp1252",
     )
     reg = read_registry(bad, maps / "lombardia_farmacie.toml")
-    assert len(reg.facilities) == 1 and reg.rejected == [
+    assert len(reg.facilities) == 1 and [(row, str(reason)) for row, reason in reg.rejected] == [
         (3, "column 'LATITUDINE': 'quarantacinque' is not a coordinate")
     ]
     wrong = tmp_path / "wrong.csv"

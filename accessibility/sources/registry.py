@@ -41,7 +41,7 @@ from accessibility.constants import FACILITY_COLUMNS as COLUMNS
 from accessibility.constants import WGS84
 from accessibility.coordinates import locate
 from accessibility.errors import InputNotFoundError, RegistryError
-from accessibility.i18n import N_, _
+from accessibility.i18n import N_, M, Message, _
 from accessibility.sources.catalogues import read_toml, shipped_toml
 from accessibility.sources.surveys import read_csv_records
 from accessibility.values import parse_number
@@ -174,36 +174,52 @@ def read_mapping(path: str | Path) -> RegistryMapping:
 class Registry:
     """The facilities of one registry file (WGS84) and what happened to each row.
 
-    ``rejected`` lists ``(row, reason)`` for rows left out; ``swapped`` the rows whose
-    coordinates were read exchanged. Rows are spreadsheet lines (header = 1) for CSV and
-    feature numbers (first = 1) for GeoPackage/GeoJSON.
+    ``rejected`` lists ``(row, reason)`` for rows left out (the reason a
+    :class:`~accessibility.i18n.Message`, shown in the language in use); ``swapped`` the
+    rows whose coordinates were read exchanged. Rows are spreadsheet lines (header = 1)
+    for CSV and feature numbers (first = 1) for GeoPackage/GeoJSON.
     """
 
     path: Path
     mapping: RegistryMapping
     facilities: gpd.GeoDataFrame
-    rejected: list[tuple[int, str]] = field(default_factory=list)
+    rejected: list[tuple[int, Message]] = field(default_factory=list)
     swapped: list[int] = field(default_factory=list)
 
-    def notes(self) -> list[str]:
-        """Plain sentences for people about what was read."""
+    def notes(self) -> list[Message]:
+        """Sentences for people about what was read (translated when shown)."""
+        name = self.path.name
         out = [
-            f"{self.path.name}: {len(self.facilities)} {self.mapping.category} facilities read, "
-            f"{len(self.rejected)} rows left out"
+            M(
+                "{file}: {read} facilities of the category {category} read, {left} rows left out",
+                file=name,
+                read=len(self.facilities),
+                category=self.mapping.category,
+                left=len(self.rejected),
+            )
         ]
         m = self.mapping
         first, second = (m.lat, m.lon) if m.lat else (m.x, m.y)
         if self.swapped and len(self.swapped) == len(self.facilities):
             out.append(
-                f"{self.path.name}: columns {first!r} and {second!r} hold each other's values in "
-                f"every row; read them exchanged (colonne scambiate)"
+                M(
+                    "{file}: columns {first} and {second} hold each other's values in every row; read them exchanged",
+                    file=name,
+                    first=repr(first),
+                    second=repr(second),
+                )
             )
         elif self.swapped:
             out.append(
-                f"{self.path.name}: rows {', '.join(map(str, self.swapped[:20]))} have their coordinates "
-                f"exchanged; read them exchanged"
+                M(
+                    "{file}: rows {rows} have their coordinates exchanged; read them exchanged",
+                    file=name,
+                    rows=", ".join(map(str, self.swapped[:20])),
+                )
             )
-        out += [f"{self.path.name}: row {row}: {reason}" for row, reason in self.rejected[:20]]
+        out += [
+            M("{file}: row {row}: {reason}", file=name, row=row, reason=reason) for row, reason in self.rejected[:20]
+        ]
         return out
 
 
@@ -288,32 +304,34 @@ def _facilities(
                 second = parse_number(row[second_col])
             except ValueError:
                 bad = first_col if not _is_number(row[first_col]) else second_col
-                rejected.append((number, f"column {bad!r}: {row[bad]!r} is not a coordinate"))
+                rejected.append(
+                    (number, M("column {column}: {value} is not a coordinate", column=repr(bad), value=repr(row[bad])))
+                )
                 continue
             where = locate(first, second, m.crs, region, geographic=m.lat is not None)
             if isinstance(where, str):
-                where_text = "the city's area" if area is not None else "the registry's region"
-                rejected.append(
-                    (
-                        number,
-                        f"({row[first_col]}, {row[second_col]}) lies outside {where_text}"
-                        if where == "outside"
-                        else "no coordinate system",
-                    )
-                )
+                shown = f"({row[first_col]}, {row[second_col]})"
+                if where != "outside":
+                    reason = M("no coordinate system")
+                elif area is not None:
+                    reason = M("{point} lies outside the city's area", point=shown)
+                else:
+                    reason = M("{point} lies outside the registry's region", point=shown)
+                rejected.append((number, reason))
                 continue
             if where.swapped:
                 swapped.append(number)
             point = Point(where.lon, where.lat)
         elif geom is None:
-            rejected.append((number, "no geometry"))
+            rejected.append((number, M("no geometry")))
             continue
         else:
             point = geom if geom.geom_type == "Point" else geom.representative_point()
             if geom.geom_type in {"Polygon", "MultiPolygon"}:
                 outline = geom.wkt
             if not region.contains(point):
-                rejected.append((number, f"({point.x:.6f}, {point.y:.6f}) lies outside the area"))
+                shown = f"({point.x:.6f}, {point.y:.6f})"
+                rejected.append((number, M("{point} lies outside the area", point=shown)))
                 continue
         wheelchair = _WHEELCHAIR.get(str(row.get(m.wheelchair, "")).strip().lower(), "") if m.wheelchair else ""
         ref = str(row.get(m.id, "")).strip() if m.id else ""
@@ -341,7 +359,7 @@ def _facilities(
             _("{file}: no usable row; {notes}").format(file=path.name, notes="; ".join(map(str, result.notes()[1:6])))
         )
     for note in result.notes():
-        log.info(note)
+        log.info(note.text("en"))
     return result
 
 
