@@ -101,6 +101,13 @@ def save(
         ``settings.survey_lock_timeout_s``: nothing was changed.
     """
     path = Path(path)
+    if path.is_dir() and not (path / META).is_file() and any(path.iterdir()):
+        raise WorkspaceError(
+            _(
+                "{path} is a folder with other files and no {meta}: it is not a workspace, and a build "
+                "replaces its folder whole; choose a new or empty folder"
+            ).format(path=path, meta=META)
+        )
     with temp_folder(path) as tmp:
         nodes, edges = graph_to_frames(G)
         gpkg = tmp / NETWORK

@@ -471,3 +471,15 @@ def test_python_api_refuses_an_unknown_crs(base_workspace, tmp_path):
 def test_a_hexagon_size_that_would_exhaust_memory_is_refused(base_workspace, tmp_path):
     code, output = run(["audit", "--city", str(base_workspace), "-o", str(tmp_path / "a"), "--hex-size", "0.001"])
     assert code == 1 and "choose a larger size" in error_line(output), output
+
+
+def test_a_folder_that_is_not_a_workspace_or_an_audit_is_never_replaced(base_workspace, tmp_path):
+    """``--city .`` or ``-o ~/Documents`` by mistake: refused, nothing deleted."""
+    precious = tmp_path / "documents"
+    precious.mkdir()
+    (precious / "tesi.docx").write_text("years of work")
+    code, output = run(["build", "--osm", str(HOSTILE / "base.osm"), "--city", str(precious)])
+    assert code == 1 and "not a workspace" in error_line(output)
+    code, output = run(["audit", "--city", str(base_workspace), "-o", str(precious), "--profiles", "walk"])
+    assert code == 2 and "not an earlier audit" in error_line(output)
+    assert (precious / "tesi.docx").read_text() == "years of work" and len(list(precious.iterdir())) == 1

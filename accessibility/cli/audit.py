@@ -79,6 +79,14 @@ def audit(
     hex_size: float | None,
     tiles: bool,
 ) -> None:
+    if output.exists() and (not output.is_dir() or (any(output.iterdir()) and not (output / "report.html").is_file())):
+        raise click.BadParameter(
+            _(
+                "{path} exists and is not an earlier audit (no report.html): the audit replaces its folder whole; "
+                "choose a new or empty folder"
+            ).format(path=output),
+            param_hint="--output",
+        )
     if len(registries) != len(registry_maps):
         raise click.BadParameter(
             _(
