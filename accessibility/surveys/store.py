@@ -170,6 +170,10 @@ class SurveyStore:
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, timeout=settings.survey_lock_timeout_s, isolation_level=None)
         con.row_factory = sqlite3.Row
+        # a large import writes a unique index of random hashes: a page cache of 128 MB keeps
+        # that index in memory instead of re-reading pages for every row under the lock
+        with contextlib.suppress(sqlite3.DatabaseError):  # a file that is no database: said later
+            con.execute("PRAGMA cache_size = -131072")
         return con
 
     @contextlib.contextmanager
