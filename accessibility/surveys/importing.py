@@ -24,7 +24,7 @@ from accessibility.errors import SurveyError
 from accessibility.i18n import M, Message, _
 from accessibility.outputs.export import write_csv
 from accessibility.sources.surveys import RawTable, read_survey_file
-from accessibility.surveys.store import SurveyStore
+from accessibility.surveys.store import SurveyStore, prepare_reports
 from accessibility.surveys.validate import Reject, Validation, validate
 
 __all__ = ["ImportResult", "file_sha256", "flagged_list", "import_file", "recheck", "rejects_table"]
@@ -91,13 +91,14 @@ def rejects_table(table: RawTable, validation: Validation) -> pd.DataFrame:
     return pd.DataFrame(lines)
 
 
-def recheck(validation: Validation, added: pd.DataFrame) -> None:
+def recheck(validation: Validation, added: pd.DataFrame) -> bool:
     """Check a validation made against a snapshot once more against the reports stored
     since (``added``: ``report_id, ref, content_hash``), in place: a row another import
     stored meanwhile is already stored; a row whose id it took is rejected. Linear in
-    the rows of the file and those added since, so it is cheap under the store's lock."""
+    the rows of the file and those added since, so it is cheap under the store's lock.
+    Returns whether the accepted reports changed."""
     if not len(added) or not validation.accepted:
-        return
+        return False
     hashes = set(added["content_hash"])
     refs = {str(r): int(rid) for r, rid in zip(added["ref"], added["report_id"]) if isinstance(r, str) and r}
     keep: list[int] = []
@@ -121,13 +122,14 @@ def recheck(validation: Validation, added: pd.DataFrame) -> None:
         else:
             keep.append(position)
     if len(keep) == len(validation.accepted):
-        return
+        return False
     new_position = {old: new for new, old in enumerate(keep)}
     validation.accepted = [validation.accepted[i] for i in keep]
     validation.flags = [
         dataclasses.replace(f, report=new_position[f.report]) for f in validation.flags if f.report in new_position
     ]
     validation.already_stored.sort()
+    return True
 
 
 def file_sha256(path: str | Path) -> str:
@@ -175,10 +177,12 @@ def import_file(
     today = today or dt.date.today()
     existing, last = store.snapshot()
     validation = validate(table, area, network, surveyor, today, existing, crs)  # without the lock
+    prepared = prepare_reports(validation.accepted, surveyor, str(path))
     with store.transaction() as tx:  # the lock, for the write alone
-        recheck(validation, tx.added_since(last))
+        if recheck(validation, tx.added_since(last)):  # rows stored meanwhile: prepare what is left
+            prepared = prepare_reports(validation.accepted, surveyor, str(path))
         _import_id, ids = tx.add_reports(
-            validation.accepted,
+            prepared,
             by=surveyor,
             source_file=str(path),
             file_sha256=sha256,

@@ -30,6 +30,7 @@ import os
 import sqlite3
 import struct
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -308,6 +309,47 @@ class SurveyStore:
         return (st.st_mtime_ns, st.st_size)
 
 
+_NAMES = ["geom", *COLUMNS]
+_INSERT_REPORT = (
+    f"INSERT INTO surveys ({', '.join(chr(34) + n + chr(34) for n in _NAMES)}) VALUES ({', '.join('?' * len(_NAMES))})"
+)
+_IMPORT_ID = _NAMES.index("import_id")
+_TEMPORARY = _NAMES.index("temporary")
+
+
+@dataclass
+class PreparedReports:
+    """Report rows ready for the store (all but their import id), made before the lock."""
+
+    at: str
+    rows: list[list[Any]]
+    notes: list[str]
+
+
+def prepare_reports(reports: list[dict[str, Any]], by: str, source_file: str) -> PreparedReports:
+    """The store rows of validated reports, as ``reported`` now by ``by``: the work of an
+    import's write that needs no lock (see :meth:`StoreTransaction.add_reports`)."""
+    at = now_text()
+    fixed = {
+        "status": "reported",
+        "status_note": None,
+        "source_file": source_file,
+        "import_id": None,
+        "created_at": at,
+        "created_by": by,
+        "updated_at": at,
+    }
+    pick = [(c in REPORT_SET, c) for c in COLUMNS]
+    rows = []
+    for report in reports:
+        values = [point_blob(report["lon"], report["lat"]), *(report.get(c) if own else fixed[c] for own, c in pick)]
+        values[_TEMPORARY] = int(bool(values[_TEMPORARY]))
+        rows.append(values)
+    file_name = Path(source_file).name
+    notes = [f"{file_name} row {report.get('source_row')}" for report in reports]
+    return PreparedReports(at, rows, notes)
+
+
 class StoreTransaction:
     """Reads and writes inside one :meth:`SurveyStore.transaction`."""
 
@@ -329,7 +371,7 @@ class StoreTransaction:
 
     def add_reports(
         self,
-        reports: list[dict[str, Any]],
+        reports: list[dict[str, Any]] | PreparedReports,
         by: str,
         source_file: str,
         file_sha256: str,
@@ -339,46 +381,30 @@ class StoreTransaction:
         already_stored: int,
     ) -> tuple[int, list[int]]:
         """Insert validated reports as ``reported``, one history line each, and log the
-        import. Returns ``(import id, report ids)``."""
-        at = now_text()
+        import. Returns ``(import id, report ids)``.
+
+        ``reports`` may come prepared (:func:`prepare_reports`, before the lock is taken):
+        under the lock there is then only the writing left.
+        """
+        prepared = reports if isinstance(reports, PreparedReports) else prepare_reports(reports, by, source_file)
+        at = prepared.at
         cur = self.con.execute(
             "INSERT INTO survey_imports (at, by, file, file_sha256, rows, accepted, rejected, flagged, already_stored) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (at, by, source_file, file_sha256, rows, len(reports), rejected, flagged, already_stored),
+            (at, by, source_file, file_sha256, rows, len(prepared.rows), rejected, flagged, already_stored),
         )
         import_id = int(cur.lastrowid or 0)
-        names = ["geom", *COLUMNS]
-        sql = (
-            f"INSERT INTO surveys ({', '.join(chr(34) + n + chr(34) for n in names)}) "
-            f"VALUES ({', '.join('?' * len(names))})"
-        )
-        fixed = {
-            "status": "reported",
-            "status_note": None,
-            "source_file": source_file,
-            "import_id": import_id,
-            "created_at": at,
-            "created_by": by,
-            "updated_at": at,
-        }
-        order = list(COLUMNS)
-        temporary = order.index("temporary")
-
-        def row(report: dict[str, Any]) -> list[Any]:
-            values = [report.get(c) if c in REPORT_SET else fixed[c] for c in order]
-            values[temporary] = int(bool(values[temporary]))
-            return [point_blob(report["lon"], report["lat"]), *values]
-
-        self._insert_many(sql, (row(r) for r in reports))
+        for values in prepared.rows:
+            values[_IMPORT_ID] = import_id
+        self._insert_many(_INSERT_REPORT, prepared.rows)
         ids = [
             int(r[0])
             for r in self.con.execute("SELECT fid FROM surveys WHERE import_id = ? ORDER BY fid", (import_id,))
         ]
-        file_name = Path(source_file).name
         self.con.executemany(
             "INSERT INTO survey_history (report_id, at, by, action, from_status, to_status, note) "
             "VALUES (?, ?, ?, 'import', NULL, 'reported', ?)",
-            ((rid, at, by, f"{file_name} row {report.get('source_row')}") for rid, report in zip(ids, reports)),
+            ((rid, at, by, note) for rid, note in zip(ids, prepared.notes)),
         )
         if ids:
             self._update_extent()
