@@ -46,12 +46,13 @@ def _temp_name(target: Path, kind: str, suffix: str = "") -> Path:
     return target.with_name(f".{target.name}.{kind}-{os.getpid()}-{secrets.token_hex(4)}{suffix}")
 
 
-def _leftover_pattern(name: str) -> re.Pattern[str]:
+def _leftover_pattern(name: str, suffix: str) -> re.Pattern[str]:
     """Temporary names beside ``name``: ours (``.name.part-PID-xxxxxxxx``) and those of
-    older versions (``tempfile``'s ``.name.xxxxxxxx`` and ``.name.old.xxxxxxxx``)."""
-    return re.compile(
-        rf"^\.{re.escape(name)}\.(?:(?P<kind>{_PART}|{_OLD})-(?P<pid>\d+)-[0-9a-f]+|(?:old\.)?[a-z0-9_]{{8}})(?:\..*)?$"
-    )
+    older versions (``tempfile``'s ``.name.xxxxxxxx`` and ``.name.old.xxxxxxxx`` folders,
+    ``.name.xxxxxxxx.suffix`` files), nothing else a person might have named so."""
+    ours = rf"(?P<kind>{_PART}|{_OLD})-(?P<pid>\d+)-[0-9a-f]{{8}}(?:{re.escape(suffix)})?"
+    legacy = rf"(?P<legacy>(?:old\.)?[a-z0-9_]{{8}})(?P<legacy_suffix>{re.escape(suffix)})?"
+    return re.compile(rf"^\.{re.escape(name)}\.(?:{ours}|{legacy})$")
 
 
 def _alive(pid: int) -> bool:
@@ -94,7 +95,7 @@ def clean_leftovers(target: str | Path) -> list[Path]:
     parent = target.parent
     if not parent.is_dir():
         return []
-    pattern = _leftover_pattern(target.name)
+    pattern = _leftover_pattern(target.name, target.suffix)
     stale: list[tuple[str, Path]] = []
     for entry in parent.iterdir():
         m = pattern.match(entry.name)
@@ -103,6 +104,8 @@ def clean_leftovers(target: str | Path) -> list[Path]:
         pid = m.group("pid")
         if pid is not None and _alive(int(pid)):
             continue
+        if m.group("legacy") and entry.is_dir() == bool(m.group("legacy_suffix") and target.suffix):
+            continue  # tempfile's folders have no suffix, its files the target's
         kind = m.group("kind") or (_OLD if entry.name.startswith(f".{target.name}.old.") else _PART)
         stale.append((kind, entry))
     if not target.exists():

@@ -242,10 +242,18 @@ def test_leftovers_of_a_dead_process_are_removed_and_a_cut_swap_is_repaired(tmp_
     legacy.mkdir()
     mine = tmp_path / f".ws.part-{os.getpid()}-12345678"  # a live writer's: left alone
     mine.mkdir()
+    users = tmp_path / ".ws.backup12"  # a person's own file of a similar name: left alone
+    users.write_text("mine")
     removed = clean_leftovers(target)
     assert (target / "city.json").is_file()
     assert sorted(p.name for p in removed) == sorted([part.name, legacy.name])
-    assert hidden(tmp_path) == [mine.name]
+    assert hidden(tmp_path) == sorted([mine.name, users.name])
+    report = tmp_path / "report.html"
+    stale_file = tmp_path / f".report.html.part-{pid}-0123abcd.html"
+    stale_file.write_text("half")
+    kept = tmp_path / ".report.html.backup12"
+    kept.write_text("mine")
+    assert clean_leftovers(report) == [stale_file] and kept.exists()
 
 
 def test_outputs_get_the_users_mode(tmp_path):
