@@ -28,7 +28,7 @@ from accessibility.analysis.audit import Audit, audit, population_table, thresho
 from accessibility.analysis.population import age_structure, residents_on_network
 from accessibility.constants import FACILITY_COLUMNS, WGS84
 from accessibility.errors import InputError, PlanError, SurveyError
-from accessibility.i18n import _, use_language
+from accessibility.i18n import Message, _, use_language
 from accessibility.model.barriers import find_barriers, taxonomy
 from accessibility.model.facilities import categories as all_categories
 from accessibility.model.facilities import category, complete_columns, find_facilities
@@ -469,7 +469,7 @@ class City:
         cats = list(categories) if categories else list(all_categories())
         for c in cats:
             category(c)  # a clear error for an unknown category
-        notes: list[str] = []
+        notes: list[Message] = []  # shown in the language of the output
         facilities = self.facilities
         if registries:
             area = self.area.to_crs(WGS84).union_all()
