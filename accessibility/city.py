@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
@@ -155,7 +156,7 @@ class City:
         progress = progress or Progress()
         files = [Path(p) for p in osm or []]
         if files and place:
-            raise InputError("give OSM files or a place name, not both")
+            raise InputError(_("give OSM files or a place name, not both"))
         area_polygon: BaseGeometry | None = None
         if files:
             progress.stage(N_("Reading the OpenStreetMap files"))
@@ -168,7 +169,7 @@ class City:
             data, area_polygon = fetch_osm(place=place, boundary=boundary)
             sources = [{"overpass": place or str(boundary)}]
         else:
-            raise InputError("nothing to build from: give OSM files, a place name or a boundary file")
+            raise InputError(_("nothing to build from: give OSM files, a place name or a boundary file"))
         if not name:
             name = (
                 (place.split(",")[0].strip() if place else None)
@@ -210,6 +211,7 @@ class City:
                 "ways_read": report.ways_read,
                 "ways_walkable": report.ways_walkable,
                 "refs_without_coordinates": report.refs_without_coordinates,
+                "nodes_out_of_range": report.nodes_out_of_range,
                 "tag_problems": len(report.problems),
             },
         }
@@ -267,8 +269,10 @@ class City:
         """The survey store of the workspace this city was loaded from or saved to."""
         if self.path is None:
             raise SurveyError(
-                "this city has no workspace folder yet: save it first (city.save(DIR)) "
-                "so survey reports have somewhere to live"
+                _(
+                    "this city has no workspace folder yet: save it first (city.save(DIR)) "
+                    "so survey reports have somewhere to live"
+                )
             )
         return SurveyStore(self.path / settings.survey_store_name)
 
@@ -485,6 +489,7 @@ class City:
             left out and counted); areas carry a name people use (the neighbourhood's,
             else their main streets) and unreachable facilities their street.
         """
+        _check_finite(residents=residents, hex_size_m=hex_size_m)
         progress = progress or Progress()
         progress.stage(N_("Placing residents on the network"))
         ages = None
@@ -614,9 +619,10 @@ class City:
         PlanError
             No residents given, or a bad weight.
         """
+        _check_finite(budget=budget, residents=residents, threshold_m=threshold_m, threshold_min=threshold_min)
         progress = progress or Progress()
         if weight not in {"residents", "over65", "over80"}:
-            raise PlanError(f"weight must be residents, over65 or over80, not {weight!r}")
+            raise PlanError(_("weight must be residents, over65 or over80, not {weight}").format(weight=repr(weight)))
         share = 1.0
         if population is not None:
             ages = age_structure(read_population_by_age(population))
@@ -624,10 +630,10 @@ class City:
             share = {"residents": 1.0, "over65": ages.share65, "over80": ages.share80}[weight]
         elif residents is not None:
             if weight != "residents":
-                raise PlanError("weighting by age needs the ISTAT table (population=...)")
+                raise PlanError(_("weighting by age needs the ISTAT table (population=...)"))
             total = float(residents)
         else:
-            raise PlanError("say how many people live here: population=ISTAT table or residents=N")
+            raise PlanError(_("say how many people live here: population=ISTAT table or residents=N"))
         names = list(profiles) if profiles else [p for p in self.profiles if p != "walk"]
         chosen = [self.profile(n) for n in names]
         facilities, read = self._with_registries(registries)
@@ -884,6 +890,7 @@ class City:
             "barriers": len(self.barriers),
             "barriers_by_kind": kinds,
             "tag_problems": len(self.problems),
+            "nodes_out_of_range": int(self.meta.get("build", {}).get("nodes_out_of_range", 0)),
         }
 
     def barriers_wgs84(self, lang: str | None = None) -> gpd.GeoDataFrame:
@@ -923,6 +930,22 @@ def _registry_sources(read: list[Registry]) -> list[dict[str, str]]:
     for r in read:
         seen.setdefault(r.mapping.source, r.mapping.licence)
     return [{"name": name, "licence": licence} for name, licence in seen.items()]
+
+
+def _check_finite(**values: float | None) -> None:
+    """Refuse ``nan``, ``inf`` and negative numbers where an amount is asked for (a budget,
+    residents, a threshold): :class:`InputError` naming the value and why."""
+    for name, value in values.items():
+        if value is None:
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise InputError(_("{name} = {value} is not a number").format(name=name, value=repr(value))) from None
+        if not math.isfinite(number):
+            raise InputError(_("{name} = {value} is not a finite number").format(name=name, value=repr(value)))
+        if number < 0:
+            raise InputError(_("{name} = {value} cannot be negative").format(name=name, value=repr(value)))
 
 
 def _describe_file(path: Path) -> dict[str, Any]:

@@ -7,15 +7,15 @@ area; when only the other order does, the swap is unambiguous and it says so (pu
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import shapely
 from pyproj import Transformer
-from shapely import Point
 from shapely.geometry.base import BaseGeometry
-from shapely.prepared import prep
 
 from accessibility import settings
 from accessibility.values import normalise_name
@@ -90,6 +90,7 @@ def locate(first: float, second: float, crs: int | None, area_wgs84: BaseGeometr
     area = _prepared(area_wgs84)
     tried_crs = False
     for a, b, swapped in ((first, second, False), (second, first, True)):
+        epsg: int | None
         if geographic:
             epsg, inferred = 4326, False
             lon, lat = a, b
@@ -99,19 +100,27 @@ def locate(first: float, second: float, crs: int | None, area_wgs84: BaseGeometr
                 continue
             tried_crs = True
             lon, lat = _to_wgs84(epsg).transform(a, b) if epsg != 4326 else (a, b)
-        if -180 <= lon <= 180 and -90 <= lat <= 90 and area.contains(Point(lon, lat)):
+        if (
+            math.isfinite(lon)
+            and math.isfinite(lat)
+            and -180 <= lon <= 180
+            and -90 <= lat <= 90
+            and shapely.contains_xy(area, lon, lat)
+        ):
             return Location(float(lon), float(lat), swapped, epsg, inferred)
     if not geographic and not tried_crs:
         return "no_crs"
     return "outside"
 
 
-_PREPARED: dict[int, Any] = {}
+_PREPARED: dict[int, BaseGeometry] = {}
 
 
-def _prepared(geom: BaseGeometry):
+def _prepared(geom: BaseGeometry) -> BaseGeometry:
+    """``geom`` prepared once (kept while it is the last area asked for)."""
     key = id(geom)
-    if key not in _PREPARED:
+    if key not in _PREPARED or _PREPARED[key] is not geom:
         _PREPARED.clear()
-        _PREPARED[key] = (geom, prep(geom))
-    return _PREPARED[key][1]
+        shapely.prepare(geom)
+        _PREPARED[key] = geom
+    return _PREPARED[key]

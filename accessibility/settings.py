@@ -226,6 +226,12 @@ search_bounds: tuple[float, ...] = (1.6, 4.0)
 #: A facility mapped as an area without entrances is reached at network points near
 #: its outline, sampled every this many metres along it.
 outline_step_m: float = 10.0
+#: An entrance or facility point this close to a path (metres) lies on it: it is reached
+#: through the network alone, never by a straight stretch from another path.
+facility_on_path_m: float = 0.5
+#: A facility point off the network is joined to the nearest path and to any other path
+#: at most this much farther (metres): each is a way in, judged for the profile.
+facility_way_in_slack_m: float = 2.0
 #: A router builds its contraction hierarchy after this many routes (the build costs
 #: about as much as a few thousand plain routes: one-off queries should not pay it).
 hierarchy_after: int = 500

@@ -5,15 +5,20 @@ The one value parser of the package: OSM tag values (``width=1,2 m``, ``kerb:hei
 columns all go through here, so ``120 cm`` means the same everywhere.
 
 Tag parsers take the raw string and return ``(value, problem)``: ``value`` is ``None``
-when the tag says nothing usable; ``problem`` is ``None`` or a short sentence naming what
-was wrong. Nothing here guesses silently: every reinterpretation (a decimal comma, a
-missing unit) is accepted only where it is unambiguous. Cell parsers raise
-``ValueError`` for values that cannot be read.
+when the tag says nothing usable; ``problem`` is ``None`` or a short sentence (a
+:class:`~accessibility.i18n.Message`, shown in the language in use) naming what was wrong.
+Nothing here guesses silently: every reinterpretation (a decimal comma, a missing unit)
+is accepted only where it is unambiguous. :func:`parse_tag` adds plausibility: a value
+no street can have (``width=999999999999``, ``kerb:height=10 km``) is a problem and is
+treated as unknown, never used. Cell parsers raise ``ValueError`` for values that cannot
+be read; ``nan`` and ``inf`` are never numbers.
 
 >>> parse_length_m("1,2 m")
 (1.2, None)
->>> parse_incline_pct("steep")
-(None, "'steep' is not a number with % or °")
+>>> parse_incline_pct("steep")[1].text("en")
+"'steep' is not a number with % or °"
+>>> parse_tag("kerb:height", "10 km")[1].text("en")
+"'10 km' is not a plausible value (at most 1 m): treated as unknown"
 >>> parse_number("1.234,5")
 1234.5
 """
@@ -28,7 +33,10 @@ from typing import Any
 
 import pandas as pd
 
+from accessibility.i18n import M, Message
+
 __all__ = [
+    "PLAUSIBLE",
     "is_yes",
     "normalise_name",
     "parse_count",
@@ -37,9 +45,10 @@ __all__ = [
     "parse_incline_pct",
     "parse_length_m",
     "parse_number",
+    "parse_tag",
 ]
 
-Parsed = tuple[float | None, str | None]
+Parsed = tuple[float | None, Message | None]
 
 _NUMBER = r"[+-]?\d+(?:[.,]\d+)?|[+-]?[.,]\d+"
 _LENGTH = re.compile(rf"^\s*({_NUMBER})\s*(mm|cm|m|km|ft|in|'|\"|)\s*$", re.IGNORECASE)
@@ -67,13 +76,13 @@ def parse_length_m(raw: str | None, *, bare_unit: str = "m", bare_max: float | N
         return int(m.group(1)) * 0.3048 + float(m.group(2)) * 0.0254, None
     m = _LENGTH.match(text)
     if not m:
-        return None, f"{raw!r} is not a length (expected e.g. '1.2', '120 cm')"
+        return None, M("{raw} is not a length (expected e.g. '1.2', '120 cm')", raw=repr(raw))
     value, unit = _number(m.group(1)), m.group(2).lower()
     if value < 0:
-        return None, f"{raw!r} is negative"
+        return None, M("{raw} is negative", raw=repr(raw))
     if not unit:
         if bare_max is not None and value > bare_max:
-            return value * 0.01, f"{raw!r} has no unit and is too large for metres: read as cm"
+            return value * 0.01, M("{raw} has no unit and is too large for metres: read as cm", raw=repr(raw))
         unit = bare_unit
     return value * _TO_METRES[unit], None
 
@@ -91,14 +100,14 @@ def parse_incline_pct(raw: str | None) -> Parsed:
         return None, None
     m = _INCLINE.match(text)
     if not m:
-        return None, f"{raw!r} is not a number with % or °"
+        return None, M("{raw} is not a number with % or °", raw=repr(raw))
     value, unit = _number(m.group(1)), m.group(2)
     if unit in {"°", "deg"}:
         if abs(value) >= 90:
-            return None, f"{raw!r} is not a possible angle"
+            return None, M("{raw} is not a possible angle", raw=repr(raw))
         return math.tan(math.radians(value)) * 100.0, None
     if not unit and value != 0:
-        return value, f"{raw!r} has no unit: read as %"
+        return value, M("{raw} has no unit: read as %", raw=repr(raw))
     return value, None
 
 
@@ -108,8 +117,66 @@ def parse_count(raw: str | None) -> Parsed:
         return None, None
     text = raw.strip()
     if not re.fullmatch(r"\d+", text):
-        return None, f"{raw!r} is not a whole number"
+        return None, M("{raw} is not a whole number", raw=repr(raw))
     return float(int(text)), None
+
+
+#: The largest value a tag can plausibly have on a pedestrian way, in the parsed unit
+#: (metres, percent, steps). Beyond it the value is a typing error (``width=999999999999``,
+#: ``kerb:height=10 km``): listed as a problem and treated as unknown, never used.
+PLAUSIBLE: dict[str, tuple[float, str]] = {
+    "width": (100.0, "100 m"),  # a pedestrian square, not a path
+    "est_width": (100.0, "100 m"),
+    "maxwidth": (100.0, "100 m"),
+    "kerb:height": (1.0, "1 m"),  # a quay wall, not a kerb
+    "incline": (100.0, "100 %"),  # 45°: steeper is a staircase or a wall
+    "step_count": (1000.0, "1000"),  # a very long flight
+}
+
+_TAG_PARSERS = {
+    "width": lambda raw: parse_length_m(raw),
+    "est_width": lambda raw: parse_length_m(raw),
+    "maxwidth": lambda raw: parse_length_m(raw),
+    "kerb:height": lambda raw: parse_length_m(raw, bare_max=0.5),
+    "incline": parse_incline_pct,
+    "step_count": parse_count,
+}
+
+
+def parse_tag(key: str, raw: str | None) -> Parsed:
+    """Parse the OSM tag ``key`` (one of :data:`PLAUSIBLE`) and check the value is one a
+    pedestrian way can have.
+
+    Parameters
+    ----------
+    key
+        ``width``, ``est_width``, ``maxwidth``, ``kerb:height``, ``incline`` or ``step_count``.
+    raw
+        The tag's value as mapped.
+
+    Returns
+    -------
+    tuple
+        ``(value, problem)`` as the other tag parsers; an implausible value gives
+        ``(None, problem)``: unknown, and listed.
+
+    Raises
+    ------
+    KeyError
+        ``key`` is not a numeric tag this module knows.
+
+    >>> parse_tag("width", "1,5 m")
+    (1.5, None)
+    >>> parse_tag("step_count", "999999999999")[0] is None
+    True
+    """
+    value, problem = _TAG_PARSERS[key](raw)
+    limit, shown = PLAUSIBLE[key]
+    if value is not None and not (math.isfinite(value) and abs(value) <= limit):
+        return None, M(
+            "{raw} is not a plausible value (at most {limit}): treated as unknown", raw=repr(raw), limit=shown
+        )
+    return value, problem
 
 
 def is_yes(raw: str | None) -> bool | None:
@@ -163,7 +230,10 @@ def parse_number(value: Any) -> float:
         text = text.replace(",", ".")
     if not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text):
         raise ValueError("not a number")
-    return float(text)
+    number = float(text)
+    if not math.isfinite(number):  # 1e999
+        raise ValueError("not a number")
+    return number
 
 
 _DATE_PATTERNS = (

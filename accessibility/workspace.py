@@ -10,12 +10,18 @@ Layout (version ``settings.workspace_version``)::
     surveys.gpkg       survey reports (``accessibility.store``), kept across saves
 
 A save writes a new folder beside the old one and swaps it in at the end, so a failed
-save never leaves a half-written workspace.
+save never leaves a half-written workspace. Files the build does not own (the survey
+store) are not copied: the new folder gets a second name (a hard link) of the very same
+file, taken while the store's write lock is held, so an import running meanwhile waits,
+then writes into the store the new workspace holds; nothing it acknowledged is lost.
+A save or load that meets a damaged folder (a truncated ``network.gpkg``, a ``city.json``
+naming a layer that is not there) says so in one line and names the file.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from pathlib import Path
 from typing import Any
@@ -27,8 +33,13 @@ import pyogrio
 
 from accessibility import settings
 from accessibility.errors import WorkspaceError
-from accessibility.files import new_folder
+from accessibility.files import link_or_copy, sqlite_write_lock, swap_in, temp_folder
+from accessibility.i18n import _
 from accessibility.outputs.export import restore, write_csv
+
+__all__ = ["BASEMAP", "META", "NETWORK", "PROBLEMS", "frames_to_graph", "graph_to_frames", "load", "read_meta", "save"]
+
+log = logging.getLogger(__name__)
 
 META = "city.json"
 NETWORK = "network.gpkg"
@@ -88,10 +99,23 @@ def save(
     basemap: bytes | None = None,
 ) -> Path:
     """Write a workspace folder atomically (see module docstring); ``basemap`` is the
-    PMTiles archive of the base map (left out when empty)."""
+    PMTiles archive of the base map (left out when empty).
+
+    Raises
+    ------
+    WorkspaceError
+        The survey store stayed busy (an import writing) for
+        ``settings.survey_lock_timeout_s``: nothing was changed.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with new_folder(path) as tmp:
+    if path.is_dir() and not (path / META).is_file() and any(path.iterdir()):
+        raise WorkspaceError(
+            _(
+                "{path} is a folder with other files and no {meta}: it is not a workspace, and a build "
+                "replaces its folder whole; choose a new or empty folder"
+            ).format(path=path, meta=META)
+        )
+    with temp_folder(path) as tmp:
         nodes, edges = graph_to_frames(G)
         gpkg = tmp / NETWORK
         layers = {"nodes": nodes, "edges": edges, "barriers": barriers, "area": area, **(extra_layers or {})}
@@ -100,12 +124,6 @@ def save(
         write_csv(problems, tmp / PROBLEMS, sep=",", decimal=".")  # tag values: never a live formula
         if basemap:
             (tmp / BASEMAP).write_bytes(basemap)
-        for name in settings.workspace_kept_files:  # e.g. the survey store: not ours to rebuild
-            if (path / name).is_file():
-                shutil.copy2(path / name, tmp / name)
-        for name in settings.workspace_kept_folders:  # dated snapshots, the adopted programme
-            if (path / name).is_dir():
-                shutil.copytree(path / name, tmp / name)
         meta = {
             "format": "accessibility-city",
             "version": settings.workspace_version,
@@ -114,25 +132,87 @@ def save(
             **meta,
         }
         (tmp / META).write_text(json.dumps(meta, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+        _swap_keeping_store(tmp, path)
     return path
 
 
+def _swap_keeping_store(tmp: Path, path: Path) -> None:
+    """Swap ``tmp`` in for ``path``, carrying the files a build does not own (the survey
+    store) over as the same files, under the store's write lock."""
+    if not path.is_dir():
+        swap_in(tmp, path)
+        return
+    store = path / settings.survey_store_name
+    with sqlite_write_lock(store, settings.survey_lock_timeout_s) as held:
+        if not held:
+            raise WorkspaceError(
+                _(
+                    "{path}: the survey store stayed busy for {seconds} s (an import is writing); "
+                    "the workspace was not changed: build again when it has finished"
+                ).format(path=store, seconds=f"{settings.survey_lock_timeout_s:g}")
+            )
+        for name in settings.workspace_kept_files:  # e.g. the survey store: not ours to rebuild
+            if (path / name).is_file():
+                if not link_or_copy(path / name, tmp / name):
+                    log.warning("%s: copied (no hard links here), under the store's lock", path / name)
+        for name in settings.workspace_kept_folders:  # dated snapshots, the adopted programme
+            if (path / name).is_dir():
+                shutil.copytree(path / name, tmp / name, copy_function=_link_or_copy_file)
+        swap_in(tmp, path)
+
+
+def _link_or_copy_file(source: str, target: str) -> str:
+    """``shutil.copytree``'s copy function: a hard link where possible (snapshots are not
+    edited in place), else a copy."""
+    link_or_copy(Path(source), Path(target))
+    return target
+
+
 def read_meta(path: str | Path) -> dict[str, Any]:
-    """The ``city.json`` of a workspace, checked for format and version."""
+    """The ``city.json`` of a workspace, checked for format, version and its keys.
+
+    Raises
+    ------
+    WorkspaceError
+        No ``city.json``, a damaged one, another version, or one without the keys a
+        workspace has.
+    """
     path = Path(path)
     meta_file = path / META
     if not meta_file.is_file():
         raise WorkspaceError(
-            f"{path} is not a city workspace (no {META}); create one with 'accessibility build --city {path} ...'"
+            _(
+                "{path} is not a city workspace (no {meta}); create one with 'accessibility build --city {path} ...'"
+            ).format(path=path, meta=META)
         )
     try:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise WorkspaceError(f"{meta_file} is damaged: {exc}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise WorkspaceError(_("{path} is damaged: {reason}").format(path=meta_file, reason=exc)) from None
+    except OSError as exc:
+        raise WorkspaceError(_("{path} cannot be read: {reason}").format(path=meta_file, reason=exc.strerror)) from None
+    if not isinstance(meta, dict):
+        raise WorkspaceError(_("{path} is damaged: not a JSON object").format(path=meta_file))
     if meta.get("format") != "accessibility-city" or meta.get("version") != settings.workspace_version:
         raise WorkspaceError(
-            f"{path}: workspace version {meta.get('version')!r} is not "
-            f"{settings.workspace_version}; rebuild it with 'accessibility build'"
+            _("{path}: workspace version {version} is not {expected}; rebuild it with 'accessibility build'").format(
+                path=path, version=repr(meta.get("version")), expected=settings.workspace_version
+            )
+        )
+    layers = meta.get("layers")
+    graph = meta.get("graph")
+    if (
+        not isinstance(layers, list)
+        or not all(isinstance(name, str) for name in layers)
+        or not {"nodes", "edges", "barriers", "area"} <= set(layers)
+        or not isinstance(graph, dict)
+        or not isinstance(graph.get("crs"), str)
+        or not all(k in meta for k in ("name", "sources", "build"))
+    ):
+        raise WorkspaceError(
+            _("{path} is damaged: it lacks the layers, graph or build it should list; rebuild the workspace").format(
+                path=meta_file
+            )
         )
     return meta
 
@@ -145,24 +225,72 @@ def read_basemap(path: str | Path) -> bytes:
 
 
 def load(path: str | Path) -> tuple[dict[str, Any], nx.MultiDiGraph, dict[str, gpd.GeoDataFrame], pd.DataFrame]:
-    """Read a workspace: metadata, graph, the other layers by name, and tag problems."""
+    """Read a workspace: metadata, graph, the other layers by name, and tag problems.
+
+    Raises
+    ------
+    WorkspaceError
+        Not a workspace, another version, a missing or damaged ``network.gpkg``, a layer
+        ``city.json`` names that the GeoPackage does not hold, or an unreadable
+        ``tag_problems.csv``; the message names the file.
+    """
     path = Path(path)
     meta = read_meta(path)
     gpkg = path / NETWORK
     if not gpkg.is_file():
-        raise WorkspaceError(f"{path}: {NETWORK} is missing; rebuild the workspace")
-    layers = {
-        name: pyogrio.read_dataframe(gpkg, layer=name, use_arrow=True)
-        for name in meta["layers"]
-        if name not in {"nodes", "edges"}
-    }
-    nodes = pyogrio.read_dataframe(gpkg, layer="nodes", read_geometry=False, use_arrow=True)
-    edges = pyogrio.read_dataframe(gpkg, layer="edges", use_arrow=True)
-    G = frames_to_graph(nodes, edges, meta["graph"])
+        raise WorkspaceError(_("{path}: {file} is missing; rebuild the workspace").format(path=path, file=NETWORK))
+    try:
+        present = {str(name) for name, _kind in pyogrio.list_layers(gpkg)}
+    except Exception as exc:  # GDAL reports a damaged file in many ways
+        raise _damaged(gpkg, exc) from None
+    missing = [name for name in meta["layers"] if name not in present]
+    if missing:
+        raise WorkspaceError(
+            _("{path}: {meta} names layer(s) {layers} that {file} does not hold; rebuild the workspace").format(
+                path=path, meta=META, layers=", ".join(map(repr, missing)), file=NETWORK
+            )
+        )
+    try:
+        layers = {
+            name: pyogrio.read_dataframe(gpkg, layer=name, use_arrow=True)
+            for name in meta["layers"]
+            if name not in {"nodes", "edges"}
+        }
+        nodes = pyogrio.read_dataframe(gpkg, layer="nodes", read_geometry=False, use_arrow=True)
+        edges = pyogrio.read_dataframe(gpkg, layer="edges", use_arrow=True)
+        for layer, frame, needed in (("nodes", nodes, _NODE_COLUMNS), ("edges", edges, _EDGE_COLUMNS)):
+            lacking = sorted(needed - set(frame.columns))
+            if lacking:
+                raise WorkspaceError(
+                    _("{file}: layer {layer} lacks the column(s) {columns}; rebuild the workspace").format(
+                        file=gpkg, layer=layer, columns=", ".join(lacking)
+                    )
+                )
+        G = frames_to_graph(nodes, edges, meta["graph"])
+    except WorkspaceError:
+        raise
+    except Exception as exc:  # a truncated or edited file: GDAL, Arrow or a missing column
+        raise _damaged(gpkg, exc) from None
     problems_file = path / PROBLEMS
-    problems = (
-        pd.read_csv(problems_file, dtype=str, keep_default_na=False, encoding="utf-8-sig").map(restore)
-        if problems_file.is_file()
-        else pd.DataFrame()
-    )
+    try:
+        problems = (
+            pd.read_csv(problems_file, dtype=str, keep_default_na=False, encoding="utf-8-sig").map(restore)
+            if problems_file.is_file()
+            else pd.DataFrame()
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as exc:
+        raise _damaged(problems_file, exc) from None
     return meta, G, layers, problems
+
+
+_NODE_COLUMNS = frozenset({"node", "x", "y", "lon", "lat"})
+_EDGE_COLUMNS = frozenset({"u", "v", "key", "osmid", "length", "reversed", "geometry"})
+
+
+def _damaged(file: Path, exc: BaseException) -> WorkspaceError:
+    reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+    return WorkspaceError(
+        _("{file} is damaged or incomplete ({reason}); rebuild the workspace with 'accessibility build'").format(
+            file=file, reason=reason
+        )
+    )

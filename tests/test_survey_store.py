@@ -44,21 +44,25 @@ def test_rejects_file_beside_input(tmp_path):
 
 def test_all_or_nothing_on_failure_midway(tmp_path, monkeypatch):
     city, files = grid_workspace(tmp_path)
-    calls = []
-    original = StoreTransaction._insert
+    written = []
+    original = StoreTransaction._insert_many
 
-    def failing(self, sql, values):
-        calls.append(1)
-        if len(calls) == 3:
-            raise OSError("disk full (simulated)")
-        return original(self, sql, values)
+    def failing(self, sql, rows):
+        def rows_then_failure():
+            for row in rows:
+                if len(written) == 2:
+                    raise OSError("disk full (simulated)")
+                written.append(1)
+                yield row
 
-    monkeypatch.setattr(StoreTransaction, "_insert", failing)
+        return original(self, sql, rows_then_failure())
+
+    monkeypatch.setattr(StoreTransaction, "_insert_many", failing)
     with pytest.raises(OSError, match="disk full"):
         city.import_surveys(files / "messy_rows.csv", surveyor="Anna")
-    assert len(calls) == 3  # two rows were written before the failure ...
+    assert len(written) == 2  # two rows were written before the failure ...
     assert len(city.surveys) == 0 and len(city.store.history()) == 0  # ... and rolled back
-    monkeypatch.setattr(StoreTransaction, "_insert", original)
+    monkeypatch.setattr(StoreTransaction, "_insert_many", original)
     assert len(city.import_surveys(files / "messy_rows.csv", surveyor="Anna").accepted) == 4
 
 

@@ -17,6 +17,11 @@ import pandas as pd
 from shapely import Polygon
 
 from accessibility.analysis.population import node_points
+from accessibility.errors import InputError
+from accessibility.i18n import _
+
+#: The most hexagon cells a grid may have (a size of a few centimetres would exhaust memory).
+MAX_HEXAGONS = 2_000_000
 
 
 def hex_grid(bounds: tuple[float, float, float, float], size_m: float, crs: str) -> gpd.GeoDataFrame:
@@ -25,10 +30,17 @@ def hex_grid(bounds: tuple[float, float, float, float], size_m: float, crs: str)
     Hexagons are numbered ``hex-<column>-<row>`` from the lower left, so a grid over the
     same bounds always has the same ids.
     """
-    if size_m <= 0:
-        raise ValueError("hexagon size must be positive")
+    if not (math.isfinite(size_m) and size_m > 0):
+        raise InputError(_("the hexagon size must be a positive number of metres, not {size}").format(size=size_m))
     minx, miny, maxx, maxy = bounds
     width, height = 1.5 * size_m, math.sqrt(3) * size_m
+    cells = (int((maxx - minx) / width) + 2) * (int((maxy - miny) / height) + 2)
+    if cells > MAX_HEXAGONS:
+        raise InputError(
+            _(
+                "hexagons of {size} m would make {cells} cells over this city (at most {limit}); choose a larger size"
+            ).format(size=size_m, cells=cells, limit=MAX_HEXAGONS)
+        )
     corners = [(size_m * math.cos(math.radians(a)), size_m * math.sin(math.radians(a))) for a in range(0, 360, 60)]
     ids, shapes = [], []
     for col in range(int((maxx - minx) / width) + 2):
@@ -48,6 +60,20 @@ def areas_for(
     hexagon grid over the network, keeping only cells that hold network nodes."""
     crs = G.graph["crs"]
     if areas is not None:
+        polygonal = areas.geometry.notna() & areas.geometry.geom_type.isin(["Polygon", "MultiPolygon"])
+        if not len(areas) or not polygonal.all():
+            kinds = ", ".join(sorted({str(k) for k in areas.geometry.geom_type.dropna()})) or _("no geometry")
+            raise InputError(
+                _("the areas must be polygons (neighbourhoods); this layer holds: {kinds}").format(kinds=kinds)
+            )
+        if areas.crs is None:
+            raise InputError(_("the areas have no coordinate reference system"))
+        if id_column is not None and id_column not in areas.columns:
+            raise InputError(
+                _("the areas have no column {column}; they have: {columns}").format(
+                    column=repr(id_column), columns=", ".join(map(str, areas.columns))
+                )
+            )
         out = areas.to_crs(crs).reset_index(drop=True)
         ids = out[id_column].astype(str) if id_column else pd.Series([f"area-{i + 1}" for i in range(len(out))])
         name = out["name"].astype(str) if "name" in out else ids

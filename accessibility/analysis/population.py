@@ -18,6 +18,7 @@ import pandas as pd
 
 from accessibility import settings
 from accessibility.errors import PopulationError
+from accessibility.i18n import _
 from accessibility.model.snapping import network_index
 
 
@@ -86,7 +87,7 @@ def residents_on_network(
     chosen = [e for e in edges if _residential(e[2])] or edges
     if sections is not None:
         return _from_sections(G, people, chosen, sections)
-    length = sum(d["length"] for _, _, d in chosen)
+    length = sum(d["length"] for _u, _v, d in chosen)
     for u, v, d in chosen:
         share = total * d["length"] / length / 2
         people[u] += share
@@ -96,18 +97,18 @@ def residents_on_network(
 
 def _from_sections(G, people, edges, sections: gpd.GeoDataFrame) -> pd.Series:
     if "population" not in sections.columns:
-        raise PopulationError("census sections need a 'population' column")
+        raise PopulationError(_("census sections need a 'population' column"))
     sections = sections.to_crs(G.graph["crs"]).reset_index(drop=True)
     mids = gpd.GeoDataFrame(
         {"i": range(len(edges))},
-        geometry=[d["geometry"].interpolate(0.5, normalized=True) for _, _, d in edges],
+        geometry=[d["geometry"].interpolate(0.5, normalized=True) for _u, _v, d in edges],
         crs=G.graph["crs"],
     )
     joined = gpd.sjoin(mids, sections[["population", "geometry"]], predicate="within")
     lengths = np.array([edges[i][2]["length"] for i in joined["i"]])
     per_section = pd.Series(lengths).groupby(joined["index_right"].to_numpy()).transform("sum").to_numpy()
     for (i, pop), length, total in zip(joined[["i", "population"]].itertuples(index=False), lengths, per_section):
-        u, v, _ = edges[i]
+        u, v, _key = edges[i]
         share = float(pop) * length / total / 2
         people[u] += share
         people[v] += share
@@ -122,7 +123,7 @@ def _from_buildings(G, people, total: float, buildings: gpd.GeoDataFrame) -> pd.
         else np.full(len(buildings), total / max(len(buildings), 1))
     )
     index = network_index(G)
-    _, nearest = index.nearest_nodes(np.column_stack([points.x, points.y]))
+    _dist, nearest = index.nearest_nodes(np.column_stack([points.x, points.y]))
     nearest = people.index.get_indexer([index.nodes[i] for i in nearest])
     placed = np.zeros(len(people))
     np.add.at(placed, nearest, weights)  # several buildings may share a node

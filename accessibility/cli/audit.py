@@ -9,7 +9,7 @@ import geopandas as gpd
 
 from accessibility.analysis.audit import DATA_GAPS
 from accessibility.city import City
-from accessibility.cli.main import CITY_DIR, command, main, names, plain
+from accessibility.cli.main import CITY_DIR, Finite, command, main, names, plain
 from accessibility.cli.mapoptions import tile_layer, tiles_options
 from accessibility.cli.progress import TerminalProgress
 from accessibility.i18n import N_, _, language, number, percent
@@ -42,11 +42,19 @@ def read_areas(areas_file: Path | None, area_id: str | None) -> gpd.GeoDataFrame
         areas = gpd.read_file(areas_file)
     except Exception as exc:  # GDAL reports unreadable files in many ways
         raise click.BadParameter(
-            _("{file} is not a readable GeoPackage or GeoJSON file ({reason})").format(
-                file=areas_file.name, reason=exc
+            _("{file} cannot be read as polygons (GeoPackage, GeoJSON): {reason}").format(
+                file=areas_file.name, reason=" ".join(str(exc).split())[:200]
             ),
             param_hint="--areas",
         ) from None
+    kinds = set(areas.geometry.geom_type.dropna()) if len(areas) else set()
+    if not kinds or not kinds <= {"Polygon", "MultiPolygon"}:
+        raise click.BadParameter(
+            _("{file}: the areas must be polygons (neighbourhoods); this layer holds: {kinds}").format(
+                file=areas_file.name, kinds=", ".join(sorted(kinds)) or _("no geometry")
+            ),
+            param_hint="--areas",
+        )
     if area_id and area_id not in areas.columns:
         raise click.BadParameter(
             _("{file} has no column {column}; it has: {columns}").format(
@@ -83,7 +91,7 @@ def warn(messages: list[object]) -> None:
 )
 @click.option(
     "--residents",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Finite(min=0, min_open=True),
     help=_("Residents to spread when there is no --population table."),
 )
 @click.option(
@@ -107,7 +115,7 @@ def warn(messages: list[object]) -> None:
     help=_("Neighbourhood polygons (GeoPackage, GeoJSON) to score (default: hexagons)."),
 )
 @click.option("--area-id", help=_("Column of --areas holding the area ids (default: row order)."))
-@click.option("--hex-size", type=click.FloatRange(min=0, min_open=True), help=_("Hexagon size in metres."))
+@click.option("--hex-size", type=Finite(min=0, min_open=True), help=_("Hexagon size in metres."))
 @click.option(
     "--snapshot/--no-snapshot",
     default=True,
@@ -131,6 +139,14 @@ def audit(
     tiles_url: str | None,
     tiles_attribution: str | None,
 ) -> None:
+    if output.exists() and (not output.is_dir() or (any(output.iterdir()) and not (output / "report.html").is_file())):
+        raise click.BadParameter(
+            _(
+                "{path} exists and is not an earlier audit (no report.html): the audit replaces its folder whole; "
+                "choose a new or empty folder"
+            ).format(path=output),
+            param_hint="--output",
+        )
     pairs = check_registries(registries, registry_maps)
     tiles = tile_layer(tiles_url, tiles_attribution)
     areas = read_areas(areas_file, area_id)

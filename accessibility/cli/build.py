@@ -65,6 +65,13 @@ def _echo_summary(s: dict[str, Any]) -> None:
     for kind, n in s["barriers_by_kind"].items():
         label = _(kinds[kind].label) if kind in kinds else kind
         click.echo(f"  {label:<50} {number(n['known']):>7} / {number(n['unknown'])}")
+    if s.get("nodes_out_of_range"):
+        click.echo(
+            _(
+                "{count} nodes lie outside latitude +-90 / longitude +-180: skipped, their ways cut there "
+                "(listed in tag_problems.csv)"
+            ).format(count=number(s["nodes_out_of_range"]))
+        )
     if s["tag_problems"]:
         click.echo(
             _("{count} tag values could not be read as given (see tag_problems.csv)").format(

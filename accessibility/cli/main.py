@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +24,21 @@ from accessibility.errors import AccessibilityError
 from accessibility.i18n import LANGUAGES, _, install_for_click, language, use_language
 from accessibility.surveys.store import SurveyStore
 
-__all__ = ["CITY_DIR", "EXPORT_FORMATS", "LANG", "command", "format_for", "main", "names", "plain", "store_of"]
+__all__ = [
+    "CITY_DIR",
+    "EXPORT_FORMATS",
+    "INTERNAL_ERROR",
+    "LANG",
+    "Finite",
+    "command",
+    "format_for",
+    "main",
+    "names",
+    "plain",
+    "store_of",
+]
+
+log = logging.getLogger(__name__)
 
 EXPORT_FORMATS = {"geojson": ".geojson", "csv": ".csv", "gpkg": ".gpkg"}
 
@@ -32,17 +47,56 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class Group(click.Group):
     """Runs every command in the chosen language and turns the package's own errors into
-    one clear line and exit code 1, never a traceback."""
+    one clear line and exit code 1, never a traceback.
+
+    Every failure people can cause (a bad file, a bad value) is one of the package's
+    errors (:mod:`accessibility.errors`). What is left is the machine's (a disk full, a
+    folder without write permission: one line naming the file) or a bug: one line that
+    says so, with the traceback in the log at ``-v``.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except AccessibilityError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(_one_line(str(exc))) from exc
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except OSError as exc:
+            where = exc.filename if exc.filename is not None else ""
+            raise click.ClickException(
+                _one_line(
+                    _("{file}: {reason}").format(file=where, reason=exc.strerror or exc)
+                    if where
+                    else _("the system refused: {reason}").format(reason=exc.strerror or exc)
+                )
+            ) from exc
+        except MemoryError as exc:
+            raise click.ClickException(_("out of memory: the input is too large for this machine")) from exc
+        except Exception as exc:
+            log.debug("unexpected error", exc_info=True)
+            raise click.ClickException(
+                _one_line(
+                    _("{marker}: {kind}: {reason} (a bug: please report it with the command that caused it)").format(
+                        marker=INTERNAL_ERROR, kind=type(exc).__name__, reason=exc
+                    )
+                )
+            ) from exc
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         with install_for_click(_language_of_argv(kwargs.get("args") or (args[0] if args else None))):
             return super().main(*args, **kwargs)
+
+
+#: How an error that is not one of the package's begins (tests look for it: none may).
+INTERNAL_ERROR = "internal error"
+
+
+def _one_line(text: str, width: int = 600) -> str:
+    """A message on one line: line breaks and control characters from files shown as
+    escapes (a hostile value cannot draw on the terminal), long texts cut."""
+    plain_text = " ".join(plain(part) for part in str(text).splitlines())
+    return plain_text if len(plain_text) <= width else plain_text[: width - 1] + "…"
 
 
 def _language_of_argv(args: Any) -> str:
@@ -111,6 +165,19 @@ CITY_DIR = click.option(
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help=_("Workspace folder."),
 )
+
+
+class Finite(click.FloatRange):
+    """A number option that must be finite (``nan``, ``inf`` and ``1e999`` are refused,
+    saying which value and why) and within the range of :class:`click.FloatRange`."""
+
+    name = "finite float"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = click.FLOAT.convert(value, param, ctx)  # a range lets nan and inf through
+        if not math.isfinite(number):
+            self.fail(_("{value} is not a finite number").format(value=repr(value)), param, ctx)
+        return super().convert(number, param, ctx)
 
 
 def names(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:

@@ -10,7 +10,7 @@ import click
 
 from accessibility.city import City
 from accessibility.cli.audit import check_registries, read_areas, warn
-from accessibility.cli.main import CITY_DIR, command, main, names, plain
+from accessibility.cli.main import CITY_DIR, Finite, command, main, names, plain
 from accessibility.cli.mapoptions import tile_layer, tiles_options
 from accessibility.cli.progress import TerminalProgress
 from accessibility.files import write_text
@@ -60,9 +60,7 @@ class Euros(click.ParamType):
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help=_("ISTAT population-by-age table (CSV): residents and age shares."),
 )
-@click.option(
-    "--residents", type=click.FloatRange(min=0, min_open=True), help=_("Residents in all (without --population).")
-)
+@click.option("--residents", type=Finite(min=0, min_open=True), help=_("Residents in all (without --population)."))
 @click.option(
     "--weight",
     type=click.Choice(["residents", "over65", "over80"]),
@@ -72,12 +70,12 @@ class Euros(click.ParamType):
 )
 @click.option(
     "--threshold-m",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Finite(min=0, min_open=True),
     help=_("Reach within this many metres (default 1000)."),
 )
 @click.option(
     "--minutes",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Finite(min=0, min_open=True),
     help=_("Reach within this many minutes at each profile's speed."),
 )
 @click.option(

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from accessibility.city import City
-from accessibility.cli.main import CITY_DIR, command, main
+from accessibility.cli.main import CITY_DIR, Finite, command, main
 from accessibility.cli.mapoptions import tile_layer, tiles_options
 from accessibility.files import write_text
 from accessibility.i18n import _, language, percent
@@ -51,9 +51,9 @@ def _latlon(ctx: click.Context, param: click.Parameter, value: str | None) -> tu
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help=_("A TOML file of your own profiles (same form as data/profiles.toml)."),
 )
-@click.option("--max-kerb-cm", type=click.FloatRange(min=0), help=_("Highest kerb you can pass, cm."))
-@click.option("--max-incline", type=click.FloatRange(min=0, min_open=True), help=_("Steepest slope up or down, %."))
-@click.option("--min-width-cm", type=click.FloatRange(min=0), help=_("Narrowest passage you fit through, cm."))
+@click.option("--max-kerb-cm", type=Finite(min=0), help=_("Highest kerb you can pass, cm."))
+@click.option("--max-incline", type=Finite(min=0, min_open=True), help=_("Steepest slope up or down, %."))
+@click.option("--min-width-cm", type=Finite(min=0), help=_("Narrowest passage you fit through, cm."))
 @click.option("--max-steps", type=click.IntRange(min=0), help=_("Most steps you can climb."))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help=_("Write the route as GeoJSON."))
 @click.option(

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 import geopandas as gpd
 
+from accessibility import settings
 from accessibility.city import City
 from accessibility.cli.main import CITY_DIR, EXPORT_FORMATS, command, format_for, main, plain, store_of
 from accessibility.constants import WGS84
@@ -25,7 +26,12 @@ def survey() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @CITY_DIR
 @click.option("--surveyor", required=True, help=_("Who imports the file (rows may name their own surveyor)."))
-@click.option("--crs", type=int, help=_("EPSG code of x/y columns when the file has no crs column (e.g. 3003)."))
+@click.option(
+    "--crs",
+    type=click.Choice([str(c) for c in sorted(settings.survey_crs)]),
+    callback=lambda ctx, param, value: None if value is None else int(value),
+    help=_("EPSG code of x/y columns when the file has no crs column (e.g. 3003)."),
+)
 def survey_import(file: Path, city_dir: Path, surveyor: str, crs: int | None) -> None:
     result = City.load(city_dir).import_surveys(file, surveyor=surveyor, crs=crs)
     click.echo(_("accepted: {count}").format(count=number(len(result.accepted))))
@@ -67,7 +73,7 @@ def survey_list(city_dir: Path, status: str | None) -> None:
 
 
 @command(survey, "review", help=_("Change the status of report REPORT_ID (the history keeps who, when, what)."))
-@click.argument("report_id", type=int)
+@click.argument("report_id", type=click.IntRange(min=1, max=2**63 - 1))
 @CITY_DIR
 @click.option("--set", "status", required=True, type=click.Choice(STATUSES), help=_("New status."))
 @click.option("--note", help=_("Why (required to reject)."))

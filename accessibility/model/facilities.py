@@ -20,6 +20,7 @@ from shapely import Point, Polygon
 
 from accessibility.constants import FACILITY_COLUMNS, WGS84
 from accessibility.errors import FacilityError
+from accessibility.i18n import _
 from accessibility.sources.catalogues import shipped_toml
 from accessibility.sources.osm import OsmData
 
@@ -51,7 +52,11 @@ def category(name: str) -> Category:
     """One category by name; the error lists those there are."""
     cats = categories()
     if name not in cats:
-        raise FacilityError(f"unknown facility category {name!r}; choose one of: {', '.join(cats)}")
+        raise FacilityError(
+            _("unknown facility category {name}; choose one of: {choices}").format(
+                name=repr(name), choices=", ".join(cats)
+            )
+        )
     return cats[name]
 
 

@@ -24,8 +24,9 @@ from shapely import LineString
 from accessibility import settings
 from accessibility.constants import WGS84
 from accessibility.errors import EmptyNetworkError
+from accessibility.i18n import M, Message, _, number
 from accessibility.sources.osm import OsmData
-from accessibility.values import parse_count, parse_incline_pct, parse_length_m
+from accessibility.values import parse_tag
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ class TagProblem:
     osm_id: int
     key: str
     value: str
-    reason: str
+    reason: Message  #: shown in the language in use (``tag_problems.csv`` is written in it)
 
 
 @dataclass
@@ -48,6 +49,7 @@ class BuildReport:
     ways_read: int = 0
     ways_walkable: int = 0
     refs_without_coordinates: int = 0
+    nodes_out_of_range: int = 0
     problems: list[TagProblem] = field(default_factory=list)
 
 
@@ -90,19 +92,19 @@ def _node_matters(tags: dict[str, str]) -> bool:
 def _parse_numbers(tags: dict[str, str], element: str, osm_id: int, report: BuildReport) -> dict[str, float]:
     """Parsed numeric attributes of an element; unreadable values go to the report."""
     out: dict[str, float] = {}
-    parsers = (
-        ("width", "width_m", lambda r: parse_length_m(r)),
-        ("est_width", "est_width_m", lambda r: parse_length_m(r)),
-        ("maxwidth", "maxwidth_m", lambda r: parse_length_m(r)),
-        ("kerb:height", "kerb_height_m", lambda r: parse_length_m(r, bare_max=0.5)),
-        ("incline", "incline_pct", parse_incline_pct),
-        ("step_count", "step_count_n", parse_count),
+    parsed = (
+        ("width", "width_m"),
+        ("est_width", "est_width_m"),
+        ("maxwidth", "maxwidth_m"),
+        ("kerb:height", "kerb_height_m"),
+        ("incline", "incline_pct"),
+        ("step_count", "step_count_n"),
     )
-    for key, attr, parse in parsers:
+    for key, attr in parsed:
         raw = tags.get(key)
         if raw is None:
             continue
-        value, problem = parse(raw)
+        value, problem = parse_tag(key, raw)
         if value is not None:
             out[attr] = value
         if problem:
@@ -127,6 +129,17 @@ def build_network(osm: OsmData, report: BuildReport | None = None) -> nx.MultiDi
     """
     report = report if report is not None else BuildReport()
     report.ways_read = len(osm.ways)
+    for nid, (lon, lat) in sorted(osm.out_of_range.items()):
+        report.nodes_out_of_range += 1
+        report.problems.append(
+            TagProblem(
+                "node",
+                nid,
+                "lat,lon",
+                f"{lat!r},{lon!r}",
+                M("outside latitude +-90 and longitude +-180: node skipped, its ways cut there"),
+            )
+        )
     ways = [(wid, w) for wid, w in sorted(osm.ways.items()) if is_walkable(w.tags)]
     report.ways_walkable = len(ways)
 
@@ -147,8 +160,14 @@ def build_network(osm: OsmData, report: BuildReport | None = None) -> nx.MultiDi
             runs.append((wid, run))
     if not runs:
         raise EmptyNetworkError(
-            f"no walkable way with coordinates in {', '.join(osm.sources) or 'the input'} "
-            f"({len(osm.ways):,} ways read, {len(ways):,} walkable)"
+            _("no walkable way with coordinates in {sources} ({read} ways read, {walkable} walkable)").format(
+                sources=", ".join(osm.sources) or _("the input"), read=number(len(osm.ways)), walkable=number(len(ways))
+            )
+        )
+    if report.nodes_out_of_range:
+        log.warning(
+            "%d nodes lie outside latitude +-90 / longitude +-180 and were skipped (listed in the tag problems)",
+            report.nodes_out_of_range,
         )
     if report.refs_without_coordinates:
         log.warning(
@@ -158,11 +177,11 @@ def build_network(osm: OsmData, report: BuildReport | None = None) -> nx.MultiDi
 
     # Nodes where a way must be split: run ends, shared nodes, nodes whose tags matter.
     uses: Counter[int] = Counter()
-    for _, run in runs:
+    for _wid, run in runs:
         uses.update(run[1:] if run[0] == run[-1] else run)  # a closed run counts its node once
     split = {n for n, c in uses.items() if c > 1}
-    split.update(r[0] for _, r in runs)
-    split.update(r[-1] for _, r in runs)
+    split.update(r[0] for _wid, r in runs)
+    split.update(r[-1] for _wid, r in runs)
     split.update(n for n in uses if _node_matters(osm.nodes[n].tags))
 
     used = sorted(uses.keys() | split)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from accessibility.errors import ProfileError
+from accessibility.i18n import N_, _
 from accessibility.sources.catalogues import read_toml, shipped_toml
 
 SEVERITIES = ("none", "unknown", "hindering", "blocking")
@@ -53,7 +55,16 @@ class Profile:
         3.0
         """
         changes = {k: v for k, v in overrides.items() if v is not None}
-        return _make(self.name, {**_as_dict(self), **changes})
+        fields = {f.name: str(f.type) for f in dataclasses.fields(Profile) if f.name != "name"}
+        unknown_keys = sorted(set(changes) - set(fields))
+        if unknown_keys:
+            raise ProfileError(
+                _("profile {name}: unknown setting(s) {keys}; known: {known}").format(
+                    name=repr(self.name), keys=", ".join(unknown_keys), known=", ".join(sorted(fields))
+                )
+            )
+        checked = {k: _setting("", self.name, k, v, fields[k]) for k, v in changes.items()}
+        return dataclasses.replace(self, **checked)
 
     # --- judgement ---------------------------------------------------------------------
 
@@ -137,44 +148,116 @@ class Profile:
         return "none"
 
 
-def _as_dict(profile: Profile) -> dict[str, Any]:
-    return {f.name: getattr(profile, f.name) for f in dataclasses.fields(profile) if f.name != "name"}
+#: What each setting's type is called in messages (the dataclass annotations are strings).
+_TYPE_WORDS = {
+    "float": N_("a number"),
+    "int": N_("a whole number"),
+    "bool": N_("true or false"),
+    "frozenset[str]": N_('a list of words in brackets, e.g. ["gravel", "sand"]'),
+    "str": N_("a text in quotes"),
+}
+#: Settings that must be positive (> 0); every other number must be at least 0.
+_POSITIVE = frozenset({"speed_mps", "max_incline_up_pct", "max_incline_down_pct", "unknown_penalty"})
 
 
-def _make(name: str, raw: dict[str, Any]) -> Profile:
+def _make(name: str, raw: Any, where: str = "") -> Profile:
+    """A checked :class:`Profile` from a table of settings; ``where`` (a file) prefixes the
+    errors. Numbers must be finite (``nan``/``inf`` are refused: leave a limit out for no
+    limit), limits at least 0, speeds and incline limits above 0."""
+    prefix = f"{where}: " if where else ""
+    if not isinstance(raw, dict):
+        raise ProfileError(
+            prefix
+            + _(
+                "profile {name} must be a table of settings ([{name}] with speed_mps = ... below it), not {value}"
+            ).format(name=name, value=_shown(raw))
+        )
     fields = {f.name: f for f in dataclasses.fields(Profile)}
     unknown_keys = set(raw) - set(fields)
     if unknown_keys:
         raise ProfileError(
-            f"profile {name!r}: unknown setting(s) {', '.join(sorted(unknown_keys))}; "
-            f"known: {', '.join(sorted(set(fields) - {'name'}))}"
+            prefix
+            + _("profile {name}: unknown setting(s) {keys}; known: {known}").format(
+                name=repr(name), keys=", ".join(sorted(unknown_keys)), known=", ".join(sorted(set(fields) - {"name"}))
+            )
         )
     values: dict[str, Any] = {"name": name}
     for key, value in raw.items():
-        ftype = fields[key].type
-        try:
-            if ftype == "frozenset[str]":
-                values[key] = frozenset(str(v) for v in value)
-            elif ftype in ("float",):
-                values[key] = float(value)
-            elif ftype == "int":
-                values[key] = int(value)
-            elif ftype == "bool":
-                values[key] = bool(value)
-            else:
-                values[key] = str(value)
-        except (TypeError, ValueError):
-            raise ProfileError(f"profile {name!r}: {key} = {value!r} is not a valid {ftype}") from None
+        ftype = str(fields[key].type)
+        values[key] = _setting(prefix, name, key, value, ftype)
     try:
         profile = Profile(**values)
-    except TypeError as exc:
-        raise ProfileError(f"profile {name!r} is incomplete: {exc}") from None
+    except TypeError:
+        missing = sorted(k for k, f in fields.items() if k not in values and f.default is dataclasses.MISSING)
+        raise ProfileError(
+            prefix + _("profile {name} is incomplete: {keys} missing").format(name=repr(name), keys=", ".join(missing))
+        ) from None
     if profile.unknown not in {"penalty", "avoid"}:
-        raise ProfileError(f"profile {name!r}: unknown must be 'penalty' or 'avoid', not {profile.unknown!r}")
-    for key in ("speed_mps", "max_incline_up_pct", "max_incline_down_pct", "unknown_penalty"):
-        if getattr(profile, key) <= 0:
-            raise ProfileError(f"profile {name!r}: {key} must be positive")
+        raise ProfileError(
+            prefix
+            + _("profile {name}: unknown must be 'penalty' or 'avoid', not {value}").format(
+                name=repr(name), value=_shown(profile.unknown)
+            )
+        )
     return profile
+
+
+def _setting(prefix: str, name: str, key: str, value: Any, ftype: str) -> Any:
+    """One checked setting of a profile (see :func:`_make`)."""
+
+    def wrong() -> ProfileError:
+        return ProfileError(
+            prefix
+            + _("profile {name}: {key} = {value} is not {kind}").format(
+                name=repr(name), key=key, value=_shown(value), kind=_(_TYPE_WORDS.get(ftype, ftype))
+            )
+        )
+
+    if ftype == "frozenset[str]":
+        if not isinstance(value, list | tuple | set | frozenset) or not all(isinstance(v, str) for v in value):
+            raise wrong()
+        return frozenset(value)
+    if ftype == "bool":
+        if not isinstance(value, bool):
+            raise wrong()
+        return value
+    if ftype == "str":
+        if not isinstance(value, str):
+            raise wrong()
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise wrong()
+    if ftype == "int" and not float(value).is_integer():
+        raise wrong()
+    number = float(value)
+    if not math.isfinite(number):
+        raise ProfileError(
+            prefix
+            + _("profile {name}: {key} = {value} is not a finite number (leave a limit out for no limit)").format(
+                name=repr(name), key=key, value=_shown(value)
+            )
+        )
+    if key in _POSITIVE and number <= 0:
+        raise ProfileError(
+            prefix
+            + _("profile {name}: {key} = {value} must be greater than 0").format(
+                name=repr(name), key=key, value=_shown(value)
+            )
+        )
+    if number < 0:
+        raise ProfileError(
+            prefix
+            + _("profile {name}: {key} = {value} cannot be negative").format(
+                name=repr(name), key=key, value=_shown(value)
+            )
+        )
+    return int(number) if ftype == "int" else number
+
+
+def _shown(value: Any) -> str:
+    """A value as the file wrote it, short enough for one line."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def load_profiles(path: str | Path | None = None) -> dict[str, Profile]:
@@ -185,12 +268,18 @@ def load_profiles(path: str | Path | None = None) -> dict[str, Profile]:
 @cache
 def _load(path: str | None) -> tuple[tuple[str, Profile], ...]:
     raw = shipped_toml("profiles.toml") if path is None else read_toml(path, ProfileError)
-    return tuple((name, _make(name, table)) for name, table in raw.items())
+    where = "" if path is None else Path(path).name
+    profiles = tuple((name, _make(name, table, where)) for name, table in raw.items())
+    if not profiles:
+        raise ProfileError(_("{file}: no profile in the file").format(file=where or "profiles.toml"))
+    return profiles
 
 
 def load_profile(name: str, path: str | Path | None = None) -> Profile:
     """One profile by name; the error lists the names there are."""
     profiles = load_profiles(path)
     if name not in profiles:
-        raise ProfileError(f"unknown profile {name!r}; choose one of: {', '.join(profiles)}")
+        raise ProfileError(
+            _("unknown profile {name}; choose one of: {choices}").format(name=repr(name), choices=", ".join(profiles))
+        )
     return profiles[name]

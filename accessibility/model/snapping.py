@@ -254,6 +254,45 @@ class NetworkIndex:
         best = float(self.node_tree.query((x, y))[0]) if self.node_tree is not None else math.inf
         return ReportSnap("off_network", best)
 
+    def snap_reports(self, xy: np.ndarray, prefer_node: np.ndarray, node_m: float, edge_m: float) -> list[ReportSnap]:
+        """:meth:`snap_report` for many reports at once (one query per tree, so a large
+        survey file costs a few array operations, not one tree search per row).
+
+        Parameters
+        ----------
+        xy
+            ``(n, 2)`` projected points.
+        prefer_node
+            ``n`` booleans: which reports snap to a node first.
+        node_m, edge_m
+            The tolerances of :meth:`snap_report`.
+
+        Returns
+        -------
+        list of ReportSnap
+            The same answer :meth:`snap_report` gives for each point.
+        """
+        xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+        n = len(xy)
+        out: list[ReportSnap | None] = [None] * n
+        node_d = np.full(n, np.inf)
+        node_i = np.full(n, -1, dtype=np.int64)
+        if self.node_tree is not None and n:
+            node_d, node_i = self.node_tree.query(xy)
+        for i in np.flatnonzero(np.asarray(prefer_node, dtype=bool) & (node_d <= node_m)).tolist():
+            out[i] = ReportSnap("node", float(node_d[i]), node=self.nodes[int(node_i[i])])
+        rest = [i for i in range(n) if out[i] is None]
+        if rest and self.edge_tree is not None:
+            which, hits = self.edge_tree.query_nearest(
+                shapely.points(xy[rest]), max_distance=edge_m, return_distance=False, all_matches=False
+            )
+            for w, h in zip(which.tolist(), hits.tolist()):
+                i = rest[w]
+                if out[i] is None:  # the first of equally near edges, as snap_report
+                    dist = float(shapely.distance(self.geoms[h], shapely.points(xy[i])))
+                    out[i] = ReportSnap("edge", dist, edge=self.edge_keys[h], osmid=self.edge_osmid[h])
+        return [s if s is not None else ReportSnap("off_network", float(node_d[i])) for i, s in enumerate(out)]
+
     def edges_near(self, geometry: Any, radius: float) -> np.ndarray:
         """Physical edge positions (into ``edge_keys``) within ``radius`` of ``geometry``."""
         if self.edge_tree is None:

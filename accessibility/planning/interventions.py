@@ -24,9 +24,10 @@ import numpy as np
 import pandas as pd
 
 from accessibility.errors import CostTableError
-from accessibility.i18n import M, Message, Number
+from accessibility.i18n import N_, M, Message, Number, _
 from accessibility.model.barriers import taxonomy, text_to_tags
 from accessibility.sources.catalogues import read_toml, shipped_toml
+from accessibility.values import parse_tag
 
 QUANTITY_RULES = ("piece", "length", "area", "steps")
 
@@ -52,40 +53,119 @@ class CostTable:
     roadworks_buffer_m: float = 15.0
 
 
+#: The ``[defaults]`` of a cost table: what each must be, checked on reading.
+_DEFAULTS: dict[str, tuple[float, str]] = {
+    # name: (highest plausible value, what it is); every one must be greater than 0
+    "step_rise_m": (1.0, N_("a step's rise in metres, e.g. 0.16")),
+    "default_steps": (1000.0, N_("a number of steps, e.g. 5")),
+    "ramp_slope": (1.0, N_("a slope as a fraction, e.g. 0.08 for 8 %")),
+    "max_ramp_rise_m": (100.0, N_("a height in metres, e.g. 3.20")),
+    "default_length_m": (10000.0, N_("a length in metres, e.g. 5.0")),
+    "default_width_m": (100.0, N_("a width in metres, e.g. 1.5")),
+}
+
+
 def load_cost_table(path: str | Path | None = None) -> CostTable:
-    """Read and check ``data/costs.toml`` (or the city's own copy at ``path``)."""
+    """Read and check ``data/costs.toml`` (or the city's own copy at ``path``).
+
+    Raises
+    ------
+    CostTableError
+        A section that is not a table, an entry without its label, unit or price, a
+        price or default that is not a finite positive number (``ramp_slope = 0``,
+        ``step_rise_m = -0.16``, ``euro = "tanti"``), or a kind naming an unknown
+        intervention; the message names the file, the entry and the value.
+    """
     raw = shipped_toml("costs.toml") if path is None else read_toml(path, CostTableError)
-    path = Path(path) if path else Path("costs.toml")
+    name_of_file = Path(path).name if path else "costs.toml"
+
+    def fail(message: str, **values: Any) -> CostTableError:
+        return CostTableError(f"{name_of_file}: " + _(message).format(**values))
+
+    def section(key: str) -> dict[str, Any]:
+        value = raw.get(key, {})
+        if not isinstance(value, dict):
+            raise fail(N_("[{section}] must be a section of tables, not {value}"), section=key, value=_shown(value))
+        return value
+
     types: dict[str, InterventionType] = {}
-    for name, t in raw.get("interventions", {}).items():
-        try:
-            euro = float(t["euro"])
-            types[name] = InterventionType(name, str(t["label"]), str(t["unit"]), euro)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise CostTableError(f"{path}: intervention {name!r} needs label, unit, euro ({exc})") from None
-        if not euro > 0:
-            raise CostTableError(f"{path}: intervention {name!r}: euro must be positive, not {euro}")
-    kinds = raw.get("kinds", {})
+    for name, t in section("interventions").items():
+        if not isinstance(t, dict) or not all(k in t for k in ("label", "unit", "euro")):
+            raise fail(N_("intervention {name} needs label, unit and euro"), name=repr(name))
+        if not isinstance(t["label"], str) or not isinstance(t["unit"], str):
+            raise fail(N_("intervention {name}: label and unit must be texts in quotes"), name=repr(name))
+        euro = _positive(t["euro"])
+        if euro is None:
+            raise fail(
+                N_("intervention {name}: euro = {value} must be a price in euros greater than 0"),
+                name=repr(name),
+                value=_shown(t["euro"]),
+            )
+        types[name] = InterventionType(name, t["label"], t["unit"], euro)
+    kinds = section("kinds")
     for kind, k in kinds.items():
+        if not isinstance(k, dict):
+            raise fail(N_("kind {kind} must be a table (intervention and quantity)"), kind=repr(kind))
         if k.get("intervention") not in types:
-            raise CostTableError(f"{path}: kind {kind!r} names unknown intervention {k.get('intervention')!r}")
+            raise fail(
+                N_("kind {kind} names unknown intervention {name}"), kind=repr(kind), name=_shown(k.get("intervention"))
+            )
         if k.get("quantity") not in QUANTITY_RULES:
-            raise CostTableError(f"{path}: kind {kind!r}: quantity must be one of {', '.join(QUANTITY_RULES)}")
-    defaults = {k: float(v) for k, v in raw.get("defaults", {}).items()}
-    needed = {"step_rise_m", "default_steps", "ramp_slope", "max_ramp_rise_m", "default_length_m", "default_width_m"}
-    if needed - set(defaults):
-        raise CostTableError(f"{path}: [defaults] lacks {', '.join(sorted(needed - set(defaults)))}")
-    works = raw.get("roadworks", {})
-    try:
-        share = float(works.get("cost_share", 0.0))
-        buffer_m = float(works.get("street_buffer_m", 15.0))
-    except (TypeError, ValueError, AttributeError):
-        raise CostTableError(f"{path}: [roadworks] cost_share and street_buffer_m must be numbers") from None
-    if not 0 <= share <= 1:
-        raise CostTableError(f"{path}: [roadworks] cost_share must be between 0 and 1, not {share}")
-    if not buffer_m >= 0:
-        raise CostTableError(f"{path}: [roadworks] street_buffer_m must be 0 or more, not {buffer_m}")
+            raise fail(
+                N_("kind {kind}: quantity must be one of {rules}"), kind=repr(kind), rules=", ".join(QUANTITY_RULES)
+            )
+    given = section("defaults")
+    missing = sorted(set(_DEFAULTS) - set(given))
+    if missing:
+        raise fail(N_("[defaults] lacks {keys}"), keys=", ".join(missing))
+    defaults: dict[str, float] = {}
+    for key, value in given.items():
+        high, what = _DEFAULTS.get(key, (math.inf, N_("a number")))
+        number = _positive(value)
+        if number is None or number > high:
+            raise fail(
+                N_("[defaults] {key} = {value} must be {what}, greater than 0 and at most {high}"),
+                key=key,
+                value=_shown(value),
+                what=_(what),
+                high=f"{high:g}",
+            )
+        defaults[key] = number
+    works = section("roadworks")
+    share = _finite(works.get("cost_share", 0.0))
+    buffer_m = _finite(works.get("street_buffer_m", 15.0))
+    if share is None or not 0 <= share <= 1:
+        raise fail(
+            N_("[roadworks] cost_share = {value} must be a number between 0 and 1"),
+            value=_shown(works.get("cost_share")),
+        )
+    if buffer_m is None or buffer_m < 0:
+        raise fail(
+            N_("[roadworks] street_buffer_m = {value} must be a number of metres, 0 or more"),
+            value=_shown(works.get("street_buffer_m")),
+        )
     return CostTable(types, kinds, defaults, share, buffer_m)
+
+
+def _positive(value: Any) -> float | None:
+    """``value`` as a float when it is a finite number greater than 0, else ``None``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) and number > 0 else None
+
+
+def _finite(value: Any) -> float | None:
+    """``value`` as a float when it is a finite number (0 and negatives included), else ``None``."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def quantity_of(
@@ -155,12 +235,12 @@ def _text(value) -> str | None:
 
 
 def _width_m(tags: dict[str, str]) -> float | None:
+    """The way's width as the graph reads it (:func:`accessibility.values.parse_tag`:
+    ``120 cm`` is 1.2 m here too; implausible values are unknown)."""
     for key in ("width", "est_width"):
-        try:
-            value = float(str(tags.get(key, "")).replace(",", ".").removesuffix("m").strip())
-        except ValueError:
-            continue
-        if value > 0:
+        raw = tags.get(key)
+        value = parse_tag(key, raw)[0] if isinstance(raw, str) else None
+        if value is not None and value > 0:
             return value
     return None
 

@@ -49,6 +49,7 @@ import pandas as pd
 
 from accessibility import settings
 from accessibility.errors import PlanError
+from accessibility.i18n import _
 from accessibility.model.profiles import Profile
 from accessibility.model.snapping import within_distance
 from accessibility.planning.impact import Gain, Planner, people_passing_by_key
@@ -245,9 +246,9 @@ def plan(
     counts the lens's age group through ``share`` and ``weight``.
     """
     if not budget >= 0:
-        raise PlanError(f"the budget must be a non-negative number of euros, not {budget}")
+        raise PlanError(_("the budget must be a non-negative number of euros, not {budget}").format(budget=budget))
     if not profiles or not categories:
-        raise PlanError("name at least one profile and one facility category")
+        raise PlanError(_("name at least one profile and one facility category"))
     if threshold_min is not None:
         thresholds = {p.name: float(threshold_min) * 60 * p.speed_mps for p in profiles}
         threshold_m = max(thresholds.values())
@@ -256,7 +257,7 @@ def plan(
         thresholds = {p.name: threshold_m for p in profiles}
     people = np.asarray(people, dtype=float) * share
     if people.sum() <= 0:
-        raise PlanError("no residents on the network: give a population")
+        raise PlanError(_("no residents on the network: give a population"))
     cands = make_candidates(barriers, table)
     cost = dict(zip(cands["row"].astype(int), cands["cost"].astype(float)))
     planner = Planner(G, barriers, facilities, people, profiles, categories, thresholds, cost)

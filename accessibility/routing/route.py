@@ -22,6 +22,7 @@ from shapely import LineString
 from shapely.ops import substring
 
 from accessibility import settings
+from accessibility.analysis.destinations import way_in_mask
 from accessibility.errors import FacilityError, SnapError
 from accessibility.i18n import _, check_language, number, use_language
 from accessibility.model.barriers import taxonomy
@@ -330,8 +331,8 @@ def _closest(
     dist, pred, starts = r.search(origin)
     best: tuple[float, Any] = (math.inf, None)
     for pos, xy in targets:
-        try:
-            snap = r.index.snap(*xy, r.usable, settings.snap_max_m, "facility")
+        try:  # only along a way in the profile may use: never a straight stretch over steps
+            snap = r.index.snap(*xy, r.usable & way_in_mask(r.index, xy), settings.snap_max_m, "facility")
         except SnapError:
             continue  # off the network for this profile
         ends = [dist[node] + extra for node, extra, *_ in r._ends(snap)]

@@ -21,7 +21,8 @@ from shapely.geometry import GeometryCollection, MultiPolygon, Polygon, mapping,
 from shapely.geometry.base import BaseGeometry
 
 from accessibility import settings
-from accessibility.errors import DownloadError, InputNotFoundError, OfflineError, OsmFileError
+from accessibility.errors import DownloadError, InputError, InputNotFoundError, OfflineError, OsmFileError
+from accessibility.i18n import N_, _
 from accessibility.sources.http import cache_file, check_reachable, read_cache, reason, write_cache
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ NAME_COLUMNS = ("name", "NAME", "nome", "NOME", "COMUNE", "DEN_COM", "comune", "
 
 Area = Polygon | MultiPolygon
 
-_NOMINATIM_HINT = (
+_NOMINATIM_HINT = N_(
     "Are you offline? Give the area as a boundary file instead of a place name, "
     "or build from a file: accessibility build --osm FILE"
 )
@@ -65,26 +66,34 @@ def boundary_from_file(path: str | Path, *, layer: str | int | None = None) -> A
     """
     path = Path(path)
     if not path.exists():
-        raise InputNotFoundError(f"Boundary file not found: {path}")
+        raise InputNotFoundError(_("boundary file not found: {path}").format(path=path))
     import geopandas as gpd  # heavy; only needed here
 
     try:
         gdf = gpd.read_file(path) if layer is None else gpd.read_file(path, layer=layer)
     except Exception as exc:  # pyogrio/GDAL raise many kinds; all mean "unreadable"
         raise OsmFileError(
-            f"{path}: cannot be read as a boundary file (GeoJSON, GeoPackage, Shapefile, ...): {exc}"
+            _("{path}: cannot be read as a boundary file (GeoJSON, GeoPackage, Shapefile, ...): {reason}").format(
+                path=path, reason=" ".join(str(exc).split())[:200]
+            )
         ) from exc
     geoms = [g for g in gdf.geometry if g is not None and not g.is_empty]
     polygons = [p for g in geoms for p in polygon_parts(g)]
     if not polygons:
         found = ", ".join(f"{n} {kind}" for kind, n in Counter(g.geom_type for g in geoms).items())
-        raise OsmFileError(f"{path}: no polygon to use as a boundary (the file holds {found or 'no geometry'})")
+        raise OsmFileError(
+            _("{path}: no polygon to use as a boundary (the file holds {found})").format(
+                path=path, found=found or _("no geometry")
+            )
+        )
     series = gpd.GeoSeries(polygons, crs=gdf.crs)
     if series.crs is None:
         minx, miny, maxx, maxy = series.total_bounds
         if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
             raise OsmFileError(
-                f"{path}: no coordinate reference system, and the coordinates are not longitude/latitude"
+                _("{path}: no coordinate reference system, and the coordinates are not longitude/latitude").format(
+                    path=path
+                )
             )
         log.warning("%s: no coordinate reference system; assuming WGS84 (EPSG:4326)", path)
         series = series.set_crs(4326)
@@ -93,7 +102,7 @@ def boundary_from_file(path: str | Path, *, layer: str | int | None = None) -> A
         series = series.to_crs(4326)
     area = _as_area(shapely.union_all([shapely.make_valid(shapely.force_2d(p)) for p in series]))
     if area is None:
-        raise OsmFileError(f"{path}: the polygons merge into an empty area")
+        raise OsmFileError(_("{path}: the polygons merge into an empty area").format(path=path))
     log.info(
         "boundary from %s: %d polygon(s) -> %s, bounds %s", path, len(polygons), area.geom_type, _bounds_text(area)
     )
@@ -139,11 +148,11 @@ def boundary_from_place(name: str) -> Area:
         Nominatim cannot be reached.
     DownloadError
         Nominatim found nothing, or only a point, for ``name``, or answered with an error.
-    ValueError
+    InputError
         ``name`` is empty.
     """
     if not name or not name.strip():
-        raise ValueError("empty place name")
+        raise InputError(_("the place name is empty"))
     name = name.strip()
     url = settings.nominatim_url
     path = cache_file("nominatim", f"{url}\n{name}", ".geojson")
@@ -157,7 +166,7 @@ def boundary_from_place(name: str) -> Area:
             log.info("boundary of %r from cache %s", name, path)
             return area
 
-    check_reachable(url, "the Nominatim geocoder", _NOMINATIM_HINT)
+    check_reachable(url, _("the Nominatim geocoder"), _(_NOMINATIM_HINT))
     log.info("geocoding %r with Nominatim at %s", name, url)
     gdf = _geocode(name, url)
     area = _as_area(
@@ -166,7 +175,9 @@ def boundary_from_place(name: str) -> Area:
     if area is None:
         kinds = ", ".join(sorted(set(gdf.geom_type)))
         raise DownloadError(
-            f"Nominatim at {url} has no area for {name!r}, only a {kinds}; give a boundary file instead"
+            _("Nominatim at {url} has no area for {name}, only a {kinds}; give a boundary file instead").format(
+                url=url, name=repr(name), kinds=kinds
+            )
         )
     row = gdf.iloc[0]
     write_cache(
@@ -194,8 +205,9 @@ def _geocode(name: str, url: str) -> Any:
         # osmnx sleeps 55 s and retries on 429/504: say so at once instead.
         if response.status_code in (429, 504):
             raise DownloadError(
-                f"Nominatim at {url} answered HTTP {response.status_code} "
-                f"{response.reason} (busy or rate-limited); try again later"
+                _("Nominatim at {url} answered HTTP {status} {reason} (busy or rate-limited); try again later").format(
+                    url=url, status=response.status_code, reason=response.reason
+                )
             )
 
     kwargs = dict(osmnx.settings.requests_kwargs)
@@ -213,16 +225,28 @@ def _geocode(name: str, url: str) -> Any:
         with _osmnx_settings(osmnx.settings, values):
             return osmnx.geocode_to_gdf(name)
     except requests.ConnectionError as exc:
-        raise OfflineError(f"Cannot reach the Nominatim geocoder at {url}: {reason(exc)}. {_NOMINATIM_HINT}") from exc
+        raise OfflineError(
+            _("Cannot reach {service} at {url}: {reason}. {hint}").format(
+                service=_("the Nominatim geocoder"), url=url, reason=reason(exc), hint=_(_NOMINATIM_HINT)
+            )
+        ) from exc
     except requests.RequestException as exc:
-        raise DownloadError(f"Nominatim at {url} failed for {name!r}: {exc}") from exc
+        raise DownloadError(
+            _("Nominatim at {url} failed for {name}: {reason}").format(url=url, name=repr(name), reason=exc)
+        ) from exc
     except (InsufficientResponseError, ResponseStatusCodeError) as exc:
-        raise DownloadError(f"Nominatim at {url} found no usable result for {name!r}: {exc}") from exc
+        raise DownloadError(
+            _("Nominatim at {url} found no usable result for {name}: {reason}").format(
+                url=url, name=repr(name), reason=exc
+            )
+        ) from exc
     except TypeError as exc:
         if "Polygon" not in str(exc):
             raise
         raise DownloadError(
-            f"Nominatim at {url} geocodes {name!r} to a point, not an area; give the area as a boundary file instead"
+            _(
+                "Nominatim at {url} geocodes {name} to a point, not an area; give the area as a boundary file instead"
+            ).format(url=url, name=repr(name))
         ) from exc
 
 

@@ -24,6 +24,7 @@ import urllib3
 from accessibility import settings
 from accessibility.errors import OfflineError
 from accessibility.files import write_bytes
+from accessibility.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +44,17 @@ def check_reachable(url: str, service: str, hint: str) -> None:
         target = urlsplit(proxy or url)
         host = target.hostname
         if target.scheme not in ("http", "https") or not host:
-            raise OSError(f"{proxy or url!r} is not an http(s) URL")
+            raise OSError(_("{url} is not an http(s) URL").format(url=repr(proxy or url)))
         port = target.port or (443 if target.scheme == "https" else 80)
         log.info("checking that %s is reachable at %s:%d%s", service, host, port, " (proxy)" if proxy else "")
         infos = _resolve(host, port, timeout)
         _connect_any(infos, timeout)
     except (OSError, ValueError) as exc:
-        raise OfflineError(f"Cannot reach {service} at {url}: {reason(exc)}. {hint}") from None
+        raise OfflineError(
+            _("Cannot reach {service} at {url}: {reason}. {hint}").format(
+                service=service, url=url, reason=reason(exc), hint=hint
+            )
+        ) from None
     log.info("%s is reachable (%.2f s)", service, time.monotonic() - start)
 
 
@@ -67,11 +72,15 @@ def _resolve(host: str, port: int, timeout: float) -> list[tuple[Any, ...]]:
     thread.start()
     thread.join(timeout)
     if thread.is_alive():
-        raise TimeoutError(f"looking up the name {host!r} took more than {timeout:g} s")
+        raise TimeoutError(
+            _("looking up the name {host} took more than {seconds} s").format(host=repr(host), seconds=f"{timeout:g}")
+        )
     if "error" in result:
         exc = result["error"]
         if isinstance(exc, socket.gaierror):
-            raise OSError(f"the name {host!r} cannot be resolved ({exc.strerror or exc})")
+            raise OSError(
+                _("the name {host} cannot be resolved ({reason})").format(host=repr(host), reason=exc.strerror or exc)
+            )
         raise exc
     return result["infos"]
 
@@ -79,7 +88,7 @@ def _resolve(host: str, port: int, timeout: float) -> list[tuple[Any, ...]]:
 def _connect_any(infos: list[tuple[Any, ...]], timeout: float) -> None:
     last: OSError = OSError("no address")
     deadline = time.monotonic() + timeout
-    for family, kind, proto, _, address in infos:
+    for family, kind, proto, _name, address in infos:
         left = deadline - time.monotonic()
         if left <= 0:
             break
@@ -89,7 +98,11 @@ def _connect_any(infos: list[tuple[Any, ...]], timeout: float) -> None:
                 sock.connect(address)
                 return
         except TimeoutError:
-            last = TimeoutError(f"no answer from {address[0]} port {address[1]} within {timeout:g} s")
+            last = TimeoutError(
+                _("no answer from {host} port {port} within {seconds} s").format(
+                    host=address[0], port=address[1], seconds=f"{timeout:g}"
+                )
+            )
         except OSError as exc:
             last = OSError(f"{exc.strerror or exc} ({address[0]} port {address[1]})")
     raise last

@@ -20,13 +20,16 @@ import io
 import json
 import logging
 import lzma
+import math
 import xml.etree.ElementTree as ET
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from accessibility.errors import InputNotFoundError, OsmFileError
+from accessibility.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +73,20 @@ class OsmRelation:
 @dataclass
 class OsmData:
     """Nodes and ways by id, from one or several sources; relations are counted, and the
-    multipolygon ones kept (``multipolygons``) for the base map."""
+    multipolygon ones kept (``multipolygons``) for the base map.
+
+    ``out_of_range`` keeps the nodes whose coordinates lie outside latitude +-90 and
+    longitude +-180, by id: they are stored without coordinates (as a node outside the
+    extract), so nothing downstream ever places a point at infinity, and the build lists
+    them.
+    """
 
     nodes: dict[int, OsmNode] = field(default_factory=dict)
     ways: dict[int, OsmWay] = field(default_factory=dict)
     relations: int = 0
     sources: list[str] = field(default_factory=list)
     multipolygons: dict[int, OsmRelation] = field(default_factory=dict)
+    out_of_range: dict[int, tuple[float, float]] = field(default_factory=dict)
 
     def add_multipolygon(self, rid: int, relation: OsmRelation) -> None:
         """Add a multipolygon relation; one seen before keeps the longer member list."""
@@ -89,7 +99,13 @@ class OsmData:
         old.tags.update(relation.tags)
 
     def add_node(self, nid: int, lon: float | None, lat: float | None, tags: dict[str, str]) -> None:
-        """Add or complete a node: coordinates fill a gap, tags are merged (newer wins)."""
+        """Add or complete a node: coordinates fill a gap, tags are merged (newer wins).
+        Coordinates outside the globe are kept aside in ``out_of_range``, not used."""
+        if lon is not None and lat is not None and not _on_globe(lon, lat):
+            self.out_of_range[nid] = (lon, lat)
+            lon = lat = None
+        elif lon is None or lat is None:
+            lon = lat = None
         node = self.nodes.get(nid)
         if node is None:
             self.nodes[nid] = OsmNode(lon, lat, tags)
@@ -100,7 +116,10 @@ class OsmData:
             node.tags.update(tags)
 
     def add_way(self, wid: int, way: OsmWay) -> None:
-        """Add a way; a way seen before keeps the longer node list and merges tags."""
+        """Add a way; a way seen before keeps the longer node list and merges tags. A
+        ``center`` outside the globe is dropped (the way is then placed by its nodes)."""
+        if way.center is not None and not _on_globe(*way.center):
+            way.center = None
         old = self.ways.get(wid)
         if old is None:
             self.ways[wid] = way
@@ -120,6 +139,9 @@ class OsmData:
             self.add_multipolygon(rid, OsmRelation(list(rel.members), dict(rel.tags)))
         self.relations += other.relations
         self.sources.extend(other.sources)
+        for nid, lonlat in other.out_of_range.items():
+            if self.nodes[nid].lon is None:
+                self.out_of_range[nid] = lonlat
         return self
 
     def summary(self) -> str:
@@ -128,6 +150,10 @@ class OsmData:
             f"{len(self.nodes):,} nodes ({located:,} with coordinates), "
             f"{len(self.ways):,} ways, {self.relations:,} relations"
         )
+
+
+def _on_globe(lon: float | None, lat: float | None) -> bool:
+    return lon is not None and lat is not None and -180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0
 
 
 # --- opening and sniffing ---------------------------------------------------------------
@@ -150,7 +176,7 @@ def _sniff(stream: IO[bytes]) -> str:
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text.startswith(b"<"):
         return "xml"
-    if text.startswith(b"{"):
+    if text.startswith((b"{", b"[")):
         return "json"
     return "pbf"
 
@@ -167,7 +193,7 @@ def read_osm(path: str | Path) -> OsmData:
     """
     path = Path(path)
     if not path.is_file():
-        raise InputNotFoundError(f"OSM file not found: {path}")
+        raise InputNotFoundError(_("OSM file not found: {path}").format(path=path))
     try:
         with _open_decompressed(path) as raw:
             stream = io.BufferedReader(raw) if not hasattr(raw, "peek") else raw  # type: ignore[arg-type]
@@ -178,8 +204,8 @@ def read_osm(path: str | Path) -> OsmData:
                 data = _read_overpass_json(stream, path)
             else:
                 data = _read_pbf(path)
-    except (OSError, EOFError, lzma.LZMAError) as exc:
-        raise OsmFileError(f"{path}: cannot be read ({exc})") from exc
+    except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+        raise OsmFileError(_("{path}: cannot be read ({reason})").format(path=path, reason=exc)) from exc
     data.sources.append(str(path))
     log.info("read %s: %s", path, data.summary())
     return data
@@ -190,7 +216,7 @@ def read_osm_files(paths: Iterable[str | Path]) -> OsmData:
     merged = OsmData()
     paths = list(paths)
     if not paths:
-        raise OsmFileError("no OSM file given")
+        raise OsmFileError(_("no OSM file given"))
     for path in paths:
         merged.merge(read_osm(path))
     return merged
@@ -207,7 +233,9 @@ def _read_xml(stream: IO[bytes], path: Path) -> OsmData:
             if event == "start":
                 if not saw_root:
                     if elem.tag != "osm":
-                        raise OsmFileError(f"{path}: XML root is <{elem.tag}>, not <osm>")
+                        raise OsmFileError(
+                            _("{path}: XML root is <{tag}>, not <osm>").format(path=path, tag=str(elem.tag)[:80])
+                        )
                     saw_root = True
                 continue
             tag = elem.tag
@@ -222,7 +250,7 @@ def _read_xml(stream: IO[bytes], path: Path) -> OsmData:
                 _xml_relation(data, elem, path)
                 elem.clear()
     except ET.ParseError as exc:
-        raise OsmFileError(f"{path}: malformed XML ({exc})") from exc
+        raise OsmFileError(_("{path}: malformed XML ({reason})").format(path=path, reason=exc)) from exc
     return data
 
 
@@ -234,7 +262,11 @@ def _int_attr(elem: ET.Element, name: str, path: Path) -> int:
     try:
         return int(elem.get(name, ""))
     except ValueError:
-        raise OsmFileError(f"{path}: <{elem.tag}> with bad {name}={elem.get(name)!r}") from None
+        raise OsmFileError(
+            _("{path}: <{tag}> with bad {name}={value}").format(
+                path=path, tag=elem.tag, name=name, value=repr(elem.get(name))[:80]
+            )
+        ) from None
 
 
 def _float_attr(elem: ET.Element, name: str, path: Path) -> float | None:
@@ -242,11 +274,16 @@ def _float_attr(elem: ET.Element, name: str, path: Path) -> float | None:
     if value is None:
         return None
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
+        number = math.nan
+    if not math.isfinite(number):  # "nan", "inf" and "1e999" are read by float() but are no coordinate
         raise OsmFileError(
-            f"{path}: <{elem.tag} id={elem.get('id') or elem.get('ref')}> with bad {name}={value!r}"
-        ) from None
+            _("{path}: <{tag} id={id}> with bad {name}={value}: not a finite number").format(
+                path=path, tag=elem.tag, id=elem.get("id") or elem.get("ref"), name=name, value=repr(value)[:80]
+            )
+        )
+    return number
 
 
 def _xml_node(data: OsmData, elem: ET.Element, path: Path) -> None:
@@ -290,15 +327,15 @@ def _xml_relation(data: OsmData, elem: ET.Element, path: Path) -> None:
 def _read_overpass_json(stream: IO[bytes], path: Path) -> OsmData:
     try:
         doc = json.load(stream)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise OsmFileError(f"{path}: malformed JSON ({exc})") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise OsmFileError(_("{path}: malformed JSON ({reason})").format(path=path, reason=exc)) from exc
     return overpass_json_to_osm(doc, str(path))
 
 
 def overpass_json_to_osm(doc: Any, where: str) -> OsmData:
     """Turn an Overpass JSON document (``out body``, ``out geom`` or ``out center``)."""
     if not isinstance(doc, dict) or not isinstance(doc.get("elements"), list):
-        raise OsmFileError(f"{where}: JSON without an 'elements' list is not an Overpass response")
+        raise OsmFileError(_("{path}: JSON without an 'elements' list is not an Overpass response").format(path=where))
     data = OsmData()
     for i, el in enumerate(doc["elements"]):
         try:
@@ -310,9 +347,10 @@ def overpass_json_to_osm(doc: Any, where: str) -> OsmData:
                 refs = [int(r) for r in el.get("nodes", [])]
                 for ref, point in zip(refs, el.get("geometry") or []):
                     if point:  # null where the node lies outside a clipped bbox
-                        data.add_node(ref, float(point["lon"]), float(point["lat"]), {})
+                        data.add_node(ref, _opt_float(point["lon"]), _opt_float(point["lat"]), {})
                 c = el.get("center")
-                center = (float(c["lon"]), float(c["lat"])) if c else None
+                clon, clat = (_opt_float(c["lon"]), _opt_float(c["lat"])) if c else (None, None)
+                center = (clon, clat) if clon is not None and clat is not None else None
                 data.add_way(eid, OsmWay(refs, tags, center))
             elif kind == "relation":
                 data.relations += 1
@@ -327,13 +365,25 @@ def overpass_json_to_osm(doc: Any, where: str) -> OsmData:
                         if m.get("type") == "way"
                     ]
                     data.add_multipolygon(eid, OsmRelation(members, tags))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise OsmFileError(f"{where}: element #{i} is malformed ({exc!r}): {str(el)[:120]}") from exc
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            raise OsmFileError(
+                _("{path}: element #{number} is malformed ({reason}): {element}").format(
+                    path=where, number=i, reason=repr(exc)[:120], element=str(el)[:120]
+                )
+            ) from exc
     return data
 
 
 def _opt_float(value: Any) -> float | None:
-    return None if value is None else float(value)
+    """A coordinate of a JSON element (``None`` when absent); ``ValueError`` unless finite."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a coordinate")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
 
 
 # --- PBF --------------------------------------------------------------------------------
@@ -358,5 +408,7 @@ def _read_pbf(path: Path) -> OsmData:
                     members = [OsmMember(m.ref, m.role) for m in obj.members if m.type == "w"]
                     data.add_multipolygon(obj.id, OsmRelation(members, tags))
     except RuntimeError as exc:
-        raise OsmFileError(f"{path}: not OSM XML, JSON or PBF, or a damaged file ({exc})") from exc
+        raise OsmFileError(
+            _("{path}: not OSM XML, JSON or PBF, or a damaged file ({reason})").format(path=path, reason=exc)
+        ) from exc
     return data

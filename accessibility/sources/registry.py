@@ -27,6 +27,7 @@ columns of the OSM facilities (``source`` says where each came from).
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,11 +37,12 @@ import pandas as pd
 from shapely import Point, box
 from shapely.geometry.base import BaseGeometry
 
+from accessibility import settings
 from accessibility.constants import FACILITY_COLUMNS as COLUMNS
 from accessibility.constants import WGS84
 from accessibility.coordinates import locate
-from accessibility.errors import InputNotFoundError, RegistryError, SurveyError
-from accessibility.i18n import M, Message, Number
+from accessibility.errors import InputNotFoundError, RegistryError
+from accessibility.i18n import N_, M, Message, Number, _
 from accessibility.sources.catalogues import read_toml, shipped_toml
 from accessibility.sources.surveys import read_csv_records
 from accessibility.values import parse_number
@@ -87,44 +89,86 @@ class RegistryMapping:
 
 
 def read_mapping(path: str | Path) -> RegistryMapping:
-    """Read and check a registry mapping file; errors name the file and the key."""
+    """Read and check a registry mapping file; errors name the file and the key.
+
+    Raises
+    ------
+    InputNotFoundError
+        The file does not exist.
+    RegistryError
+        Not TOML, an unknown category, a key of the wrong type (``name = 5``, a
+        ``coordinates`` that is not a table), or coordinates named incompletely.
+    """
     path = Path(path)
     if not path.is_file():
-        raise InputNotFoundError(f"registry mapping file not found: {path}")
+        raise InputNotFoundError(_("registry mapping file not found: {path}").format(path=path))
     raw = read_toml(path, RegistryError)
+
+    def fail(message: str, **values: Any) -> RegistryError:
+        return RegistryError(f"{path.name}: " + _(message).format(**values))
+
     if "category" not in raw:
-        raise RegistryError(f"{path.name}: say which facility category the registry lists (category = ...)")
+        raise fail(N_("say which facility category the registry lists (category = ...)"))
     known = shipped_toml("facilities.toml")
-    if raw["category"] not in known:
-        raise RegistryError(
-            f"{path.name}: unknown facility category {raw['category']!r}; choose one of: {', '.join(known)}"
+    if not isinstance(raw["category"], str) or raw["category"] not in known:
+        raise fail(
+            N_("unknown facility category {name}; choose one of: {choices}"),
+            name=repr(raw["category"]),
+            choices=", ".join(known),
         )
+
+    def columns(key: str, value: Any) -> tuple[str, ...]:
+        if isinstance(value, str):
+            return (value,)
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        raise fail(N_("{key} must be a column name or a list of column names, not {value}"), key=key, value=repr(value))
+
+    def column(key: str, value: Any) -> str | None:
+        if value is None or isinstance(value, str):
+            return value
+        raise fail(N_("{key} must be a column name in quotes, not {value}"), key=key, value=repr(value))
+
     coords = raw.get("coordinates", {})
+    if not isinstance(coords, dict):
+        raise fail(N_("[coordinates] must be a table (lat = ..., lon = ...), not {value}"), value=repr(coords))
     geographic = "lat" in coords or "lon" in coords
     projected = "x" in coords or "y" in coords
     if geographic and projected:
-        raise RegistryError(f"{path.name}: [coordinates] gives both lat/lon and x/y; keep one pair")
+        raise fail(N_("[coordinates] gives both lat/lon and x/y; keep one pair"))
     if geographic and not ("lat" in coords and "lon" in coords):
-        raise RegistryError(f"{path.name}: [coordinates] needs both lat and lon")
+        raise fail(N_("[coordinates] needs both lat and lon"))
     if projected and not ("x" in coords and "y" in coords and "crs" in coords):
-        raise RegistryError(f"{path.name}: [coordinates] x/y need x, y and crs (an EPSG code, e.g. 3003)")
+        raise fail(N_("[coordinates] x/y need x, y and crs (an EPSG code, e.g. 3003)"))
+    crs = coords.get("crs")
+    if crs is not None and (isinstance(crs, bool) or not isinstance(crs, int) or crs not in settings.survey_crs):
+        raise fail(
+            N_("[coordinates] crs = {value} is not one of the EPSG codes {codes}"),
+            value=repr(crs),
+            codes=", ".join(map(str, sorted(settings.survey_crs))),
+        )
     region = coords.get("region")
-    if region is not None and (len(region) != 4 or region[0] >= region[2] or region[1] >= region[3]):
-        raise RegistryError(f"{path.name}: region must be [lon_min, lat_min, lon_max, lat_max]")
-    name = raw.get("name", [])
+    if region is not None and (
+        not isinstance(region, list)
+        or len(region) != 4
+        or not all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in region)
+        or region[0] >= region[2]
+        or region[1] >= region[3]
+    ):
+        raise fail(N_("region must be [lon_min, lat_min, lon_max, lat_max]"))
     return RegistryMapping(
         category=raw["category"],
         source=str(raw.get("source", path.stem)),
         licence=str(raw.get("licence", "")),
-        name=tuple([name] if isinstance(name, str) else name),
-        id=raw.get("id"),
-        address=tuple([raw["address"]] if isinstance(raw.get("address"), str) else raw.get("address", [])),
-        wheelchair=raw.get("wheelchair"),
-        lat=coords.get("lat"),
-        lon=coords.get("lon"),
-        x=coords.get("x"),
-        y=coords.get("y"),
-        crs=coords.get("crs"),
+        name=columns("name", raw.get("name", [])),
+        id=column("id", raw.get("id")),
+        address=columns("address", raw.get("address", [])),
+        wheelchair=column("wheelchair", raw.get("wheelchair")),
+        lat=column("lat", coords.get("lat")),
+        lon=column("lon", coords.get("lon")),
+        x=column("x", coords.get("x")),
+        y=column("y", coords.get("y")),
+        crs=crs,
         region=tuple(region) if region else None,
     )
 
@@ -133,7 +177,8 @@ def read_mapping(path: str | Path) -> RegistryMapping:
 class Registry:
     """The facilities of one registry file (WGS84) and what happened to each row.
 
-    ``rejected`` lists ``(row, reason)`` for rows left out because they cannot be read;
+    ``rejected`` lists ``(row, reason)`` for rows left out because they cannot be read
+    (the reason a :class:`~accessibility.i18n.Message`, shown in the language in use);
     ``outside`` the rows left out because they lie outside the city's area (another
     town's pharmacies in a regional list: counted, not listed one by one); ``swapped``
     the rows whose coordinates were read exchanged. Rows are spreadsheet lines
@@ -143,7 +188,7 @@ class Registry:
     path: Path
     mapping: RegistryMapping
     facilities: gpd.GeoDataFrame
-    rejected: list[tuple[int, str | Message]] = field(default_factory=list)
+    rejected: list[tuple[int, Message]] = field(default_factory=list)
     swapped: list[int] = field(default_factory=list)
     outside: list[int] = field(default_factory=list)
 
@@ -195,27 +240,34 @@ def read_registry(
     if not isinstance(mapping, RegistryMapping):
         mapping = read_mapping(mapping)
     if not path.is_file():
-        raise InputNotFoundError(f"registry file not found: {path}")
+        raise InputNotFoundError(_("registry file not found: {path}").format(path=path))
     suffix = path.suffix.lower()
     if suffix in {".csv", ".txt", ".tsv"}:
-        try:
-            table = read_csv_records(path, what="registry")
-        except SurveyError as exc:
-            raise RegistryError(str(exc)) from None
-        rows = [dict(zip(table.headers, r)) for r in table.records]
+        table = read_csv_records(path, RegistryError)
+        width = len(table.headers)  # a short row (a spreadsheet drops trailing empty cells) is padded
+        rows = [dict(zip(table.headers, [*r, *[""] * (width - len(r))])) for r in table.records]
         numbers, headers, geometries = table.numbers, table.headers, [None] * len(rows)
     elif suffix in {".gpkg", ".geojson", ".json"}:
         rows, numbers, headers, geometries = _read_geo(path)
     else:
-        raise RegistryError(f"{path.name}: unknown registry file type {suffix!r}; use CSV, GeoPackage or GeoJSON")
+        raise RegistryError(
+            _("{file}: unknown registry file type {suffix}; use CSV, GeoPackage or GeoJSON").format(
+                file=path.name, suffix=repr(suffix)
+            )
+        )
     missing = [c for c in mapping.columns if c not in headers]
     if missing:
         raise RegistryError(
-            f"{path.name}: column(s) {', '.join(map(repr, missing))} named by the mapping are not "
-            f"in the file; its columns are: {', '.join(headers)}"
+            _(
+                "{file}: column(s) {missing} named by the mapping are not in the file; its columns are: {columns}"
+            ).format(
+                file=path.name, missing=", ".join(map(repr, missing)), columns=", ".join(h[:40] for h in headers[:30])
+            )
         )
     if not (mapping.lat or mapping.x) and all(g is None for g in geometries):
-        raise RegistryError(f"{path.name}: the mapping names no coordinate columns and the file has no geometry")
+        raise RegistryError(
+            _("{file}: the mapping names no coordinate columns and the file has no geometry").format(file=path.name)
+        )
     return _facilities(path, mapping, rows, numbers, geometries, area)
 
 
@@ -224,10 +276,14 @@ def _read_geo(path: Path) -> tuple[list[dict[str, Any]], list[int], list[str], l
 
     try:
         frame = pyogrio.read_dataframe(path)
-    except Exception as exc:  # GDAL reports damaged files in many ways
-        raise RegistryError(f"{path.name}: not a readable GeoPackage/GeoJSON file ({exc})") from None
-    if frame.crs is not None and frame.crs.to_epsg() != 4326:
-        frame = frame.to_crs(WGS84)
+        if frame.crs is not None and frame.crs.to_epsg() != 4326:
+            frame = frame.to_crs(WGS84)
+    except Exception as exc:  # GDAL and PROJ report damaged files in many ways
+        raise RegistryError(
+            _("{file}: not a readable GeoPackage/GeoJSON file ({reason})").format(
+                file=path.name, reason=" ".join(str(exc).split())[:200]
+            )
+        ) from None
     headers = [c for c in frame.columns if c != frame.geometry.name]
     rows = [
         {k: ("" if v is None or v != v else str(v)) for k, v in r.items()} for r in frame[headers].to_dict("records")
@@ -274,7 +330,7 @@ def _facilities(
                 swapped.append(number)
             point = Point(where.lon, where.lat)
         elif geom is None:
-            rejected.append((number, "no geometry"))
+            rejected.append((number, M("no geometry")))
             continue
         else:
             point = geom if geom.geom_type == "Point" else geom.representative_point()
@@ -306,7 +362,7 @@ def _facilities(
     result = Registry(path, m, frame, rejected, swapped, outside)
     if len(frame) == 0:
         raise RegistryError(
-            f"{path.name}: no usable row; " + "; ".join(str(n) for n in [result.notes()[0], *result.notes()[1:6]])
+            _("{file}: no usable row; {notes}").format(file=path.name, notes="; ".join(map(str, result.notes()[:6])))
         )
     for note in result.notes():
         log.info("%s", note.text("en"))

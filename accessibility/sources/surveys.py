@@ -19,7 +19,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from accessibility.errors import InputNotFoundError, SurveyError
+from accessibility.errors import AccessibilityError, InputNotFoundError, SurveyError
+from accessibility.i18n import M, Message, _, number
 from accessibility.sources.catalogues import shipped_toml
 from accessibility.values import normalise_name
 
@@ -82,8 +83,9 @@ def map_columns(headers: list[str], extra: dict[str, str] | None = None) -> tupl
         twin = next((h for h, f in mapping.items() if f == target), None)
         if twin is not None:
             raise SurveyError(
-                f"columns {twin!r} and {header!r} both mean {target!r}: keep one "
-                f"(le colonne {twin!r} e {header!r} indicano entrambe {target!r}: tenerne una)"
+                _("columns {first} and {second} both mean {field}: keep one").format(
+                    first=repr(twin), second=repr(header), field=repr(target)
+                )
             )
         mapping[header] = target
     return mapping, ignored
@@ -97,30 +99,59 @@ def read_survey_file(path: str | Path, columns: dict[str, str] | None = None, sh
     """
     path = Path(path)
     if not path.is_file():
-        raise InputNotFoundError(f"survey file not found: {path}")
+        raise InputNotFoundError(_("survey file not found: {path}").format(path=path))
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
-        table = _read_csv(path, columns)
+        table = _named(path, _read_csv, columns)
     elif suffix in XLSX_SUFFIXES:
-        table = _read_xlsx(path, columns, sheet)
+        table = _named(path, _read_xlsx, columns, sheet)
     elif suffix in GEO_SUFFIXES:
-        table = _read_geo(path, columns)
+        table = _named(path, _read_geo, columns)
     else:
         raise SurveyError(
-            f"{path.name}: unknown survey file type {suffix!r}; use CSV, XLSX, GeoJSON or "
-            f"GeoPackage (tipo di file non riconosciuto)"
+            _("{file}: unknown survey file type {suffix}; use CSV, XLSX, GeoJSON or GeoPackage").format(
+                file=path.name, suffix=repr(suffix)
+            )
+        )
+    if table.format in {"csv", "xlsx"} and table.rows and not table.mapping:
+        raise _not_a_table(
+            SurveyError,
+            path,
+            M(
+                "none of its columns ({columns}) is a survey field (tipo, data, lat, lon ...; see data/SURVEYS.md)",
+                columns=", ".join(repr(h[:40]) for h in table.headers[:8]),
+            ),
         )
     log.info("read %d survey rows from %s (%s)", len(table.rows), path.name, table.format)
     return table
+
+
+def _named(path: Path, reader: Any, *args: Any) -> RawTable:
+    """``reader(path, *args)``; its errors name the file (the column mapping does not know it)."""
+    try:
+        return reader(path, *args)
+    except SurveyError as exc:
+        if path.name in str(exc):
+            raise
+        raise SurveyError(f"{path.name}: {exc}") from None
 
 
 # --- CSV ---------------------------------------------------------------------------------
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode CSV bytes: UTF-8 with BOM, UTF-8, else Windows-1252. Returns ``(text, encoding)``."""
+    """Decode CSV bytes: UTF-16 with its byte-order mark (Excel's "Unicode text"), UTF-8
+    with BOM, UTF-8, else Windows-1252. Returns ``(text, encoding)``."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass  # not text after all: the caller finds the NUL bytes
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            return data[3:].decode("cp1252", errors="replace"), "cp1252"
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -153,26 +184,98 @@ class CsvRecords:
     delimiter: str
 
 
-def read_csv_records(path: Path, what: str = "file") -> CsvRecords:
+#: The longest cell a CSV may hold, in characters (Python's csv module's own limit): a
+#: longer one is no survey note but a damaged or hostile file.
+MAX_CELL_CHARS = csv.field_size_limit()
+#: Share of control characters (besides tab and line ends) above which a text is binary.
+_BINARY_SHARE = 0.10
+
+
+def _not_a_table(error: type[AccessibilityError], path: Path, reason: Message | str) -> AccessibilityError:
+    return error(str(M("{file} is not a readable table: {reason}", file=Path(path).name, reason=reason)))
+
+
+def _is_binary(text: str) -> bool:
+    """NUL bytes, or more control characters than a text file has."""
+    if "\x00" in text:
+        return True
+    sample = text[:65536]
+    controls = sum(1 for c in sample if ord(c) < 32 and c not in "\t\r\n\f")
+    return controls > _BINARY_SHARE * max(len(sample), 1)
+
+
+def _parse_csv(text: str, delimiter: str) -> list[list[str]]:
+    """The records of ``text``; ``csv.Error`` (with the line) for an unterminated quote or a
+    cell over :data:`MAX_CELL_CHARS`. Quoting mistakes inside a line (``1,"x"y``) are
+    read leniently, as spreadsheets do."""
+    records: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    last_line = 0  # the physical line the last complete record ended on
+    try:
+        for record in reader:
+            records.append(record)
+            last_line = reader.line_num
+        return records
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise csv.Error(
+                M(
+                    "the record starting on line {line} has a cell longer than {limit} characters",
+                    line=last_line + 1,
+                    limit=number(MAX_CELL_CHARS),
+                )
+            ) from None
+        if "unexpected end of data" in str(exc) or "newline inside string" in str(exc):
+            raise csv.Error(
+                M(
+                    "a quote opened in the record starting on line {line} is never closed "
+                    "(the rest of the file would be one cell)",
+                    line=last_line + 1,
+                )
+            ) from None
+    # another strictness error (a quote in the middle of a cell): read as spreadsheets do
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def read_csv_records(path: Path, error: type[AccessibilityError] = SurveyError) -> CsvRecords:
     """Read any Italian spreadsheet CSV (see module docstring), skipping blank records.
 
-    Shared by survey files and facility registries; ``what`` names the file in errors.
+    Shared by survey files and facility registries.
+
+    Raises
+    ------
+    SurveyError (or ``error``)
+        The file is empty, binary, has a quote never closed or a cell longer than
+        :data:`MAX_CELL_CHARS`: it is not a readable table (the message says which line).
     """
-    text, encoding = decode_text(Path(path).read_bytes())
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise error(_("{file}: cannot be read ({reason})").format(file=path.name, reason=exc.strerror or exc)) from None
+    text, encoding = decode_text(data)
+    if _is_binary(text):
+        raise _not_a_table(error, path, M("it holds binary data, not text (save it as CSV UTF-8 from the spreadsheet)"))
     lines = text.splitlines()
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
-        raise SurveyError(f"{Path(path).name}: the {what} is empty (il file è vuoto)")
+        raise error(_("{file}: the file is empty").format(file=path.name))
     delimiter = sniff_delimiter(lines[first])
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    header_index = next(i for i, r in enumerate(records) if any(c.strip() for c in r))
+    try:
+        records = _parse_csv(text, delimiter)
+    except csv.Error as exc:
+        reason: Message | str = exc.args[0] if exc.args and isinstance(exc.args[0], Message) else str(exc)
+        raise _not_a_table(error, path, reason) from None
+    header_index = next((i for i, r in enumerate(records) if any(c.strip() for c in r)), None)
+    if header_index is None:  # only separators: no header, no cell
+        raise error(_("{file}: the file is empty").format(file=path.name))
     headers = [h.strip() for h in records[header_index]]
     kept, numbers = [], []
     # a record is a spreadsheet row (a quoted cell may span lines): number rows by record
-    for number, record in enumerate(records[header_index + 1 :], start=header_index + 2):
+    for row_number, record in enumerate(records[header_index + 1 :], start=header_index + 2):
         if any(c.strip() for c in record):
             kept.append(record)
-            numbers.append(number)
+            numbers.append(row_number)
     return CsvRecords(headers, kept, numbers, encoding, delimiter)
 
 
@@ -210,17 +313,31 @@ def _read_xlsx(path: Path, columns: dict[str, str] | None, sheet: str | None) ->
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise SurveyError(f"{path.name}: not a readable XLSX workbook ({exc})") from None
+        raise SurveyError(
+            _("{file}: not a readable XLSX workbook ({reason})").format(file=path.name, reason=_short(exc))
+        ) from None
     try:
         if sheet is not None and sheet not in book.sheetnames:
-            raise SurveyError(f"{path.name}: no sheet {sheet!r}; sheets: {', '.join(book.sheetnames)}")
+            raise SurveyError(
+                _("{file}: no sheet {sheet}; sheets: {sheets}").format(
+                    file=path.name, sheet=repr(sheet), sheets=", ".join(book.sheetnames)
+                )
+            )
+        if not book.worksheets:
+            raise SurveyError(_("{file}: the workbook has no sheet").format(file=path.name))
         ws = book[sheet] if sheet else book.worksheets[0]
         cells = [list(r) for r in ws.iter_rows(values_only=True)]
+    except SurveyError:
+        raise
+    except Exception as exc:  # a damaged sheet inside a readable zip
+        raise SurveyError(
+            _("{file}: not a readable XLSX workbook ({reason})").format(file=path.name, reason=_short(exc))
+        ) from None
     finally:
         book.close()
     start = next((i for i, r in enumerate(cells) if any(c not in (None, "") for c in r)), None)
     if start is None:
-        raise SurveyError(f"{path.name}: the sheet is empty (il foglio è vuoto)")
+        raise SurveyError(_("{file}: the sheet is empty").format(file=path.name))
     headers = [str(c).strip() if c is not None else f"column_{j + 1}" for j, c in enumerate(cells[start])]
     mapping, ignored = map_columns(headers, columns)
     rows, original, numbers = [], [], []
@@ -250,11 +367,13 @@ def _read_geo(path: Path, columns: dict[str, str] | None) -> RawTable:
 
     try:
         frame = pyogrio.read_dataframe(path)
-    except Exception as exc:  # GDAL reports damaged files in many ways
-        raise SurveyError(f"{path.name}: not a readable GeoJSON/GeoPackage file ({exc})") from None
-    crs = frame.crs.to_string() if frame.crs is not None else "EPSG:4326"
-    if frame.crs is not None and frame.crs.to_epsg() != 4326:
-        frame = frame.to_crs(4326)
+        crs = frame.crs.to_string() if frame.crs is not None else "EPSG:4326"
+        if frame.crs is not None and frame.crs.to_epsg() != 4326:
+            frame = frame.to_crs(4326)
+    except Exception as exc:  # GDAL and PROJ report damaged files in many ways
+        raise SurveyError(
+            _("{file}: not a readable GeoJSON/GeoPackage file ({reason})").format(file=path.name, reason=_short(exc))
+        ) from None
     headers = [c for c in frame.columns if c != frame.geometry.name]
     mapping, ignored = map_columns(headers, columns)
     rows, original, numbers = [], [], []
@@ -273,6 +392,12 @@ def _read_geo(path: Path, columns: dict[str, str] | None) -> RawTable:
         numbers.append(i)
     fmt = "gpkg" if path.suffix.lower() == ".gpkg" else "geojson"
     return RawTable(path, fmt, rows, original, numbers, headers, mapping, ignored, crs=crs)
+
+
+def _short(exc: BaseException) -> str:
+    """An exception's message on one line, at most 200 characters (GDAL's can be long)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def _missing(value: Any) -> bool:

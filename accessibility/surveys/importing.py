@@ -7,6 +7,7 @@ did, and :func:`rejects_table` is the file a surveyor corrects and imports again
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -18,14 +19,15 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 
+from accessibility import settings
 from accessibility.errors import SurveyError
-from accessibility.i18n import Message, _
+from accessibility.i18n import M, Message, _
 from accessibility.outputs.export import write_csv
 from accessibility.sources.surveys import RawTable, read_survey_file
-from accessibility.surveys.store import SurveyStore
+from accessibility.surveys.store import SurveyStore, prepare_reports
 from accessibility.surveys.validate import Reject, Validation, validate
 
-__all__ = ["ImportResult", "file_sha256", "flagged_list", "import_file", "rejects_table"]
+__all__ = ["ImportResult", "file_sha256", "flagged_list", "import_file", "recheck", "rejects_table"]
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +91,47 @@ def rejects_table(table: RawTable, validation: Validation) -> pd.DataFrame:
     return pd.DataFrame(lines)
 
 
+def recheck(validation: Validation, added: pd.DataFrame) -> bool:
+    """Check a validation made against a snapshot once more against the reports stored
+    since (``added``: ``report_id, ref, content_hash``), in place: a row another import
+    stored meanwhile is already stored; a row whose id it took is rejected. Linear in
+    the rows of the file and those added since, so it is cheap under the store's lock.
+    Returns whether the accepted reports changed."""
+    if not len(added) or not validation.accepted:
+        return False
+    hashes = set(added["content_hash"])
+    refs = {str(r): int(rid) for r, rid in zip(added["ref"], added["report_id"]) if isinstance(r, str) and r}
+    keep: list[int] = []
+    for position, report in enumerate(validation.accepted):
+        row = report["source_row"]
+        if report["content_hash"] in hashes:
+            validation.already_stored.append(row)
+        elif report["ref"] is not None and report["ref"] in refs:
+            validation.rejects.append(
+                Reject(
+                    row,
+                    "id",
+                    report["ref"],
+                    M(
+                        "id {ref} already used by stored report #{other} with different data: give a new id",
+                        ref=report["ref"],
+                        other=refs[report["ref"]],
+                    ),
+                )
+            )
+        else:
+            keep.append(position)
+    if len(keep) == len(validation.accepted):
+        return False
+    new_position = {old: new for new, old in enumerate(keep)}
+    validation.accepted = [validation.accepted[i] for i in keep]
+    validation.flags = [
+        dataclasses.replace(f, report=new_position[f.report]) for f in validation.flags if f.report in new_position
+    ]
+    validation.already_stored.sort()
+    return True
+
+
 def file_sha256(path: str | Path) -> str:
     """SHA-256 of a file's bytes, read in blocks."""
     digest = hashlib.sha256()
@@ -121,17 +164,28 @@ def import_file(
         No surveyor, or the file cannot be read as a survey table.
     """
     if not surveyor or not str(surveyor).strip():
-        raise SurveyError("say who imports the file (surveyor)")
+        raise SurveyError(_("say who imports the file (surveyor)"))
+    if crs is not None and crs not in settings.survey_crs:
+        raise SurveyError(
+            _("unsupported CRS {crs}; use one of EPSG {codes}").format(
+                crs=crs, codes=", ".join(map(str, sorted(settings.survey_crs)))
+            )
+        )
     path = Path(path)
     table = read_survey_file(path, columns=columns)
+    sha256 = file_sha256(path)
     today = today or dt.date.today()
-    with store.transaction() as tx:
-        validation = validate(table, area, network, surveyor, today, tx.reports(), crs)
-        _, ids = tx.add_reports(
-            validation.accepted,
+    existing, last = store.snapshot()
+    validation = validate(table, area, network, surveyor, today, existing, crs)  # without the lock
+    prepared = prepare_reports(validation.accepted, surveyor, str(path))
+    with store.transaction() as tx:  # the lock, for the write alone
+        if recheck(validation, tx.added_since(last)):  # rows stored meanwhile: prepare what is left
+            prepared = prepare_reports(validation.accepted, surveyor, str(path))
+        _import_id, ids = tx.add_reports(
+            prepared,
             by=surveyor,
             source_file=str(path),
-            file_sha256=file_sha256(path),
+            file_sha256=sha256,
             rows=len(table.rows),
             rejected=len(validation.rejected_rows),
             flagged=len({f.report for f in validation.flags}),

@@ -8,6 +8,7 @@ import datetime as dt
 import pandas as pd
 
 from accessibility.errors import ReviewError
+from accessibility.i18n import _
 
 __all__ = ["IN_FORCE", "STATUSES", "TRANSITIONS", "check_transition", "in_force"]
 
@@ -27,12 +28,20 @@ IN_FORCE = frozenset({"verified", "planned"})
 def check_transition(report_id: int, current: str, new: str, note: str | None) -> None:
     """Raise :class:`ReviewError` unless ``current -> new`` is allowed (with its note)."""
     if new not in STATUSES:
-        raise ReviewError(f"report #{report_id}: unknown status {new!r}; statuses: {', '.join(STATUSES)}")
+        raise ReviewError(
+            _("report #{report}: unknown status {status}; statuses: {choices}").format(
+                report=report_id, status=repr(new), choices=", ".join(STATUSES)
+            )
+        )
     if new not in TRANSITIONS[current]:
         allowed = ", ".join(sorted(TRANSITIONS[current]))
-        raise ReviewError(f"report #{report_id} is {current}: it can become {allowed}, not {new}")
+        raise ReviewError(
+            _("report #{report} is {current}: it can become {allowed}, not {new}").format(
+                report=report_id, current=current, allowed=allowed, new=new
+            )
+        )
     if new == "rejected" and not (note and note.strip()):
-        raise ReviewError(f"report #{report_id}: a rejection needs a note saying why (--note)")
+        raise ReviewError(_("report #{report}: a rejection needs a note saying why (--note)").format(report=report_id))
 
 
 def in_force(reports: pd.DataFrame, today: dt.date) -> pd.Series:

@@ -12,24 +12,33 @@ GeoPackage 1.3, so QGIS opens it as it is. Tables:
 Every write runs in one SQLite transaction taken with ``BEGIN IMMEDIATE`` (SQLite's
 file lock): two imports at the same time run one after the other, the valid rows of a
 file are stored together or not at all, and a unique content hash per report makes a
-second import of the same rows add nothing.
+second import of the same rows add nothing. The lock is held for the write alone: an
+import checks its rows against a snapshot first (:meth:`SurveyStore.snapshot`) and,
+under the lock, only against the reports stored since (:meth:`StoreTransaction.added_since`).
+
+A workspace rebuilt while an import waits keeps the same store file (a hard link, see
+:mod:`accessibility.workspace`); should the file at the store's path be another one by
+the time the lock is had (a copy, where links are not possible), the transaction starts
+again on the file now there, so no write lands in a file that was replaced.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import sqlite3
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from shapely import Point
 
 from accessibility import settings
 from accessibility.errors import ReviewError, SurveyStoreError
+from accessibility.i18n import _
 from accessibility.surveys.review import check_transition
 from accessibility.surveys.schema import REPORT_FIELDS
 
@@ -58,6 +67,7 @@ _TYPES = {
     "content_hash": "TEXT NOT NULL UNIQUE",
     "source_row": "INTEGER",
 }
+REPORT_SET = frozenset(REPORT_FIELDS)
 #: Columns of the ``surveys`` table besides ``fid`` and ``geom``.
 COLUMNS = [
     *REPORT_FIELDS,
@@ -121,8 +131,17 @@ def _schema_sql() -> list[str]:
 
 
 def point_blob(lon: float, lat: float) -> bytes:
-    """A GeoPackage geometry blob for a WGS84 point (header without envelope + WKB)."""
-    return b"GP" + bytes([0, 1]) + struct.pack("<i", 4326) + Point(lon, lat).wkb
+    """A GeoPackage geometry blob for a WGS84 point (header without envelope + WKB).
+
+    >>> from shapely import Point
+    >>> point_blob(10.0, 45.0) == b"GP\\x00\\x01" + struct.pack("<i", 4326) + Point(10.0, 45.0).wkb
+    True
+    """
+    return _POINT_HEADER + struct.pack("<dd", lon, lat)
+
+
+#: GeoPackage header (no envelope, SRS 4326) and little-endian WKB point type.
+_POINT_HEADER = b"GP" + bytes([0, 1]) + struct.pack("<i", 4326) + struct.pack("<BI", 1, 1)
 
 
 def now_text() -> str:
@@ -152,21 +171,26 @@ class SurveyStore:
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, timeout=settings.survey_lock_timeout_s, isolation_level=None)
         con.row_factory = sqlite3.Row
+        # a large import writes a unique index of random hashes: a page cache of 128 MB keeps
+        # that index in memory instead of re-reading pages for every row under the lock
+        with contextlib.suppress(sqlite3.DatabaseError):  # a file that is no database: said later
+            con.execute("PRAGMA cache_size = -131072")
         return con
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[StoreTransaction]:
-        """Hold the store's write lock; commit everything at the end, or nothing on error."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = self._connect()
+        """Hold the store's write lock; commit everything at the end, or nothing on error.
+
+        Raises
+        ------
+        SurveyStoreError
+            The store stayed busy for ``settings.survey_lock_timeout_s``, or the file is
+            not an SQLite database.
+        """
+        if not self.path.parent.is_dir():
+            raise SurveyStoreError(_("{path}: the workspace folder does not exist").format(path=self.path.parent))
+        con = self._locked()
         try:
-            try:
-                con.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                raise SurveyStoreError(
-                    f"{self.path}: the survey store stayed busy for "
-                    f"{settings.survey_lock_timeout_s:g} s ({exc}); try again"
-                ) from None
             try:
                 self._ensure_schema(con)
                 yield StoreTransaction(con)
@@ -177,12 +201,35 @@ class SurveyStore:
         finally:
             con.close()
 
+    def _locked(self) -> sqlite3.Connection:
+        """A connection holding the write lock of the file now at the store's path."""
+        for _attempt in range(10):
+            before = _identity(self.path)
+            con = self._connect()
+            try:
+                con.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                con.close()
+                raise SurveyStoreError(
+                    _("{path}: the survey store stayed busy for {seconds} s ({reason}); try again").format(
+                        path=self.path, seconds=f"{settings.survey_lock_timeout_s:g}", reason=exc
+                    )
+                ) from None
+            except sqlite3.DatabaseError as exc:
+                con.close()
+                raise SurveyStoreError(_not_a_store(self.path, exc)) from None
+            if before is None or _identity(self.path) == before:  # (None: this connection created it)
+                return con
+            con.execute("ROLLBACK")  # the file was replaced while we waited: start on the new one
+            con.close()
+        raise SurveyStoreError(_("{path}: the survey store keeps being replaced; try again").format(path=self.path))
+
     def _ensure_schema(self, con: sqlite3.Connection) -> None:
         has_meta = con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='survey_meta'").fetchone()
         if not has_meta:
             tables = con.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
             if tables:
-                raise SurveyStoreError(f"{self.path} is not a survey store (it has other tables)")
+                raise SurveyStoreError(_("{path} is not a survey store (it has other tables)").format(path=self.path))
             con.execute("PRAGMA application_id = 1196444487")  # 'GPKG'
             con.execute("PRAGMA user_version = 10300")  # GeoPackage 1.3
             for sql in _schema_sql():
@@ -199,8 +246,10 @@ class SurveyStore:
         version = None if row is None else row["value"]
         if version != str(settings.survey_store_version):
             raise SurveyStoreError(
-                f"{self.path}: survey store schema version {version!r}, this program reads "
-                f"{settings.survey_store_version}; export it with the program that wrote it"
+                _(
+                    "{path}: survey store schema version {version}, this program reads {expected}; "
+                    "export it with the program that wrote it"
+                ).format(path=self.path, version=repr(version), expected=settings.survey_store_version)
             )
 
     def _read(self, sql: str, params: tuple = ()) -> pd.DataFrame:
@@ -211,7 +260,7 @@ class SurveyStore:
             self._check_version(con)
             return pd.read_sql_query(sql, con, params=params)
         except (sqlite3.DatabaseError, pd.errors.DatabaseError) as exc:
-            raise SurveyStoreError(f"{self.path} cannot be read as a survey store: {exc}") from None
+            raise SurveyStoreError(_not_a_store(self.path, exc)) from None
         finally:
             con.close()
 
@@ -240,9 +289,17 @@ class SurveyStore:
     def review(self, report_id: int, status: str, note: str | None, by: str) -> dict[str, Any]:
         """Move a report to ``status`` (checked by :func:`surveys.check_transition`), with history."""
         if not by or not by.strip():
-            raise ReviewError("say who reviews (--by)")
+            raise ReviewError(_("say who reviews (--by)"))
         with self.transaction() as tx:
             return tx.set_status(report_id, status, note, by)
+
+    def snapshot(self) -> tuple[pd.DataFrame, int]:
+        """Every report now stored, and the highest report id among them: what an import
+        checks its rows against before it takes the lock (see
+        :meth:`StoreTransaction.added_since`)."""
+        reports = self.reports()
+        last = int(reports["report_id"].max()) if len(reports) else 0
+        return reports, last
 
     def state(self) -> tuple[int, int]:
         """Changes whenever the store file does (for caches)."""
@@ -252,11 +309,61 @@ class SurveyStore:
         return (st.st_mtime_ns, st.st_size)
 
 
+_NAMES = ["geom", *COLUMNS]
+_INSERT_REPORT = (
+    f"INSERT INTO surveys ({', '.join(chr(34) + n + chr(34) for n in _NAMES)}) VALUES ({', '.join('?' * len(_NAMES))})"
+)
+_IMPORT_ID = _NAMES.index("import_id")
+_TEMPORARY = _NAMES.index("temporary")
+
+
+@dataclass
+class PreparedReports:
+    """Report rows ready for the store (all but their import id), made before the lock."""
+
+    at: str
+    rows: list[list[Any]]
+    notes: list[str]
+
+
+def prepare_reports(reports: list[dict[str, Any]], by: str, source_file: str) -> PreparedReports:
+    """The store rows of validated reports, as ``reported`` now by ``by``: the work of an
+    import's write that needs no lock (see :meth:`StoreTransaction.add_reports`)."""
+    at = now_text()
+    fixed = {
+        "status": "reported",
+        "status_note": None,
+        "source_file": source_file,
+        "import_id": None,
+        "created_at": at,
+        "created_by": by,
+        "updated_at": at,
+    }
+    pick = [(c in REPORT_SET, c) for c in COLUMNS]
+    rows = []
+    for report in reports:
+        values = [point_blob(report["lon"], report["lat"]), *(report.get(c) if own else fixed[c] for own, c in pick)]
+        values[_TEMPORARY] = int(bool(values[_TEMPORARY]))
+        rows.append(values)
+    file_name = Path(source_file).name
+    notes = [f"{file_name} row {report.get('source_row')}" for report in reports]
+    return PreparedReports(at, rows, notes)
+
+
 class StoreTransaction:
     """Reads and writes inside one :meth:`SurveyStore.transaction`."""
 
     def __init__(self, con: sqlite3.Connection) -> None:
         self.con = con
+
+    def added_since(self, report_id: int) -> pd.DataFrame:
+        """``report_id, ref, content_hash`` of the reports stored after ``report_id`` (those
+        another import added since a snapshot): a cheap re-check under the lock."""
+        return pd.read_sql_query(
+            "SELECT fid AS report_id, ref, content_hash FROM surveys WHERE fid > ? ORDER BY fid",
+            self.con,
+            params=(int(report_id),),
+        )
 
     def reports(self) -> pd.DataFrame:
         cols = ", ".join(f'"{c}"' for c in COLUMNS)
@@ -264,7 +371,7 @@ class StoreTransaction:
 
     def add_reports(
         self,
-        reports: list[dict[str, Any]],
+        reports: list[dict[str, Any]] | PreparedReports,
         by: str,
         source_file: str,
         file_sha256: str,
@@ -274,46 +381,39 @@ class StoreTransaction:
         already_stored: int,
     ) -> tuple[int, list[int]]:
         """Insert validated reports as ``reported``, one history line each, and log the
-        import. Returns ``(import id, report ids)``."""
-        at = now_text()
+        import. Returns ``(import id, report ids)``.
+
+        ``reports`` may come prepared (:func:`prepare_reports`, before the lock is taken):
+        under the lock there is then only the writing left.
+        """
+        prepared = reports if isinstance(reports, PreparedReports) else prepare_reports(reports, by, source_file)
+        at = prepared.at
         cur = self.con.execute(
             "INSERT INTO survey_imports (at, by, file, file_sha256, rows, accepted, rejected, flagged, already_stored) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (at, by, source_file, file_sha256, rows, len(reports), rejected, flagged, already_stored),
+            (at, by, source_file, file_sha256, rows, len(prepared.rows), rejected, flagged, already_stored),
         )
-        import_id = cur.lastrowid
-        ids = []
-        names = ["geom", *COLUMNS]
-        sql = (
-            f"INSERT INTO surveys ({', '.join(chr(34) + n + chr(34) for n in names)}) "
-            f"VALUES ({', '.join('?' * len(names))})"
+        import_id = int(cur.lastrowid or 0)
+        for values in prepared.rows:
+            values[_IMPORT_ID] = import_id
+        self._insert_many(_INSERT_REPORT, prepared.rows)
+        ids = [
+            int(r[0])
+            for r in self.con.execute("SELECT fid FROM surveys WHERE import_id = ? ORDER BY fid", (import_id,))
+        ]
+        self.con.executemany(
+            "INSERT INTO survey_history (report_id, at, by, action, from_status, to_status, note) "
+            "VALUES (?, ?, ?, 'import', NULL, 'reported', ?)",
+            ((rid, at, by, note) for rid, note in zip(ids, prepared.notes)),
         )
-        for report in reports:
-            values = {
-                **{k: report.get(k) for k in REPORT_FIELDS},
-                "status": "reported",
-                "status_note": None,
-                "source_file": source_file,
-                "import_id": import_id,
-                "created_at": at,
-                "created_by": by,
-                "updated_at": at,
-            }
-            values["temporary"] = int(bool(values["temporary"]))
-            rid = self._insert(sql, [point_blob(report["lon"], report["lat"]), *(values[c] for c in COLUMNS)])
-            self.con.execute(
-                "INSERT INTO survey_history (report_id, at, by, action, from_status, to_status, note) "
-                "VALUES (?, ?, ?, 'import', NULL, 'reported', ?)",
-                (rid, at, by, f"{Path(source_file).name} row {report.get('source_row')}"),
-            )
-            ids.append(rid)
         if ids:
             self._update_extent()
         return import_id, ids
 
-    def _insert(self, sql: str, values: list[Any]) -> int:
-        """One report row (a separate method so a test can make a write fail midway)."""
-        return self.con.execute(sql, values).lastrowid
+    def _insert_many(self, sql: str, rows: Iterable[list[Any]]) -> None:
+        """The report rows, in one statement run for each (a separate method so a test can
+        make a write fail midway)."""
+        self.con.executemany(sql, rows)
 
     def _update_extent(self) -> None:
         self.con.execute(
@@ -323,9 +423,10 @@ class StoreTransaction:
         )
 
     def set_status(self, report_id: int, status: str, note: str | None, by: str) -> dict[str, Any]:
-        row = self.con.execute("SELECT status FROM surveys WHERE fid = ?", (report_id,)).fetchone()
+        fits = isinstance(report_id, int) and -(2**63) <= report_id < 2**63  # SQLite's integers
+        row = self.con.execute("SELECT status FROM surveys WHERE fid = ?", (report_id,)).fetchone() if fits else None
         if row is None:
-            raise ReviewError(f"no survey report #{report_id} in the store")
+            raise ReviewError(_("no survey report #{report} in the store").format(report=report_id))
         check_transition(report_id, row["status"], status, note)
         at = now_text()
         self.con.execute(
@@ -338,6 +439,22 @@ class StoreTransaction:
             (report_id, at, by, row["status"], status, note),
         )
         return {"report_id": report_id, "from": row["status"], "to": status, "at": at, "by": by, "note": note}
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Which file is at ``path`` (device and inode), ``None`` when there is none."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def _not_a_store(path: Path, exc: BaseException) -> str:
+    return _(
+        "{path} cannot be read as a survey store ({reason}); move it away to start a new store, "
+        "or restore it from a backup"
+    ).format(path=path, reason=exc)
 
 
 def _empty_reports() -> pd.DataFrame:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,12 +19,13 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 from pyproj import Transformer
+from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
 from accessibility import settings
 from accessibility.coordinates import Location, locate, parse_crs
 from accessibility.i18n import Date, M, Message, Number
-from accessibility.model.snapping import network_index, pairs_within
+from accessibility.model.snapping import network_index
 from accessibility.sources.surveys import RawTable
 from accessibility.surveys.schema import (
     INTEGER_FIELDS,
@@ -122,6 +122,7 @@ def validate(
     seen_hashes: dict[str, int] = {}
     seen_refs: dict[str, int] = {}
 
+    pending: list[tuple[int, dict[str, Any], list[tuple[str, Message]]]] = []
     for number, raw in zip(table.row_numbers, table.rows):
         problems = _RowProblems()
         report, notes = _normalise(number, raw, problems, surveyor, today, crs, area_wgs84)
@@ -165,12 +166,24 @@ def validate(
                 )
                 continue
             seen_refs[ref] = number
-        x, y = to_graph.transform(report["lon"], report["lat"])
-        snap = index.snap_report(
-            x, y, report["kind"] in node_kinds(), settings.survey_snap_node_m, settings.survey_snap_edge_m
-        )
-        report["snap"], report["snap_m"] = snap.element, round(snap.distance_m, 2)
         report["source_row"] = number
+        pending.append((number, report, notes))
+
+    # one projection for all rows (pyproj per row costs more than the rest of a row)
+    lons = np.array([r["lon"] for _, r, _ in pending], dtype=float)
+    lats = np.array([r["lat"] for _, r, _ in pending], dtype=float)
+    xs, ys = to_graph.transform(lons, lats) if len(pending) else (lons, lats)
+    node_kind = node_kinds()
+    clearing = clearing_kinds()
+    xy = np.column_stack([np.atleast_1d(xs), np.atleast_1d(ys)]) if len(pending) else np.empty((0, 2))
+    snaps = index.snap_reports(
+        xy,
+        np.array([r["kind"] in node_kind for _, r, _ in pending], dtype=bool),
+        settings.survey_snap_node_m,
+        settings.survey_snap_edge_m,
+    )
+    for (number, report, notes), (x, y), snap in zip(pending, xy.tolist(), snaps):
+        report["snap"], report["snap_m"] = snap.element, round(snap.distance_m, 2)
         position = len(out.accepted)
         report["_xy"] = (x, y)
         out.accepted.append(report)
@@ -189,7 +202,7 @@ def validate(
                     ),
                 )
             )
-        elif report["kind"] in clearing_kinds() and snap.element != "node":
+        elif report["kind"] in clearing and snap.element != "node":
             out.flags.append(
                 Flag(
                     number,
@@ -202,8 +215,11 @@ def validate(
                 )
             )
     _flag_near(out, existing, to_graph)
-    for report in out.accepted:
-        report["flags"] = ";".join(sorted({f.code for f in out.flags if out.accepted[f.report] is report}))
+    codes: list[set[str]] = [set() for _ in out.accepted]
+    for f in out.flags:
+        codes[f.report].add(f.code)
+    for report, found in zip(out.accepted, codes):
+        report["flags"] = ";".join(sorted(found))
         del report["_xy"]
     return out
 
@@ -216,7 +232,7 @@ def _normalise(
     today: dt.date,
     crs: int | None,
     area_wgs84: BaseGeometry,
-) -> tuple[dict[str, Any] | None, list[tuple[str, str, str]]]:
+) -> tuple[dict[str, Any] | None, list[tuple[str, Message]]]:
     """One row -> a report dict, adding each problem found to ``problems``."""
     notes: list[tuple[str, Message]] = []
     report: dict[str, Any] = {"ref": None if raw.get("id") is None else _text(raw["id"])}
@@ -383,47 +399,53 @@ def content_hash(report: dict[str, Any], surveyor_in_file: bool) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
 
 
+#: At most this many reports of the same kind nearby are named in a report's flags (a
+#: dense cluster would otherwise give every report every other one: quadratic).
+NEAR_NAMED = 5
+
+
 def _flag_near(out: Validation, existing: pd.DataFrame, to_graph: Transformer) -> None:
-    """Flag accepted reports with another of the same kind within the near distance."""
+    """Flag accepted reports with another of the same kind within the near distance (the
+    :data:`NEAR_NAMED` nearest, stored reports and rows of the file alike)."""
     radius = settings.survey_near_duplicate_m
-    others: list[tuple[str, float, float, Message]] = []  # kind, x, y, what it is
+    if not out.accepted:
+        return
+    old_kind = existing["kind"].to_numpy(dtype=object) if len(existing) else np.array([], dtype=object)
     if len(existing):
-        xs, ys = to_graph.transform(existing["lon"].to_numpy(float), existing["lat"].to_numpy(float))
-        for kind, x, y, rid, _status in zip(
-            existing["kind"],
-            np.atleast_1d(xs),
-            np.atleast_1d(ys),
-            existing["report_id"],
-            existing.get("status", pd.Series(["?"] * len(existing))),
-        ):
-            others.append((kind, x, y, M("report #{report}", report=rid)))
-    for r in out.accepted:
-        others.append((r["kind"], *r["_xy"], M("row {row}", row=r["source_row"])))
-    by_kind: dict[str, list[int]] = {}
-    for i, o in enumerate(others):
-        by_kind.setdefault(o[0], []).append(i)
-    first_new = len(others) - len(out.accepted)
-    for members in by_kind.values():
-        near: dict[int, list[int]] = {}
-        for a, b in pairs_within(np.array([others[i][1:3] for i in members]), radius):
-            near.setdefault(a, []).append(b)
-            near.setdefault(b, []).append(a)
-        for j, i in enumerate(members):
-            if i < first_new:
-                continue
-            report_pos = i - first_new
-            for k in sorted(near.get(j, [])):
-                o = others[members[k]]
-                dist = math.dist(others[i][1:3], o[1:3])
+        ox, oy = to_graph.transform(existing["lon"].to_numpy(float), existing["lat"].to_numpy(float))
+        old_xy = np.column_stack([np.atleast_1d(ox), np.atleast_1d(oy)])
+    else:
+        old_xy = np.empty((0, 2))
+    old_ids = existing["report_id"].tolist() if len(existing) else []
+    new_kind = np.array([r["kind"] for r in out.accepted], dtype=object)
+    new_xy = np.array([r["_xy"] for r in out.accepted], dtype=float).reshape(-1, 2)
+    for kind in sorted(set(new_kind.tolist())):
+        mine = np.flatnonzero(new_kind == kind)
+        theirs = np.flatnonzero(old_kind == kind) if len(old_kind) else np.array([], dtype=int)
+        xy = np.vstack([old_xy[theirs], new_xy[mine]])
+        tree = cKDTree(xy)
+        k = min(NEAR_NAMED + 1, len(xy))
+        dist, idx = tree.query(new_xy[mine], k=k, distance_upper_bound=radius)
+        dist, idx = dist.reshape(len(mine), k), idx.reshape(len(mine), k)
+        for row, (ds, js) in enumerate(zip(dist.tolist(), idx.tolist())):
+            me = len(theirs) + row
+            pos = int(mine[row])
+            for d, j in zip(ds, js):
+                if j == me or j >= len(xy) or not d < radius:
+                    continue
+                if j < len(theirs):
+                    other = M("report #{report}", report=old_ids[int(theirs[j])])
+                else:
+                    other = M("row {row}", row=out.accepted[int(mine[j - len(theirs)])]["source_row"])
                 out.flags.append(
                     Flag(
-                        out.accepted[report_pos]["source_row"],
-                        report_pos,
+                        out.accepted[pos]["source_row"],
+                        pos,
                         "near_same_kind",
                         M(
                             "{distance} m from {other} of the same kind: check whether it is the same barrier",
-                            distance=Number(dist, 1),
-                            other=o[3],
+                            distance=Number(d, 1),
+                            other=other,
                         ),
                     )
                 )
