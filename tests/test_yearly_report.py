@@ -39,7 +39,7 @@ def helsinki_years(helsinki_workspace, tmp_path_factory):
     city = City.load(ws)
     pr = city.programme({2026: 60_000.0, 2027: 60_000.0}, residents=650_000, profiles=PROFILES, categories=CATS)
     save_programme(ws, pr, act_number="12/2025", act_date=dt.date(2025, 11, 27), adopted=dt.date(2025, 1, 1))
-    top = pr.table[(pr.table["people_total"] > 0) & (pr.table["kind"] == "steps")].head(3)
+    top = pr.table[(pr.table["status"] == "funded") & (pr.table["kind"] == "steps")].head(3)
     assert len(top) == 3
     points = top.geometry.interpolate(0.5, normalized=True).to_crs(WGS84)
     lines = [f"{i + 1};gradini;{p.y:.7f};{p.x:.7f};Anna;01/03/2025" for i, p in enumerate(points)]

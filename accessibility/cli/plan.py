@@ -35,6 +35,12 @@ class Euros(click.ParamType):
         try:
             return parse_euros(str(value))
         except ValueError:
+            try:
+                number = float(str(value))
+            except ValueError:
+                number = 0.0
+            if not math.isfinite(number):  # nan, inf, 1e999: say so, as every number option does
+                self.fail(_("{value} is not a finite number").format(value=repr(plain(value))), param, ctx)
             self.fail(
                 _(
                     "cannot read {value} as euros; write 150000, 150.000, 150.000,00 or 150k "

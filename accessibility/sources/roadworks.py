@@ -35,7 +35,7 @@ import shapely
 from pyproj import CRS
 
 from accessibility.constants import WGS84
-from accessibility.errors import AccessibilityError, InputNotFoundError, RoadworksError
+from accessibility.errors import InputNotFoundError, RoadworksError
 from accessibility.i18n import _
 from accessibility.sources.surveys import read_csv_records
 from accessibility.values import normalise_name, parse_date
@@ -191,10 +191,7 @@ def _date(value: Any, column: str, where: Any) -> dt.date:
 
 
 def _read_csv(path: Path, crs: int | str | None) -> tuple[pd.DataFrame, list[int], Any]:
-    try:
-        table = read_csv_records(path, what="roadworks file")
-    except AccessibilityError as exc:
-        raise RoadworksError(str(exc)) from None
+    table = read_csv_records(path, RoadworksError)
     columns = _columns(table.headers)
     if "wkt" not in columns:
         raise RoadworksError(
