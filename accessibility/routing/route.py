@@ -14,12 +14,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
-from shapely import LineString
-from shapely.ops import substring
 
 from accessibility import settings
 from accessibility.errors import FacilityError, SnapError
@@ -29,7 +25,8 @@ from accessibility.model.costs import Edge, EdgeCosts
 from accessibility.model.facilities import category, entrance_points
 from accessibility.model.profiles import Profile, load_profiles
 from accessibility.model.snapping import EdgeSnap as Snap
-from accessibility.routing.directions import directions as make_directions
+from accessibility.routing.directions import sentences
+from accessibility.routing.geometry import BarrierFacts, barrier_facts
 from accessibility.routing.router import _TINY, Path, Router, Routing
 
 __all__ = ["Route", "assemble", "nearest", "route"]
@@ -120,7 +117,7 @@ class Route:
         if self.facility is not None:
             props["facility"] = self.facility
         geometry = (
-            {"type": "LineString", "coordinates": [[round(x, 7), round(y, 7)] for x, y in self.coords]}
+            {"type": "LineString", "coordinates": np.round(np.asarray(self.coords, dtype=float), 7).tolist()}
             if len(self.coords) >= 2
             else None
         )
@@ -173,139 +170,144 @@ def _assemble(
     barriers: pd.DataFrame,
     lang: str,
 ) -> Route:
-    G, c = routing.G, r.costs
+    geo = routing.geometry
+    facts = barrier_facts(barriers, routing.index)
     out = Route(
         profile=r.profile.name, found=path is not None, origin=tuple(origin), destination=tuple(destination), lang=lang
     )
     if walk_path is not None:
-        out.walk_length_m = _length(w.costs, walk_path)
-        out.walk_coords = _coords(routing, G, w.costs, walk_path)
+        out.walk_length_m = _length(walk_path)
+        out.walk_coords = _points(geo.shape(walk_path.pieces, w.costs.length)[0].lonlat)
     if path is None:
-        out.blockers = _blockers(r, walk_path, barriers) if walk_path is not None else []
+        out.blockers = _blockers(r, walk_path, facts) if walk_path is not None else []
         return out
-    out.length_m = _length(c, path)
+    c = r.costs
+    E, A, B = _arrays(path)
+    part = B - A
+    out.length_m = _length(path)
     out.duration_s = out.length_m / r.profile.speed_mps
     out.cost = path.cost
-    out.edges = [c.edges[e] for e, a, b in path.pieces]
-    out.fractions = [(b - a) / c.length[e] if c.length[e] > 0 else 1.0 for e, a, b in path.pieces]
-    out.coords = _coords(routing, G, c, path)
-    unknown_len = sum(b - a for e, a, b in path.pieces if c.unknown[e])
-    out.unknown_share = unknown_len / out.length_m if out.length_m > 0 else 0.0
-    out.unknown_coords = [_coords(routing, G, c, Path(0, [p])) for p in path.pieces if c.unknown[p[0]]]
-    out.osm_ways = list(dict.fromkeys(int(G.edges[c.edges[e]]["osmid"]) for e, _, _ in path.pieces))
+    out.edges = [c.edges[e] for e in E.tolist()]
+    full = c.length[E]
+    out.fractions = np.divide(part, full, out=np.ones(len(E)), where=full > 0).tolist()
+    shape, legs = geo.shape(path.pieces, c.length)
+    out.coords = _points(shape.lonlat)
+    unknown = c.unknown[E]
+    if unknown.any():
+        out.unknown_share = float(sum(part[unknown].tolist())) / out.length_m if out.length_m > 0 else 0.0
+        out.unknown_coords = [_points(shape.span(i, j)) for i, j in _runs(unknown)]
+    out.osm_ways = list(dict.fromkeys(geo.osmid[E].tolist()))
     if walk_path is not None:
-        out.barriers_avoided = _avoided(r, path, walk_path, barriers)
-    legs = [(G.edges[c.edges[e]], _piece(G, c, e, a, b)) for e, a, b in path.pieces]
-    out.directions = make_directions(legs, lang)
+        out.barriers_avoided = _avoided(r, path, walk_path, facts)
+    out.directions = sentences(legs, lang)
     return out
 
 
-def _length(c: EdgeCosts, path: Path) -> float:
+def _arrays(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A path's pieces as three arrays: edges, starts, ends."""
+    n = len(path.pieces)
+    E = np.fromiter((p[0] for p in path.pieces), dtype=np.int64, count=n)
+    A = np.fromiter((p[1] for p in path.pieces), dtype=float, count=n)
+    B = np.fromiter((p[2] for p in path.pieces), dtype=float, count=n)
+    return E, A, B
+
+
+def _points(lonlat: np.ndarray) -> list[tuple[float, float]]:
+    return list(map(tuple, lonlat.tolist()))
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """``(first, last)`` of each run of consecutive true values.
+
+    >>> _runs(np.array([True, True, False, True]))
+    [(0, 1), (3, 3)]
+    """
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), (np.flatnonzero(edges == -1) - 1).tolist()))
+
+
+def _length(path: Path) -> float:
     return float(sum(b - a for _, a, b in path.pieces))
 
 
-def _piece(G: nx.MultiDiGraph, c: EdgeCosts, e: int, a: float, b: float) -> LineString:
-    line = G.edges[c.edges[e]]["geometry"]
-    if a <= _TINY and b >= c.length[e] - _TINY:
-        return line
-    return substring(line, a, b)
-
-
-def _coords(routing: Routing, G: nx.MultiDiGraph, c: EdgeCosts, path: Path) -> list[tuple[float, float]]:
-    xy: list[tuple[float, float]] = []
-    for e, a, b in path.pieces:
-        part = list(_piece(G, c, e, a, b).coords)
-        xy.extend(part[1:] if xy and part and xy[-1] == part[0] else part)
-    if not xy:
+def _rows_on(r: Router, path: Path) -> list[tuple[float, int | None, int, int | None]]:
+    """(distance from start, barrier row or None, edge, node entered) along a path: the
+    pieces are screened with the router's masks of edges and nodes that carry anything,
+    so only those are looked at one by one."""
+    c = r.costs
+    if not path.pieces:
         return []
-    lon, lat = routing.index.to_lonlat.transform(*zip(*xy))
-    return list(zip(np.round(lon, 7).tolist(), np.round(lat, 7).tolist()))
-
-
-def _rows_on(c: EdgeCosts, path: Path) -> list[tuple[float, int | None, int, int | None]]:
-    """(distance from start, barrier row or None, edge, node entered) along a path."""
-    out = []
-    at = 0.0
-    for k, (e, a, b) in enumerate(path.pieces):
-        for row in c.edge_rows.get(e, []):
-            out.append((at, row, e, None))
-        if c.incline_blocked[e]:
-            out.append((at, None, e, None))
-        at += b - a
-        if k < len(path.pieces) - 1 or b >= c.length[e] - _TINY:
-            node = int(c.v[e])
-            for row in c.node_rows.get(node, []):
-                out.append((at, row, e, node))
+    E, A, B = _arrays(path)
+    at_end = np.cumsum(B - A)
+    at_start = np.concatenate([[0.0], at_end[:-1]])
+    V = c.v[E]
+    entered = np.ones(len(E), dtype=bool)
+    entered[-1] = B[-1] >= c.length[E[-1]] - _TINY
+    e_hit = r.edge_marked[E]
+    n_hit = r.node_marked[V] & entered
+    out: list[tuple[float, int | None, int, int | None]] = []
+    for k in np.flatnonzero(e_hit | n_hit).tolist():
+        e = int(E[k])
+        if e_hit[k]:
+            for row in c.edge_rows.get(e, ()):
+                out.append((float(at_start[k]), row, e, None))
+            if c.incline_blocked[e]:
+                out.append((float(at_start[k]), None, e, None))
+        if n_hit[k]:
+            node = int(V[k])
+            for row in c.node_rows.get(node, ()):
+                out.append((float(at_end[k]), row, e, node))
     return out
 
 
-def _describe(
-    row: int | None, barriers: pd.DataFrame, c: EdgeCosts, e: int, distance: float, routing_crs_to_lonlat: Transformer
-) -> dict[str, Any]:
-    tax = taxonomy()
-    if row is None:  # too steep in this direction, judged from the edge's incline
-        kind = "steep_incline"
-        return {
-            "kind": kind,
-            "label": _(tax[kind].label),
-            "measure": round(abs(float(c.incline[e])), 2),
-            "unit": "%",
-            "street": None,
-            "osm": f"edge/{c.edges[e][0]}-{c.edges[e][1]}",
-            "distance_m": round(float(distance), 1),
-        }
-    b = barriers.iloc[row]
-    kind = b["kind"]
-    point = b.geometry.representative_point() if b.geometry is not None else None
-    lonlat = routing_crs_to_lonlat.transform(point.x, point.y) if point is not None else (None, None)
+def _steep(c: EdgeCosts, e: int, distance: float) -> dict[str, Any]:
+    """An edge too steep in this direction, judged from its incline (no barrier row)."""
+    kind = "steep_incline"
     return {
         "kind": kind,
-        "label": _(tax[kind].label) if kind in tax else kind,
-        "measure": None if pd.isna(b["measure"]) else float(b["measure"]),
-        "unit": b.get("unit") or "",
-        "street": None if pd.isna(b.get("street")) else b.get("street"),
-        "osm": b.get("source_id") or f"{b['element']}/{b['osm_id']}",
-        "barrier_id": b.get("barrier_id"),
-        "description": None if pd.isna(b.get("description")) else str(b.get("description")),
+        "label": _(taxonomy()[kind].label),
+        "measure": round(abs(float(c.incline[e])), 2),
+        "unit": "%",
+        "street": None,
+        "osm": f"edge/{c.edges[e][0]}-{c.edges[e][1]}",
         "distance_m": round(float(distance), 1),
-        "lon": None if lonlat[0] is None else round(lonlat[0], 7),
-        "lat": None if lonlat[1] is None else round(lonlat[1], 7),
     }
 
 
-def _blockers(r: Router, walk_path: Path, barriers: pd.DataFrame) -> list[dict[str, Any]]:
+def _blockers(r: Router, walk_path: Path, facts: BarrierFacts) -> list[dict[str, Any]]:
     """Barriers on the plain walking route that block ``r``'s profile, nearest first."""
     c = r.costs
     out, seen = [], set()
-    for at, row, e, _node in sorted(_rows_on(c, walk_path), key=lambda t: t[0]):
+    for at, row, e, _node in sorted(_rows_on(r, walk_path), key=lambda t: t[0]):
+        key: tuple[Any, ...]
         if row is None:
             key = ("edge", c.edges[e][0], c.edges[e][1])
             blocking = True
         else:
             key = ("row", row)
             blocking = c.severity[row] == "blocking" and not (
-                barriers.iloc[row]["kind"] == "steep_incline"
+                facts.kind[row] == "steep_incline"
                 and not c.incline_blocked[e]
-                and not pd.isna(barriers.iloc[row]["measure"])
+                and facts.measure[row] is not None
                 and np.isfinite(c.cost[e])
             )
         if blocking and key not in seen:
             seen.add(key)
-            out.append(_describe(row, barriers, c, e, at, r.index.to_lonlat))
+            out.append(_steep(c, e, at) if row is None else facts.describe(row, at))
     return out
 
 
-def _avoided(r: Router, path: Path, walk_path: Path, barriers: pd.DataFrame) -> list[dict[str, Any]]:
+def _avoided(r: Router, path: Path, walk_path: Path, facts: BarrierFacts) -> list[dict[str, Any]]:
     """Barriers that hinder or block the profile on the walking route but not on this one."""
     c = r.costs
-    on_route = {row for _, row, _, _ in _rows_on(c, path) if row is not None}
+    on_route = {row for _, row, _, _ in _rows_on(r, path) if row is not None}
     out, seen = [], set()
-    for at, row, e, _node in _rows_on(c, walk_path):
+    for at, row, _e, _node in _rows_on(r, walk_path):
         if row is None or row in on_route or row in seen:
             continue
         if c.severity[row] in {"blocking", "hindering"}:
             seen.add(row)
-            out.append(_describe(row, barriers, c, e, at, r.index.to_lonlat))
+            out.append(facts.describe(row, at))
     return out
 
 

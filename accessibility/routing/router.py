@@ -33,6 +33,7 @@ from accessibility.model.profiles import Profile
 from accessibility.model.snapping import EdgeSnap as Snap
 from accessibility.model.snapping import NetworkIndex, network_index
 from accessibility.routing.contraction import Hierarchy
+from accessibility.routing.geometry import EdgeGeometry, edge_geometry
 
 __all__ = ["Path", "Router", "Routing"]
 
@@ -84,6 +85,12 @@ class Router:
         self._hierarchy: Hierarchy | None = None
         self._routes = 0
         self._lengths: list[float] = costs.length.astype(float).tolist()
+        # edges and nodes that carry a barrier row (or are too steep): route assembly
+        # looks only at these
+        self.edge_marked = costs.incline_blocked.copy()
+        self.edge_marked[list(costs.edge_rows)] = True
+        self.node_marked = np.zeros(n, dtype=bool)
+        self.node_marked[list(costs.node_rows)] = True
         log.info(
             "compiled %s router: %d nodes, %d usable of %d edges",
             costs.profile.name,
@@ -288,6 +295,14 @@ class Routing:
         self.G = G
         self.index = network_index(G)
         self._routers: dict[tuple[Profile, int, int], Router] = {}
+        self._geometry: EdgeGeometry | None = None
+
+    @property
+    def geometry(self) -> EdgeGeometry:
+        """The graph's edges as flat arrays, for route assembly (built on first use)."""
+        if self._geometry is None:
+            self._geometry = edge_geometry(self.G, self.index)
+        return self._geometry
 
     def router(self, profile: Profile, barriers: pd.DataFrame) -> Router:
         key = (profile, id(barriers), len(barriers))
