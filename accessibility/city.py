@@ -31,6 +31,7 @@ from accessibility.i18n import _, use_language
 from accessibility.model.barriers import find_barriers, taxonomy
 from accessibility.model.facilities import categories as all_categories
 from accessibility.model.facilities import category, complete_columns, find_facilities
+from accessibility.model.gazetteer import Gazetteer, find_places, places_frame
 from accessibility.model.network import BuildReport, build_network
 from accessibility.model.profiles import Profile, load_profile, load_profiles
 from accessibility.planning.interventions import load_cost_table
@@ -82,6 +83,7 @@ class City:
         profiles: dict[str, Profile] | None = None,
         path: str | Path | None = None,
         facilities: gpd.GeoDataFrame | None = None,
+        places: gpd.GeoDataFrame | None = None,
     ) -> None:
         self.network = network
         self.osm_barriers = barriers
@@ -96,7 +98,10 @@ class City:
                 columns=[*FACILITY_COLUMNS, "geometry"], geometry="geometry", crs=network.graph["crs"]
             )
         self.facilities: gpd.GeoDataFrame = facilities
+        #: Addresses, squares, places and points of interest, for place search.
+        self.places: gpd.GeoDataFrame = places_frame(places, network.graph["crs"])
         self._routing: Routing | None = None
+        self._gazetteer: Gazetteer | None = None
 
     # --- construction -------------------------------------------------------------------
 
@@ -168,6 +173,7 @@ class City:
         G.graph["name"] = name
         barriers = find_barriers(G, profiles or load_profiles())
         facilities = find_facilities(data, G.graph["crs"])
+        places = find_places(data, G.graph["crs"])
         if area is None:
             lonlat = [(d["lon"], d["lat"]) for _, d in G.nodes(data=True)]
             area = MultiPoint(lonlat).convex_hull
@@ -186,7 +192,7 @@ class City:
             },
         }
         log.info("city %s: %d barriers, %d facilities", name, len(barriers), len(facilities))
-        return cls(G, barriers, area_frame, meta, problems, profiles=profiles, facilities=facilities)
+        return cls(G, barriers, area_frame, meta, problems, profiles=profiles, facilities=facilities, places=places)
 
     @classmethod
     def load(cls, path: str | Path) -> City:
@@ -212,6 +218,7 @@ class City:
             problems,
             path=path,
             facilities=facilities,
+            places=layers.get("places"),
         )
 
     def save(self, path: str | Path) -> Path:
@@ -224,7 +231,7 @@ class City:
             self.osm_barriers,
             self.area,
             self.problems,
-            extra_layers={"facilities": self.facilities},
+            extra_layers={"facilities": self.facilities, "places": self.places},
         )
         self.path = Path(path)
         return out
@@ -393,6 +400,33 @@ class City:
             self.profile("walk"),
             lang,
         )
+
+    @property
+    def gazetteer(self) -> Gazetteer:
+        """Place search over the city's streets, places and facilities (built on first use)."""
+        if self._gazetteer is None:
+            self._gazetteer = Gazetteer(self.network, self.facilities, self.places)
+        return self._gazetteer
+
+    def search(self, query: str, limit: int = 8, lang: str | None = None) -> list[dict[str, Any]]:
+        """Places matching what a person typed ("v. Dante 12", "p.zza Roma", "farmacia"),
+        best first, with their ``lat``/``lon`` (or, for "the nearest ...", the
+        ``destination`` to give :meth:`nearest`); texts in ``lang``.
+
+        See :mod:`accessibility.model.gazetteer` for what the search forgives.
+        """
+        with use_language(lang):
+            return self.gazetteer.search(query, limit)
+
+    def prepare(self, profiles: Iterable[str] | None = None) -> City:
+        """Compile the routers (contraction hierarchies included) of ``profiles`` (default:
+        all) and the place index now, so that the first requests of a service do not pay
+        for them."""
+        state = self._router_state()
+        for name in profiles or self.profiles:
+            state.router(self.profile(name), self.barriers).prepare()
+        _ = state.geometry, self.gazetteer
+        return self
 
     def _router_state(self) -> Routing:
         if self._routing is None or self._routing.G is not self.network:

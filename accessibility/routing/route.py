@@ -22,7 +22,7 @@ from accessibility.errors import FacilityError, SnapError
 from accessibility.i18n import _, check_language, number, use_language
 from accessibility.model.barriers import taxonomy
 from accessibility.model.costs import Edge, EdgeCosts
-from accessibility.model.facilities import category, entrance_points
+from accessibility.model.facilities import destination, entrance_points
 from accessibility.model.profiles import Profile, load_profiles
 from accessibility.model.snapping import EdgeSnap as Snap
 from accessibility.routing.directions import sentences
@@ -363,8 +363,8 @@ def nearest(
     reached, the route is not found and lists what blocks the walk to the nearest one.
     """
     lang = check_language(lang)
-    cat = category(category_name)
-    rows = facilities[facilities["category"] == cat.name] if len(facilities) else facilities
+    cat = destination(category_name)
+    rows = cat.select(facilities)
     if len(rows) == 0:
         raise FacilityError(
             _(
@@ -394,7 +394,8 @@ def nearest(
     with use_language(lang):
         label = _(cat.label)
     out.facility = {
-        "category": cat.name,
+        "category": cat.category,
+        "destination": cat.name,
         "label": label,
         "name": f["name"] or None,
         "wheelchair": f["wheelchair"] or None,
