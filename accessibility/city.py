@@ -36,7 +36,7 @@ from accessibility.model.network import BuildReport, build_network
 from accessibility.model.profiles import Profile, load_profile, load_profiles
 from accessibility.planning.interventions import load_cost_table
 from accessibility.planning.ranking import Plan, plan
-from accessibility.routing.route import Route, nearest, route
+from accessibility.routing.route import Route, Walkshed, nearest, route, walkshed
 from accessibility.routing.router import Routing
 from accessibility.sources.boundaries import boundary_from_file
 from accessibility.sources.istat import read_population_by_age
@@ -399,6 +399,27 @@ class City:
             self.profile(profile, profile_file, **overrides),
             self.profile("walk"),
             lang,
+        )
+
+    def walkshed(
+        self,
+        origin: tuple[float, float],
+        minutes: Iterable[float] = (5, 10, 15),
+        *,
+        profile: str = "walk",
+        lang: str | None = None,
+        **overrides: Any,
+    ) -> Walkshed:
+        """"Where can I get to?": the network the profile reaches from ``origin`` within
+        each number of ``minutes`` (parameters as :meth:`route`).
+
+        Raises
+        ------
+        SnapError
+            The point is too far from any path the profile can use.
+        """
+        return walkshed(
+            self._router_state(), self.barriers, origin, self.profile(profile, **overrides), list(minutes), lang
         )
 
     @property

@@ -402,3 +402,92 @@ def nearest(
         "osm": f"{f['osm_type']}/{f['osm_id']}",
     }
     return out
+
+
+# --- where can I get to? -------------------------------------------------------------------
+
+
+@dataclass
+class Walkshed:
+    """The network a profile reaches from a point within each number of minutes (bands:
+    ``lines[k]`` holds the edges first reached within ``minutes[k]``), as AccessMap's
+    walksheds and OpenRouteService's isochrones."""
+
+    profile: str
+    origin: tuple[float, float]
+    minutes: list[float]
+    speed_mps: float
+    lines: list[list[list[tuple[float, float]]]]
+    length_m: list[float]
+    lang: str = "it"
+
+    def to_geojson(self) -> dict[str, Any]:
+        """A FeatureCollection: one MultiLineString per band, nearest band first."""
+        return {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "MultiLineString", "coordinates": [[list(p) for p in line] for line in lines]}
+                    if lines
+                    else None,
+                    "properties": {
+                        "profile": self.profile,
+                        "minutes": m,
+                        "length_m": round(length, 1),
+                        "origin": list(self.origin),
+                    },
+                }
+                for m, lines, length in zip(self.minutes, self.lines, self.length_m)
+            ],
+        }
+
+
+def walkshed(
+    routing: Routing,
+    barriers: pd.DataFrame,
+    origin: tuple[float, float],
+    profile: Profile,
+    minutes: list[float],
+    lang: str | None = None,
+) -> Walkshed:
+    """The edges ``profile`` reaches from ``origin`` within each of ``minutes`` at its
+    speed, on the edges it may use (walking length, as the audit measures reach); an edge
+    belongs to the first band within which its far end is reached.
+
+    Raises
+    ------
+    SnapError
+        The point is too far from any path the profile can use.
+    """
+    lang = check_language(lang)
+    r = routing.router(profile, barriers)
+    x, y = routing.index.xy(origin)
+    snap = routing.index.snap(x, y, r.usable, settings.snap_max_m, "origin")
+    c = r.costs
+    sources = []
+    for edge, part in ((snap.fwd, snap.length - snap.offset), (snap.bwd, snap.offset)):
+        if r.usable[edge]:
+            sources.append((int(c.v[edge]), float(part)))
+    limits = sorted(float(m) for m in minutes)
+    reach_m = max(limits) * 60 * profile.speed_mps
+    dist = r.lengths.distances_from(sources, limit=reach_m) if sources else np.full(len(c.nodes), np.inf)
+    far = np.maximum(dist[c.u], dist[c.v])
+    near = np.minimum(dist[c.u], dist[c.v])
+    with np.errstate(invalid="ignore"):
+        ok = r.usable & np.isfinite(far) & (far - near <= c.length + 1e-6)
+    # each physical edge once: its forward direction, or its reverse when only that is usable
+    fwd, bwd = routing.index.fwd, routing.index.bwd
+    pick = np.where(ok[fwd], fwd, np.where(ok[bwd], bwd, -1))
+    pick = pick[pick >= 0]
+    geo = routing.geometry
+    bands: list[list[list[tuple[float, float]]]] = []
+    lengths: list[float] = []
+    low = -1.0
+    for m in limits:
+        high = m * 60 * profile.speed_mps
+        chosen = pick[(far[pick] > low) & (far[pick] <= high)]
+        bands.append([_points(geo.lonlat[geo.start[e] : geo.start[e + 1]]) for e in chosen.tolist()])
+        lengths.append(float(c.length[chosen].sum()))
+        low = high
+    return Walkshed(profile.name, tuple(origin), limits, profile.speed_mps, bands, lengths, lang)

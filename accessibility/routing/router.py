@@ -27,7 +27,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from accessibility import settings
-from accessibility.analysis.reach import shortest_per_pair
+from accessibility.analysis.reach import LengthGraph, shortest_per_pair
 from accessibility.model.costs import EdgeCosts, edge_costs
 from accessibility.model.profiles import Profile
 from accessibility.model.snapping import EdgeSnap as Snap
@@ -83,6 +83,7 @@ class Router:
         self.usable = np.isfinite(costs.cost)
         self._arcs = (rows[:-2], cols[:-2], w[:-2], eidx[:-2])
         self._hierarchy: Hierarchy | None = None
+        self._length_graph: LengthGraph | None = None
         self._routes = 0
         self._lengths: list[float] = costs.length.astype(float).tolist()
         # edges and nodes that carry a barrier row (or are too steep): route assembly
@@ -157,6 +158,13 @@ class Router:
         """Cost from ``origin`` to every node (``inf``: unreachable), one-to-all."""
         dist, _, _ = self.search(origin, limit=max_cost)
         return dist[:-1]
+
+    @property
+    def lengths(self) -> LengthGraph:
+        """The walking lengths of the edges this profile may use (walksheds)."""
+        if self._length_graph is None:
+            self._length_graph = LengthGraph.from_costs(self.costs)
+        return self._length_graph
 
     @property
     def hierarchy(self) -> Hierarchy:
