@@ -410,7 +410,7 @@ class City:
         lang: str | None = None,
         **overrides: Any,
     ) -> Walkshed:
-        """"Where can I get to?": the network the profile reaches from ``origin`` within
+        """ "Where can I get to?": the network the profile reaches from ``origin`` within
         each number of ``minutes`` (parameters as :meth:`route`).
 
         Raises

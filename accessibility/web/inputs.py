@@ -78,7 +78,9 @@ def check_lang_parameter(lang: str | None) -> None:
         )
 
 
-def parse_latlon(value: str | None, parameter: str, area: tuple[float, float, float, float] | None = None) -> tuple[float, float]:
+def parse_latlon(
+    value: str | None, parameter: str, area: tuple[float, float, float, float] | None = None
+) -> tuple[float, float]:
     """``"lat,lon"`` as two floats; refuses missing, malformed, out-of-range values, and
     points far outside the city's box ``(min lon, min lat, max lon, max lat)`` whose
     swapped reading falls inside it (a common slip: ``lon,lat``)."""
@@ -133,9 +135,11 @@ def parse_float(value: str | None, parameter: str, low: float, high: float, unit
         x = math.nan
     if not math.isfinite(x) or not low <= x <= high:
         raise WebInputError(
-            _("{parameter}={value} is not a number between {low} and {high} {unit}").format(
+            _("{parameter}={value} is not a number between {low} and {high} {unit}")
+            .format(
                 parameter=parameter, value=repr(str(value)[:30]), low=number(low, 1), high=number(high, 1), unit=unit
-            ).strip(),
+            )
+            .strip(),
             parameter,
         )
     return x
