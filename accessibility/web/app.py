@@ -265,8 +265,10 @@ def create_app(
     # --- API -------------------------------------------------------------------------
 
     def lang_of(request: Request) -> str:
-        check_lang_parameter(request.query_params.get("lang"))
-        return _language_of(request)
+        code = _language_of(request)
+        with use_language(code):  # an unknown lang is refused in the language the browser asks
+            check_lang_parameter(request.query_params.get("lang"))
+        return code
 
     @app.get(f"{API}/health", tags=["service"], summary="Is the service up and its city compiled?")
     async def health(request: Request) -> dict[str, Any]:
