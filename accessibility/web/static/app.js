@@ -16,6 +16,7 @@
   }
   var numberFormat = new Intl.NumberFormat(lang === "it" ? "it-IT" : "en-GB", { maximumFractionDigits: 0 });
   var decimalFormat = new Intl.NumberFormat(lang === "it" ? "it-IT" : "en-GB", { maximumFractionDigits: 1 });
+  var ratioFormat = new Intl.NumberFormat(lang === "it" ? "it-IT" : "en-GB", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   function num(x) { return numberFormat.format(x); }
   function dec(x) { return decimalFormat.format(x); }
   function el(tag, text, cls) {
@@ -273,6 +274,8 @@
   var resultBox = document.getElementById("result");
   var resultBody = document.getElementById("result-body");
   var lastShare = null;
+  var resultTitle = document.getElementById("result-title");
+  var routeTitle = resultTitle.textContent;
 
   function plan(ev) {
     if (ev) ev.preventDefault();
@@ -330,6 +333,7 @@
     var route = doc.features[0];
     var p = route.properties;
     resultBody.textContent = "";
+    resultTitle.textContent = routeTitle;
     if (p.facility) {
       var name = p.facility.name || fmt(M.unnamed_facility, { category: p.facility.label });
       resultBody.appendChild(el("p", fmt(M.facility_reached, { name: name + " · " + p.facility.label })));
@@ -339,7 +343,7 @@
       function row(term, value) { dl.appendChild(el("dt", term)); dl.appendChild(el("dd", value)); }
       row(M.length, fmt(M.metres, { metres: num(p.length_m) }));
       row(M.time, fmt(M.minutes, { minutes: num(Math.max(1, Math.round(p.duration_s / 60))) }));
-      row(M.detour, p.detour_ratio && p.detour_ratio > 1.005 ? fmt(M.detour_value, { ratio: dec(p.detour_ratio), walk: num(p.walk_length_m) }) : M.no_detour);
+      row(M.detour, p.detour_ratio && p.detour_ratio > 1.005 ? fmt(M.detour_value, { ratio: ratioFormat.format(p.detour_ratio), walk: num(p.walk_length_m) }) : M.no_detour);
       resultBody.appendChild(dl);
       if (p.unknown_share > 0.0005) resultBody.appendChild(el("p", fmt(M.unknown_data, { share: dec(100 * p.unknown_share) + (lang === "it" ? " %" : "%") }), "unknown-note"));
       resultBody.appendChild(el("h3", M.avoided_title));
@@ -376,7 +380,7 @@
   }
 
   // --- where can I get to? -----------------------------------------------------------------------
-  var bandColours = ["#0b4f8a", "#6a3d9a", "#b35900", "#1b5e20", "#5f6368"];
+  var bandColours = ["#0b4f8a", "#6a3d9a", "#1b6e3a", "#7a4a00", "#5f6368"];
   document.getElementById("reach").addEventListener("click", function () {
     combos.from.resolve().then(function () {
       if (!points.from) { say(M.need_from, true); inputs.from.focus(); return; }
@@ -391,11 +395,17 @@
           var i = doc.features.length - 1 - k;
           if (f.geometry) L.geoJSON(f, { style: { color: bandColours[i], weight: 4, opacity: 0.85 }, interactive: false }).addTo(drawn);
         });
-        doc.features.forEach(function (f) {
+        doc.features.forEach(function (f, i) {
           var text = fmt(M.reach_band, { minutes: num(f.properties.minutes), km: dec(f.properties.length_m / 1000) });
-          parts.push(text); ul.appendChild(el("li", text));
+          var li = el("li");
+          var swatch = el("span", null, "swatch");
+          swatch.style.background = bandColours[i];
+          swatch.setAttribute("aria-hidden", "true");
+          li.appendChild(swatch);
+          li.appendChild(document.createTextNode(text));
+          parts.push(text); ul.appendChild(li);
         });
-        resultBody.appendChild(el("h3", M.reach_title));
+        resultTitle.textContent = M.reach_title;
         resultBody.appendChild(ul);
         resultBox.hidden = false;
         var layers = drawn.getLayers();
@@ -449,7 +459,7 @@
   window.accessibilityApp = {
     map: map,
     base: base,
-    route: function () { return routeLayer ? routeLayer.toGeoJSON() : null; },
+    route: function () { return routeLayer ? routeLayer.toGeoJSON(false).features[0] : null; },
     points: points
   };
 })();
