@@ -37,8 +37,14 @@ def node_pairs(G: nx.MultiDiGraph, count: int, seed: int) -> list[tuple[tuple[fl
         # off the nodes a little: the server snaps as City does
         out.append(
             (
-                (round(G.nodes[a]["lat"] + rnd.uniform(-2e-4, 2e-4), 6), round(G.nodes[a]["lon"] + rnd.uniform(-2e-4, 2e-4), 6)),
-                (round(G.nodes[b]["lat"] + rnd.uniform(-2e-4, 2e-4), 6), round(G.nodes[b]["lon"] + rnd.uniform(-2e-4, 2e-4), 6)),
+                (
+                    round(G.nodes[a]["lat"] + rnd.uniform(-2e-4, 2e-4), 6),
+                    round(G.nodes[a]["lon"] + rnd.uniform(-2e-4, 2e-4), 6),
+                ),
+                (
+                    round(G.nodes[b]["lat"] + rnd.uniform(-2e-4, 2e-4), 6),
+                    round(G.nodes[b]["lon"] + rnd.uniform(-2e-4, 2e-4), 6),
+                ),
             )
         )
     return out
@@ -79,7 +85,13 @@ def test_route_equals_city_route(api: httpx.Client, city: City, profile: str) ->
 
 def test_route_with_overrides_equals_city(api: httpx.Client, city: City) -> None:
     (origin, target), *_ = node_pairs(city.network, 1, seed=5)
-    params = {"from": ll(origin), "to": ll(target), "profile": "power_wheelchair", "max_kerb_cm": "0", "unknown": "avoid"}
+    params = {
+        "from": ll(origin),
+        "to": ll(target),
+        "profile": "power_wheelchair",
+        "max_kerb_cm": "0",
+        "unknown": "avoid",
+    }
     doc = api.get("/api/v1/route", params=params).json()
     expected = city.route(origin, target, profile="power_wheelchair", lang="it", max_kerb_cm=0.0, unknown="avoid")
     feature = doc["features"][0]
@@ -103,7 +115,9 @@ def test_nearest_equals_city_nearest(api: httpx.Client, city: City) -> None:
 
 def test_reach_equals_city_walkshed(api: httpx.Client, city: City) -> None:
     origin = (60.1699, 24.9384)
-    doc = api.get("/api/v1/reach", params={"from": ll(origin), "profile": "manual_wheelchair", "minutes": "5,10"}).json()
+    doc = api.get(
+        "/api/v1/reach", params={"from": ll(origin), "profile": "manual_wheelchair", "minutes": "5,10"}
+    ).json()
     expected = city.walkshed(origin, [5, 10], profile="manual_wheelchair")
     assert doc == plain(expected.to_geojson())
     assert [f["properties"]["minutes"] for f in doc["features"]] == [5.0, 10.0]

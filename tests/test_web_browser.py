@@ -128,7 +128,9 @@ def test_nearest_and_walkshed(helsinki_server: str, browser, tmp_path: Path) -> 
 
 @pytest.mark.parametrize("lang", ["it", "en"])
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
-def test_axe_finds_no_serious_violation(helsinki_server: str, browser, tmp_path: Path, lang: str, viewport: str) -> None:
+def test_axe_finds_no_serious_violation(
+    helsinki_server: str, browser, tmp_path: Path, lang: str, viewport: str
+) -> None:
     page, log = browser
     base = helsinki_server
     page.set_viewport_size(DESKTOP if viewport == "desktop" else PHONE)
