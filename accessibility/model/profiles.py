@@ -53,6 +53,8 @@ class Profile:
         3.0
         """
         changes = {k: v for k, v in overrides.items() if v is not None}
+        if not changes:
+            return self  # frozen: the same profile
         return _make(self.name, {**_as_dict(self), **changes})
 
     # --- judgement ---------------------------------------------------------------------

@@ -136,6 +136,23 @@ def sentences(legs: list[Leg], lang: str | None = None) -> list[str]:
         return _sentences(legs)
 
 
+@lru_cache(maxsize=8)
+def _texts(lang: str) -> dict[str, Any]:
+    """Every fixed text of the directions in ``lang``, translated once (a route has dozens
+    of steps: a catalogue look-up per word adds up)."""
+    with use_language(lang):
+        return {
+            "unnamed": {k: _(v) for k, v in _UNNAMED.items()},
+            "turns": {k: _(v) for k, v in _TURNS.items()},
+            "headings": [_(h) for h in _HEADINGS],
+            "start_on": _("start on {street} heading {heading}, {metres} m"),
+            "start_where": _("start {where} heading {heading}, {metres} m"),
+            "turn_onto": _("{turn} onto {street}, {metres} m"),
+            "turn_where": _("{turn} {where}, {metres} m"),
+            "arrived": _("you have arrived"),
+        }
+
+
 def _sentences(legs: list[Leg]) -> list[str]:
     steps: list[list[Any]] = []  # [name, kind, length, first bearing, last bearing]
     for leg in legs:
@@ -147,22 +164,20 @@ def _sentences(legs: list[Leg]) -> list[str]:
         else:
             steps.append([leg.name, leg.kind, leg.length, leg.bearing_start, leg.bearing_end])
     lang = language()
+    t = _texts(lang)
     out: list[str] = []
     for i, (street, kind, length, first, _last) in enumerate(steps):
         metres = _metres(length, lang)
-        unnamed = _(_UNNAMED[kind]) if not street else ""
+        unnamed = t["unnamed"][kind] if not street else ""
         if i == 0:
-            heading = _(_HEADINGS[int((first + 22.5) // 45) % 8])
-            if street:
-                text = _("start on {street} heading {heading}, {metres} m")
-            else:
-                text = _("start {where} heading {heading}, {metres} m")
+            heading = t["headings"][int((first + 22.5) // 45) % 8]
+            text = t["start_on"] if street else t["start_where"]
             out.append(text.format(street=street, where=unnamed, heading=heading, metres=metres))
             continue
-        turn = _(_TURNS[turn_class(first - steps[i - 1][4])])
-        text = _("{turn} onto {street}, {metres} m") if street else _("{turn} {where}, {metres} m")
+        turn = t["turns"][turn_class(first - steps[i - 1][4])]
+        text = t["turn_onto"] if street else t["turn_where"]
         out.append(text.format(turn=turn, street=street, where=unnamed, metres=metres))
-    out.append(_("you have arrived"))
+    out.append(t["arrived"])
     return out
 
 

@@ -32,7 +32,7 @@ from accessibility.model.barriers import taxonomy
 from accessibility.model.snapping import NetworkIndex
 from accessibility.routing.directions import Leg, way_label
 
-__all__ = ["BarrierFacts", "EdgeGeometry", "PathShape", "barrier_facts", "edge_geometry"]
+__all__ = ["BarrierFacts", "EdgeGeometry", "Legs", "PathShape", "barrier_facts", "edge_geometry"]
 
 _TINY = 1e-9
 
@@ -120,55 +120,85 @@ class EdgeGeometry:
 
     # --- a whole path -----------------------------------------------------------------
 
-    def shape(self, pieces: list[tuple[int, float, float]], length: np.ndarray) -> tuple[PathShape, list[Leg]]:
-        """Coordinates and direction legs of a path's pieces ``(edge, from, to)``.
+    def shape(
+        self, E: np.ndarray, A: np.ndarray, B: np.ndarray, length: np.ndarray, legs: bool = True
+    ) -> tuple[PathShape, Legs | None]:
+        """Coordinates and direction legs of a path's pieces: edges ``E`` walked from ``A``
+        to ``B`` metres.
 
         ``length`` is the edge length the pieces are measured against (a piece from 0 to
-        ``length[e]`` is the whole edge: its vertices are taken as they are)."""
-        parts: list[np.ndarray] = []
-        legs: list[Leg] = []
-        cut_rows: list[tuple[int, np.ndarray]] = []  # (part index, projected points) to convert
-        for e, a, b in pieces:
-            if a <= _TINY and b >= length[e] - _TINY:
-                s, t = self.start[e], self.start[e + 1]
-                parts.append(self.lonlat[s:t])
-                if t - s >= 2 and self.geometric_length[e] > 0:
-                    legs.append(
-                        Leg(
-                            *self.labels[self.label[e]],
-                            float(self.geometric_length[e]),
-                            float(self.bearing_start[e]),
-                            float(self.bearing_end[e]),
-                        )
-                    )
-                continue
+        ``length[e]`` is the whole edge: its vertices are gathered as they are, all such
+        pieces at once); the others, at most the first and the last, are cut."""
+        whole = (A <= _TINY) & (B >= length[E] - _TINY)
+        first = self.start[E]
+        count = self.start[E + 1] - first
+        sizes = np.where(whole, count, 0)
+        cuts: dict[int, tuple[np.ndarray, float, float]] = {}  # piece -> (projected points, bearings)
+        for k in np.flatnonzero(~whole).tolist():
+            e, a, b = int(E[k]), float(A[k]), float(B[k])
             if b - a <= 0:
-                pa, _ = self._at(e, a)
-                cut_rows.append((len(parts), pa[None, :]))
-                parts.append(np.empty((1, 2)))
-                continue
-            pts, b0, b1 = self._partial(e, a, b)
-            cut_rows.append((len(parts), pts))
-            parts.append(np.empty((len(pts), 2)))
-            legs.append(Leg(*self.labels[self.label[e]], float(b - a), b0, b1))
-        if cut_rows:
-            xy = np.vstack([p for _, p in cut_rows])
+                cuts[k] = (self._at(e, a)[0][None, :], 0.0, 0.0)
+            else:
+                cuts[k] = self._partial(e, a, b)
+            sizes[k] = len(cuts[k][0])
+        total = int(sizes.sum())
+        offset = np.cumsum(sizes) - sizes
+        # every whole piece's vertices in one gather
+        rows = np.arange(total) - np.repeat(offset - np.where(whole, first, 0), sizes)
+        points = self.lonlat[np.minimum(rows, len(self.lonlat) - 1)] if total else np.empty((0, 2))
+        if cuts:
+            xy = np.vstack([c[0] for c in cuts.values()])
             lon, lat = self.index.to_lonlat.transform(xy[:, 0], xy[:, 1])
             ll = np.round(np.column_stack([lon, lat]), 7)
             at = 0
-            for k, p in cut_rows:
-                parts[k] = ll[at : at + len(p)]
-                at += len(p)
-        return _join(parts), legs
+            for k, (pts, _b0, _b1) in cuts.items():
+                points[offset[k] : offset[k] + len(pts)] = ll[at : at + len(pts)]
+                at += len(pts)
+        shape = _join(points, sizes)
+        if not legs:
+            return shape, None
+        label = self.label[E]
+        walked = np.where(whole, self.geometric_length[E], B - A)
+        b_first = self.bearing_start[E].copy()
+        b_last = self.bearing_end[E].copy()
+        ok = np.where(whole, (count >= 2) & (walked > 0), B - A > 0)
+        for k, (_pts, b0, b1) in cuts.items():
+            b_first[k], b_last[k] = b0, b1
+        return shape, Legs(self.labels, label[ok], walked[ok], b_first[ok], b_last[ok])
 
 
-def _join(parts: list[np.ndarray]) -> PathShape:
-    """Concatenate the pieces' points, each point once where consecutive points repeat
-    (the node shared by two pieces, a cut that falls on a vertex)."""
-    if not parts:
-        return PathShape(np.empty((0, 2)), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-    sizes = np.fromiter((len(p) for p in parts), dtype=np.int64, count=len(parts))
-    points = np.concatenate(parts)
+@dataclass
+class Legs:
+    """A path's legs for directions, as arrays: way label ids (into ``labels``, each a
+    ``(name, kind)``), metres walked, bearings of the first and last segment."""
+
+    labels: list[tuple[str | None, str]]
+    label: np.ndarray
+    length: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+
+    def merged(self) -> list[Leg]:
+        """One :class:`Leg` per step: consecutive legs on the same way joined."""
+        if not len(self.label):
+            return []
+        starts = np.flatnonzero(np.concatenate([[True], self.label[1:] != self.label[:-1]]))
+        ends = np.concatenate([starts[1:], [len(self.label)]]) - 1
+        lengths = np.add.reduceat(self.length, starts)
+        return [
+            Leg(*self.labels[lab], length, first, last)
+            for lab, length, first, last in zip(
+                self.label[starts].tolist(), lengths.tolist(), self.first[starts].tolist(), self.last[ends].tolist()
+            )
+        ]
+
+
+def _join(points: np.ndarray, sizes: np.ndarray) -> PathShape:
+    """The pieces' points (``sizes[k]`` rows each) with consecutive repeats dropped (the
+    node shared by two pieces, a cut that falls on a vertex); each piece's span kept."""
+    if not len(sizes) or not len(points):
+        empty = np.zeros(len(sizes), dtype=np.int64)
+        return PathShape(np.empty((0, 2)), empty, empty)
     keep = np.ones(len(points), dtype=bool)
     keep[1:] = np.any(points[1:] != points[:-1], axis=1)
     new = np.cumsum(keep) - 1  # each point's row once the repeats are dropped
@@ -229,6 +259,10 @@ class BarrierFacts:
         source = column("source_id")
         element, osm_id = column("element"), column("osm_id")
         self.osm: list[str] = [_text(s) or f"{el}/{oid}" for s, el, oid in zip(source, element, osm_id)]
+        #: rows of a measured slope (judged per direction where the edge has an incline)
+        self.steep_measured = np.array(
+            [k == "steep_incline" and m is not None for k, m in zip(self.kind, self.measure)] + [False], dtype=bool
+        )[: max(n, 1)]
         self.lon: list[float | None] = [None] * n
         self.lat: list[float | None] = [None] * n
         if n and "geometry" in barriers:

@@ -136,10 +136,14 @@ def route(
     """The route for ``profile`` between two ``(lat, lon)`` points, compared with walking."""
     lang = check_language(lang)
     r = routing.router(profile, barriers)
-    o, d = routing.index.xy(origin), routing.index.xy(destination)
-    so, sd, path = r.route_xy(o, d)
     w = routing.router(walk, barriers)
-    wo, wd, walk_path = w.route_xy(o, d) if r is not w else (so, sd, path)
+    o, d = routing.index.xy(origin), routing.index.xy(destination)
+    if r is w:
+        _so, _sd, path = r.route_xy(o, d)
+        walk_path = path
+    else:  # both ends snapped once for the profile and the walking comparison
+        (so, sd), (wo, wd) = routing.index.snap_pairs(o, d, [r.usable, w.usable], settings.snap_max_m)
+        path, walk_path = r.path(so, sd), w.path(wo, wd)
     return assemble(routing, r, w, path, walk_path, origin, destination, barriers, lang)
 
 
@@ -177,20 +181,20 @@ def _assemble(
     )
     if walk_path is not None:
         out.walk_length_m = _length(walk_path)
-        out.walk_coords = _points(geo.shape(walk_path.pieces, w.costs.length)[0].lonlat)
+        out.walk_coords = _points(geo.shape(*walk_path.arrays(), w.costs.length, legs=False)[0].lonlat)
     if path is None:
         out.blockers = _blockers(r, walk_path, facts) if walk_path is not None else []
         return out
     c = r.costs
-    E, A, B = _arrays(path)
+    E, A, B = path.arrays()
     part = B - A
     out.length_m = _length(path)
     out.duration_s = out.length_m / r.profile.speed_mps
     out.cost = path.cost
-    out.edges = [c.edges[e] for e in E.tolist()]
+    out.edges = [c.edges[e] for e in E.tolist()] if len(E) != 1 else [c.edges[int(E[0])]]
     full = c.length[E]
     out.fractions = np.divide(part, full, out=np.ones(len(E)), where=full > 0).tolist()
-    shape, legs = geo.shape(path.pieces, c.length)
+    shape, legs = geo.shape(E, A, B, c.length)
     out.coords = _points(shape.lonlat)
     unknown = c.unknown[E]
     if unknown.any():
@@ -199,21 +203,12 @@ def _assemble(
     out.osm_ways = list(dict.fromkeys(geo.osmid[E].tolist()))
     if walk_path is not None:
         out.barriers_avoided = _avoided(r, path, walk_path, facts)
-    out.directions = sentences(legs, lang)
+    out.directions = sentences(legs.merged() if legs is not None else [], lang)
     return out
 
 
-def _arrays(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A path's pieces as three arrays: edges, starts, ends."""
-    n = len(path.pieces)
-    E = np.fromiter((p[0] for p in path.pieces), dtype=np.int64, count=n)
-    A = np.fromiter((p[1] for p in path.pieces), dtype=float, count=n)
-    B = np.fromiter((p[2] for p in path.pieces), dtype=float, count=n)
-    return E, A, B
-
-
 def _points(lonlat: np.ndarray) -> list[tuple[float, float]]:
-    return list(map(tuple, lonlat.tolist()))
+    return list(zip(lonlat[:, 0].tolist(), lonlat[:, 1].tolist()))
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -227,37 +222,51 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _length(path: Path) -> float:
-    return float(sum(b - a for _, a, b in path.pieces))
+    E, A, B = path.arrays()
+    return float(sum((B - A).tolist()))
 
 
-def _rows_on(r: Router, path: Path) -> list[tuple[float, int | None, int, int | None]]:
-    """(distance from start, barrier row or None, edge, node entered) along a path: the
-    pieces are screened with the router's masks of edges and nodes that carry anything,
-    so only those are looked at one by one."""
-    c = r.costs
+def _rows_on(r: Router, path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What a path passes, in walking order, as arrays: distance from the start, barrier
+    row (``-1``: the edge is too steep in this direction, judged from its incline) and
+    edge. Rows on an edge count where the edge starts, rows on a node where it is entered."""
+    empty = (np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     if not path.pieces:
-        return []
-    E, A, B = _arrays(path)
+        return empty
+    c = r.costs
+    E, A, B = path.arrays()
     at_end = np.cumsum(B - A)
-    at_start = np.concatenate([[0.0], at_end[:-1]])
+    at_start = at_end - (B - A)
+    at_start[0] = 0.0
     V = c.v[E]
     entered = np.ones(len(E), dtype=bool)
     entered[-1] = B[-1] >= c.length[E[-1]] - _TINY
-    e_hit = r.edge_marked[E]
-    n_hit = r.node_marked[V] & entered
-    out: list[tuple[float, int | None, int, int | None]] = []
-    for k in np.flatnonzero(e_hit | n_hit).tolist():
-        e = int(E[k])
-        if e_hit[k]:
-            for row in c.edge_rows.get(e, ()):
-                out.append((float(at_start[k]), row, e, None))
-            if c.incline_blocked[e]:
-                out.append((float(at_start[k]), None, e, None))
-        if n_hit[k]:
-            node = int(V[k])
-            for row in c.node_rows.get(node, ()):
-                out.append((float(at_end[k]), row, e, node))
-    return out
+    e_hit = np.flatnonzero(r.edge_marked[E])
+    n_hit = np.flatnonzero(r.node_marked[V] & entered)
+    if not len(e_hit) and not len(n_hit):
+        return empty
+    ptr_e, idx_e, ptr_n, idx_n = r.row_index
+    k1, rows1 = _gather(e_hit, E[e_hit], ptr_e, idx_e)
+    k2 = e_hit[c.incline_blocked[E[e_hit]]]
+    k3, rows3 = _gather(n_hit, V[n_hit], ptr_n, idx_n)
+    k = np.concatenate([k1, k2, k3])
+    kind = np.concatenate([np.zeros(len(k1), np.int8), np.ones(len(k2), np.int8), np.full(len(k3), 2, np.int8)])
+    rows = np.concatenate([rows1, np.full(len(k2), -1, dtype=np.int64), rows3])
+    order = np.lexsort((kind, k))  # stable: rows of one edge or node stay in their order
+    k, kind, rows = k[order], kind[order], rows[order]
+    at = np.where(kind == 2, at_end[k], at_start[k])
+    return at, rows, E[k]
+
+
+def _gather(pieces: np.ndarray, keys: np.ndarray, ptr: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each piece, the rows ``idx[ptr[key]:ptr[key+1]]`` of its key: (piece, row) pairs."""
+    count = ptr[keys + 1] - ptr[keys]
+    total = int(count.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    offset = np.cumsum(count) - count
+    positions = np.arange(total) - np.repeat(offset - ptr[keys], count)
+    return np.repeat(pieces, count), idx[positions]
 
 
 def _steep(c: EdgeCosts, e: int, distance: float) -> dict[str, Any]:
@@ -277,38 +286,33 @@ def _steep(c: EdgeCosts, e: int, distance: float) -> dict[str, Any]:
 def _blockers(r: Router, walk_path: Path, facts: BarrierFacts) -> list[dict[str, Any]]:
     """Barriers on the plain walking route that block ``r``'s profile, nearest first."""
     c = r.costs
+    at, rows, edges = _rows_on(r, walk_path)
+    order = np.argsort(at, kind="stable")
+    at, rows, edges = at[order], rows[order], edges[order]
+    row = np.maximum(rows, 0)
+    # a measured slope on an edge with its own incline is judged per direction: it blocks
+    # only where the edge is too steep that way (the -1 entries)
+    per_direction = facts.steep_measured[row] & ~c.incline_blocked[edges] & np.isfinite(c.cost[edges])
+    blocking = (rows < 0) | (r.row_blocks[row] & ~per_direction) if len(rows) else np.zeros(0, dtype=bool)
     out, seen = [], set()
-    for at, row, e, _node in sorted(_rows_on(r, walk_path), key=lambda t: t[0]):
-        key: tuple[Any, ...]
-        if row is None:
-            key = ("edge", c.edges[e][0], c.edges[e][1])
-            blocking = True
-        else:
-            key = ("row", row)
-            blocking = c.severity[row] == "blocking" and not (
-                facts.kind[row] == "steep_incline"
-                and not c.incline_blocked[e]
-                and facts.measure[row] is not None
-                and np.isfinite(c.cost[e])
-            )
-        if blocking and key not in seen:
+    for a, row_, e in zip(at[blocking].tolist(), rows[blocking].tolist(), edges[blocking].tolist()):
+        key = ("edge", c.edges[e][0], c.edges[e][1]) if row_ < 0 else ("row", row_)
+        if key not in seen:
             seen.add(key)
-            out.append(_steep(c, e, at) if row is None else facts.describe(row, at))
+            out.append(_steep(c, e, a) if row_ < 0 else facts.describe(row_, a))
     return out
 
 
 def _avoided(r: Router, path: Path, walk_path: Path, facts: BarrierFacts) -> list[dict[str, Any]]:
     """Barriers that hinder or block the profile on the walking route but not on this one."""
-    c = r.costs
-    on_route = {row for _, row, _, _ in _rows_on(r, path) if row is not None}
-    out, seen = [], set()
-    for at, row, _e, _node in _rows_on(r, walk_path):
-        if row is None or row in on_route or row in seen:
-            continue
-        if c.severity[row] in {"blocking", "hindering"}:
-            seen.add(row)
-            out.append(facts.describe(row, at))
-    return out
+    _, on_route, _ = _rows_on(r, path)
+    at, rows, _ = _rows_on(r, walk_path)
+    keep = rows >= 0
+    keep[keep] = r.row_hinders[rows[keep]] & ~np.isin(rows[keep], on_route)
+    rows, at = rows[keep], at[keep]
+    _, first = np.unique(rows, return_index=True)
+    first.sort()
+    return [facts.describe(row, a) for row, a in zip(rows[first].tolist(), at[first].tolist())]
 
 
 def _targets(routing: Routing, facilities: pd.DataFrame) -> list[tuple[int, tuple[float, float]]]:

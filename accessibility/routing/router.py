@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -51,6 +51,14 @@ class Path:
 
     cost: float
     pieces: list[tuple[int, float, float]]
+    _arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The pieces as three arrays (edges, starts, ends), made once."""
+        if self._arrays is None:
+            table = np.array(self.pieces, dtype=float).reshape(-1, 3)
+            self._arrays = (table[:, 0].astype(np.int64), table[:, 1].copy(), table[:, 2].copy())
+        return self._arrays
 
 
 class Router:
@@ -92,6 +100,10 @@ class Router:
         self.edge_marked[list(costs.edge_rows)] = True
         self.node_marked = np.zeros(n, dtype=bool)
         self.node_marked[list(costs.node_rows)] = True
+        severity = np.append(np.asarray(costs.severity, dtype=object), "none")  # one spare: never indexed empty
+        self.row_blocks = severity == "blocking"
+        self.row_hinders = self.row_blocks | (severity == "hindering")
+        self._row_index: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         log.info(
             "compiled %s router: %d nodes, %d usable of %d edges",
             costs.profile.name,
@@ -160,6 +172,15 @@ class Router:
         return dist[:-1]
 
     @property
+    def row_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The barrier rows on each edge and on each node, as two CSR pairs
+        ``(edge ptr, rows, node ptr, rows)``: route assembly gathers them with numpy."""
+        if self._row_index is None:
+            c = self.costs
+            self._row_index = (*_csr_lists(c.edge_rows, len(c.edges)), *_csr_lists(c.node_rows, len(c.nodes)))
+        return self._row_index
+
+    @property
     def lengths(self) -> LengthGraph:
         """The walking lengths of the edges this profile may use (walksheds)."""
         if self._length_graph is None:
@@ -175,8 +196,9 @@ class Router:
         return self._hierarchy
 
     def prepare(self) -> Router:
-        """Build the contraction hierarchy now (for many routes: a service, a batch)."""
-        _ = self.hierarchy
+        """Build the contraction hierarchy and its hub labels now (for many routes: a
+        service, a batch)."""
+        self.hierarchy.build_labels()
         return self
 
     def path(self, origin: Snap, destination: Snap) -> Path | None:
@@ -209,7 +231,9 @@ class Router:
         """Cheapest path on the contraction hierarchy: two small upward searches."""
         starts = _cheapest_per_node(self._starts(origin))
         ends = _cheapest_per_node(self._ends(destination))
-        found = self.hierarchy.query([(s[0], s[1]) for s in starts.values()], [(e[0], e[1]) for e in ends.values()])
+        h = self.hierarchy
+        ask = h.query_labels if h.labels_up is not None else h.query
+        found = ask([(s[0], s[1]) for s in starts.values()], [(e[0], e[1]) for e in ends.values()])
         direct = self._direct(origin, destination)
         if direct is not None and (found is None or direct.cost <= found[0]):
             return direct
@@ -279,6 +303,19 @@ class Router:
         """Snap two projected points and find the path between them (the benchmarked query)."""
         so, sd = self.index.snap_pair(o, d, self.usable, settings.snap_max_m)
         return so, sd, self.path(so, sd)
+
+
+def _csr_lists(lists: dict[int, list[int]], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``{key: [rows]}`` as ``(ptr, rows)``: key ``k``'s rows are ``rows[ptr[k]:ptr[k+1]]``."""
+    count = np.zeros(size, dtype=np.int64)
+    for key, rows in lists.items():
+        count[key] = len(rows)
+    ptr = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(count, out=ptr[1:])
+    flat = np.zeros(int(ptr[-1]), dtype=np.int64)
+    for key, rows in lists.items():
+        flat[ptr[key] : ptr[key + 1]] = rows
+    return ptr, flat
 
 
 def _cheapest_per_node(entries: list[tuple[int, float, int, float, float]]) -> dict[int, tuple]:
