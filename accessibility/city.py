@@ -37,7 +37,7 @@ from accessibility.model.profiles import Profile, load_profile, load_profiles
 from accessibility.planning.interventions import load_cost_table
 from accessibility.planning.ranking import Plan, plan
 from accessibility.routing.route import Route, Walkshed, nearest, route, walkshed
-from accessibility.routing.router import Routing
+from accessibility.routing.router import Router, Routing
 from accessibility.sources.boundaries import boundary_from_file
 from accessibility.sources.istat import read_population_by_age
 from accessibility.sources.osm import OsmData, read_osm_files
@@ -439,15 +439,23 @@ class City:
         with use_language(lang):
             return self.gazetteer.search(query, limit)
 
-    def prepare(self, profiles: Iterable[str] | None = None) -> City:
-        """Compile the routers (contraction hierarchies included) of ``profiles`` (default:
-        all) and the place index now, so that the first requests of a service do not pay
-        for them."""
+    def prepare(self, profiles: Iterable[str] | None = None, hierarchies: bool = True) -> City:
+        """Compile the routers of ``profiles`` (default: all) and the place index now, so
+        that the first requests of a service do not pay for them; with ``hierarchies``,
+        their contraction hierarchies and hub labels too (the fastest routes; seconds to
+        minutes per profile on a large city: :meth:`routers` lets a service build them
+        later, in another thread)."""
         state = self._router_state()
-        for name in profiles or self.profiles:
-            state.router(self.profile(name), self.barriers).prepare()
+        for router in self.routers(profiles):
+            if hierarchies:
+                router.prepare()
         _ = state.geometry, self.gazetteer
         return self
+
+    def routers(self, profiles: Iterable[str] | None = None) -> list[Router]:
+        """The compiled routers of ``profiles`` (default: all), for the barriers in force."""
+        state = self._router_state()
+        return [state.router(self.profile(name), self.barriers) for name in profiles or self.profiles]
 
     def _router_state(self) -> Routing:
         if self._routing is None or self._routing.G is not self.network:

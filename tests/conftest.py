@@ -163,7 +163,9 @@ def browser():
 @pytest.fixture(scope="session")
 def helsinki_server(helsinki_workspace: Path):
     """The real web application (``accessibility serve``, uvicorn) on the Helsinki
-    workspace, on a free port of 127.0.0.1; yields its base URL. Stopped at the end."""
+    workspace, on a free port of 127.0.0.1, once every router runs on its hub labels (so
+    that answers compare with a prepared ``City``); yields its base URL. Stopped at the end."""
+    import json
     import os
     import socket
     import subprocess
@@ -187,7 +189,8 @@ def helsinki_server(helsinki_workspace: Path):
     while True:
         try:
             with urllib.request.urlopen(base + "/api/v1/health", timeout=2) as r:
-                if r.status == 200:
+                health = json.load(r)
+                if len(health["fast_routes"]) == len(health["profiles"]):
                     break
         except OSError:
             pass

@@ -24,8 +24,8 @@ def api(helsinki_server: str):
 
 @pytest.fixture(scope="module")
 def city(helsinki_workspace: Path) -> City:
-    """The workspace as the server loaded it."""
-    return City.load(helsinki_workspace)
+    """The workspace as the server loaded it, its routers prepared as the server's are."""
+    return City.load(helsinki_workspace).prepare()
 
 
 def node_pairs(G: nx.MultiDiGraph, count: int, seed: int) -> list[tuple[tuple[float, float], tuple[float, float]]]:

@@ -91,6 +91,7 @@ class Router:
         self.usable = np.isfinite(costs.cost)
         self._arcs = (rows[:-2], cols[:-2], w[:-2], eidx[:-2])
         self._hierarchy: Hierarchy | None = None
+        self._building = False  # a hierarchy is being built in another thread
         self._length_graph: LengthGraph | None = None
         self._routes = 0
         self._lengths: list[float] = costs.length.astype(float).tolist()
@@ -197,9 +198,22 @@ class Router:
 
     def prepare(self) -> Router:
         """Build the contraction hierarchy and its hub labels now (for many routes: a
-        service, a batch)."""
-        self.hierarchy.build_labels()
+        service, a batch). May run in another thread than the routes: until it is done,
+        routes take the plain Dijkstra (exact either way)."""
+        self._building = True
+        try:
+            hierarchy = self._hierarchy or Hierarchy(self.source, *self._arcs)
+            hierarchy.build_labels()
+            self._hierarchy = hierarchy  # one assignment: routes see all of it or none
+        finally:
+            self._building = False
+        log.info("%s router: contraction hierarchy with %d shortcuts", self.profile.name, hierarchy.shortcuts)
         return self
+
+    @property
+    def prepared(self) -> bool:
+        """Whether routes run on the hierarchy's hub labels."""
+        return self._hierarchy is not None and self._hierarchy.labels_up is not None
 
     def path(self, origin: Snap, destination: Snap) -> Path | None:
         """The cheapest path between two snapped points, or None when there is none.
@@ -210,7 +224,7 @@ class Router:
         costs about as much as a few thousand plain routes.
         """
         self._routes += 1
-        if self._hierarchy is None and self._routes <= settings.hierarchy_after:
+        if self._hierarchy is None and (self._building or self._routes <= settings.hierarchy_after):
             return self.path_dijkstra(origin, destination)
         return self.path_hierarchy(origin, destination)
 

@@ -79,15 +79,32 @@ class Service:
         self.tiles_attribution = tiles_attribution
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="city")
         self.ready = threading.Event()
+        self.stopping = threading.Event()
+        self.fast: list[str] = []  # profiles whose routes run on hub labels
         self._network_json: bytes | None = None
         area = city.area.to_crs(WGS84).total_bounds
         self.box: tuple[float, float, float, float] = tuple(float(v) for v in area)  # type: ignore[assignment]
 
     def prepare(self) -> None:
-        """Compile every profile's router and the place index (at start-up)."""
-        self.city.prepare()
+        """Compile every profile's router, the place index and the network layer (at
+        start-up, before the first request); then build the routers' contraction
+        hierarchies one by one in a background thread (routes are exact meanwhile, on
+        the plain search)."""
+        self.city.prepare(hierarchies=False)
         self.network_geojson()
         self.ready.set()
+        threading.Thread(target=self._hierarchies, name="hierarchies", daemon=True).start()
+
+    def _hierarchies(self) -> None:
+        routers = self.city.routers()
+        for router in routers:
+            router._building = True  # routes stay on the plain search until their turn
+        for router in routers:
+            if self.stopping.is_set():
+                return
+            router.prepare()
+            self.fast.append(router.profile.name)
+        log.info("every router runs on its contraction hierarchy")
 
     async def run(self, language: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``fn(*args, **kwargs)`` in the worker thread, in ``language``, bounded in time."""
@@ -204,6 +221,7 @@ def create_app(
         holder["service"] = service
         log.info("city %s ready", loaded.meta.get("name"))
         yield
+        service.stopping.set()
         service.executor.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPIOffline(
@@ -276,6 +294,7 @@ def create_app(
         c = s.city
         return {
             "status": "ok" if s.ready.is_set() else "starting",
+            "fast_routes": list(s.fast),
             "city": c.meta.get("name"),
             "nodes": c.network.number_of_nodes(),
             "edges": c.network.number_of_edges(),
