@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,13 +12,16 @@ from accessibility import workspace
 from accessibility.cli.main import CITY_DIR, command, main
 from accessibility.i18n import _
 
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
 #: Where uvicorn's worker processes find the workspace (they import the app factory).
 ENV_CITY = "ACCESSIBILITY_WEB_CITY"
 ENV_TILES = "ACCESSIBILITY_WEB_TILES"
 ENV_TILES_ATTRIBUTION = "ACCESSIBILITY_WEB_TILES_ATTRIBUTION"
 
 
-def app_from_environment():  # type: ignore[no-untyped-def]
+def app_from_environment() -> FastAPI:
     """The app of the workspace named by the environment (uvicorn's factory for workers)."""
     from accessibility.web.app import create_app
 

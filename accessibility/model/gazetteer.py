@@ -30,7 +30,6 @@ from typing import Any
 import geopandas as gpd
 import networkx as nx
 import numpy as np
-import pandas as pd
 from rapidfuzz import fuzz, process
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -415,11 +414,11 @@ class Gazetteer:
         return out
 
 
-def places_frame(places: pd.DataFrame | None, crs: str) -> gpd.GeoDataFrame:
+def places_frame(places: gpd.GeoDataFrame | None, crs: str) -> gpd.GeoDataFrame:
     """The ``places`` layer as read from a workspace, or an empty one."""
     if places is None:
         return empty_places(crs)
     for col in ("name", "street", "housenumber", "what"):
         if col in places:
             places[col] = places[col].fillna("").astype(str)
-    return places  # type: ignore[return-value]
+    return places

@@ -186,7 +186,7 @@ class Legs:
         ends = np.concatenate([starts[1:], [len(self.label)]]) - 1
         lengths = np.add.reduceat(self.length, starts)
         return [
-            Leg(*self.labels[lab], length, first, last)
+            Leg(self.labels[lab][0], self.labels[lab][1], length, first, last)
             for lab, length, first, last in zip(
                 self.label[starts].tolist(), lengths.tolist(), self.first[starts].tolist(), self.last[ends].tolist()
             )

@@ -494,4 +494,4 @@ def walkshed(
         bands.append([_points(geo.lonlat[geo.start[e] : geo.start[e + 1]]) for e in chosen.tolist()])
         lengths.append(float(c.length[chosen].sum()))
         low = high
-    return Walkshed(profile.name, tuple(origin), limits, profile.speed_mps, bands, lengths, lang)
+    return Walkshed(profile.name, (float(origin[0]), float(origin[1])), limits, profile.speed_mps, bands, lengths, lang)
