@@ -129,34 +129,54 @@ class Hierarchy:
     def build_labels(self) -> Hierarchy:
         """Keep every node's upward searches (forward and backward) for fast queries."""
         if self.labels_up is None:
-            self.labels_up = Labels(self.forward, self.n)
+            self._scratch = np.full(self.n, math.inf)  # merged source labels, per query
+            self._which = np.zeros(self.n, dtype=np.int64)
             self.labels_down = Labels(self.backward, self.n)
+            self.labels_up = Labels(self.forward, self.n)  # last: queries test it
         return self
 
     def query_labels(
         self, sources: list[tuple[int, float]], targets: list[tuple[int, float]]
     ) -> tuple[float, list[int], int, int] | None:
-        """:meth:`query` on the kept labels (:meth:`build_labels` first)."""
+        """:meth:`query` on the kept labels (:meth:`build_labels` first). The sources'
+        labels are merged into a dense scratch array (reset after use: not thread-safe,
+        as the whole router), the targets' labels looked up in it in one gather."""
         up, down = self.labels_up, self.labels_down
         assert up is not None and down is not None
-        best = (math.inf, -1, -1, -1, -1)
-        for s, cs in sources:
-            hf, df, f0 = up.of(s)
-            for t, ct in targets:
-                hb, db, b0 = down.of(t)
-                idx = np.searchsorted(hb, hf)
-                idx[idx >= len(hb)] = 0
-                match = np.flatnonzero(hb[idx] == hf)
-                if not len(match):
-                    continue
-                total = df[match] + db[idx[match]]
-                k = int(np.argmin(total))
-                cost = float(total[k]) + cs + ct
-                if cost < best[0]:
-                    best = (cost, s, t, f0 + int(match[k]), b0 + int(idx[match[k]]))
-        cost, s, t, fpos, bpos = best
+        best, which = self._scratch, self._which
+        touched = []
+        for i, (s, cs) in enumerate(sources):
+            hubs, dist, _ = up.of(s)
+            value = dist + cs
+            better = value < best[hubs]
+            best[hubs[better]] = value[better]
+            which[hubs[better]] = i
+            touched.append(hubs)
+        labels = [down.of(t) for t, _ in targets]
+        if len(labels) == 1:
+            hubs, dist, first = labels[0]
+            total = best[hubs] + dist
+        else:
+            hubs = np.concatenate([lab[0] for lab in labels])
+            total = best[hubs] + np.concatenate([lab[1] + ct for lab, (_, ct) in zip(labels, targets)])
+        k = int(np.argmin(total)) if len(total) else -1
+        cost = float(total[k]) if k >= 0 else math.inf
+        meet = int(hubs[k]) if k >= 0 else -1
+        i = int(which[meet]) if k >= 0 else -1
+        for h in touched:
+            best[h] = math.inf
+        if len(labels) == 1:
+            cost += targets[0][1]
         if not math.isfinite(cost):
             return None
+        j = 0  # which target: the label the winning entry came from
+        while k >= len(labels[j][0]):
+            k -= len(labels[j][0])
+            j += 1
+        s, t = sources[i][0], targets[j][0]
+        f_hubs, _, f0 = up.of(s)
+        fpos = f0 + int(np.searchsorted(f_hubs, meet))
+        bpos = labels[j][2] + k
         span = self.n + 1
         arcs: list[int] = []
         pair = self.f_pair
@@ -202,8 +222,10 @@ class Hierarchy:
         """The original edge ids of a sequence of arcs, shortcuts unpacked in order
         (each shortcut's expansion is kept once computed: later routes reuse it)."""
         out: list[int] = []
+        memo = self._unpacked
         for a in arcs:
-            out.extend(self._unpack(a))
+            done = memo.get(a)
+            out.extend(done if done is not None else self._unpack(a))
         return out
 
     def _unpack(self, arc: int) -> tuple[int, ...]:

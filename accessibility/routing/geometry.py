@@ -17,9 +17,9 @@ row per barrier per route.
 
 from __future__ import annotations
 
+import bisect
 import math
 import weakref
-from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
@@ -32,23 +32,9 @@ from accessibility.model.barriers import taxonomy
 from accessibility.model.snapping import NetworkIndex
 from accessibility.routing.directions import Leg, way_label
 
-__all__ = ["BarrierFacts", "EdgeGeometry", "Legs", "PathShape", "barrier_facts", "edge_geometry"]
+__all__ = ["BarrierFacts", "EdgeGeometry", "barrier_facts", "edge_geometry"]
 
 _TINY = 1e-9
-
-
-@dataclass
-class PathShape:
-    """A path as flat arrays: WGS84 ``lonlat`` (N x 2, rounded to 7 digits, junction
-    points once); piece ``k``'s points are ``lonlat[first[k]:end[k]]``."""
-
-    lonlat: np.ndarray
-    first: np.ndarray
-    end: np.ndarray
-
-    def span(self, i: int, j: int) -> np.ndarray:
-        """The points of pieces ``i`` to ``j`` (inclusive), joined."""
-        return self.lonlat[self.first[i] : self.end[j]]
 
 
 class EdgeGeometry:
@@ -91,6 +77,91 @@ class EdgeGeometry:
         self.label = np.fromiter((labels.setdefault(way_label(d), len(labels)) for d in data), dtype=np.int64, count=m)
         self.labels: list[tuple[str | None, str]] = list(labels)
         self.osmid = np.fromiter((int(d["osmid"]) for d in data), dtype=np.int64, count=m)
+        # the same as plain Python lists per edge: a route walks tens of edges, and one
+        # Python step per edge costs less than one numpy call per route stage
+        bounds = self.start.tolist()
+        ll = self.lonlat.tolist()
+        self.points: list[list[tuple[float, float]]] = [
+            [(p[0], p[1]) for p in ll[bounds[e] : bounds[e + 1]]] for e in range(m)
+        ]
+        self.leg_of: list[tuple[str | None, str, float, float, float]] = [
+            (*self.labels[lab], glen, b0, b1)
+            for lab, glen, b0, b1 in zip(
+                self.label.tolist(),
+                self.geometric_length.tolist(),
+                self.bearing_start.tolist(),
+                self.bearing_end.tolist(),
+            )
+        ]
+        self.walkable_leg: list[bool] = ((counts >= 2) & (self.geometric_length > 0)).tolist()
+        self.osmid_list: list[int] = self.osmid.tolist()
+
+    # --- a path, in plain Python ------------------------------------------------------
+
+    def trace(
+        self, pieces: list[tuple[int, float, float]], length: list[float], legs: bool = True
+    ) -> tuple[list[tuple[float, float]], list[tuple[int, int]], list[Leg]]:
+        """WGS84 points of a path's pieces ``(edge, from, to)`` (consecutive repeats once),
+        each piece's span in them (``points[first:end]``), and the direction legs
+        (consecutive legs on one way merged into one step).
+
+        ``length[e]`` is the edge length the pieces are measured against: a piece from 0
+        to it is the whole edge, whose points are taken as they are; the others (the
+        first and the last) are cut as ``shapely.ops.substring`` cuts."""
+        out: list[tuple[float, float]] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        steps: list[list[Any]] = []
+        cuts: list[tuple[int, np.ndarray]] = []  # (where in out, projected points)
+        points, leg_of, walkable = self.points, self.leg_of, self.walkable_leg
+        for e, a, b in pieces:
+            starts.append(len(out) - 1 if out else 0)
+            if a <= _TINY and b >= length[e] - _TINY:
+                pts = points[e]
+                if out and pts and out[-1] == pts[0]:
+                    out.extend(pts[1:])
+                else:
+                    out.extend(pts)
+                ends.append(len(out))
+                if legs and walkable[e]:
+                    name, kind, glen, b0, b1 = leg_of[e]
+                    if steps and steps[-1][0] == name and steps[-1][1] == kind:
+                        steps[-1][2] += glen
+                        steps[-1][4] = b1
+                    else:
+                        steps.append([name, kind, glen, b0, b1])
+                continue
+            if b - a <= 0:
+                xy = self._at(e, a)[0][None, :]
+                b0 = b1 = 0.0
+            else:
+                xy, b0, b1 = self._partial(e, a, b)
+                if legs:
+                    name, kind = leg_of[e][0], leg_of[e][1]
+                    if steps and steps[-1][0] == name and steps[-1][1] == kind:
+                        steps[-1][2] += b - a
+                        steps[-1][4] = b1
+                    else:
+                        steps.append([name, kind, b - a, b0, b1])
+            cuts.append((len(out), xy))
+            out.extend([(math.nan, math.nan)] * len(xy))  # filled below, in one transform
+            ends.append(len(out))
+        if cuts:
+            xy = np.vstack([c[1] for c in cuts])
+            lon, lat = self.index.to_lonlat.transform(xy[:, 0], xy[:, 1])
+            ll = list(zip(np.round(lon, 7).tolist(), np.round(lat, 7).tolist()))
+            at = 0
+            repeated: list[int] = []  # a point equal to the one before it, next to a cut
+            for where, pts in cuts:
+                out[where : where + len(pts)] = ll[at : at + len(pts)]
+                at += len(pts)
+            for where, pts in cuts:
+                for i in range(max(where, 1), min(where + len(pts) + 1, len(out))):
+                    if out[i] == out[i - 1]:
+                        repeated.append(i)
+            if repeated:
+                out, starts, ends = _drop(out, starts, ends, sorted(set(repeated)))
+        return out, list(zip(starts, ends)), [Leg(*step) for step in steps]
 
     # --- cutting ----------------------------------------------------------------------
 
@@ -118,95 +189,18 @@ class EdgeGeometry:
         pts = np.vstack([pa[None, :], inner, pb[None, :]])
         return pts, _bearing1(pts[0], pts[1]), _bearing1(pts[-2], pts[-1])
 
-    # --- a whole path -----------------------------------------------------------------
 
-    def shape(
-        self, E: np.ndarray, A: np.ndarray, B: np.ndarray, length: np.ndarray, legs: bool = True
-    ) -> tuple[PathShape, Legs | None]:
-        """Coordinates and direction legs of a path's pieces: edges ``E`` walked from ``A``
-        to ``B`` metres.
-
-        ``length`` is the edge length the pieces are measured against (a piece from 0 to
-        ``length[e]`` is the whole edge: its vertices are gathered as they are, all such
-        pieces at once); the others, at most the first and the last, are cut."""
-        whole = (A <= _TINY) & (B >= length[E] - _TINY)
-        first = self.start[E]
-        count = self.start[E + 1] - first
-        sizes = np.where(whole, count, 0)
-        cuts: dict[int, tuple[np.ndarray, float, float]] = {}  # piece -> (projected points, bearings)
-        for k in np.flatnonzero(~whole).tolist():
-            e, a, b = int(E[k]), float(A[k]), float(B[k])
-            if b - a <= 0:
-                cuts[k] = (self._at(e, a)[0][None, :], 0.0, 0.0)
-            else:
-                cuts[k] = self._partial(e, a, b)
-            sizes[k] = len(cuts[k][0])
-        total = int(sizes.sum())
-        offset = np.cumsum(sizes) - sizes
-        # every whole piece's vertices in one gather
-        rows = np.arange(total) - np.repeat(offset - np.where(whole, first, 0), sizes)
-        points = self.lonlat[np.minimum(rows, len(self.lonlat) - 1)] if total else np.empty((0, 2))
-        if cuts:
-            xy = np.vstack([c[0] for c in cuts.values()])
-            lon, lat = self.index.to_lonlat.transform(xy[:, 0], xy[:, 1])
-            ll = np.round(np.column_stack([lon, lat]), 7)
-            at = 0
-            for k, (pts, _b0, _b1) in cuts.items():
-                points[offset[k] : offset[k] + len(pts)] = ll[at : at + len(pts)]
-                at += len(pts)
-        shape = _join(points, sizes)
-        if not legs:
-            return shape, None
-        label = self.label[E]
-        walked = np.where(whole, self.geometric_length[E], B - A)
-        b_first = self.bearing_start[E].copy()
-        b_last = self.bearing_end[E].copy()
-        ok = np.where(whole, (count >= 2) & (walked > 0), B - A > 0)
-        for k, (_pts, b0, b1) in cuts.items():
-            b_first[k], b_last[k] = b0, b1
-        return shape, Legs(self.labels, label[ok], walked[ok], b_first[ok], b_last[ok])
-
-
-@dataclass
-class Legs:
-    """A path's legs for directions, as arrays: way label ids (into ``labels``, each a
-    ``(name, kind)``), metres walked, bearings of the first and last segment."""
-
-    labels: list[tuple[str | None, str]]
-    label: np.ndarray
-    length: np.ndarray
-    first: np.ndarray
-    last: np.ndarray
-
-    def merged(self) -> list[Leg]:
-        """One :class:`Leg` per step: consecutive legs on the same way joined."""
-        if not len(self.label):
-            return []
-        starts = np.flatnonzero(np.concatenate([[True], self.label[1:] != self.label[:-1]]))
-        ends = np.concatenate([starts[1:], [len(self.label)]]) - 1
-        lengths = np.add.reduceat(self.length, starts)
-        return [
-            Leg(self.labels[lab][0], self.labels[lab][1], length, first, last)
-            for lab, length, first, last in zip(
-                self.label[starts].tolist(), lengths.tolist(), self.first[starts].tolist(), self.last[ends].tolist()
-            )
-        ]
-
-
-def _join(points: np.ndarray, sizes: np.ndarray) -> PathShape:
-    """The pieces' points (``sizes[k]`` rows each) with consecutive repeats dropped (the
-    node shared by two pieces, a cut that falls on a vertex); each piece's span kept."""
-    if not len(sizes) or not len(points):
-        empty = np.zeros(len(sizes), dtype=np.int64)
-        return PathShape(np.empty((0, 2)), empty, empty)
-    keep = np.ones(len(points), dtype=bool)
-    keep[1:] = np.any(points[1:] != points[:-1], axis=1)
-    new = np.cumsum(keep) - 1  # each point's row once the repeats are dropped
-    end = np.cumsum(sizes)
-    begin = end - sizes
-    first = new[np.minimum(begin, len(points) - 1)]
-    last = new[np.maximum(end - 1, 0)] + 1
-    return PathShape(points[keep], first, np.where(sizes > 0, last, first))
+def _drop(
+    points: list[tuple[float, float]], starts: list[int], ends: list[int], drop: list[int]
+) -> tuple[list[tuple[float, float]], list[int], list[int]]:
+    """``points`` without the rows ``drop`` (sorted), the pieces' spans moved along."""
+    for i in reversed(drop):
+        del points[i]
+    starts = [
+        s - bisect.bisect_right(drop, s) if s not in drop else s - bisect.bisect_left(drop, s) - 1 for s in starts
+    ]
+    ends = [e - bisect.bisect_left(drop, e) for e in ends]
+    return points, [max(s, 0) for s in starts], ends
 
 
 def _bearing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -260,9 +254,9 @@ class BarrierFacts:
         element, osm_id = column("element"), column("osm_id")
         self.osm: list[str] = [_text(s) or f"{el}/{oid}" for s, el, oid in zip(source, element, osm_id)]
         #: rows of a measured slope (judged per direction where the edge has an incline)
-        self.steep_measured = np.array(
-            [k == "steep_incline" and m is not None for k, m in zip(self.kind, self.measure)] + [False], dtype=bool
-        )[: max(n, 1)]
+        self.steep_measured: list[bool] = [
+            k == "steep_incline" and m is not None for k, m in zip(self.kind, self.measure)
+        ]
         self.lon: list[float | None] = [None] * n
         self.lat: list[float | None] = [None] * n
         if n and "geometry" in barriers:

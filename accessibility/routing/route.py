@@ -181,92 +181,81 @@ def _assemble(
     )
     if walk_path is not None:
         out.walk_length_m = _length(walk_path)
-        out.walk_coords = _points(geo.shape(*walk_path.arrays(), w.costs.length, legs=False)[0].lonlat)
+        out.walk_coords = geo.trace(walk_path.pieces, w._lengths, legs=False)[0]
     if path is None:
         out.blockers = _blockers(r, walk_path, facts) if walk_path is not None else []
         return out
     c = r.costs
-    E, A, B = path.arrays()
-    part = B - A
+    pieces = path.pieces
     out.length_m = _length(path)
     out.duration_s = out.length_m / r.profile.speed_mps
     out.cost = path.cost
-    out.edges = [c.edges[e] for e in E.tolist()] if len(E) != 1 else [c.edges[int(E[0])]]
-    full = c.length[E]
-    out.fractions = np.divide(part, full, out=np.ones(len(E)), where=full > 0).tolist()
-    shape, legs = geo.shape(E, A, B, c.length)
-    out.coords = _points(shape.lonlat)
-    unknown = c.unknown[E]
-    if unknown.any():
-        out.unknown_share = float(sum(part[unknown].tolist())) / out.length_m if out.length_m > 0 else 0.0
-        out.unknown_coords = [_points(shape.span(i, j)) for i, j in _runs(unknown)]
-    out.osm_ways = list(dict.fromkeys(geo.osmid[E].tolist()))
+    edges, lengths = c.edges, r._lengths
+    out.edges = [edges[e] for e, _, _ in pieces]
+    out.fractions = [(b - a) / lengths[e] if lengths[e] > 0 else 1.0 for e, a, b in pieces]
+    coords, spans, legs = geo.trace(pieces, lengths)
+    out.coords = coords
+    unknown = r.unknown_list
+    flags = [unknown[e] for e, _, _ in pieces]
+    if any(flags):
+        part = sum(b - a for (_e, a, b), f in zip(pieces, flags) if f)
+        out.unknown_share = part / out.length_m if out.length_m > 0 else 0.0
+        out.unknown_coords = [coords[spans[i][0] : spans[j][1]] for i, j in _runs(flags)]
+    osmid = geo.osmid_list
+    out.osm_ways = list(dict.fromkeys(osmid[e] for e, _, _ in pieces))
     if walk_path is not None:
         out.barriers_avoided = _avoided(r, path, walk_path, facts)
-    out.directions = sentences(legs.merged() if legs is not None else [], lang)
+    out.directions = sentences(legs, lang)
     return out
 
 
-def _points(lonlat: np.ndarray) -> list[tuple[float, float]]:
-    return list(zip(lonlat[:, 0].tolist(), lonlat[:, 1].tolist()))
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+def _runs(flags: list[bool]) -> list[tuple[int, int]]:
     """``(first, last)`` of each run of consecutive true values.
 
-    >>> _runs(np.array([True, True, False, True]))
+    >>> _runs([True, True, False, True])
     [(0, 1), (3, 3)]
     """
-    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(edges == 1).tolist(), (np.flatnonzero(edges == -1) - 1).tolist()))
+    out: list[tuple[int, int]] = []
+    first = -1
+    for i, f in enumerate(flags):
+        if f and first < 0:
+            first = i
+        elif not f and first >= 0:
+            out.append((first, i - 1))
+            first = -1
+    if first >= 0:
+        out.append((first, len(flags) - 1))
+    return out
 
 
 def _length(path: Path) -> float:
-    E, A, B = path.arrays()
-    return float(sum((B - A).tolist()))
+    return float(sum(b - a for _, a, b in path.pieces))
 
 
-def _rows_on(r: Router, path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """What a path passes, in walking order, as arrays: distance from the start, barrier
-    row (``-1``: the edge is too steep in this direction, judged from its incline) and
-    edge. Rows on an edge count where the edge starts, rows on a node where it is entered."""
-    empty = (np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-    if not path.pieces:
-        return empty
+def _rows_on(r: Router, path: Path) -> list[tuple[float, int, int]]:
+    """What a path passes, in walking order: ``(distance from the start, barrier row,
+    edge)``, row ``-1`` where the edge is too steep in this direction (judged from its
+    incline). Rows on an edge count where the edge starts, rows on a node where it is
+    entered; only edges and nodes the router marked as carrying something are looked up."""
     c = r.costs
-    E, A, B = path.arrays()
-    at_end = np.cumsum(B - A)
-    at_start = at_end - (B - A)
-    at_start[0] = 0.0
-    V = c.v[E]
-    entered = np.ones(len(E), dtype=bool)
-    entered[-1] = B[-1] >= c.length[E[-1]] - _TINY
-    e_hit = np.flatnonzero(r.edge_marked[E])
-    n_hit = np.flatnonzero(r.node_marked[V] & entered)
-    if not len(e_hit) and not len(n_hit):
-        return empty
-    ptr_e, idx_e, ptr_n, idx_n = r.row_index
-    k1, rows1 = _gather(e_hit, E[e_hit], ptr_e, idx_e)
-    k2 = e_hit[c.incline_blocked[E[e_hit]]]
-    k3, rows3 = _gather(n_hit, V[n_hit], ptr_n, idx_n)
-    k = np.concatenate([k1, k2, k3])
-    kind = np.concatenate([np.zeros(len(k1), np.int8), np.ones(len(k2), np.int8), np.full(len(k3), 2, np.int8)])
-    rows = np.concatenate([rows1, np.full(len(k2), -1, dtype=np.int64), rows3])
-    order = np.lexsort((kind, k))  # stable: rows of one edge or node stay in their order
-    k, kind, rows = k[order], kind[order], rows[order]
-    at = np.where(kind == 2, at_end[k], at_start[k])
-    return at, rows, E[k]
-
-
-def _gather(pieces: np.ndarray, keys: np.ndarray, ptr: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each piece, the rows ``idx[ptr[key]:ptr[key+1]]`` of its key: (piece, row) pairs."""
-    count = ptr[keys + 1] - ptr[keys]
-    total = int(count.sum())
-    if not total:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    offset = np.cumsum(count) - count
-    positions = np.arange(total) - np.repeat(offset - ptr[keys], count)
-    return np.repeat(pieces, count), idx[positions]
+    out: list[tuple[float, int, int]] = []
+    marked_edges, marked_nodes, steep = r.marked_edges, r.marked_nodes, r.steep_edges
+    v, lengths = r.v_list, r._lengths
+    edge_rows, node_rows = c.edge_rows, c.node_rows
+    at = 0.0
+    last = len(path.pieces) - 1
+    for k, (e, a, b) in enumerate(path.pieces):
+        if e in marked_edges:
+            for row in edge_rows.get(e, ()):
+                out.append((at, row, e))
+            if e in steep:
+                out.append((at, -1, e))
+        at += b - a
+        node = v[e]
+        if node in marked_nodes and (k < last or b >= lengths[e] - _TINY):
+            for row in node_rows[node]:
+                out.append((at, row, e))
+    return out
 
 
 def _steep(c: EdgeCosts, e: int, distance: float) -> dict[str, Any]:
@@ -286,33 +275,35 @@ def _steep(c: EdgeCosts, e: int, distance: float) -> dict[str, Any]:
 def _blockers(r: Router, walk_path: Path, facts: BarrierFacts) -> list[dict[str, Any]]:
     """Barriers on the plain walking route that block ``r``'s profile, nearest first."""
     c = r.costs
-    at, rows, edges = _rows_on(r, walk_path)
-    order = np.argsort(at, kind="stable")
-    at, rows, edges = at[order], rows[order], edges[order]
-    row = np.maximum(rows, 0)
-    # a measured slope on an edge with its own incline is judged per direction: it blocks
-    # only where the edge is too steep that way (the -1 entries)
-    per_direction = facts.steep_measured[row] & ~c.incline_blocked[edges] & np.isfinite(c.cost[edges])
-    blocking = (rows < 0) | (r.row_blocks[row] & ~per_direction) if len(rows) else np.zeros(0, dtype=bool)
+    blocks, steep_measured, steep = r.blocking_rows, facts.steep_measured, r.steep_edges
     out, seen = [], set()
-    for a, row_, e in zip(at[blocking].tolist(), rows[blocking].tolist(), edges[blocking].tolist()):
-        key = ("edge", c.edges[e][0], c.edges[e][1]) if row_ < 0 else ("row", row_)
-        if key not in seen:
+    for at, row, e in sorted(_rows_on(r, walk_path), key=lambda t: t[0]):
+        key: tuple[Any, ...]
+        if row < 0:
+            key = ("edge", c.edges[e][0], c.edges[e][1])
+            blocking = True
+        else:
+            key = ("row", row)
+            # a measured slope on an edge with its own incline is judged per direction:
+            # it blocks only where the edge is too steep that way (the -1 entries)
+            blocking = row in blocks and not (steep_measured[row] and e not in steep and r.finite[e])
+        if blocking and key not in seen:
             seen.add(key)
-            out.append(_steep(c, e, a) if row_ < 0 else facts.describe(row_, a))
+            out.append(_steep(c, e, at) if row < 0 else facts.describe(row, at))
     return out
 
 
 def _avoided(r: Router, path: Path, walk_path: Path, facts: BarrierFacts) -> list[dict[str, Any]]:
     """Barriers that hinder or block the profile on the walking route but not on this one."""
-    _, on_route, _ = _rows_on(r, path)
-    at, rows, _ = _rows_on(r, walk_path)
-    keep = rows >= 0
-    keep[keep] = r.row_hinders[rows[keep]] & ~np.isin(rows[keep], on_route)
-    rows, at = rows[keep], at[keep]
-    _, first = np.unique(rows, return_index=True)
-    first.sort()
-    return [facts.describe(row, a) for row, a in zip(rows[first].tolist(), at[first].tolist())]
+    on_route = {row for _, row, _ in _rows_on(r, path)}
+    hinders = r.hindering_rows
+    out, seen = [], set()
+    for at, row, _e in _rows_on(r, walk_path):
+        if row < 0 or row in on_route or row in seen or row not in hinders:
+            continue
+        seen.add(row)
+        out.append(facts.describe(row, at))
+    return out
 
 
 def _targets(routing: Routing, facilities: pd.DataFrame) -> list[tuple[int, tuple[float, float]]]:
@@ -491,7 +482,7 @@ def walkshed(
     for m in limits:
         high = m * 60 * profile.speed_mps
         chosen = pick[(far[pick] > low) & (far[pick] <= high)]
-        bands.append([_points(geo.lonlat[geo.start[e] : geo.start[e + 1]]) for e in chosen.tolist()])
+        bands.append([geo.points[e] for e in chosen.tolist()])
         lengths.append(float(c.length[chosen].sum()))
         low = high
     return Walkshed(profile.name, (float(origin[0]), float(origin[1])), limits, profile.speed_mps, bands, lengths, lang)

@@ -95,16 +95,16 @@ class Router:
         self._length_graph: LengthGraph | None = None
         self._routes = 0
         self._lengths: list[float] = costs.length.astype(float).tolist()
-        # edges and nodes that carry a barrier row (or are too steep): route assembly
-        # looks only at these
-        self.edge_marked = costs.incline_blocked.copy()
-        self.edge_marked[list(costs.edge_rows)] = True
-        self.node_marked = np.zeros(n, dtype=bool)
-        self.node_marked[list(costs.node_rows)] = True
-        severity = np.append(np.asarray(costs.severity, dtype=object), "none")  # one spare: never indexed empty
-        self.row_blocks = severity == "blocking"
-        self.row_hinders = self.row_blocks | (severity == "hindering")
-        self._row_index: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+        # the same as Python sets and lists: route assembly looks at tens of edges, one by one
+        self.steep_edges: set[int] = set(np.flatnonzero(costs.incline_blocked).tolist())
+        self.marked_edges: set[int] = set(costs.edge_rows) | self.steep_edges
+        self.marked_nodes: set[int] = set(costs.node_rows)
+        severity = list(costs.severity)
+        self.blocking_rows: set[int] = {i for i, s in enumerate(severity) if s == "blocking"}
+        self.hindering_rows: set[int] = {i for i, s in enumerate(severity) if s in ("blocking", "hindering")}
+        self.v_list: list[int] = costs.v.tolist()
+        self.unknown_list: list[bool] = costs.unknown.tolist()
+        self.finite: list[bool] = np.isfinite(costs.cost).tolist()
         log.info(
             "compiled %s router: %d nodes, %d usable of %d edges",
             costs.profile.name,
@@ -171,15 +171,6 @@ class Router:
         """Cost from ``origin`` to every node (``inf``: unreachable), one-to-all."""
         dist, _, _ = self.search(origin, limit=max_cost)
         return dist[:-1]
-
-    @property
-    def row_index(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The barrier rows on each edge and on each node, as two CSR pairs
-        ``(edge ptr, rows, node ptr, rows)``: route assembly gathers them with numpy."""
-        if self._row_index is None:
-            c = self.costs
-            self._row_index = (*_csr_lists(c.edge_rows, len(c.edges)), *_csr_lists(c.node_rows, len(c.nodes)))
-        return self._row_index
 
     @property
     def lengths(self) -> LengthGraph:
@@ -317,19 +308,6 @@ class Router:
         """Snap two projected points and find the path between them (the benchmarked query)."""
         so, sd = self.index.snap_pair(o, d, self.usable, settings.snap_max_m)
         return so, sd, self.path(so, sd)
-
-
-def _csr_lists(lists: dict[int, list[int]], size: int) -> tuple[np.ndarray, np.ndarray]:
-    """``{key: [rows]}`` as ``(ptr, rows)``: key ``k``'s rows are ``rows[ptr[k]:ptr[k+1]]``."""
-    count = np.zeros(size, dtype=np.int64)
-    for key, rows in lists.items():
-        count[key] = len(rows)
-    ptr = np.zeros(size + 1, dtype=np.int64)
-    np.cumsum(count, out=ptr[1:])
-    flat = np.zeros(int(ptr[-1]), dtype=np.int64)
-    for key, rows in lists.items():
-        flat[ptr[key] : ptr[key + 1]] = rows
-    return ptr, flat
 
 
 def _cheapest_per_node(entries: list[tuple[int, float, int, float, float]]) -> dict[int, tuple]:
