@@ -82,6 +82,7 @@ class Service:
         self.stopping = threading.Event()
         self.fast: list[str] = []  # profiles whose routes run on hub labels
         self._network_json: bytes | None = None
+        self._barriers: dict[tuple[int, int, str], Any] = {}
         area = city.area.to_crs(WGS84).total_bounds
         self.box: tuple[float, float, float, float] = tuple(float(v) for v in area)  # type: ignore[assignment]
 
@@ -130,6 +131,16 @@ class Service:
                 None,
                 503,
             ) from None
+
+    def barriers_frame(self, lang: str) -> Any:
+        """The barriers in force in WGS84 with their labels in ``lang``, kept while the
+        barrier table is the same (a survey review makes a new one)."""
+        table = self.city.barriers
+        key = (id(table), len(table), lang)
+        if key not in self._barriers:
+            self._barriers = {k: v for k, v in self._barriers.items() if k[:2] == key[:2]}
+            self._barriers[key] = self.city.barriers_wgs84(lang)
+        return self._barriers[key]
 
     def network_geojson(self) -> bytes:
         """The pedestrian network as one light GeoJSON layer (each way piece once), made
@@ -480,7 +491,7 @@ def create_app(
                     ),
                     "kind",
                 )
-        frame = await service().run(code, service().city.barriers_wgs84, code)
+        frame = await service().run(code, service().barriers_frame, code)
         with use_language(code):
             if kind:
                 frame = frame[frame["kind"] == kind]

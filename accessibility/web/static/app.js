@@ -55,7 +55,7 @@
       doc.features.forEach(function (f) {
         var c = f.geometry.coordinates;
         var marker = L.circleMarker([c[1], c[0]], { radius: 4, color: "#4a4a4a", weight: 1, fillColor: "#ffffff", fillOpacity: 1, keyboard: false });
-        marker.bindTooltip((f.properties.name || "") + " · " + f.properties.category_label);
+        marker.bindTooltip(el("span", (f.properties.name ? f.properties.name + " · " : "") + f.properties.category_label));
         marker.addTo(layers.facilities);
       });
     });
@@ -316,7 +316,7 @@
         var c = f.geometry.coordinates;
         var label = fmt(role === "avoided" ? M.barrier_avoided_marker : M.barrier_blocking_marker, { label: f.properties.label });
         L.circleMarker([c[1], c[0]], { radius: 7, color: role === "avoided" ? "#1b5e20" : "#a4161a", weight: 3, fillOpacity: 0.6, keyboard: false })
-          .bindTooltip(label).addTo(drawn);
+          .bindTooltip(el("span", label)).addTo(drawn);
       }
     });
     if (p.facility && route.geometry) {
