@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import math
 import weakref
+from functools import lru_cache
 from typing import Any
 
 import networkx as nx
@@ -27,7 +28,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from accessibility.i18n import _
+from accessibility.i18n import _, language, use_language
 from accessibility.model.barriers import taxonomy
 from accessibility.model.snapping import NetworkIndex
 from accessibility.routing.directions import Leg, way_label
@@ -84,6 +85,10 @@ class EdgeGeometry:
         self.points: list[list[tuple[float, float]]] = [
             [(p[0], p[1]) for p in ll[bounds[e] : bounds[e + 1]]] for e in range(m)
         ]
+        xy_list, cum_list = self.xy.tolist(), self.cum.tolist()
+        self.xy_lists: list[list[list[float]]] = [xy_list[bounds[e] : bounds[e + 1]] for e in range(m)]
+        self.cum_lists: list[list[float]] = [cum_list[bounds[e] : bounds[e + 1]] for e in range(m)]
+        self.glen: list[float] = self.geometric_length.tolist()
         self.leg_of: list[tuple[str | None, str, float, float, float]] = [
             (*self.labels[lab], glen, b0, b1)
             for lab, glen, b0, b1 in zip(
@@ -107,12 +112,13 @@ class EdgeGeometry:
 
         ``length[e]`` is the edge length the pieces are measured against: a piece from 0
         to it is the whole edge, whose points are taken as they are; the others (the
-        first and the last) are cut as ``shapely.ops.substring`` cuts."""
+        first and the last) are cut as ``shapely.ops.substring`` cuts, the cut points
+        placed by the same fraction of their segment in WGS84 as in metres (the segments
+        are metres long: the difference is far below the 7 decimals kept)."""
         out: list[tuple[float, float]] = []
         starts: list[int] = []
         ends: list[int] = []
         steps: list[list[Any]] = []
-        cuts: list[tuple[int, np.ndarray]] = []  # (where in out, projected points)
         points, leg_of, walkable = self.points, self.leg_of, self.walkable_leg
         for e, a, b in pieces:
             starts.append(len(out) - 1 if out else 0)
@@ -131,84 +137,58 @@ class EdgeGeometry:
                     else:
                         steps.append([name, kind, glen, b0, b1])
                 continue
-            if b - a <= 0:
-                xy = self._at(e, a)[0][None, :]
-                b0 = b1 = 0.0
-            else:
-                xy, b0, b1 = self._partial(e, a, b)
-                if legs:
-                    name, kind = leg_of[e][0], leg_of[e][1]
-                    if steps and steps[-1][0] == name and steps[-1][1] == kind:
-                        steps[-1][2] += b - a
-                        steps[-1][4] = b1
-                    else:
-                        steps.append([name, kind, b - a, b0, b1])
-            cuts.append((len(out), xy))
-            out.extend([(math.nan, math.nan)] * len(xy))  # filled below, in one transform
+            pts, b0, b1 = self._cut(e, a, b)
+            if legs and b - a > 0:
+                name, kind = leg_of[e][0], leg_of[e][1]
+                if steps and steps[-1][0] == name and steps[-1][1] == kind:
+                    steps[-1][2] += b - a
+                    steps[-1][4] = b1
+                else:
+                    steps.append([name, kind, b - a, b0, b1])
+            for p in pts:
+                if not out or out[-1] != p:
+                    out.append(p)
             ends.append(len(out))
-        if cuts:
-            xy = np.vstack([c[1] for c in cuts])
-            lon, lat = self.index.to_lonlat.transform(xy[:, 0], xy[:, 1])
-            ll = list(zip(np.round(lon, 7).tolist(), np.round(lat, 7).tolist()))
-            at = 0
-            repeated: list[int] = []  # a point equal to the one before it, next to a cut
-            for where, pts in cuts:
-                out[where : where + len(pts)] = ll[at : at + len(pts)]
-                at += len(pts)
-            for where, pts in cuts:
-                for i in range(max(where, 1), min(where + len(pts) + 1, len(out))):
-                    if out[i] == out[i - 1]:
-                        repeated.append(i)
-            if repeated:
-                out, starts, ends = _drop(out, starts, ends, sorted(set(repeated)))
         return out, list(zip(starts, ends)), [Leg(*step) for step in steps]
 
-    # --- cutting ----------------------------------------------------------------------
-
-    def _at(self, e: int, d: float) -> tuple[np.ndarray, int]:
-        """The projected point ``d`` metres along edge ``e`` and the index of the vertex
-        that starts its segment."""
-        s, t = int(self.start[e]), int(self.start[e + 1])
-        cum = self.cum[s:t]
-        j = int(np.searchsorted(cum, d, side="right")) - 1
-        j = min(max(j, 0), t - s - 2)
-        seg = cum[j + 1] - cum[j]
-        f = 0.0 if seg <= 0 else min(max((d - cum[j]) / seg, 0.0), 1.0)
-        return self.xy[s + j] + f * (self.xy[s + j + 1] - self.xy[s + j]), j
-
-    def _partial(self, e: int, a: float, b: float) -> tuple[np.ndarray, float, float]:
-        """Projected vertices of the piece ``a..b`` of edge ``e`` (as ``substring``), and
-        the bearings of its first and last segment."""
-        s, t = int(self.start[e]), int(self.start[e + 1])
-        full = float(self.geometric_length[e])  # the pieces' lengths may differ by rounding
+    def _cut(self, e: int, a: float, b: float) -> tuple[list[tuple[float, float]], float, float]:
+        """WGS84 points of the piece ``a..b`` metres of edge ``e`` (as ``substring``: the
+        two cut points and the vertices strictly between), and the bearings of its first
+        and last segment (from the metric coordinates)."""
+        xy, cum, ll = self.xy_lists[e], self.cum_lists[e], self.points[e]
+        n = len(cum)
+        if n < 2:
+            return list(ll), 0.0, 0.0
+        full = self.glen[e]  # the pieces' lengths may differ from the geometry's by rounding
         a, b = min(max(a, 0.0), full), min(max(b, 0.0), full)
-        pa, _ = self._at(e, a)
-        pb, _ = self._at(e, b)
-        cum = self.cum[s:t]
-        inner = self.xy[s:t][(cum > a + _TINY) & (cum < b - _TINY)]  # a cut on a vertex keeps it once
-        pts = np.vstack([pa[None, :], inner, pb[None, :]])
-        return pts, _bearing1(pts[0], pts[1]), _bearing1(pts[-2], pts[-1])
 
+        def at(d: float) -> tuple[tuple[float, float], tuple[float, float]]:
+            j = min(max(bisect.bisect_right(cum, d) - 1, 0), n - 2)
+            seg = cum[j + 1] - cum[j]
+            f = 0.0 if seg <= 0 else min(max((d - cum[j]) / seg, 0.0), 1.0)
+            (x0, y0), (x1, y1) = xy[j], xy[j + 1]
+            (lon0, lat0), (lon1, lat1) = ll[j], ll[j + 1]
+            return (x0 + f * (x1 - x0), y0 + f * (y1 - y0)), (
+                round(lon0 + f * (lon1 - lon0), 7),
+                round(lat0 + f * (lat1 - lat0), 7),
+            )
 
-def _drop(
-    points: list[tuple[float, float]], starts: list[int], ends: list[int], drop: list[int]
-) -> tuple[list[tuple[float, float]], list[int], list[int]]:
-    """``points`` without the rows ``drop`` (sorted), the pieces' spans moved along."""
-    for i in reversed(drop):
-        del points[i]
-    starts = [
-        s - bisect.bisect_right(drop, s) if s not in drop else s - bisect.bisect_left(drop, s) - 1 for s in starts
-    ]
-    ends = [e - bisect.bisect_left(drop, e) for e in ends]
-    return points, [max(s, 0) for s in starts], ends
+        xa, pa = at(a)
+        if b - a <= 0:
+            return [pa], 0.0, 0.0
+        xb, pb = at(b)
+        inner = [i for i in range(n) if a + _TINY < cum[i] < b - _TINY]  # a cut on a vertex keeps it once
+        metric = [xa, *(xy[i] for i in inner), xb]
+        points = [pa, *(ll[i] for i in inner), pb]
+        return points, _bearing2(metric[0], metric[1]), _bearing2(metric[-2], metric[-1])
 
 
 def _bearing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(b[:, 0] - a[:, 0], b[:, 1] - a[:, 1])) % 360
 
 
-def _bearing1(a: np.ndarray, b: np.ndarray) -> float:
-    return math.degrees(math.atan2(float(b[0] - a[0]), float(b[1] - a[1]))) % 360
+def _bearing2(a: Any, b: Any) -> float:
+    return math.degrees(math.atan2(b[0] - a[0], b[1] - a[1])) % 360
 
 
 _GEOMETRIES: weakref.WeakKeyDictionary[nx.MultiDiGraph, tuple[int, EdgeGeometry]] = weakref.WeakKeyDictionary()
@@ -270,11 +250,10 @@ class BarrierFacts:
 
     def describe(self, row: int, distance: float) -> dict[str, Any]:
         """One barrier as a route lists it (label in the language in use)."""
-        tax = taxonomy()
         kind = self.kind[row]
         return {
             "kind": kind,
-            "label": _(tax[kind].label) if kind in tax else kind,
+            "label": _kind_label(kind, language()),
             "measure": self.measure[row],
             "unit": self.unit[row],
             "street": self.street[row],
@@ -285,6 +264,13 @@ class BarrierFacts:
             "lon": self.lon[row],
             "lat": self.lat[row],
         }
+
+
+@lru_cache(maxsize=256)
+def _kind_label(kind: str, lang: str) -> str:
+    tax = taxonomy()
+    with use_language(lang):
+        return _(tax[kind].label) if kind in tax else kind
 
 
 _FACTS: dict[int, tuple[pd.DataFrame, int, BarrierFacts]] = {}

@@ -117,7 +117,7 @@ class Route:
         if self.facility is not None:
             props["facility"] = self.facility
         geometry = (
-            {"type": "LineString", "coordinates": np.round(np.asarray(self.coords, dtype=float), 7).tolist()}
+            {"type": "LineString", "coordinates": [[round(x, 7), round(y, 7)] for x, y in self.coords]}
             if len(self.coords) >= 2
             else None
         )
