@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
+import orjson
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -185,6 +186,15 @@ def _static_dir() -> Path:
 
 
 # --- errors ---------------------------------------------------------------------------------
+
+
+class FastJSON(JSONResponse):
+    """JSON serialised by orjson: route answers hold thousands of coordinates."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
 def _error(status: int, message: str, parameter: str | None = None) -> JSONResponse:
@@ -344,7 +354,7 @@ def create_app(
                 raise WebInputError(_("q: at most {count} characters").format(count=settings.web_query_max_chars), "q")
             n = 8 if not limit else int(parse_float(limit, "limit", 1, 20) or 8)
         results = await service().run(code, service().city.search, text, n)
-        return {"lang": code, "query": text, "results": results}
+        return FastJSON({"lang": code, "query": text, "results": results})
 
     def _route_params(request: Request) -> tuple[str, str, dict[str, Any]]:
         code = lang_of(request)
@@ -385,7 +395,7 @@ def create_app(
             origin = parse_latlon(from_, "from", s.box)
             target = parse_latlon(to, "to", s.box)
         result = await s.run(code, s.city.route, origin, target, profile=name, lang=code, **overrides)
-        return _route_json(result, code)
+        return FastJSON(_route_json(result, code))
 
     @app.get(f"{API}/nearest", tags=["routes"], summary="The route to the nearest facility of a category")
     async def nearest_(
@@ -411,7 +421,7 @@ def create_app(
                 raise WebInputError(_("category is missing: choose one of /api/v1/categories"), "category")
             destination(category)  # an unknown one: 404 with the list
         result = await s.run(code, s.city.nearest, origin, category, profile=name, lang=code, **overrides)
-        return _route_json(result, code)
+        return FastJSON(_route_json(result, code))
 
     @app.get(f"{API}/reach", tags=["routes"], summary="Where can I get to? The network within minutes")
     async def reach(
@@ -434,7 +444,7 @@ def create_app(
             origin = parse_latlon(from_, "from", s.box)
             bands = parse_minutes(minutes, most=settings.web_reach_max_minutes)
         result = await s.run(code, s.city.walkshed, origin, bands, profile=name, lang=code, **overrides)
-        return result.to_geojson()
+        return FastJSON(result.to_geojson())
 
     @app.get(f"{API}/facilities", tags=["places"], summary="Facilities as GeoJSON points")
     async def facilities_(
