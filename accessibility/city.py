@@ -33,6 +33,7 @@ from accessibility.model.barriers import find_barriers, taxonomy
 from accessibility.model.basemap import basemap_with_facilities, select_basemap
 from accessibility.model.facilities import categories as all_categories
 from accessibility.model.facilities import category, complete_columns, find_facilities
+from accessibility.model.gazetteer import Gazetteer, find_places, places_frame
 from accessibility.model.network import BuildReport, build_network
 from accessibility.model.places import area_names, describe, place_label, place_name_of
 from accessibility.model.profiles import Profile, load_profile, load_profiles
@@ -44,8 +45,8 @@ from accessibility.planning.programme import programme as make_programme
 from accessibility.planning.progress import YearReport, year_report
 from accessibility.planning.ranking import Plan, plan
 from accessibility.progress import Progress
-from accessibility.routing.route import Route, nearest, route
-from accessibility.routing.router import Routing
+from accessibility.routing.route import Route, Walkshed, nearest, route, walkshed
+from accessibility.routing.router import Router, Routing
 from accessibility.snapshots import list_snapshots, load_programme, load_snapshot, save_snapshot
 from accessibility.sources.boundaries import boundary_from_file, boundary_name
 from accessibility.sources.istat import read_population_by_age
@@ -94,6 +95,7 @@ class City:
         path: str | Path | None = None,
         facilities: gpd.GeoDataFrame | None = None,
         basemap: bytes = b"",
+        places: gpd.GeoDataFrame | None = None,
     ) -> None:
         self.network = network
         self.osm_barriers = barriers
@@ -110,7 +112,10 @@ class City:
         self.facilities: gpd.GeoDataFrame = facilities
         #: The base map every map draws: a PMTiles archive (empty for old workspaces).
         self.basemap: bytes = basemap
+        #: Addresses, squares, places and points of interest, for place search.
+        self.places: gpd.GeoDataFrame = places_frame(places, network.graph["crs"])
         self._routing: Routing | None = None
+        self._gazetteer: Gazetteer | None = None
 
     # --- construction -------------------------------------------------------------------
 
@@ -197,6 +202,7 @@ class City:
         G.graph["name"] = name
         barriers = find_barriers(G, profiles or load_profiles())
         facilities = find_facilities(data, G.graph["crs"])
+        places = find_places(data, G.graph["crs"])
         if area is None:
             lonlat = [(d["lon"], d["lat"]) for _, d in G.nodes(data=True)]
             area = MultiPoint(lonlat).convex_hull
@@ -217,7 +223,17 @@ class City:
         }
         basemap = basemap_tiles(basemap_with_facilities(select_basemap(data), facilities), name)
         log.info("city %s: %d barriers, %d facilities", name, len(barriers), len(facilities))
-        return cls(G, barriers, area_frame, meta, problems, profiles=profiles, facilities=facilities, basemap=basemap)
+        return cls(
+            G,
+            barriers,
+            area_frame,
+            meta,
+            problems,
+            profiles=profiles,
+            facilities=facilities,
+            basemap=basemap,
+            places=places,
+        )
 
     @classmethod
     def load(cls, path: str | Path) -> City:
@@ -244,6 +260,7 @@ class City:
             path=path,
             facilities=facilities,
             basemap=workspace.read_basemap(path),
+            places=layers.get("places"),
         )
 
     def save(self, path: str | Path) -> Path:
@@ -256,7 +273,7 @@ class City:
             self.osm_barriers,
             self.area,
             self.problems,
-            extra_layers={"facilities": self.facilities},
+            extra_layers={"facilities": self.facilities, "places": self.places},
             basemap=self.basemap,
         )
         self.path = Path(path)
@@ -428,6 +445,62 @@ class City:
             self.profile("walk"),
             lang,
         )
+
+    def walkshed(
+        self,
+        origin: tuple[float, float],
+        minutes: Iterable[float] = (5, 10, 15),
+        *,
+        profile: str = "walk",
+        lang: str | None = None,
+        **overrides: Any,
+    ) -> Walkshed:
+        """ "Where can I get to?": the network the profile reaches from ``origin`` within
+        each number of ``minutes`` (parameters as :meth:`route`).
+
+        Raises
+        ------
+        SnapError
+            The point is too far from any path the profile can use.
+        """
+        return walkshed(
+            self._router_state(), self.barriers, origin, self.profile(profile, **overrides), list(minutes), lang
+        )
+
+    @property
+    def gazetteer(self) -> Gazetteer:
+        """Place search over the city's streets, places and facilities (built on first use)."""
+        if self._gazetteer is None:
+            self._gazetteer = Gazetteer(self.network, self.facilities, self.places)
+        return self._gazetteer
+
+    def search(self, query: str, limit: int = 8, lang: str | None = None) -> list[dict[str, Any]]:
+        """Places matching what a person typed ("v. Dante 12", "p.zza Roma", "farmacia"),
+        best first, with their ``lat``/``lon`` (or, for "the nearest ...", the
+        ``destination`` to give :meth:`nearest`); texts in ``lang``.
+
+        See :mod:`accessibility.model.gazetteer` for what the search forgives.
+        """
+        with use_language(lang):
+            return self.gazetteer.search(query, limit)
+
+    def prepare(self, profiles: Iterable[str] | None = None, hierarchies: bool = True) -> City:
+        """Compile the routers of ``profiles`` (default: all) and the place index now, so
+        that the first requests of a service do not pay for them; with ``hierarchies``,
+        their contraction hierarchies and hub labels too (the fastest routes; seconds to
+        minutes per profile on a large city: :meth:`routers` lets a service build them
+        later, in another thread)."""
+        state = self._router_state()
+        for router in self.routers(profiles):
+            if hierarchies:
+                router.prepare()
+        _ = state.geometry, self.gazetteer
+        return self
+
+    def routers(self, profiles: Iterable[str] | None = None) -> list[Router]:
+        """The compiled routers of ``profiles`` (default: all), for the barriers in force."""
+        state = self._router_state()
+        return [state.router(self.profile(name), self.barriers) for name in profiles or self.profiles]
 
     def _router_state(self) -> Routing:
         if self._routing is None or self._routing.G is not self.network:

@@ -271,3 +271,14 @@ plan_threshold_m: float = 1000.0
 plan_pocket_nodes: int = 200
 #: At most this many partners (nearest first) are tried in pairs with a candidate.
 plan_pair_partners: int = 12
+
+# --- Web application ------------------------------------------------------------------------
+
+#: Longest a web request may compute, in seconds, before it is answered 503.
+web_request_timeout_s: float = 10.0
+#: Longest place search text, in characters.
+web_query_max_chars: int = 200
+#: Most minutes a walkshed may ask for.
+web_reach_max_minutes: float = 30.0
+#: Most features one facilities or barriers answer holds (ask with a smaller bbox).
+web_max_features: int = 5000

@@ -12,7 +12,7 @@ from realdata import HELSINKI_PBF, SHARED, milan_network_files, need  # noqa: F4
 #: Fixtures that build real cities: tests using them are marked ``slow``, so that
 #: ``pytest -m "not slow"`` is a quick run on tiny fixtures only.
 REAL_CITY_FIXTURES = frozenset(
-    {"helsinki_city", "milan_city", "helsinki_workspace", "milan_workspace", "helsinki_plan"}
+    {"helsinki_city", "milan_city", "helsinki_workspace", "milan_workspace", "helsinki_plan", "helsinki_server"}
 )
 
 
@@ -158,3 +158,49 @@ def browser():
         page.on("dialog", lambda d: (log.dialogs.append(d.message), d.dismiss()))
         yield page, log
         instance.close()
+
+
+@pytest.fixture(scope="session")
+def helsinki_server(helsinki_workspace: Path):
+    """The real web application (``accessibility serve``, uvicorn) on the Helsinki
+    workspace, on a free port of 127.0.0.1, once every router runs on its hub labels (so
+    that answers compare with a prepared ``City``); yields its base URL. Stopped at the end."""
+    import json
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = helsinki_workspace.parent / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "accessibility", "serve", "--city", str(helsinki_workspace), "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "LANGUAGE": "it"},
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 300
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/api/v1/health", timeout=2) as r:
+                health = json.load(r)
+                if len(health["fast_routes"]) == len(health["profiles"]):
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"the web server did not start: {log.read_text(errors='replace')[-2000:]}")
+        time.sleep(0.5)
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()

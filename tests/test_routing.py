@@ -376,3 +376,41 @@ def test_rules_hold_on_the_hierarchy(rule, monkeypatch: pytest.MonkeyPatch) -> N
 
     monkeypatch.setattr(settings, "hierarchy_after", 0)
     rule()
+
+
+@pytest.mark.parametrize("profile", ["walk", "manual_wheelchair", "blind"])
+def test_hub_labels_match_the_hierarchy_search(helsinki: City, profile: str) -> None:
+    """The kept upward searches (hub labels) give the optimum the two searches give, and a
+    connected path of that cost."""
+    from accessibility.routing.router import Router
+
+    G = helsinki.network
+    router = Router(edge_costs(G, helsinki.barriers, helsinki.profile(profile)), helsinki._router_state().index)
+    h = router.hierarchy
+    c = router.costs
+    rnd = random.Random(9)
+    nodes = list(range(h.n))
+    searched = [
+        ([(a, rnd.uniform(0, 5))], [(b, rnd.uniform(0, 5)), (rnd.choice(nodes), 3.0)])
+        for a, b in (rnd.sample(nodes, 2) for _ in range(200))
+    ]
+    plain = [h.query(s, t) for s, t in searched]
+    h.build_labels()
+    assert h.labels_up is not None and h.labels_up.size >= h.n  # each node is its own hub
+    found = 0
+    for (s, t), expected in zip(searched, plain):
+        got = h.query_labels(s, t)
+        assert (got is None) == (expected is None)
+        if got is None:
+            continue
+        found += 1
+        assert got[0] == pytest.approx(expected[0], rel=1e-12, abs=1e-9)
+        edges = got[1]
+        assert all(c.v[e1] == c.u[e2] for e1, e2 in zip(edges, edges[1:]))
+        if edges:
+            assert c.u[edges[0]] == got[2] and c.v[edges[-1]] == got[3]
+        start = dict(s)[got[2]]
+        end = dict(t)[got[3]]
+        weight = sum(c.cost[e] + c.node_cost[c.v[e]] for e in edges)
+        assert start + weight + end == pytest.approx(got[0], rel=1e-9, abs=1e-6)
+    assert found >= 100

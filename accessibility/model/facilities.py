@@ -11,10 +11,11 @@ can still arrive at the nearest edge of the area rather than at its middle.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import geopandas as gpd
+import pandas as pd
 import shapely
 from shapely import Point, Polygon
 
@@ -58,6 +59,62 @@ def category(name: str) -> Category:
             )
         )
     return cats[name]
+
+
+@dataclass(frozen=True)
+class Destination:
+    """What people ask "the nearest ..." of: a facility category, or the part of one whose
+    matched OSM tags are in ``match`` (a swimming pool among the sports facilities)."""
+
+    name: str
+    label: str  #: in English, the catalogue's message: shown as ``_(destination.label)``
+    category: str
+    match: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def select(self, facilities: pd.DataFrame) -> pd.DataFrame:
+        """The rows of a facilities table that are this destination."""
+        if len(facilities) == 0:
+            return facilities
+        rows = facilities[facilities["category"] == self.category]
+        if not self.match or len(rows) == 0:
+            return rows
+        wanted = {f"{k}={v}" for k, values in self.match.items() for v in values}
+        keep = rows["tags"].map(lambda t: bool(wanted & set(str(t).split(";"))))
+        return rows[keep.to_numpy(dtype=bool)]
+
+
+@cache
+def destinations() -> dict[str, Destination]:
+    """The destinations of ``data/destinations.toml``, in the order people are offered
+    them (sports first, then services)."""
+    raw = shipped_toml("destinations.toml")
+    out = {}
+    for name, t in raw.items():
+        category(t["category"])  # a clear error for a catalogue naming an unknown category
+        out[name] = Destination(name, t["label"], t["category"], {k: tuple(v) for k, v in t.get("match", {}).items()})
+    return out
+
+
+def destination(name: str) -> Destination:
+    """A destination by name, or a whole facility category by its name.
+
+    Raises
+    ------
+    FacilityError
+        Neither a destination nor a category; the message lists them.
+    """
+    dests = destinations()
+    if name in dests:
+        return dests[name]
+    cats = categories()
+    if name in cats:
+        return Destination(name, cats[name].label, name)
+    from accessibility.i18n import _
+
+    choices = ", ".join(dict.fromkeys([*dests, *cats]))
+    raise FacilityError(
+        _("unknown facility category {name}; choose one of: {choices}").format(name=repr(name), choices=choices)
+    )
 
 
 def find_facilities(osm: OsmData, crs: str) -> gpd.GeoDataFrame:

@@ -55,6 +55,8 @@ class Profile:
         3.0
         """
         changes = {k: v for k, v in overrides.items() if v is not None}
+        if not changes:
+            return self  # frozen: the same profile
         fields = {f.name: str(f.type) for f in dataclasses.fields(Profile) if f.name != "name"}
         unknown_keys = sorted(set(changes) - set(fields))
         if unknown_keys:

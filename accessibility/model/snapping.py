@@ -235,6 +235,54 @@ class NetworkIndex:
         )
         return so, sd
 
+    def snap_pairs(
+        self, o: tuple[float, float], d: tuple[float, float], usables: list[np.ndarray], max_m: float
+    ) -> list[tuple[EdgeSnap, EdgeSnap]]:
+        """:meth:`snap_pair` for several usable-edge masks at once (a route and its walking
+        comparison): one tree query, one batch of shapely calls, the same choices."""
+        if self.edge_tree is None:
+            raise SnapError(_("the network has no paths"))
+        points = shapely.points([o, d])
+        which, hit = self.edge_tree.query_nearest(points, max_distance=max_m, all_matches=True)
+        pairs = list(zip(which.tolist(), hit.tolist()))
+        chosen: list[list[int]] = []
+        for usable in usables:
+            pick = [-1, -1]
+            for i, h in pairs:  # tree order, as in snap()
+                if pick[i] < 0 and (usable[self.fwd[h]] or usable[self.bwd[h]]):
+                    pick[i] = h
+            chosen.append(pick)
+        lines = sorted({h for pick in chosen for h in pick if h >= 0})
+        if not lines:
+            return [self.snap_pair(o, d, usable, max_m) for usable in usables]
+        geoms = self.geoms[lines]
+        where = {h: k for k, h in enumerate(lines)}
+        xy = (o, d)
+        both = np.repeat(np.arange(2), len(lines))
+        rep = np.tile(np.arange(len(lines)), 2)
+        offset = shapely.line_locate_point(geoms[rep], points[both]).reshape(2, -1)
+        dist = shapely.distance(geoms[rep], points[both]).reshape(2, -1)
+        length = shapely.length(geoms)
+        out = []
+        for usable, pick in zip(usables, chosen):
+            if pick[0] < 0 or pick[1] < 0:
+                out.append(self.snap_pair(o, d, usable, max_m))
+                continue
+            out.append(
+                tuple(  # type: ignore[arg-type]
+                    EdgeSnap(
+                        int(self.fwd[h]),
+                        int(self.bwd[h]),
+                        float(offset[i, where[h]]),
+                        float(length[where[h]]),
+                        float(dist[i, where[h]]),
+                        (float(xy[i][0]), float(xy[i][1])),
+                    )
+                    for i, h in enumerate(pick)
+                )
+            )
+        return out
+
     # --- survey reports ------------------------------------------------------------------
 
     def snap_report(self, x: float, y: float, prefer_node: bool, node_m: float, edge_m: float) -> ReportSnap:

@@ -10,6 +10,12 @@ and upward from the destination on the reversed "down" arcs; the cheapest meetin
 gives the optimum. Each shortcut remembers the two arcs it replaces, so a path expands
 back to the original edges.
 
+Those two searches are small (tens of nodes) but each call into scipy costs about 80 µs
+whatever its size, so the hierarchy also keeps every node's upward search, done once
+(:class:`Labels`: hub labels, in flat sorted arrays): a query then intersects two sorted
+labels with ``numpy.searchsorted`` and walks the winning hub's tree back, a few
+microseconds, the same optimum.
+
 >>> import numpy as np
 >>> h = Hierarchy(3, np.array([0, 1]), np.array([1, 2]), np.array([10.0, 5.0]), np.array([7, 8]))
 >>> h.query([(0, 0.0)], [(2, 0.0)])
@@ -117,6 +123,70 @@ class Hierarchy:
         self.backward, self.b_arc, self.b_slot = _csr(n, h[down_ids], t[down_ids], w[down_ids], down_ids)
         self.f_pair = dict(zip((t[up_ids] * (n + 1) + h[up_ids]).tolist(), up_ids.tolist()))
         self.b_pair = dict(zip((h[down_ids] * (n + 1) + t[down_ids]).tolist(), down_ids.tolist()))
+        self.labels_up: Labels | None = None
+        self.labels_down: Labels | None = None
+
+    def build_labels(self) -> Hierarchy:
+        """Keep every node's upward searches (forward and backward) for fast queries."""
+        if self.labels_up is None:
+            self._scratch = np.full(self.n, math.inf)  # merged source labels, per query
+            self._which = np.zeros(self.n, dtype=np.int64)
+            self.labels_down = Labels(self.backward, self.n)
+            self.labels_up = Labels(self.forward, self.n)  # last: queries test it
+        return self
+
+    def query_labels(
+        self, sources: list[tuple[int, float]], targets: list[tuple[int, float]]
+    ) -> tuple[float, list[int], int, int] | None:
+        """:meth:`query` on the kept labels (:meth:`build_labels` first). The sources'
+        labels are merged into a dense scratch array (reset after use: not thread-safe,
+        as the whole router), the targets' labels looked up in it in one gather."""
+        up, down = self.labels_up, self.labels_down
+        assert up is not None and down is not None
+        best, which = self._scratch, self._which
+        touched = []
+        for i, (s, cs) in enumerate(sources):
+            hubs, dist, _ = up.of(s)
+            value = dist + cs
+            better = value < best[hubs]
+            best[hubs[better]] = value[better]
+            which[hubs[better]] = i
+            touched.append(hubs)
+        labels = [down.of(t) for t, _ in targets]
+        if len(labels) == 1:
+            hubs, dist, first = labels[0]
+            total = best[hubs] + dist
+        else:
+            hubs = np.concatenate([lab[0] for lab in labels])
+            total = best[hubs] + np.concatenate([lab[1] + ct for lab, (_, ct) in zip(labels, targets)])
+        k = int(np.argmin(total)) if len(total) else -1
+        cost = float(total[k]) if k >= 0 else math.inf
+        meet = int(hubs[k]) if k >= 0 else -1
+        i = int(which[meet]) if k >= 0 else -1
+        for h in touched:
+            best[h] = math.inf
+        if len(labels) == 1:
+            cost += targets[0][1]
+        if not math.isfinite(cost):
+            return None
+        j = 0  # which target: the label the winning entry came from
+        while k >= len(labels[j][0]):
+            k -= len(labels[j][0])
+            j += 1
+        s, t = sources[i][0], targets[j][0]
+        f_hubs, _, f0 = up.of(s)
+        fpos = f0 + int(np.searchsorted(f_hubs, meet))
+        bpos = labels[j][2] + k
+        span = self.n + 1
+        arcs: list[int] = []
+        pair = self.f_pair
+        for node, prev in up.chain(fpos):  # hub back to the source: arcs prev -> node
+            arcs.append(pair[prev * span + node])
+        arcs.reverse()
+        pair = self.b_pair
+        for node, prev in down.chain(bpos):  # hub on to the target: reversed arcs
+            arcs.append(pair[prev * span + node])
+        return cost, self.expand(arcs), s, t
 
     def query(
         self, sources: list[tuple[int, float]], targets: list[tuple[int, float]]
@@ -152,8 +222,10 @@ class Hierarchy:
         """The original edge ids of a sequence of arcs, shortcuts unpacked in order
         (each shortcut's expansion is kept once computed: later routes reuse it)."""
         out: list[int] = []
+        memo = self._unpacked
         for a in arcs:
-            out.extend(self._unpack(a))
+            done = memo.get(a)
+            out.extend(done if done is not None else self._unpack(a))
         return out
 
     def _unpack(self, arc: int) -> tuple[int, ...]:
@@ -180,6 +252,59 @@ class Hierarchy:
             else:
                 stack.extend(k for k in (k2, k1) if k not in memo)
         return memo[arc]
+
+
+class Labels:
+    """Every node's search on one direction of the hierarchy, kept in flat arrays sorted
+    by node then hub: for node ``v``, ``hub[ptr[v]:ptr[v+1]]`` (sorted), their costs
+    ``dist`` and, for each, the position of its predecessor in the same label (``-1`` at
+    ``v`` itself), so that a path is walked back without a search."""
+
+    def __init__(self, matrix: sp.csr_matrix, n: int, chunk: int = 256) -> None:
+        hubs: list[np.ndarray] = []
+        dists: list[np.ndarray] = []
+        preds: list[np.ndarray] = []
+        counts = np.zeros(n, dtype=np.int64)
+        for start in range(0, n, chunk):
+            rows = np.arange(start, min(start + chunk, n))
+            dist, pred = dijkstra(matrix, directed=True, indices=rows, return_predecessors=True)
+            r, c = np.nonzero(np.isfinite(dist[:, :n]))  # row-major: by node, then hub
+            counts[rows] = np.bincount(r, minlength=len(rows))
+            hubs.append(c.astype(np.int32))
+            dists.append(dist[r, c])
+            preds.append(pred[r, c].astype(np.int64))
+        self.ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(counts, out=self.ptr[1:])
+        self.hub = np.concatenate(hubs) if hubs else np.zeros(0, dtype=np.int32)
+        self.dist = np.concatenate(dists) if dists else np.zeros(0)
+        pred_node = np.concatenate(preds) if preds else np.zeros(0, dtype=np.int64)
+        owner = np.repeat(np.arange(n, dtype=np.int64), counts)
+        # predecessor's position: the entry (owner, pred) in the sorted (owner, hub) keys
+        key = owner * (n + 1) + self.hub
+        has = pred_node >= 0
+        pos = np.full(len(key), -1, dtype=np.int64)
+        pos[has] = np.searchsorted(key, owner[has] * (n + 1) + pred_node[has])
+        self.pred_pos = pos
+
+    @property
+    def size(self) -> int:
+        """Entries kept (memory: 20 bytes each)."""
+        return len(self.hub)
+
+    def of(self, v: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """Node ``v``'s hubs, their costs, and the position of its first entry."""
+        a, b = int(self.ptr[v]), int(self.ptr[v + 1])
+        return self.hub[a:b], self.dist[a:b], a
+
+    def chain(self, pos: int) -> list[tuple[int, int]]:
+        """``(node, predecessor)`` pairs from the entry at ``pos`` back to the label's node."""
+        out = []
+        hub, pred = self.hub, self.pred_pos
+        p = int(pred[pos])
+        while p >= 0:
+            out.append((int(hub[pos]), int(hub[p])))
+            pos, p = p, int(pred[p])
+        return out
 
 
 def _witness(

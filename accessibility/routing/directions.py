@@ -1,18 +1,37 @@
 """Step-by-step directions in Italian or English ("gira a destra in Via Dante, 120 m").
 
-Pure: takes the route's legs (edge attributes and the piece of geometry walked, in a
-metric CRS) and returns one sentence per step. Consecutive legs on the same street are
-joined; a turn is named from the change of bearing where two steps meet.
+Pure: takes the route's legs and returns one sentence per step. A leg is a
+:class:`Leg` (the way's name and kind, metres walked, bearing of its first and last
+segment: what route assembly reads from flat arrays) or, through :func:`directions`,
+edge attributes and the piece of geometry walked in a metric CRS. Consecutive legs on
+the same street are joined; a turn is named from the change of bearing where two steps
+meet.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from shapely import LineString
 
-from accessibility.i18n import N_, _, number, use_language
+from accessibility.i18n import N_, _, language, number, use_language
+
+__all__ = ["Leg", "bearing", "directions", "sentences", "turn_class", "way_label"]
+
+
+class Leg(NamedTuple):
+    """One piece of a route for directions: the way's ``name`` (or None) and ``kind``
+    (:func:`way_label`), ``length`` in metres, and the compass bearing of its first and
+    last segment."""
+
+    name: str | None
+    kind: str
+    length: float
+    bearing_start: float
+    bearing_end: float
+
 
 #: Where a step goes on a way without a name, by its kind ("on the crossing").
 _UNNAMED = {
@@ -97,44 +116,77 @@ def directions(legs: list[tuple[dict[str, Any], LineString]], lang: str | None =
     >>> directions(legs, "it")
     ['parti in Via Dante verso nord, 100 m', "gira a destra sull'attraversamento, 12 m", 'sei arrivato']
     """
-    with use_language(lang):
-        return _directions(legs)
-
-
-def _directions(legs: list[tuple[dict[str, Any], LineString]]) -> list[str]:
-    steps: list[dict[str, Any]] = []
+    out: list[Leg] = []
     for data, line in legs:
         coords = list(line.coords)
         if len(coords) < 2 or line.length <= 0:
             continue
-        name, kind = way_label(data)
-        if steps and steps[-1]["name"] == name and steps[-1]["kind"] == kind:
-            steps[-1]["length"] += line.length
-            steps[-1]["end"] = (coords[-2], coords[-1])
+        out.append(Leg(*way_label(data), line.length, bearing(coords[0], coords[1]), bearing(coords[-2], coords[-1])))
+    return sentences(out, lang)
+
+
+def sentences(legs: list[Leg], lang: str | None = None) -> list[str]:
+    """One sentence per step for a route made of ``legs`` (:class:`Leg`), in ``lang``
+    (default: the language in use); legs of no length are skipped.
+
+    >>> sentences([Leg("Via Dante", "named", 100.0, 0.0, 0.0), Leg(None, "crossing", 12.0, 90.0, 90.0)], "en")
+    ['start on Via Dante heading north, 100 m', 'turn right on the crossing, 12 m', 'you have arrived']
+    """
+    with use_language(lang):
+        return _sentences(legs)
+
+
+@lru_cache(maxsize=8)
+def _texts(lang: str) -> dict[str, Any]:
+    """Every fixed text of the directions in ``lang``, translated once (a route has dozens
+    of steps: a catalogue look-up per word adds up)."""
+    with use_language(lang):
+        return {
+            "unnamed": {k: _(v) for k, v in _UNNAMED.items()},
+            "turns": {k: _(v) for k, v in _TURNS.items()},
+            "headings": [_(h) for h in _HEADINGS],
+            "start_on": _("start on {street} heading {heading}, {metres} m"),
+            "start_where": _("start {where} heading {heading}, {metres} m"),
+            "turn_onto": _("{turn} onto {street}, {metres} m"),
+            "turn_where": _("{turn} {where}, {metres} m"),
+            "arrived": _("you have arrived"),
+        }
+
+
+def _sentences(legs: list[Leg]) -> list[str]:
+    steps: list[list[Any]] = []  # [name, kind, length, first bearing, last bearing]
+    for leg in legs:
+        if leg.length <= 0:
+            continue
+        if steps and steps[-1][0] == leg.name and steps[-1][1] == leg.kind:
+            steps[-1][2] += leg.length
+            steps[-1][4] = leg.bearing_end
         else:
-            steps.append(
-                {
-                    "name": name,
-                    "kind": kind,
-                    "length": line.length,
-                    "start": (coords[0], coords[1]),
-                    "end": (coords[-2], coords[-1]),
-                }
-            )
+            steps.append([leg.name, leg.kind, leg.length, leg.bearing_start, leg.bearing_end])
+    lang = language()
+    t = _texts(lang)
     out: list[str] = []
-    for i, step in enumerate(steps):
-        metres = number(step["length"])
-        street, unnamed = step["name"], _(_UNNAMED[step["kind"]]) if not step["name"] else ""
+    for i, (street, kind, length, first, _last) in enumerate(steps):
+        metres = _metres(length, lang)
+        unnamed = t["unnamed"][kind] if not street else ""
         if i == 0:
-            heading = _(_HEADINGS[int((bearing(*step["start"]) + 22.5) // 45) % 8])
-            if street:
-                text = _("start on {street} heading {heading}, {metres} m")
-            else:
-                text = _("start {where} heading {heading}, {metres} m")
+            heading = t["headings"][int((first + 22.5) // 45) % 8]
+            text = t["start_on"] if street else t["start_where"]
             out.append(text.format(street=street, where=unnamed, heading=heading, metres=metres))
             continue
-        turn = _(_TURNS[turn_class(bearing(*step["start"]) - bearing(*steps[i - 1]["end"]))])
-        text = _("{turn} onto {street}, {metres} m") if street else _("{turn} {where}, {metres} m")
+        turn = t["turns"][turn_class(first - steps[i - 1][4])]
+        text = t["turn_onto"] if street else t["turn_where"]
         out.append(text.format(turn=turn, street=street, where=unnamed, metres=metres))
-    out.append(_("you have arrived"))
+    out.append(t["arrived"])
     return out
+
+
+def _metres(length: float, lang: str) -> str:
+    """Whole metres in the language's form (formatting is cached: Babel is slow)."""
+    return _whole_number(int(round(length)) if math.isfinite(length) else -1, lang)
+
+
+@lru_cache(maxsize=8192)
+def _whole_number(value: int, lang: str) -> str:
+    with use_language(lang):
+        return number(value)

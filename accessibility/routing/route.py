@@ -14,12 +14,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
 import numpy as np
 import pandas as pd
-from pyproj import Transformer
-from shapely import LineString
-from shapely.ops import substring
 
 from accessibility import settings
 from accessibility.analysis.destinations import way_in_mask
@@ -27,10 +23,11 @@ from accessibility.errors import FacilityError, SnapError
 from accessibility.i18n import _, check_language, number, use_language
 from accessibility.model.barriers import taxonomy
 from accessibility.model.costs import Edge, EdgeCosts
-from accessibility.model.facilities import category, entrance_points
+from accessibility.model.facilities import destination, entrance_points
 from accessibility.model.profiles import Profile, load_profiles
 from accessibility.model.snapping import EdgeSnap as Snap
-from accessibility.routing.directions import directions as make_directions
+from accessibility.routing.directions import sentences
+from accessibility.routing.geometry import BarrierFacts, barrier_facts
 from accessibility.routing.router import _TINY, Path, Router, Routing
 
 __all__ = ["Route", "assemble", "nearest", "route"]
@@ -140,10 +137,14 @@ def route(
     """The route for ``profile`` between two ``(lat, lon)`` points, compared with walking."""
     lang = check_language(lang)
     r = routing.router(profile, barriers)
-    o, d = routing.index.xy(origin), routing.index.xy(destination)
-    so, sd, path = r.route_xy(o, d)
     w = routing.router(walk, barriers)
-    wo, wd, walk_path = w.route_xy(o, d) if r is not w else (so, sd, path)
+    o, d = routing.index.xy(origin), routing.index.xy(destination)
+    if r is w:
+        _so, _sd, path = r.route_xy(o, d)
+        walk_path = path
+    else:  # both ends snapped once for the profile and the walking comparison
+        (so, sd), (wo, wd) = routing.index.snap_pairs(o, d, [r.usable, w.usable], settings.snap_max_m)
+        path, walk_path = r.path(so, sd), w.path(wo, wd)
     return assemble(routing, r, w, path, walk_path, origin, destination, barriers, lang)
 
 
@@ -174,139 +175,135 @@ def _assemble(
     barriers: pd.DataFrame,
     lang: str,
 ) -> Route:
-    G, c = routing.G, r.costs
+    geo = routing.geometry
+    facts = barrier_facts(barriers, routing.index)
     out = Route(
         profile=r.profile.name, found=path is not None, origin=tuple(origin), destination=tuple(destination), lang=lang
     )
     if walk_path is not None:
-        out.walk_length_m = _length(w.costs, walk_path)
-        out.walk_coords = _coords(routing, G, w.costs, walk_path)
+        out.walk_length_m = _length(walk_path)
+        out.walk_coords = geo.trace(walk_path.pieces, w._lengths, legs=False)[0]
     if path is None:
-        out.blockers = _blockers(r, walk_path, barriers) if walk_path is not None else []
+        out.blockers = _blockers(r, walk_path, facts) if walk_path is not None else []
         return out
-    out.length_m = _length(c, path)
+    c = r.costs
+    pieces = path.pieces
+    out.length_m = _length(path)
     out.duration_s = out.length_m / r.profile.speed_mps
     out.cost = path.cost
-    out.edges = [c.edges[e] for e, a, b in path.pieces]
-    out.fractions = [(b - a) / c.length[e] if c.length[e] > 0 else 1.0 for e, a, b in path.pieces]
-    out.coords = _coords(routing, G, c, path)
-    unknown_len = sum(b - a for e, a, b in path.pieces if c.unknown[e])
-    out.unknown_share = unknown_len / out.length_m if out.length_m > 0 else 0.0
-    out.unknown_coords = [_coords(routing, G, c, Path(0, [p])) for p in path.pieces if c.unknown[p[0]]]
-    out.osm_ways = list(dict.fromkeys(int(G.edges[c.edges[e]]["osmid"]) for e, _, _ in path.pieces))
+    edges, lengths = c.edges, r._lengths
+    out.edges = [edges[e] for e, _, _ in pieces]
+    out.fractions = [(b - a) / lengths[e] if lengths[e] > 0 else 1.0 for e, a, b in pieces]
+    coords, spans, legs = geo.trace(pieces, lengths)
+    out.coords = coords
+    unknown = r.unknown_list
+    flags = [unknown[e] for e, _, _ in pieces]
+    if any(flags):
+        part = sum(b - a for (_e, a, b), f in zip(pieces, flags) if f)
+        out.unknown_share = part / out.length_m if out.length_m > 0 else 0.0
+        out.unknown_coords = [coords[spans[i][0] : spans[j][1]] for i, j in _runs(flags)]
+    osmid = geo.osmid_list
+    out.osm_ways = list(dict.fromkeys(osmid[e] for e, _, _ in pieces))
     if walk_path is not None:
-        out.barriers_avoided = _avoided(r, path, walk_path, barriers)
-    legs = [(G.edges[c.edges[e]], _piece(G, c, e, a, b)) for e, a, b in path.pieces]
-    out.directions = make_directions(legs, lang)
+        out.barriers_avoided = _avoided(r, path, walk_path, facts)
+    out.directions = sentences(legs, lang)
     return out
 
 
-def _length(c: EdgeCosts, path: Path) -> float:
+def _runs(flags: list[bool]) -> list[tuple[int, int]]:
+    """``(first, last)`` of each run of consecutive true values.
+
+    >>> _runs([True, True, False, True])
+    [(0, 1), (3, 3)]
+    """
+    out: list[tuple[int, int]] = []
+    first = -1
+    for i, f in enumerate(flags):
+        if f and first < 0:
+            first = i
+        elif not f and first >= 0:
+            out.append((first, i - 1))
+            first = -1
+    if first >= 0:
+        out.append((first, len(flags) - 1))
+    return out
+
+
+def _length(path: Path) -> float:
     return float(sum(b - a for _, a, b in path.pieces))
 
 
-def _piece(G: nx.MultiDiGraph, c: EdgeCosts, e: int, a: float, b: float) -> LineString:
-    line = G.edges[c.edges[e]]["geometry"]
-    if a <= _TINY and b >= c.length[e] - _TINY:
-        return line
-    return substring(line, a, b)
-
-
-def _coords(routing: Routing, G: nx.MultiDiGraph, c: EdgeCosts, path: Path) -> list[tuple[float, float]]:
-    xy: list[tuple[float, float]] = []
-    for e, a, b in path.pieces:
-        part = list(_piece(G, c, e, a, b).coords)
-        xy.extend(part[1:] if xy and part and xy[-1] == part[0] else part)
-    if not xy:
-        return []
-    lon, lat = routing.index.to_lonlat.transform(*zip(*xy))
-    return list(zip(np.round(lon, 7).tolist(), np.round(lat, 7).tolist()))
-
-
-def _rows_on(c: EdgeCosts, path: Path) -> list[tuple[float, int | None, int, int | None]]:
-    """(distance from start, barrier row or None, edge, node entered) along a path."""
-    out = []
+def _rows_on(r: Router, path: Path) -> list[tuple[float, int, int]]:
+    """What a path passes, in walking order: ``(distance from the start, barrier row,
+    edge)``, row ``-1`` where the edge is too steep in this direction (judged from its
+    incline). Rows on an edge count where the edge starts, rows on a node where it is
+    entered; only edges and nodes the router marked as carrying something are looked up."""
+    c = r.costs
+    out: list[tuple[float, int, int]] = []
+    marked_edges, marked_nodes, steep = r.marked_edges, r.marked_nodes, r.steep_edges
+    v, lengths = r.v_list, r._lengths
+    edge_rows, node_rows = c.edge_rows, c.node_rows
     at = 0.0
+    last = len(path.pieces) - 1
     for k, (e, a, b) in enumerate(path.pieces):
-        for row in c.edge_rows.get(e, []):
-            out.append((at, row, e, None))
-        if c.incline_blocked[e]:
-            out.append((at, None, e, None))
+        if e in marked_edges:
+            for row in edge_rows.get(e, ()):
+                out.append((at, row, e))
+            if e in steep:
+                out.append((at, -1, e))
         at += b - a
-        if k < len(path.pieces) - 1 or b >= c.length[e] - _TINY:
-            node = int(c.v[e])
-            for row in c.node_rows.get(node, []):
-                out.append((at, row, e, node))
+        node = v[e]
+        if node in marked_nodes and (k < last or b >= lengths[e] - _TINY):
+            for row in node_rows[node]:
+                out.append((at, row, e))
     return out
 
 
-def _describe(
-    row: int | None, barriers: pd.DataFrame, c: EdgeCosts, e: int, distance: float, routing_crs_to_lonlat: Transformer
-) -> dict[str, Any]:
-    tax = taxonomy()
-    if row is None:  # too steep in this direction, judged from the edge's incline
-        kind = "steep_incline"
-        return {
-            "kind": kind,
-            "label": _(tax[kind].label),
-            "measure": round(abs(float(c.incline[e])), 2),
-            "unit": "%",
-            "street": None,
-            "osm": f"edge/{c.edges[e][0]}-{c.edges[e][1]}",
-            "distance_m": round(float(distance), 1),
-        }
-    b = barriers.iloc[row]
-    kind = b["kind"]
-    point = b.geometry.representative_point() if b.geometry is not None else None
-    lonlat = routing_crs_to_lonlat.transform(point.x, point.y) if point is not None else (None, None)
+def _steep(c: EdgeCosts, e: int, distance: float) -> dict[str, Any]:
+    """An edge too steep in this direction, judged from its incline (no barrier row)."""
+    kind = "steep_incline"
     return {
         "kind": kind,
-        "label": _(tax[kind].label) if kind in tax else kind,
-        "measure": None if pd.isna(b["measure"]) else float(b["measure"]),
-        "unit": b.get("unit") or "",
-        "street": None if pd.isna(b.get("street")) else b.get("street"),
-        "osm": b.get("source_id") or f"{b['element']}/{b['osm_id']}",
-        "barrier_id": b.get("barrier_id"),
-        "description": None if pd.isna(b.get("description")) else str(b.get("description")),
+        "label": _(taxonomy()[kind].label),
+        "measure": round(abs(float(c.incline[e])), 2),
+        "unit": "%",
+        "street": None,
+        "osm": f"edge/{c.edges[e][0]}-{c.edges[e][1]}",
         "distance_m": round(float(distance), 1),
-        "lon": None if lonlat[0] is None else round(lonlat[0], 7),
-        "lat": None if lonlat[1] is None else round(lonlat[1], 7),
     }
 
 
-def _blockers(r: Router, walk_path: Path, barriers: pd.DataFrame) -> list[dict[str, Any]]:
+def _blockers(r: Router, walk_path: Path, facts: BarrierFacts) -> list[dict[str, Any]]:
     """Barriers on the plain walking route that block ``r``'s profile, nearest first."""
     c = r.costs
+    blocks, steep_measured, steep = r.blocking_rows, facts.steep_measured, r.steep_edges
     out, seen = [], set()
-    for at, row, e, _node in sorted(_rows_on(c, walk_path), key=lambda t: t[0]):
-        if row is None:
+    for at, row, e in sorted(_rows_on(r, walk_path), key=lambda t: t[0]):
+        key: tuple[Any, ...]
+        if row < 0:
             key = ("edge", c.edges[e][0], c.edges[e][1])
             blocking = True
         else:
             key = ("row", row)
-            blocking = c.severity[row] == "blocking" and not (
-                barriers.iloc[row]["kind"] == "steep_incline"
-                and not c.incline_blocked[e]
-                and not pd.isna(barriers.iloc[row]["measure"])
-                and np.isfinite(c.cost[e])
-            )
+            # a measured slope on an edge with its own incline is judged per direction:
+            # it blocks only where the edge is too steep that way (the -1 entries)
+            blocking = row in blocks and not (steep_measured[row] and e not in steep and r.finite[e])
         if blocking and key not in seen:
             seen.add(key)
-            out.append(_describe(row, barriers, c, e, at, r.index.to_lonlat))
+            out.append(_steep(c, e, at) if row < 0 else facts.describe(row, at))
     return out
 
 
-def _avoided(r: Router, path: Path, walk_path: Path, barriers: pd.DataFrame) -> list[dict[str, Any]]:
+def _avoided(r: Router, path: Path, walk_path: Path, facts: BarrierFacts) -> list[dict[str, Any]]:
     """Barriers that hinder or block the profile on the walking route but not on this one."""
-    c = r.costs
-    on_route = {row for _, row, _, _ in _rows_on(c, path) if row is not None}
+    on_route = {row for _, row, _ in _rows_on(r, path)}
+    hinders = r.hindering_rows
     out, seen = [], set()
-    for at, row, e, _node in _rows_on(c, walk_path):
-        if row is None or row in on_route or row in seen:
+    for at, row, _e in _rows_on(r, walk_path):
+        if row < 0 or row in on_route or row in seen or row not in hinders:
             continue
-        if c.severity[row] in {"blocking", "hindering"}:
-            seen.add(row)
-            out.append(_describe(row, barriers, c, e, at, r.index.to_lonlat))
+        seen.add(row)
+        out.append(facts.describe(row, at))
     return out
 
 
@@ -362,8 +359,8 @@ def nearest(
     reached, the route is not found and lists what blocks the walk to the nearest one.
     """
     lang = check_language(lang)
-    cat = category(category_name)
-    rows = facilities[facilities["category"] == cat.name] if len(facilities) else facilities
+    cat = destination(category_name)
+    rows = cat.select(facilities)
     if len(rows) == 0:
         raise FacilityError(
             _(
@@ -393,10 +390,100 @@ def nearest(
     with use_language(lang):
         label = _(cat.label)
     out.facility = {
-        "category": cat.name,
+        "category": cat.category,
+        "destination": cat.name,
         "label": label,
         "name": f["name"] or None,
         "wheelchair": f["wheelchair"] or None,
         "osm": f"{f['osm_type']}/{f['osm_id']}",
     }
     return out
+
+
+# --- where can I get to? -------------------------------------------------------------------
+
+
+@dataclass
+class Walkshed:
+    """The network a profile reaches from a point within each number of minutes (bands:
+    ``lines[k]`` holds the edges first reached within ``minutes[k]``), as AccessMap's
+    walksheds and OpenRouteService's isochrones."""
+
+    profile: str
+    origin: tuple[float, float]
+    minutes: list[float]
+    speed_mps: float
+    lines: list[list[list[tuple[float, float]]]]
+    length_m: list[float]
+    lang: str = "it"
+
+    def to_geojson(self) -> dict[str, Any]:
+        """A FeatureCollection: one MultiLineString per band, nearest band first."""
+        return {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "MultiLineString", "coordinates": [[list(p) for p in line] for line in lines]}
+                    if lines
+                    else None,
+                    "properties": {
+                        "profile": self.profile,
+                        "minutes": m,
+                        "length_m": round(length, 1),
+                        "origin": list(self.origin),
+                    },
+                }
+                for m, lines, length in zip(self.minutes, self.lines, self.length_m)
+            ],
+        }
+
+
+def walkshed(
+    routing: Routing,
+    barriers: pd.DataFrame,
+    origin: tuple[float, float],
+    profile: Profile,
+    minutes: list[float],
+    lang: str | None = None,
+) -> Walkshed:
+    """The edges ``profile`` reaches from ``origin`` within each of ``minutes`` at its
+    speed, on the edges it may use (walking length, as the audit measures reach); an edge
+    belongs to the first band within which its far end is reached.
+
+    Raises
+    ------
+    SnapError
+        The point is too far from any path the profile can use.
+    """
+    lang = check_language(lang)
+    r = routing.router(profile, barriers)
+    x, y = routing.index.xy(origin)
+    snap = routing.index.snap(x, y, r.usable, settings.snap_max_m, "origin")
+    c = r.costs
+    sources = []
+    for edge, part in ((snap.fwd, snap.length - snap.offset), (snap.bwd, snap.offset)):
+        if r.usable[edge]:
+            sources.append((int(c.v[edge]), float(part)))
+    limits = sorted(float(m) for m in minutes)
+    reach_m = max(limits) * 60 * profile.speed_mps
+    dist = r.lengths.distances_from(sources, limit=reach_m) if sources else np.full(len(c.nodes), np.inf)
+    far = np.maximum(dist[c.u], dist[c.v])
+    near = np.minimum(dist[c.u], dist[c.v])
+    with np.errstate(invalid="ignore"):
+        ok = r.usable & np.isfinite(far) & (far - near <= c.length + 1e-6)
+    # each physical edge once: its forward direction, or its reverse when only that is usable
+    fwd, bwd = routing.index.fwd, routing.index.bwd
+    pick = np.where(ok[fwd], fwd, np.where(ok[bwd], bwd, -1))
+    pick = pick[pick >= 0]
+    geo = routing.geometry
+    bands: list[list[list[tuple[float, float]]]] = []
+    lengths: list[float] = []
+    low = -1.0
+    for m in limits:
+        high = m * 60 * profile.speed_mps
+        chosen = pick[(far[pick] > low) & (far[pick] <= high)]
+        bands.append([geo.points[e] for e in chosen.tolist()])
+        lengths.append(float(c.length[chosen].sum()))
+        low = high
+    return Walkshed(profile.name, (float(origin[0]), float(origin[1])), limits, profile.speed_mps, bands, lengths, lang)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
@@ -27,12 +27,13 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from accessibility import settings
-from accessibility.analysis.reach import shortest_per_pair
+from accessibility.analysis.reach import LengthGraph, shortest_per_pair
 from accessibility.model.costs import EdgeCosts, edge_costs
 from accessibility.model.profiles import Profile
 from accessibility.model.snapping import EdgeSnap as Snap
 from accessibility.model.snapping import NetworkIndex, network_index
 from accessibility.routing.contraction import Hierarchy
+from accessibility.routing.geometry import EdgeGeometry, edge_geometry
 
 __all__ = ["Path", "Router", "Routing"]
 
@@ -50,6 +51,14 @@ class Path:
 
     cost: float
     pieces: list[tuple[int, float, float]]
+    _arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The pieces as three arrays (edges, starts, ends), made once."""
+        if self._arrays is None:
+            table = np.array(self.pieces, dtype=float).reshape(-1, 3)
+            self._arrays = (table[:, 0].astype(np.int64), table[:, 1].copy(), table[:, 2].copy())
+        return self._arrays
 
 
 class Router:
@@ -82,8 +91,20 @@ class Router:
         self.usable = np.isfinite(costs.cost)
         self._arcs = (rows[:-2], cols[:-2], w[:-2], eidx[:-2])
         self._hierarchy: Hierarchy | None = None
+        self._building = False  # a hierarchy is being built in another thread
+        self._length_graph: LengthGraph | None = None
         self._routes = 0
         self._lengths: list[float] = costs.length.astype(float).tolist()
+        # the same as Python sets and lists: route assembly looks at tens of edges, one by one
+        self.steep_edges: set[int] = set(np.flatnonzero(costs.incline_blocked).tolist())
+        self.marked_edges: set[int] = set(costs.edge_rows) | self.steep_edges
+        self.marked_nodes: set[int] = set(costs.node_rows)
+        severity = list(costs.severity)
+        self.blocking_rows: set[int] = {i for i, s in enumerate(severity) if s == "blocking"}
+        self.hindering_rows: set[int] = {i for i, s in enumerate(severity) if s in ("blocking", "hindering")}
+        self.v_list: list[int] = costs.v.tolist()
+        self.unknown_list: list[bool] = costs.unknown.tolist()
+        self.finite: list[bool] = np.isfinite(costs.cost).tolist()
         log.info(
             "compiled %s router: %d nodes, %d usable of %d edges",
             costs.profile.name,
@@ -152,6 +173,13 @@ class Router:
         return dist[:-1]
 
     @property
+    def lengths(self) -> LengthGraph:
+        """The walking lengths of the edges this profile may use (walksheds)."""
+        if self._length_graph is None:
+            self._length_graph = LengthGraph.from_costs(self.costs)
+        return self._length_graph
+
+    @property
     def hierarchy(self) -> Hierarchy:
         """The contraction hierarchy of the compiled arcs (built on first access)."""
         if self._hierarchy is None:
@@ -160,9 +188,23 @@ class Router:
         return self._hierarchy
 
     def prepare(self) -> Router:
-        """Build the contraction hierarchy now (for many routes: a service, a batch)."""
-        _ = self.hierarchy
+        """Build the contraction hierarchy and its hub labels now (for many routes: a
+        service, a batch). May run in another thread than the routes: until it is done,
+        routes take the plain Dijkstra (exact either way)."""
+        self._building = True
+        try:
+            hierarchy = self._hierarchy or Hierarchy(self.source, *self._arcs)
+            hierarchy.build_labels()
+            self._hierarchy = hierarchy  # one assignment: routes see all of it or none
+        finally:
+            self._building = False
+        log.info("%s router: contraction hierarchy with %d shortcuts", self.profile.name, hierarchy.shortcuts)
         return self
+
+    @property
+    def prepared(self) -> bool:
+        """Whether routes run on the hierarchy's hub labels."""
+        return self._hierarchy is not None and self._hierarchy.labels_up is not None
 
     def path(self, origin: Snap, destination: Snap) -> Path | None:
         """The cheapest path between two snapped points, or None when there is none.
@@ -173,7 +215,7 @@ class Router:
         costs about as much as a few thousand plain routes.
         """
         self._routes += 1
-        if self._hierarchy is None and self._routes <= settings.hierarchy_after:
+        if self._hierarchy is None and (self._building or self._routes <= settings.hierarchy_after):
             return self.path_dijkstra(origin, destination)
         return self.path_hierarchy(origin, destination)
 
@@ -194,7 +236,9 @@ class Router:
         """Cheapest path on the contraction hierarchy: two small upward searches."""
         starts = _cheapest_per_node(self._starts(origin))
         ends = _cheapest_per_node(self._ends(destination))
-        found = self.hierarchy.query([(s[0], s[1]) for s in starts.values()], [(e[0], e[1]) for e in ends.values()])
+        h = self.hierarchy
+        ask = h.query_labels if h.labels_up is not None else h.query
+        found = ask([(s[0], s[1]) for s in starts.values()], [(e[0], e[1]) for e in ends.values()])
         direct = self._direct(origin, destination)
         if direct is not None and (found is None or direct.cost <= found[0]):
             return direct
@@ -288,6 +332,14 @@ class Routing:
         self.G = G
         self.index = network_index(G)
         self._routers: dict[tuple[Profile, int, int], Router] = {}
+        self._geometry: EdgeGeometry | None = None
+
+    @property
+    def geometry(self) -> EdgeGeometry:
+        """The graph's edges as flat arrays, for route assembly (built on first use)."""
+        if self._geometry is None:
+            self._geometry = edge_geometry(self.G, self.index)
+        return self._geometry
 
     def router(self, profile: Profile, barriers: pd.DataFrame) -> Router:
         key = (profile, id(barriers), len(barriers))

@@ -1,0 +1,289 @@
+"""Route assembly on flat arrays: the coordinates of every edge of a graph held once.
+
+Assembling a route edge by edge through shapely objects and networkx attribute lookups
+costs ten times the search itself. :class:`EdgeGeometry` holds, once per graph, every
+directed edge's vertices in one flat array (projected and WGS84), the distance of each
+vertex along its edge, the bearing of its first and last segment, its OSM way id and its
+name for directions, all aligned with the edge order of
+:func:`~accessibility.model.costs.edge_costs`. A path's pieces ``(edge, from, to)`` then
+turn into coordinates, lengths and direction legs with a few numpy gathers; only the two
+partial pieces at the ends are cut (by interpolation along the edge, as
+``shapely.ops.substring`` does).
+
+:class:`BarrierFacts` holds what a route says about each barrier row (label, measure,
+street, OSM id, place) as plain lists, read once per barrier table instead of one pandas
+row per barrier per route.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import weakref
+from functools import lru_cache
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import shapely
+
+from accessibility.i18n import _, language, use_language
+from accessibility.model.barriers import taxonomy
+from accessibility.model.snapping import NetworkIndex
+from accessibility.routing.directions import Leg, way_label
+
+__all__ = ["BarrierFacts", "EdgeGeometry", "barrier_facts", "edge_geometry"]
+
+_TINY = 1e-9
+
+
+class EdgeGeometry:
+    """Every directed edge's geometry of one graph as flat arrays (see module docstring)."""
+
+    def __init__(self, G: nx.MultiDiGraph, index: NetworkIndex) -> None:
+        data = [d for _, _, _, d in G.edges(keys=True, data=True)]
+        m = len(data)
+        self.index = index
+        if m:
+            xy, owner = shapely.get_coordinates([d["geometry"] for d in data], return_index=True)
+        else:
+            xy, owner = np.empty((0, 2)), np.empty(0, dtype=np.int64)
+        counts = np.bincount(owner, minlength=m)
+        self.start = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(counts, out=self.start[1:])
+        self.xy = np.ascontiguousarray(xy, dtype=float)
+        step = np.zeros(len(xy))
+        if len(xy) > 1:
+            step[1:] = np.hypot(*(xy[1:] - xy[:-1]).T)
+        step[self.start[:-1][counts > 0]] = 0.0  # each edge starts at 0
+        total = np.cumsum(step)
+        first = np.repeat(self.start[:-1], counts)
+        self.cum = total - total[first] if len(xy) else total  # distance of each vertex along its edge
+        last = self.start[1:] - 1
+        self.geometric_length = np.where(counts > 0, self.cum[np.maximum(last, 0)] if len(xy) else 0.0, 0.0)
+        if len(xy):
+            lon, lat = index.to_lonlat.transform(xy[:, 0], xy[:, 1])
+            self.lonlat = np.round(np.column_stack([lon, lat]), 7)
+        else:
+            self.lonlat = np.empty((0, 2))
+        ok = counts >= 2
+        s0 = np.where(ok, self.start[:-1], 0)
+        s1 = np.where(ok, self.start[:-1] + 1, 0)
+        e0 = np.where(ok, last - 1, 0)
+        e1 = np.where(ok, last, 0)
+        self.bearing_start = _bearing(xy[s0], xy[s1]) if len(xy) else np.zeros(m)
+        self.bearing_end = _bearing(xy[e0], xy[e1]) if len(xy) else np.zeros(m)
+        labels: dict[tuple[str | None, str], int] = {}
+        self.label = np.fromiter((labels.setdefault(way_label(d), len(labels)) for d in data), dtype=np.int64, count=m)
+        self.labels: list[tuple[str | None, str]] = list(labels)
+        self.osmid = np.fromiter((int(d["osmid"]) for d in data), dtype=np.int64, count=m)
+        # the same as plain Python lists per edge: a route walks tens of edges, and one
+        # Python step per edge costs less than one numpy call per route stage
+        bounds = self.start.tolist()
+        ll = self.lonlat.tolist()
+        self.points: list[list[tuple[float, float]]] = [
+            [(p[0], p[1]) for p in ll[bounds[e] : bounds[e + 1]]] for e in range(m)
+        ]
+        xy_list, cum_list = self.xy.tolist(), self.cum.tolist()
+        self.xy_lists: list[list[list[float]]] = [xy_list[bounds[e] : bounds[e + 1]] for e in range(m)]
+        self.cum_lists: list[list[float]] = [cum_list[bounds[e] : bounds[e + 1]] for e in range(m)]
+        self.glen: list[float] = self.geometric_length.tolist()
+        self.leg_of: list[tuple[str | None, str, float, float, float]] = [
+            (*self.labels[lab], glen, b0, b1)
+            for lab, glen, b0, b1 in zip(
+                self.label.tolist(),
+                self.geometric_length.tolist(),
+                self.bearing_start.tolist(),
+                self.bearing_end.tolist(),
+            )
+        ]
+        self.walkable_leg: list[bool] = ((counts >= 2) & (self.geometric_length > 0)).tolist()
+        self.osmid_list: list[int] = self.osmid.tolist()
+
+    # --- a path, in plain Python ------------------------------------------------------
+
+    def trace(
+        self, pieces: list[tuple[int, float, float]], length: list[float], legs: bool = True
+    ) -> tuple[list[tuple[float, float]], list[tuple[int, int]], list[Leg]]:
+        """WGS84 points of a path's pieces ``(edge, from, to)`` (consecutive repeats once),
+        each piece's span in them (``points[first:end]``), and the direction legs
+        (consecutive legs on one way merged into one step).
+
+        ``length[e]`` is the edge length the pieces are measured against: a piece from 0
+        to it is the whole edge, whose points are taken as they are; the others (the
+        first and the last) are cut as ``shapely.ops.substring`` cuts, the cut points
+        placed by the same fraction of their segment in WGS84 as in metres (the segments
+        are metres long: the difference is far below the 7 decimals kept)."""
+        out: list[tuple[float, float]] = []
+        starts: list[int] = []
+        ends: list[int] = []
+        steps: list[list[Any]] = []
+        points, leg_of, walkable = self.points, self.leg_of, self.walkable_leg
+        for e, a, b in pieces:
+            starts.append(len(out) - 1 if out else 0)
+            if a <= _TINY and b >= length[e] - _TINY:
+                pts = points[e]
+                if out and pts and out[-1] == pts[0]:
+                    out.extend(pts[1:])
+                else:
+                    out.extend(pts)
+                ends.append(len(out))
+                if legs and walkable[e]:
+                    name, kind, glen, b0, b1 = leg_of[e]
+                    if steps and steps[-1][0] == name and steps[-1][1] == kind:
+                        steps[-1][2] += glen
+                        steps[-1][4] = b1
+                    else:
+                        steps.append([name, kind, glen, b0, b1])
+                continue
+            pts, b0, b1 = self._cut(e, a, b)
+            if legs and b - a > 0:
+                name, kind = leg_of[e][0], leg_of[e][1]
+                if steps and steps[-1][0] == name and steps[-1][1] == kind:
+                    steps[-1][2] += b - a
+                    steps[-1][4] = b1
+                else:
+                    steps.append([name, kind, b - a, b0, b1])
+            for p in pts:
+                if not out or out[-1] != p:
+                    out.append(p)
+            ends.append(len(out))
+        return out, list(zip(starts, ends)), [Leg(*step) for step in steps]
+
+    def _cut(self, e: int, a: float, b: float) -> tuple[list[tuple[float, float]], float, float]:
+        """WGS84 points of the piece ``a..b`` metres of edge ``e`` (as ``substring``: the
+        two cut points and the vertices strictly between), and the bearings of its first
+        and last segment (from the metric coordinates)."""
+        xy, cum, ll = self.xy_lists[e], self.cum_lists[e], self.points[e]
+        n = len(cum)
+        if n < 2:
+            return list(ll), 0.0, 0.0
+        full = self.glen[e]  # the pieces' lengths may differ from the geometry's by rounding
+        a, b = min(max(a, 0.0), full), min(max(b, 0.0), full)
+
+        def at(d: float) -> tuple[tuple[float, float], tuple[float, float]]:
+            j = min(max(bisect.bisect_right(cum, d) - 1, 0), n - 2)
+            seg = cum[j + 1] - cum[j]
+            f = 0.0 if seg <= 0 else min(max((d - cum[j]) / seg, 0.0), 1.0)
+            (x0, y0), (x1, y1) = xy[j], xy[j + 1]
+            (lon0, lat0), (lon1, lat1) = ll[j], ll[j + 1]
+            return (x0 + f * (x1 - x0), y0 + f * (y1 - y0)), (
+                round(lon0 + f * (lon1 - lon0), 7),
+                round(lat0 + f * (lat1 - lat0), 7),
+            )
+
+        xa, pa = at(a)
+        if b - a <= 0:
+            return [pa], 0.0, 0.0
+        xb, pb = at(b)
+        inner = [i for i in range(n) if a + _TINY < cum[i] < b - _TINY]  # a cut on a vertex keeps it once
+        metric = [xa, *(xy[i] for i in inner), xb]
+        points = [pa, *(ll[i] for i in inner), pb]
+        return points, _bearing2(metric[0], metric[1]), _bearing2(metric[-2], metric[-1])
+
+
+def _bearing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.degrees(np.arctan2(b[:, 0] - a[:, 0], b[:, 1] - a[:, 1])) % 360
+
+
+def _bearing2(a: Any, b: Any) -> float:
+    return math.degrees(math.atan2(b[0] - a[0], b[1] - a[1])) % 360
+
+
+_GEOMETRIES: weakref.WeakKeyDictionary[nx.MultiDiGraph, tuple[int, EdgeGeometry]] = weakref.WeakKeyDictionary()
+
+
+def edge_geometry(G: nx.MultiDiGraph, index: NetworkIndex) -> EdgeGeometry:
+    """The flat edge geometry of ``G``, built on first use and kept while ``G`` lives
+    (graphs are not edited in place after a build; the node count is a cheap guard)."""
+    cached = _GEOMETRIES.get(G)
+    if cached is not None and cached[0] == G.number_of_nodes():
+        return cached[1]
+    geometry = EdgeGeometry(G, index)
+    _GEOMETRIES[G] = (G.number_of_nodes(), geometry)
+    return geometry
+
+
+# --- what a route says about a barrier -------------------------------------------------
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value == "":
+        return None
+    return str(value)
+
+
+class BarrierFacts:
+    """The columns of a barrier table that routes describe, as plain lists by row."""
+
+    def __init__(self, barriers: pd.DataFrame, index: NetworkIndex) -> None:
+        n = len(barriers)
+
+        def column(name: str) -> list[Any]:
+            return barriers[name].tolist() if name in barriers else [None] * n
+
+        self.kind: list[str] = [str(k) for k in column("kind")]
+        measure = barriers["measure"].to_numpy(dtype=float, na_value=np.nan) if n else np.empty(0)
+        self.measure: list[float | None] = [None if math.isnan(m) else float(m) for m in measure.tolist()]
+        self.unit: list[str] = [_text(u) or "" for u in column("unit")]
+        self.street: list[str | None] = [_text(s) for s in column("street")]
+        self.description: list[str | None] = [_text(s) for s in column("description")]
+        self.barrier_id: list[Any] = [None if _text(b) is None else b for b in column("barrier_id")]
+        source = column("source_id")
+        element, osm_id = column("element"), column("osm_id")
+        self.osm: list[str] = [_text(s) or f"{el}/{oid}" for s, el, oid in zip(source, element, osm_id)]
+        #: rows of a measured slope (judged per direction where the edge has an incline)
+        self.steep_measured: list[bool] = [
+            k == "steep_incline" and m is not None for k, m in zip(self.kind, self.measure)
+        ]
+        self.lon: list[float | None] = [None] * n
+        self.lat: list[float | None] = [None] * n
+        if n and "geometry" in barriers:
+            geoms = barriers.geometry.to_numpy()
+            present = np.flatnonzero([g is not None and not g.is_empty for g in geoms])
+            if len(present):
+                points = shapely.point_on_surface(geoms[present])
+                lon, lat = index.to_lonlat.transform(shapely.get_x(points), shapely.get_y(points))
+                for i, x, y in zip(present.tolist(), np.round(lon, 7).tolist(), np.round(lat, 7).tolist()):
+                    self.lon[i], self.lat[i] = x, y
+
+    def describe(self, row: int, distance: float) -> dict[str, Any]:
+        """One barrier as a route lists it (label in the language in use)."""
+        kind = self.kind[row]
+        return {
+            "kind": kind,
+            "label": _kind_label(kind, language()),
+            "measure": self.measure[row],
+            "unit": self.unit[row],
+            "street": self.street[row],
+            "osm": self.osm[row],
+            "barrier_id": self.barrier_id[row],
+            "description": self.description[row],
+            "distance_m": round(float(distance), 1),
+            "lon": self.lon[row],
+            "lat": self.lat[row],
+        }
+
+
+@lru_cache(maxsize=256)
+def _kind_label(kind: str, lang: str) -> str:
+    tax = taxonomy()
+    with use_language(lang):
+        return _(tax[kind].label) if kind in tax else kind
+
+
+_FACTS: dict[int, tuple[pd.DataFrame, int, BarrierFacts]] = {}
+
+
+def barrier_facts(barriers: pd.DataFrame, index: NetworkIndex) -> BarrierFacts:
+    """The :class:`BarrierFacts` of a barrier table, read once per table object (the last
+    few tables are kept)."""
+    cached = _FACTS.get(id(barriers))
+    if cached is not None and cached[0] is barriers and cached[1] == len(barriers):
+        return cached[2]
+    facts = BarrierFacts(barriers, index)
+    if len(_FACTS) >= 4:
+        _FACTS.pop(next(iter(_FACTS)))
+    _FACTS[id(barriers)] = (barriers, len(barriers), facts)
+    return facts
