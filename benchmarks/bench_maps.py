@@ -45,8 +45,7 @@ def geojson_page(features, bounds) -> str:
     """The baseline page: the same features as Leaflet GeoJSON layers (canvas renderer)."""
     from accessibility.outputs.maps import _script_json, map_assets
 
-    js, css = map_assets()
-    libraries = js[: js.rindex("\n;\n")]  # Leaflet and the plugins, without the maps' own script
+    libraries, _own, css = map_assets()  # Leaflet and the plugins, without the maps' own script
     colours = {
         "green": "#d3e9c6",
         "water": "#aad3f2",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,9 +26,23 @@ FUZZ = settings(
 )
 
 
+#: The folder of every example's files, removed when the tests of this module end.
+_FOLDER: Path | None = None
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _examples_folder() -> Iterator[None]:
+    global _FOLDER
+    with tempfile.TemporaryDirectory(prefix="fuzz-") as folder:
+        _FOLDER = Path(folder)
+        yield
+    _FOLDER = None
+
+
 def written(content: bytes | str, suffix: str) -> Path:
     """``content`` in a fresh file with ``suffix`` (Hypothesis runs many examples per test)."""
-    folder = Path(tempfile.mkdtemp(prefix="fuzz-"))
+    assert _FOLDER is not None
+    folder = Path(tempfile.mkdtemp(dir=_FOLDER))
     path = folder / f"input{suffix}"
     path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8", "surrogatepass"))
     return path

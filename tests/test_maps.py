@@ -414,11 +414,14 @@ def test_cli_tiles_option(osm_file, tmp_path: Path) -> None:
         ],
     )
     assert plain.exit_code == 0 and online.exit_code == 0, (plain.output, online.output)
-    config = json.loads(
-        re.search(r'id="map-config">(.*?)</script>', (tmp_path / "online.html").read_text()).group(1)  # type: ignore[union-attr]
-    )
-    assert config["tiles"] == {"url": "https://t.example.org/{z}/{x}/{y}.png", "attribution": "© Example <b>tiles</b>"}
-    assert '"tiles":null' in (tmp_path / "plain.html").read_text()
+    page = (tmp_path / "online.html").read_text()
+    # folium's tile layer, its attribution as text (Leaflet's control takes HTML)
+    layer = re.search(r"var (tile_layer_\w+) = L\.tileLayer\(\s*(\S+),\s*(\{.*?\})\s*\);", page, re.S)
+    assert layer, "no tile layer in the page"
+    assert json.loads(layer.group(2)) == "https://t.example.org/{z}/{x}/{y}.png"
+    credit = json.loads(re.search(r'"attribution": ("[^"]*")', layer.group(3)).group(1))  # type: ignore[union-attr]
+    assert credit == "© Example &lt;b&gt;tiles&lt;/b&gt;"
+    assert "tile_layer_" not in (tmp_path / "plain.html").read_text()
     assert "No request is made to any server" in (tmp_path / "plain.html").read_text()
 
 

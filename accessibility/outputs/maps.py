@@ -4,7 +4,10 @@ facilities and the intervention plan.
 A map is a :class:`MapPage`: one HTML page with a title, the map, and beside it (below it
 on a phone) a legend that explains every symbol and a text alternative (the route's
 directions, the list of what the map shows), so that a screen-reader user gets the
-content. The page carries everything it needs:
+content. The page is built with folium (:class:`_LeafletMap`, a ``folium.Map`` in a branca
+figure that holds the page's frame): folium makes the map, its first view and any online
+tile layer; the page's own script (``map_assets/map.js``) draws on that map. The page
+carries everything it needs:
 
 - Leaflet (from the installed ``django-js-lib-leaflet``), protomaps-leaflet, pmtiles and
   Leaflet.markercluster (npm packages of ``package.json``, installed by
@@ -38,11 +41,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import folium
 import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import Element, Figure
+from folium.template import Template
 
 from accessibility.constants import WGS84
 from accessibility.errors import ExportError, InputError
@@ -176,9 +182,10 @@ def _data_uri(path: Any) -> str:
 
 
 @cache
-def map_assets() -> tuple[str, str]:
-    """The maps' JavaScript and CSS, ready to inline: Leaflet (its images as data URIs),
-    pmtiles, protomaps-leaflet, Leaflet.markercluster and the page's own script and style.
+def map_assets() -> tuple[str, str, str]:
+    """The maps' JavaScript and CSS, ready to inline: the libraries (Leaflet with its images
+    as data URIs, pmtiles, protomaps-leaflet, Leaflet.markercluster), the page's own script
+    (``map_assets/map.js``, run after folium's script has made the map) and the style.
 
     Raises
     ------
@@ -210,10 +217,63 @@ def map_assets() -> tuple[str, str]:
     )
     css += "\n" + _npm_file("leaflet.markercluster", "dist/MarkerCluster.css")
     css += "\n" + (own / "map.css").read_text(encoding="utf-8")
-    return js + "\n;\n" + (own / "map.js").read_text(encoding="utf-8"), css
+    return js, (own / "map.js").read_text(encoding="utf-8"), css
 
 
 # --- the page ------------------------------------------------------------------------------
+
+
+class _Document(Figure):
+    """The HTML document around the map: branca's :class:`~branca.element.Figure` (what a
+    folium map renders into) with the page's language, title and frame (skip link, heading,
+    the panel beside the map). ``before``/``after`` are HTML made here, every text in it
+    escaped; ``scripts_before`` holds the data and libraries that folium's script needs,
+    ``scripts_after`` the page's own script, which takes the map folium made."""
+
+    _template = Template(
+        "<!DOCTYPE html>\n"
+        '<html lang="{{ this.lang|e }}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        "<title>{{ this.page_title|e }}</title>\n"
+        "{{ this.header.render(**kwargs) }}\n</head>\n<body>\n"
+        "{{ this.before }}{{ this.html.render(**kwargs) }}\n{{ this.after }}"
+        "{{ this.scripts_before }}\n<script>\n{{ this.script.render(**kwargs) }}\n</script>\n"
+        "{{ this.scripts_after }}\n</body>\n</html>\n"
+    )
+
+    def __init__(self, lang: str, title: str) -> None:
+        super().__init__()
+        self.lang = lang
+        self.page_title = title
+        self.before = self.after = self.scripts_before = self.scripts_after = ""
+
+
+class _LeafletMap(folium.Map):
+    """folium's map, with what the page needs: its scripts and styles are inlined by the page
+    (no link to a CDN: :data:`default_js` and :data:`default_css` are empty), zooming stays
+    allowed (folium's own header sets ``user-scalable=no``, which WCAG 1.4.4 forbids), and the
+    map's element is ``#map``, a labelled region. Tile layers (``--tiles``) and the first
+    view (``fit_bounds``) are folium's elements; the page's script (``map.js``) draws the
+    base map and the layers on the map folium made (its name is in the page's data)."""
+
+    default_js: list[tuple[str, str]] = []
+    default_css: list[tuple[str, str]] = []
+    _template = Template(
+        "{% macro html(this, kwargs) %}"
+        '<div id="map" role="region" aria-label="{{ this.label|e }}"></div>'
+        "{% endmacro %}"
+        "{% macro script(this, kwargs) %}"
+        'var {{ this.get_name() }} = L.map("map", {center: {{ this.location|tojson }}, '
+        "...{{ this.options|tojavascript }}});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, location: list[float], zoom_start: int, label: str) -> None:
+        super().__init__(
+            location=location, zoom_start=zoom_start, tiles=None, keyboard=True, zoom_snap=0.5, max_zoom=19
+        )
+        self.options["max_zoom"] = 19
+        self.label = label
 
 
 def _script_json(value: Any) -> str:
@@ -372,13 +432,24 @@ class MapPage:
         return base64.b64encode(subset_tiles(self.basemap, (west, south, east, north))).decode("ascii")
 
     def _render(self, basemap_src: str | None) -> str:
-        js, css = map_assets()
+        libraries, own_js, css = map_assets()
+        (south, west), (north, east) = self.bounds
+        leaflet_map = _LeafletMap(
+            location=[(south + north) / 2, (west + east) / 2],
+            zoom_start=15,
+            label=_("Map: {title}").format(title=self.title),
+        )
+        if self.tiles:
+            folium.TileLayer(tiles=self.tiles.url, attr=_e(self.tiles.attribution), max_zoom=19, name="tiles").add_to(
+                leaflet_map
+            )
+        leaflet_map.fit_bounds(self.bounds, padding=(24, 24), max_zoom=18)
         config = {
             "lang": self.lang,
+            "map": leaflet_map.get_name(),
             "bounds": self.bounds,
             "attribution": _("Map data {attribution}").format(attribution=ATTRIBUTION),
             "basemap": {"maxzoom": MAX_ZOOM, "attribution": ATTRIBUTION} if self.basemap else None,
-            "tiles": {"url": self.tiles.url, "attribution": self.tiles.attribution} if self.tiles else None,
             "network": self.network,
             "layers": self.layers,
         }
@@ -408,18 +479,17 @@ class MapPage:
                 attribution=ATTRIBUTION, url=self.tiles.url, credit=self.tiles.attribution
             )
         skip = _("Skip to the description of the map")
-        region = _("Map: {title}").format(title=self.title)
         legend_h = _("Legend")
         about_h = _("What this map shows")
         panel = _("Legend and description of the map")
-        return (
-            f'<!DOCTYPE html>\n<html lang="{_e(self.lang)}">\n<head>\n<meta charset="utf-8">\n'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{_e(self.title)}</title>\n<style>{css}</style>\n</head>\n<body>\n"
+        document = _Document(lang=self.lang, title=self.title)
+        document.header.add_child(Element(f"<style>{css}</style>"), name="style")
+        document.before = (
             f'<a class="skip" href="#about">{_e(skip)}</a>\n'
             f'<header class="map-header"><h1>{_e(self.title)}</h1></header>\n'
             '<main class="layout">\n'
-            f'<div id="map" role="region" aria-label="{_e(region)}"></div>\n'
+        )
+        document.after = (
             f'<aside id="panel" tabindex="0" aria-label="{_e(panel)}">\n'
             f'<section id="legend" aria-labelledby="legend-h"><h2 id="legend-h">{_e(legend_h)}</h2>'
             f"<ul>{legend}</ul>{switch}</section>\n"
@@ -427,9 +497,14 @@ class MapPage:
             f"{about}</section>\n"
             f'<p class="attribution-note">{_e(sources)}</p>\n'
             "</aside>\n</main>\n"
-            f'<script type="application/json" id="map-config">{_script_json(config)}</script>\n'
-            f"{basemap_script}\n<script>{js}</script>\n</body>\n</html>\n"
         )
+        document.scripts_before = (
+            f'<script type="application/json" id="map-config">{_script_json(config)}</script>\n'
+            f"{basemap_script}\n<script>{libraries}</script>"
+        )
+        document.scripts_after = f"<script>{own_js}</script>"
+        document.add_child(leaflet_map)
+        return document.render()
 
     def save(self, path: str | Path, share_basemap: bool | None = None) -> Path:
         """Write the page (atomically). The base map goes inside it, or into

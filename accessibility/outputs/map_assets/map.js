@@ -5,7 +5,8 @@
  * HTML: names from OpenStreetMap, surveys and registries cannot run, whatever they hold.
  * The base map is a PMTiles archive (base64 in window.ACCESSIBILITY_BASEMAP, inline or
  * from a file beside the page) drawn by protomaps-leaflet; nothing is fetched from a server
- * unless the page was made with an online tile layer (--tiles URL).
+ * unless the page was made with an online tile layer (--tiles URL). The map itself, its
+ * first view and an online tile layer are made by folium's script, which runs before this.
  */
 (function () {
   "use strict";
@@ -32,7 +33,8 @@
     return span.innerHTML;
   }
 
-  var map = L.map("map", { zoomControl: true, maxZoom: 19, keyboard: true, zoomSnap: 0.5 });
+  // folium's script has made the map (outputs/maps.py): its name is in the page's data
+  var map = window[config.map];
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution(escapeHtml(config.attribution));
 
@@ -218,9 +220,6 @@
     }
   });
 
-  if (config.tiles) {
-    L.tileLayer(config.tiles.url, { attribution: escapeHtml(config.tiles.attribution), maxZoom: 19 }).addTo(map);
-  }
   if (config.network) {
     L.geoJSON(config.network, {
       interactive: false,
@@ -372,8 +371,6 @@
     built[layer.id] = buildLayer(layer);
     if (!layer.group || layer.shown) built[layer.id].addTo(map);
   });
-  var b = config.bounds;
-  map.fitBounds(b, { padding: [24, 24], maxZoom: 18 });
   L.control.scale({ imperial: false }).addTo(map);
 
   // the category switch of the score maps: plain radio buttons beside the map
