@@ -250,3 +250,49 @@ def test_openapi_documents_every_endpoint(api: httpx.Client) -> None:
     assert "from" in {p["name"] for p in spec["paths"]["/api/v1/route"]["get"]["parameters"]}
     docs = api.get("/api/docs").text
     assert "/api/docs-assets/swagger-ui-bundle.js" in docs and "cdn" not in docs.lower()
+
+
+def test_base_map_by_byte_ranges(api: httpx.Client, city: City) -> None:
+    """The page's base map is the workspace's archive, served in the parts asked for."""
+    whole = city.basemap
+    assert whole, "the Helsinki workspace has a base map"
+    head = api.get("/basemap.pmtiles", headers={"Range": "bytes=0-126"})
+    assert head.status_code == 206 and head.content == whole[:127]
+    assert head.headers["content-range"] == f"bytes 0-126/{len(whole)}"
+    assert head.content[:7] == b"PMTiles"
+    tail = api.get("/basemap.pmtiles", headers={"Range": "bytes=-10"})
+    assert tail.status_code == 206 and tail.content == whole[-10:]
+    past = api.get("/basemap.pmtiles", headers={"Range": f"bytes={len(whole)}-"})
+    assert past.status_code == 416 and past.headers["content-range"] == f"bytes */{len(whole)}"
+    full = api.get("/basemap.pmtiles")
+    assert full.status_code == 200 and full.content == whole and full.headers["accept-ranges"] == "bytes"
+    page = api.get("/").text
+    for name in ("pmtiles.js", "protomaps-leaflet.js", "basemap.js"):
+        assert f'src="/static/maps/{name}"' in page
+        script = api.get(f"/static/maps/{name}")
+        assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
+    assert api.get("/static/maps/..%2Fmaps.py").status_code == 404
+    assert api.get("/static/maps/other.js").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("header", "status", "part"),
+    [
+        (None, 200, slice(0, 10)),
+        ("bytes=2-4", 206, slice(2, 5)),
+        ("bytes=7-", 206, slice(7, 10)),
+        ("bytes=-3", 206, slice(7, 10)),
+        ("bytes=5-99", 206, slice(5, 10)),
+        ("bytes=0-1,4-5", 200, slice(0, 10)),  # several ranges: the whole, as RFC 9110 allows
+        ("bytes=x-", 200, slice(0, 10)),
+        ("items=1-2", 200, slice(0, 10)),
+        ("bytes=10-", 416, slice(0, 0)),
+        ("bytes=4-2", 416, slice(0, 0)),
+    ],
+)
+def test_byte_range(header: str | None, status: int, part: slice) -> None:
+    from accessibility.web.app import byte_range
+
+    data = bytes(range(10))
+    answer = byte_range(data, header, "application/octet-stream")
+    assert answer.status_code == status and answer.body == data[part]

@@ -61,6 +61,14 @@ def choose_place(page, element_id: str, text: str) -> None:
     page.keyboard.press("Enter")
 
 
+#: The page's base map has drawn its tiles (the workspace's archive, from this server).
+BASEMAP_DRAWN = (
+    "window.accessibilityApp && window.accessibilityApp.base.basemap"
+    " && Object.keys(window.accessibilityApp.base.basemap._tiles).length > 0"
+    " && !window.accessibilityApp.base.basemap.isLoading()"
+)
+
+
 def api_route(base: str, query: dict[str, str]) -> dict:
     url = f"{base}/api/v1/route?" + urllib.parse.urlencode(query)
     with urllib.request.urlopen(url) as r:
@@ -72,7 +80,10 @@ def test_keyboard_route_share_link_and_no_external_request(helsinki_server: str,
     base = helsinki_server
     page.set_viewport_size(DESKTOP)
     page.goto(base + "/?lang=en")
-    page.wait_for_function("window.accessibilityApp && window.accessibilityApp.base.network.getLayers().length > 0")
+    # the workspace's base map, read by byte ranges from this server, draws streets with their names
+    page.wait_for_function(BASEMAP_DRAWN, timeout=20000)
+    assert "network" not in page.evaluate("Object.keys(window.accessibilityApp.base)")
+    assert any(r.endswith("/basemap.pmtiles") for r in log.requests), "the archive comes from this server"
     # keyboard only: from the top of the page
     tab_to(page, "from-input")
     choose_place(page, "from-input", "Kaivokatu")
@@ -135,7 +146,7 @@ def test_axe_finds_no_serious_violation(
     base = helsinki_server
     page.set_viewport_size(DESKTOP if viewport == "desktop" else PHONE)
     page.goto(f"{base}/?lang={lang}")
-    page.wait_for_function("window.accessibilityApp.base.network.getLayers().length > 0")
+    page.wait_for_function(BASEMAP_DRAWN, timeout=20000)
     assert serious(page) == []
     # with a route, its results, and the limits panel open
     page.goto(f"{base}/?lang={lang}&from=60.1699,24.9384&to=60.1720,24.9450&profile=manual_wheelchair&max_kerb_cm=3")

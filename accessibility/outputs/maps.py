@@ -60,11 +60,13 @@ from accessibility.routing.route import Route
 
 __all__ = [
     "ATTRIBUTION",
+    "BASEMAP_SCRIPTS",
     "COLOURS",
     "OSM_TILES",
     "SCORE_CLASSES",
     "MapPage",
     "TileLayer",
+    "basemap_script",
     "map_assets",
     "plan_map",
     "route_map",
@@ -217,7 +219,33 @@ def map_assets() -> tuple[str, str, str]:
     )
     css += "\n" + _npm_file("leaflet.markercluster", "dist/MarkerCluster.css")
     css += "\n" + (own / "map.css").read_text(encoding="utf-8")
-    return js, (own / "map.js").read_text(encoding="utf-8"), css
+    page_js = "\n;\n".join((own / name).read_text(encoding="utf-8") for name in ("basemap.js", "map.js"))
+    return js, page_js, css
+
+
+#: The scripts the citizen's web page loads to draw the base map, by the name it asks for.
+BASEMAP_SCRIPTS = {
+    "pmtiles.js": ("pmtiles", "dist/pmtiles.js"),
+    "protomaps-leaflet.js": ("protomaps-leaflet", "dist/protomaps-leaflet.js"),
+    "basemap.js": ("", "basemap.js"),
+}
+
+
+@cache
+def basemap_script(name: str) -> str:
+    """One of :data:`BASEMAP_SCRIPTS` as text (the web application serves them).
+
+    Raises
+    ------
+    KeyError
+        Not one of them.
+    ExportError
+        The npm packages are not installed (``scripts/setup.sh`` installs them).
+    """
+    package, path = BASEMAP_SCRIPTS[name]
+    if not package:
+        return (resources.files("accessibility.outputs") / "map_assets" / path).read_text(encoding="utf-8")
+    return _no_source_map(_npm_file(package, path))
 
 
 # --- the page ------------------------------------------------------------------------------

@@ -48,7 +48,9 @@ from accessibility.constants import WGS84
 from accessibility.errors import AccessibilityError, FacilityError, ProfileError
 from accessibility.i18n import LANGUAGES, _, ngettext, use_language
 from accessibility.model.barriers import taxonomy
+from accessibility.model.basemap import MAX_ZOOM
 from accessibility.model.facilities import destination, destinations
+from accessibility.outputs.maps import BASEMAP_SCRIPTS, basemap_script
 from accessibility.web.inputs import (
     WebInputError,
     check_lang_parameter,
@@ -532,6 +534,25 @@ def create_app(
     async def network() -> Response:
         return Response(service().network_geojson(), media_type="application/geo+json")
 
+    # --- the base map: the workspace's archive, read by byte ranges, and its scripts -----------
+
+    @app.get("/basemap.pmtiles", include_in_schema=False)
+    async def basemap(request: Request) -> Response:
+        data = service().city.basemap
+        if not data:
+            raise StarletteHTTPException(404)
+        return byte_range(data, request.headers.get("range"), "application/vnd.pmtiles")
+
+    @app.get("/static/maps/{name}", include_in_schema=False)
+    async def basemap_scripts(name: str) -> Response:
+        if name not in BASEMAP_SCRIPTS:
+            raise StarletteHTTPException(404)
+        return Response(
+            basemap_script(name),
+            media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
     # --- the citizen's page ---------------------------------------------------------------
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -545,6 +566,49 @@ def create_app(
         return HTMLResponse(html, headers={"Content-Language": code})
 
     return app
+
+
+def byte_range(data: bytes, header: str | None, media_type: str) -> Response:
+    """``data`` as the answer to a request with this ``Range`` header (RFC 9110 §14): the
+    part asked for (206), the whole (200) without a header or with several ranges, or 416
+    when the range lies outside. The base map's script asks for the parts it draws.
+
+    Parameters
+    ----------
+    data
+        The whole resource.
+    header
+        The request's ``Range`` header, if any.
+    media_type
+        The resource's type.
+
+    Returns
+    -------
+    Response
+    """
+    total = len(data)
+    # already compressed inside (tiles are gzip): no compression on top, which would break ranges
+    headers = {"Accept-Ranges": "bytes", "Content-Encoding": "identity", "Cache-Control": "no-cache"}
+    spec = (header or "").strip()
+    if not spec.startswith("bytes=") or "," in spec:
+        return Response(data, media_type=media_type, headers=headers)
+    first, _sep, last = spec[len("bytes=") :].partition("-")
+    try:
+        if first.strip():
+            start = int(first)
+            end = min(int(last), total - 1) if last.strip() else total - 1
+        else:
+            start, end = max(total - int(last), 0), total - 1
+    except ValueError:
+        return Response(data, media_type=media_type, headers=headers)
+    if start < 0 or start >= total or end < start:
+        return Response(b"", status_code=416, headers={**headers, "Content-Range": f"bytes */{total}"})
+    return Response(
+        data[start : end + 1],
+        status_code=206,
+        media_type=media_type,
+        headers={**headers, "Content-Range": f"bytes {start}-{end}/{total}"},
+    )
 
 
 # --- JSON shapes ------------------------------------------------------------------------------
@@ -632,6 +696,7 @@ def _page_context(s: Service, lang: str) -> dict[str, Any]:
         "lang": lang,
         "bbox": list(s.box),
         "tiles": {"url": s.tiles_url, "attribution": s.tiles_attribution} if s.tiles_url else None,
+        "basemap": {"url": "/basemap.pmtiles", "maxzoom": MAX_ZOOM} if city.basemap else None,
         "profiles": profiles,
         "messages": _page_messages(),
     }
@@ -644,6 +709,7 @@ def _page_context(s: Service, lang: str) -> dict[str, Any]:
         "default_profile": "manual_wheelchair" if "manual_wheelchair" in city.profiles else next(iter(city.profiles)),
         "groups": groups,
         "config": config,
+        "basemap_scripts": list(BASEMAP_SCRIPTS) if city.basemap else [],
     }
 
 

@@ -38,18 +38,24 @@
   map.fitBounds([[box[1], box[0]], [box[3], box[2]]]);
   map.attributionControl.setPrefix(false);
 
-  /* Every layer under the route comes from here. The city's own layers (pedestrian
-     network, facilities) are light GeoJSON served by this server; a base map built from
-     the workspace plugs in here, and so does an online tile layer when the operator
-     configures one (config.tiles). */
+  /* Every layer under the route comes from here: the workspace's base map (streets with
+     their names, buildings, parks: vector tiles read by byte ranges from this server,
+     drawn by the script the offline maps share), else the pedestrian network as light
+     GeoJSON; an online tile layer when the operator configures one (config.tiles); the
+     facilities. */
   function addBaseLayers(map) {
     var layers = {};
     if (config.tiles && config.tiles.url) {
       layers.tiles = L.tileLayer(config.tiles.url, { attribution: config.tiles.attribution || "", maxZoom: 19 }).addTo(map);
     }
-    map.attributionControl.addAttribution("© OpenStreetMap contributors");
-    layers.network = L.geoJSON(null, { style: { color: "#9aa3ad", weight: 2, opacity: 0.9 }, interactive: false }).addTo(map);
-    fetch(API + "/network").then(function (r) { return r.json(); }).then(function (doc) { layers.network.addData(doc); });
+    map.attributionControl.addAttribution("© OpenStreetMap contributors (ODbL)");
+    var B = window.accessibilityBasemap;
+    if (config.basemap && B) {
+      layers.basemap = B.layer(B.fromUrl(config.basemap.url), config.basemap.maxzoom, lang).addTo(map);
+    } else {
+      layers.network = L.geoJSON(null, { style: { color: "#9aa3ad", weight: 2, opacity: 0.9 }, interactive: false }).addTo(map);
+      fetch(API + "/network").then(function (r) { return r.json(); }).then(function (doc) { layers.network.addData(doc); });
+    }
     layers.facilities = L.layerGroup().addTo(map);
     fetch(API + "/facilities?lang=" + lang).then(function (r) { return r.json(); }).then(function (doc) {
       doc.features.forEach(function (f) {
