@@ -130,7 +130,10 @@ class Threshold:
     minutes: float | None = None
 
     def for_profile(self, profile: Profile) -> float:
-        return self.metres if self.metres is not None else self.minutes * 60.0 * profile.speed_mps
+        if self.metres is not None:
+            return self.metres
+        assert self.minutes is not None  # a threshold is one or the other (thresholds())
+        return self.minutes * 60.0 * profile.speed_mps
 
 
 def thresholds(distances_m: Iterable[float] | None = None, minutes: Iterable[float] | None = None) -> list[Threshold]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -194,13 +195,13 @@ def build_network(osm: OsmData, report: BuildReport | None = None) -> nx.MultiDi
     G = nx.MultiDiGraph(crs=crs, created_with="accessibility", simplified=True)
     for n in sorted(split):
         node = osm.nodes[n]
-        attrs = _kept(node.tags, settings.node_tags)
+        attrs: dict[str, Any] = dict(_kept(node.tags, settings.node_tags))
         attrs.update(_parse_numbers(node.tags, "node", n, report))
         G.add_node(n, x=xy[n][0], y=xy[n][1], lon=node.lon, lat=node.lat, **attrs)
 
     for wid, run in runs:
         way_tags = osm.ways[wid].tags
-        attrs = _kept(way_tags, settings.edge_tags)
+        attrs = dict(_kept(way_tags, settings.edge_tags))
         attrs.update(_parse_numbers(way_tags, "way", wid, report))
         start = 0
         for i in range(1, len(run)):

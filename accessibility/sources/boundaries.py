@@ -13,7 +13,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import requests
 import shapely
@@ -32,7 +32,7 @@ __all__ = ["Area", "boundary_from_file", "boundary_from_place", "boundary_name",
 #: Columns that hold a place's name in boundary files (OSM, ISTAT, common GIS exports).
 NAME_COLUMNS = ("name", "NAME", "nome", "NOME", "COMUNE", "DEN_COM", "comune", "denominazione")
 
-Area = Polygon | MultiPolygon
+Area: TypeAlias = Polygon | MultiPolygon
 
 _NOMINATIM_HINT = N_(
     "Are you offline? Give the area as a boundary file instead of a place name, "

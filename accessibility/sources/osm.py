@@ -26,7 +26,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from accessibility.errors import InputNotFoundError, OsmFileError
 from accessibility.i18n import _
@@ -196,7 +196,7 @@ def read_osm(path: str | Path) -> OsmData:
         raise InputNotFoundError(_("OSM file not found: {path}").format(path=path))
     try:
         with _open_decompressed(path) as raw:
-            stream = io.BufferedReader(raw) if not hasattr(raw, "peek") else raw  # type: ignore[arg-type]
+            stream: Any = raw if hasattr(raw, "peek") else io.BufferedReader(cast(Any, raw))
             kind = _sniff(stream)
             if kind == "xml":
                 data = _read_xml(stream, path)
@@ -394,6 +394,7 @@ def _read_pbf(path: Path) -> OsmData:
 
     data = OsmData()
     try:
+        obj: Any  # Node, Way or Relation (osmium's union type has no common methods)
         for obj in osmium.FileProcessor(str(path)):
             if obj.is_node():
                 loc = obj.location

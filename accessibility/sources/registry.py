@@ -302,7 +302,7 @@ def _facilities(
 ) -> Registry:
     region = area if area is not None else (box(*m.region) if m.region else box(-180, -90, 180, 90))
     out: list[dict[str, Any]] = []
-    rejected: list[tuple[int, str | Message]] = []
+    rejected: list[tuple[int, Message]] = []
     swapped: list[int] = []
     outside: list[int] = []
     for row, number, geom in zip(rows, numbers, geometries):
@@ -310,6 +310,7 @@ def _facilities(
         outline = ""
         if m.lat or m.x:
             first_col, second_col = (m.lon, m.lat) if m.lat else (m.x, m.y)
+            assert first_col and second_col  # the mapping names both columns of a pair (checked when read)
             try:
                 first = parse_number(row[first_col])
                 second = parse_number(row[second_col])
