@@ -42,6 +42,8 @@ CLICK_MESSAGES = (
     N_("Options"),
     N_("Commands"),
     N_("default: {default}"),
+    N_("required"),
+    N_("env var: {var}"),
     N_("Show this message and exit."),
     N_("Show the version and exit."),
 )
