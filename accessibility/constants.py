@@ -3,7 +3,7 @@ settings (those are in :mod:`accessibility.settings`)."""
 
 from __future__ import annotations
 
-__all__ = ["FACILITY_COLUMNS", "SEVERITIES", "WGS84"]
+__all__ = ["FACILITY_COLUMNS", "OSM_ATTRIBUTION", "SEVERITIES", "WGS84"]
 
 #: Longitude/latitude on the WGS84 ellipsoid: every export, map and user-facing coordinate.
 WGS84 = "EPSG:4326"
@@ -23,3 +23,7 @@ FACILITY_COLUMNS: list[str] = [
     "outline",
     "source",
 ]
+
+#: What every map, report and export made from OpenStreetMap says of its data (the ODbL asks
+#: for it where people see the data: map attribution, report footer, file metadata).
+OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"

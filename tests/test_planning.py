@@ -199,6 +199,9 @@ def test_plan_command_writes_every_output(osm_file, tmp_path):
     assert sheet.max_row == len(table) + 1 and sheet.freeze_panes == "A2" and sheet.auto_filter.ref
     assert sheet["A1"].value == "N." and sheet["A2"].value == 1
     assert len(pyogrio.read_dataframe(out / "plan.gpkg")) == len(table)
+    # the files name OpenStreetMap as their source where QGIS and spreadsheets show it
+    assert "© OpenStreetMap contributors (ODbL)" in book.properties.description
+    assert "(ODbL)" in pyogrio.read_info(out / "plan.gpkg")["layer_metadata"]["DESCRIPTION"]
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "Gli interventi in ordine di priorità" in page and "Via Roma" in page and "Sintesi" in page
     assert "http://" not in page and "https://" not in page

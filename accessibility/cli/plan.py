@@ -15,9 +15,10 @@ from accessibility.cli.mapoptions import tile_layer, tiles_options
 from accessibility.cli.progress import TerminalProgress
 from accessibility.files import write_text
 from accessibility.i18n import N_, _, language, money, number
-from accessibility.outputs.export import write_csv, write_table, write_xlsx
+from accessibility.outputs.export import attribution, write_csv, write_table, write_xlsx
 from accessibility.outputs.maps import plan_map
 from accessibility.outputs.plan_report import plan_people_table, plan_report_html, plan_sheets, plan_table
+from accessibility.outputs.report import sources_of
 from accessibility.planning.interventions import load_cost_table
 from accessibility.values import parse_euros
 
@@ -181,10 +182,13 @@ def plan(
         cost_table = load_cost_table(costs_file)
         table = plan_table(result, lang, cost_table)
         write_csv(plan_people_table(result, lang, cost_table), output)
+        sources = attribution(
+            sources_of({"population_source": result.population_source, "registries": result.registries})
+        )
         if xlsx:
-            write_xlsx(plan_sheets(result, lang, cost_table), xlsx)
+            write_xlsx(plan_sheets(result, lang, cost_table), xlsx, sources=sources)
         if gpkg:
-            write_table(table, gpkg, "gpkg", layer="plan")
+            write_table(table, gpkg, "gpkg", layer="plan", sources=sources)
         if map_file:
             plan_map(table, lang, tiles=tiles, network=city.network, basemap=city.basemap).save(
                 map_file, share_basemap=False

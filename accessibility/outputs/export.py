@@ -19,7 +19,7 @@ reports, survey rejects, audit tables, plans), so that three promises hold every
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
-from accessibility.constants import WGS84
+from accessibility.constants import OSM_ATTRIBUTION, WGS84
 from accessibility.errors import ExportError
 from accessibility.files import new_file, new_folder
 from accessibility.i18n import _, use_language
@@ -43,6 +43,7 @@ __all__ = [
     "restore",
     "write_audit",
     "write_csv",
+    "attribution",
     "write_table",
     "write_xlsx",
 ]
@@ -142,14 +143,33 @@ def write_csv(
     return Path(path)
 
 
+def attribution(sources: Iterable[Mapping[str, str]] = ()) -> str:
+    """What a file says of its data: OpenStreetMap's credit, then each other source with its
+    licence (``sources`` as :func:`accessibility.outputs.report.sources_of` lists them).
+
+    >>> attribution([{"name": "ISTAT", "licence": "CC BY 4.0"}])
+    '© OpenStreetMap contributors (ODbL); ISTAT (CC BY 4.0)'
+    """
+    parts = [OSM_ATTRIBUTION]
+    parts += [s["name"] + (f" ({s['licence']})" if s.get("licence") else "") for s in sources]
+    return "; ".join(parts)
+
+
 def write_table(
-    table: gpd.GeoDataFrame, path: str | Path, fmt: str, layer: str = "data", lang: str | None = None
+    table: gpd.GeoDataFrame,
+    path: str | Path,
+    fmt: str,
+    layer: str = "data",
+    lang: str | None = None,
+    sources: str = OSM_ATTRIBUTION,
 ) -> Path:
     """Write ``table`` as ``fmt`` (``geojson``, ``csv``, ``gpkg``), WGS84 as given.
 
     CSV gets a ``wkt`` geometry column and the spreadsheet conventions of ``lang``
     (:func:`write_csv`); GeoJSON and GeoPackage keep the field names and values as they
-    are (QGIS reads them as data, never as formulas).
+    are (QGIS reads them as data, never as formulas) and carry ``sources`` (default: the
+    OpenStreetMap credit; see :func:`attribution`) as the layer's description, which QGIS
+    shows in the layer's properties.
 
     Raises
     ------
@@ -163,7 +183,13 @@ def write_table(
         frame["wkt"] = table.geometry.to_wkt(rounding_precision=7)
         return write_csv(frame, path, lang=lang)
     with new_file(path) as tmp:
-        pyogrio.write_dataframe(table, tmp, layer=layer, driver="GeoJSON" if fmt == "geojson" else "GPKG")
+        pyogrio.write_dataframe(
+            table,
+            tmp,
+            layer=layer,
+            driver="GeoJSON" if fmt == "geojson" else "GPKG",
+            layer_options={"DESCRIPTION": sources},
+        )
     return Path(path)
 
 
@@ -197,12 +223,13 @@ def _cell(value: Any, kind: str | None) -> Any:
     return value if isinstance(value, str) else str(value)
 
 
-def write_xlsx(sheets: Mapping[str, Sheet | pd.DataFrame], path: str | Path) -> Path:
+def write_xlsx(sheets: Mapping[str, Sheet | pd.DataFrame], path: str | Path, sources: str = OSM_ATTRIBUTION) -> Path:
     """Write tables as sheets of one XLSX workbook, atomically.
 
     Each sheet has a bold, frozen header row with filters, columns wide enough to read,
     rounded figures with number formats; every text cell is a string, never a formula,
-    whatever it begins with.
+    whatever it begins with. The workbook's properties (File > Properties) name the
+    data's ``sources`` (default: the OpenStreetMap credit; see :func:`attribution`).
 
     Parameters
     ----------
@@ -221,6 +248,9 @@ def write_xlsx(sheets: Mapping[str, Sheet | pd.DataFrame], path: str | Path) -> 
 
     book = Workbook()
     book.remove(book.active)
+    book.properties.creator = "accessibility"
+    book.properties.description = sources
+    book.properties.subject = sources
     for name, sheet in sheets.items():
         sheet = sheet if isinstance(sheet, Sheet) else Sheet(sheet)
         frame = sheet.frame
@@ -267,7 +297,7 @@ def write_audit(result, folder: str | Path, lang: str = "it", tiles=None, networ
     from accessibility.model.facilities import categories
     from accessibility.model.places import place_label
     from accessibility.outputs.maps import score_map, unreachable_map
-    from accessibility.outputs.report import render_report
+    from accessibility.outputs.report import render_report, sources_of
 
     folder = Path(folder)
     with new_folder(folder) as tmp, use_language(lang):
@@ -288,8 +318,11 @@ def write_audit(result, folder: str | Path, lang: str = "it", tiles=None, networ
             frame = pd.DataFrame(wgs[name].drop(columns="geometry"))
             frame["wkt"] = wgs[name].geometry.to_wkt(rounding_precision=7)
             write_csv(frame, tmp / f"{name}.csv")
+        sources = attribution(sources_of(result.meta))
         for name, frame in wgs.items():
-            pyogrio.write_dataframe(frame, tmp / "audit.gpkg", layer=name, driver="GPKG")
+            pyogrio.write_dataframe(
+                frame, tmp / "audit.gpkg", layer=name, driver="GPKG", layer_options={"DESCRIPTION": sources}
+            )
         labels = {c: _(cat.label) for c, cat in categories().items()}
         reasons = {k: _(v) for k, v in REASONS.items()}
         plabels = {p: _(result.meta["labels"][p]) for p in result.meta["profiles"]}

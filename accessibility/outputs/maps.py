@@ -50,7 +50,7 @@ import shapely
 from branca.element import Element, Figure
 from folium.template import Template
 
-from accessibility.constants import WGS84
+from accessibility.constants import OSM_ATTRIBUTION, WGS84
 from accessibility.errors import ExportError, InputError
 from accessibility.files import write_text
 from accessibility.i18n import _, check_language, money, number, percent, use_language
@@ -86,7 +86,7 @@ COLOURS = {
     "next": "#8A4B00",  # the next budget's markers: dark orange, white numbers stay legible
 }
 #: What every map says about its data (ODbL asks for it on every map).
-ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
+ATTRIBUTION = OSM_ATTRIBUTION
 #: Plan markers always drawn on their own (never in a cluster), from the first.
 PLAN_UNCLUSTERED = 10
 #: Next-budget interventions shown after the funded ones.
