@@ -11,8 +11,9 @@ import click
 from accessibility.city import City
 from accessibility.cli.main import CITY_DIR, Finite, command, main
 from accessibility.cli.mapoptions import tile_layer, tiles_options
+from accessibility.cli.progress import TerminalProgress
 from accessibility.files import write_text
-from accessibility.i18n import _, language, percent
+from accessibility.i18n import N_, _, language, percent
 from accessibility.outputs.maps import route_map
 
 
@@ -89,13 +90,19 @@ def route(
         "max_steps": max_steps,
     }
     tiles = tile_layer(tiles_url, tiles_attribution)
-    city = City.load(city_dir)
     lang = language()
-    if category:
-        result = city.nearest(origin, category, profile=profile, lang=lang, profile_file=profile_file, **overrides)
-    else:
-        assert destination is not None
-        result = city.route(origin, destination, profile=profile, lang=lang, profile_file=profile_file, **overrides)
+    with TerminalProgress() as progress:
+        progress.stage(N_("Loading the workspace"))
+        city = City.load(city_dir)
+        progress.stage(N_("Computing the route"))
+        if category:
+            result = city.nearest(origin, category, profile=profile, lang=lang, profile_file=profile_file, **overrides)
+        else:
+            assert destination is not None
+            result = city.route(origin, destination, profile=profile, lang=lang, profile_file=profile_file, **overrides)
+        if map_file:
+            progress.stage(N_("Drawing the map"))
+            page = route_map(result, tiles=tiles, basemap=city.basemap, network=city.network)
     if result.facility:
         f = result.facility
         click.echo(f"{f['label']}: {f['name'] or f['osm']} (wheelchair={f['wheelchair'] or '?'})")
@@ -108,7 +115,7 @@ def route(
         write_text(json.dumps(result.to_geojson(), ensure_ascii=False, indent=1), output)
         click.echo(_("route written to {path}").format(path=output))
     if map_file:
-        route_map(result, tiles=tiles, basemap=city.basemap, network=city.network).save(map_file, share_basemap=False)
+        page.save(map_file, share_basemap=False)
         click.echo(_("map written to {path}").format(path=map_file))
     if not result.found:
         sys.exit(2)
