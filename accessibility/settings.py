@@ -181,8 +181,9 @@ residential_highways: frozenset[str] = frozenset(
 
 #: File name of the survey store inside a workspace folder (a GeoPackage).
 survey_store_name: str = "surveys.gpkg"
-#: Version of the survey store schema; bumped when it changes incompatibly.
-survey_store_version: int = 1
+#: Version of the survey store schema; bumped when it changes. An older store is brought
+#: up to date when it is opened (:mod:`accessibility.surveys.store` adds the new columns).
+survey_store_version: int = 2
 #: Seconds an import or review waits for another one to finish writing the store.
 survey_lock_timeout_s: float = 60.0
 #: A point-like report (kerb, crossing) snaps to a graph node at most this far, in metres.

@@ -49,6 +49,7 @@ REPORT_FIELDS = (
     "surveyed_on",
     "temporary",
     "expires_on",
+    "barrier_code",
     "lon",
     "lat",
     "snap",

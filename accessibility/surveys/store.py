@@ -9,6 +9,9 @@ GeoPackage 1.3, so QGIS opens it as it is. Tables:
 ``survey_imports``   every import: file, its SHA-256, counts
 ``survey_meta``      ``schema_version`` and the time the store was created
 
+A store written by an older version of the program is brought up to date the first time
+it is opened (the columns added since are added, empty for the reports already there).
+
 Every write runs in one SQLite transaction taken with ``BEGIN IMMEDIATE`` (SQLite's
 file lock): two imports at the same time run one after the other, the valid rows of a
 file are stored together or not at all, and a unique content hash per report makes a
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import os
 import sqlite3
 import struct
@@ -41,6 +45,8 @@ from accessibility.errors import ReviewError, SurveyStoreError
 from accessibility.i18n import _
 from accessibility.surveys.review import check_transition
 from accessibility.surveys.schema import REPORT_FIELDS
+
+log = logging.getLogger(__name__)
 
 _TYPES = {
     "ref": "TEXT",
@@ -59,6 +65,7 @@ _TYPES = {
     "surveyed_on": "DATE",
     "temporary": "BOOLEAN",
     "expires_on": "DATE",
+    "barrier_code": "TEXT",
     "lon": "REAL",
     "lat": "REAL",
     "snap": "TEXT",
@@ -239,11 +246,16 @@ class SurveyStore:
                 [("schema_version", str(settings.survey_store_version)), ("created_at", now_text())],
             )
         else:
-            self._check_version(con)
+            if self._check_version(con):
+                _migrate(con)
 
-    def _check_version(self, con: sqlite3.Connection) -> None:
+    def _check_version(self, con: sqlite3.Connection) -> bool:
+        """Whether the store is older than this program (to be migrated, see
+        :func:`_migrate`); raise when it is newer or of no version this program knows."""
         row = con.execute("SELECT value FROM survey_meta WHERE key='schema_version'").fetchone()
         version = None if row is None else row["value"]
+        if version is not None and version.isdigit() and 0 < int(version) < settings.survey_store_version:
+            return True
         if version != str(settings.survey_store_version):
             raise SurveyStoreError(
                 _(
@@ -251,10 +263,27 @@ class SurveyStore:
                     "export it with the program that wrote it"
                 ).format(path=self.path, version=repr(version), expected=settings.survey_store_version)
             )
+        return False
+
+    def _up_to_date(self) -> None:
+        """Bring an older store up to this program's schema (in a write transaction) before
+        reading it: its reports and history stay as they are."""
+        con = self._connect()
+        try:
+            old = con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='survey_meta'").fetchone()
+            if old is None or not self._check_version(con):
+                return
+        except sqlite3.DatabaseError:
+            return  # the reader says what is wrong with it
+        finally:
+            con.close()
+        with self.transaction():
+            pass  # _ensure_schema migrates under the lock
 
     def _read(self, sql: str, params: tuple = ()) -> pd.DataFrame:
         if not self.exists():
             return pd.DataFrame()
+        self._up_to_date()
         con = self._connect()
         try:
             self._check_version(con)
@@ -439,6 +468,19 @@ class StoreTransaction:
             (report_id, at, by, row["status"], status, note),
         )
         return {"report_id": report_id, "from": row["status"], "to": status, "at": at, "by": by, "note": note}
+
+
+def _migrate(con: sqlite3.Connection) -> None:
+    """Bring a store of an older schema version up to this one, inside the caller's
+    transaction: every column the ``surveys`` table lacks is added (empty for the reports
+    already stored), then the version is written. Version 2 added ``barrier_code``."""
+    have = {r["name"] for r in con.execute("PRAGMA table_info(surveys)")}
+    for column in COLUMNS:
+        if column not in have:
+            kind = (_TYPES | _EXTRA_TYPES)[column].replace(" NOT NULL", "").replace(" UNIQUE", "")
+            con.execute(f'ALTER TABLE surveys ADD COLUMN "{column}" {kind}')
+    con.execute("UPDATE survey_meta SET value = ? WHERE key = 'schema_version'", (str(settings.survey_store_version),))
+    log.info("survey store brought up to schema version %d", settings.survey_store_version)
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

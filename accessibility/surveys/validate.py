@@ -275,6 +275,8 @@ def _normalise(
     for name in TEXT_FIELDS:
         report[name] = None if raw.get(name) is None else _text(raw[name])
     report["surveyor"] = _text(raw["surveyor"]) if raw.get("surveyor") is not None else surveyor
+    # the code of the barrier the report is about (printed on the plan and the barrier sheet)
+    report["barrier_code"] = _text(raw["barrier_code"]).strip() or None if raw.get("barrier_code") is not None else None
 
     surveyed = None
     if "surveyed_on" not in raw:
@@ -394,6 +396,9 @@ def content_hash(report: dict[str, Any], surveyor_in_file: bool) -> str:
     """
     keys = ["ref", "kind", *MEASURES, "severity", *TEXT_FIELDS, "surveyed_on", "temporary", "expires_on", "lon", "lat"]
     content = {k: report.get(k) for k in keys}
+    for k in ("barrier_code",):  # fields added later: hashed only when given, so older hashes hold
+        if report.get(k) is not None:
+            content[k] = report[k]
     if surveyor_in_file:
         content["surveyor"] = report["surveyor"]
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
