@@ -183,13 +183,18 @@ residential_highways: frozenset[str] = frozenset(
 survey_store_name: str = "surveys.gpkg"
 #: Version of the survey store schema; bumped when it changes. An older store is brought
 #: up to date when it is opened (:mod:`accessibility.surveys.store` adds the new columns).
-survey_store_version: int = 2
+survey_store_version: int = 3
 #: Seconds an import or review waits for another one to finish writing the store.
 survey_lock_timeout_s: float = 60.0
 #: A point-like report (kerb, crossing) snaps to a graph node at most this far, in metres.
 survey_snap_node_m: float = 5.0
 #: Any report snaps to the nearest edge at most this far; farther is "off network".
 survey_snap_edge_m: float = 15.0
+#: A GPS fix less precise than this, in metres (as the phone reports it), is flagged for
+#: review: the report may lie on the wrong side of a street or on another path.
+survey_gps_poor_m: float = 10.0
+#: Largest survey table read out of a zip export, in bytes (its photos are read one by one).
+survey_max_zip_table_bytes: int = 500 * 1024 * 1024
 #: Reports of the same kind closer than this, in metres, are flagged for review.
 survey_near_duplicate_m: float = 5.0
 #: Survey dates before this year are taken for typing errors.

@@ -137,17 +137,21 @@ def test_schema_version_checked(tmp_path):
 
 
 def test_a_store_of_version_1_is_brought_up_to_date(tmp_path):
-    """A store written before ``barrier_code`` existed: its reports and history stay, the
-    column is added empty on first read, and the same file imported again adds nothing."""
+    """A store written before ``barrier_code``, ``submission_id``, ``gps_precision_m`` and
+    ``photos`` existed: its reports and history stay, the columns are added empty on first
+    read, and the same file imported again adds nothing."""
     city, files = grid_workspace(tmp_path)
     first = city.import_surveys(files / "bom_utf8.csv", surveyor="Anna").accepted
     con = sqlite3.connect(city.store.path)
-    con.execute("ALTER TABLE surveys DROP COLUMN barrier_code")
+    con.execute("DROP INDEX surveys_submission")
+    for column in ("barrier_code", "submission_id", "gps_precision_m", "photos"):
+        con.execute(f"ALTER TABLE surveys DROP COLUMN {column}")
     con.execute("UPDATE survey_meta SET value = '1' WHERE key = 'schema_version'")
     con.commit()
     con.close()
     reports = city.store.reports()
-    assert reports["report_id"].tolist() == first and reports["barrier_code"].isna().all()
+    assert reports["report_id"].tolist() == first
+    assert reports[["barrier_code", "submission_id", "gps_precision_m", "photos"]].isna().all().all()
     con = sqlite3.connect(city.store.path)
     version = con.execute("SELECT value FROM survey_meta WHERE key = 'schema_version'").fetchone()[0]
     con.close()

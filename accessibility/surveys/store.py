@@ -66,6 +66,9 @@ _TYPES = {
     "temporary": "BOOLEAN",
     "expires_on": "DATE",
     "barrier_code": "TEXT",
+    "submission_id": "TEXT",
+    "gps_precision_m": "REAL",
+    "photos": "TEXT",
     "lon": "REAL",
     "lat": "REAL",
     "snap": "TEXT",
@@ -103,6 +106,10 @@ _WGS84_WKT = (
 )
 
 
+#: Re-imports look reports up by the field tool's submission id.
+_SUBMISSION_INDEX = "CREATE INDEX IF NOT EXISTS surveys_submission ON surveys(submission_id)"
+
+
 def _schema_sql() -> list[str]:
     columns = ", ".join(f'"{c}" {(_TYPES | _EXTRA_TYPES)[c]}' for c in COLUMNS)
     return [
@@ -134,6 +141,7 @@ def _schema_sql() -> list[str]:
         "INSERT INTO gpkg_geometry_columns VALUES ('surveys', 'geom', 'POINT', 4326, 0, 0)",
         "CREATE INDEX surveys_status ON surveys(status)",
         "CREATE INDEX survey_history_report ON survey_history(report_id)",
+        _SUBMISSION_INDEX,
     ]
 
 
@@ -312,6 +320,37 @@ class SurveyStore:
             params,
         )
 
+    def find(self, key: str | int) -> int:
+        """The number of the report ``key`` names: its number (``12``, ``#12``), or the
+        surveyor's own code (``R-002``, compared without case) or the field tool's
+        submission id.
+
+        Raises
+        ------
+        ReviewError
+            No report, or several, go by that code.
+        """
+        text = str(key).strip()
+        if text.lstrip("#").isdigit():
+            return int(text.lstrip("#"))
+        reports = self.reports()
+        wanted = text.casefold()
+        ids = [
+            int(rid)
+            for rid, ref, sid in zip(reports["report_id"], reports["ref"], reports["submission_id"])
+            if (isinstance(ref, str) and ref.strip().casefold() == wanted)
+            or (isinstance(sid, str) and sid.casefold() == wanted)
+        ]
+        if not ids:
+            raise ReviewError(_("no survey report with number or code {code} in the store").format(code=repr(text)))
+        if len(ids) > 1:
+            raise ReviewError(
+                _("{count} reports have the code {code} (#{ids}): give the number").format(
+                    count=len(ids), code=repr(text), ids=", ".join(map(str, ids))
+                )
+            )
+        return ids[0]
+
     def imports(self) -> pd.DataFrame:
         return self._read("SELECT * FROM survey_imports ORDER BY fid")
 
@@ -386,10 +425,11 @@ class StoreTransaction:
         self.con = con
 
     def added_since(self, report_id: int) -> pd.DataFrame:
-        """``report_id, ref, content_hash`` of the reports stored after ``report_id`` (those
-        another import added since a snapshot): a cheap re-check under the lock."""
+        """``report_id, ref, content_hash, submission_id`` of the reports stored after
+        ``report_id`` (those another import added since a snapshot): a cheap re-check under
+        the lock."""
         return pd.read_sql_query(
-            "SELECT fid AS report_id, ref, content_hash FROM surveys WHERE fid > ? ORDER BY fid",
+            "SELECT fid AS report_id, ref, content_hash, submission_id FROM surveys WHERE fid > ? ORDER BY fid",
             self.con,
             params=(int(report_id),),
         )
@@ -473,12 +513,14 @@ class StoreTransaction:
 def _migrate(con: sqlite3.Connection) -> None:
     """Bring a store of an older schema version up to this one, inside the caller's
     transaction: every column the ``surveys`` table lacks is added (empty for the reports
-    already stored), then the version is written. Version 2 added ``barrier_code``."""
+    already stored), then the version is written. Version 2 added ``barrier_code``;
+    version 3 ``submission_id``, ``gps_precision_m`` and ``photos``."""
     have = {r["name"] for r in con.execute("PRAGMA table_info(surveys)")}
     for column in COLUMNS:
         if column not in have:
             kind = (_TYPES | _EXTRA_TYPES)[column].replace(" NOT NULL", "").replace(" UNIQUE", "")
             con.execute(f'ALTER TABLE surveys ADD COLUMN "{column}" {kind}')
+    con.execute(_SUBMISSION_INDEX)
     con.execute("UPDATE survey_meta SET value = ? WHERE key = 'schema_version'", (str(settings.survey_store_version),))
     log.info("survey store brought up to schema version %d", settings.survey_store_version)
 
@@ -505,7 +547,7 @@ def _empty_reports() -> pd.DataFrame:
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     """Give the store's columns stable types whatever SQLite returned (NULL-only columns)."""
-    floats = ["kerb_height_cm", "width_cm", "incline_pct", "length_m", "lon", "lat", "snap_m"]
+    floats = ["kerb_height_cm", "width_cm", "incline_pct", "length_m", "lon", "lat", "snap_m", "gps_precision_m"]
     ints = ["report_id", "step_count", "severity", "source_row", "import_id"]
     out = frame.copy()
     for c in floats:
