@@ -144,27 +144,27 @@ def survey_list(city_dir: Path, status: str | None, kind: str | None) -> None:
     survey,
     "review",
     help=_(
-        "Change the status of REPORT, given by its number or the surveyor's own code "
+        "Change the status of report REPORT_ID, given by its number or the surveyor's own code "
         "(the history keeps who, when, what)."
     ),
 )
-@click.argument("report")
+@click.argument("report_id")
 @CITY_DIR
 @click.option("--set", "status", required=True, help=_(_STATUS_HELP))
 @click.option("--note", help=_("Why (required to reject)."))
 @click.option("--by", "by", required=True, help=_("Who reviews."))
-def survey_review(report: str, city_dir: Path, status: str, note: str | None, by: str) -> None:
+def survey_review(report_id: str, city_dir: Path, status: str, note: str | None, by: str) -> None:
     status = _status(status, "--set") or ""
     store = store_of(city_dir)
-    report_id = store.find(report)
-    if not 1 <= report_id < 2**63:
+    number_ = store.find(report_id)
+    if not 1 <= number_ < 2**63:
         raise click.BadParameter(
-            _("{value} is not a report number").format(value=repr(plain(report))), param_hint="REPORT"
+            _("{value} is not a report number").format(value=repr(plain(report_id))), param_hint="REPORT_ID"
         )
-    change = store.review(report_id, status, note, by)
+    change = store.review(number_, status, note, by)
     click.echo(
         _("report #{report}: {old} -> {new} ({who}, {when})").format(
-            report=report_id,
+            report=number_,
             old=status_label(change["from"]),
             new=status_label(change["to"]),
             who=plain(by),
