@@ -309,8 +309,11 @@ class City:
         crs: int | None = None,
         columns: dict[str, str] | None = None,
         today: dt.date | None = None,
+        media: Iterable[str | Path] = (),
     ) -> ImportResult:
-        """Import a survey file (CSV, XLSX, GeoJSON, GeoPackage) into the store.
+        """Import a survey file (CSV, XLSX, GeoJSON, GeoPackage, or a zip export with its
+        media) into the store: also the exports of KoboToolbox, ODK Central, QField and
+        Google Forms as they come, their photos attached.
 
         Valid rows are stored together or not at all; rows already stored are skipped;
         rejected rows go to ``<name>.rejects.csv`` beside the file.
@@ -327,6 +330,9 @@ class City:
             More header -> field mappings for files with names of their own.
         today
             The date to check survey dates against (default: today).
+        media
+            More folders or zips holding the photos the rows name (besides the file's
+            own folder, its media folders and the zip it came in).
 
         Returns
         -------
@@ -341,6 +347,7 @@ class City:
             crs=crs,
             columns=columns,
             today=today,
+            media=media,
         )
 
     def review_survey(self, report_id: int, status: str, *, note: str | None = None, by: str = "") -> dict[str, Any]:

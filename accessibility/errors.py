@@ -104,3 +104,8 @@ class RoadworksError(ValueError, AccessibilityError):
 
 class SnapshotError(ValueError, AccessibilityError):
     """A dated snapshot of the audit that is missing, damaged or of another version."""
+
+
+class PhotoError(ValueError, AccessibilityError):
+    """A photo that cannot be accepted: not an image of a kind we take, too large, damaged,
+    or a decompression bomb (which photo and why)."""

@@ -181,14 +181,20 @@ residential_highways: frozenset[str] = frozenset(
 
 #: File name of the survey store inside a workspace folder (a GeoPackage).
 survey_store_name: str = "surveys.gpkg"
-#: Version of the survey store schema; bumped when it changes incompatibly.
-survey_store_version: int = 1
+#: Version of the survey store schema; bumped when it changes. An older store is brought
+#: up to date when it is opened (:mod:`accessibility.surveys.store` adds the new columns).
+survey_store_version: int = 3
 #: Seconds an import or review waits for another one to finish writing the store.
 survey_lock_timeout_s: float = 60.0
 #: A point-like report (kerb, crossing) snaps to a graph node at most this far, in metres.
 survey_snap_node_m: float = 5.0
 #: Any report snaps to the nearest edge at most this far; farther is "off network".
 survey_snap_edge_m: float = 15.0
+#: A GPS fix less precise than this, in metres (as the phone reports it), is flagged for
+#: review: the report may lie on the wrong side of a street or on another path.
+survey_gps_poor_m: float = 10.0
+#: Largest survey table read out of a zip export, in bytes (its photos are read one by one).
+survey_max_zip_table_bytes: int = 500 * 1024 * 1024
 #: Reports of the same kind closer than this, in metres, are flagged for review.
 survey_near_duplicate_m: float = 5.0
 #: Survey dates before this year are taken for typing errors.
@@ -199,12 +205,28 @@ survey_crs: frozenset[int] = frozenset({4326, 32632, 3003, 6707, 7791})
 workspace_kept_files: tuple[str, ...] = ("surveys.gpkg",)
 #: Folders a workspace keeps when it is saved again: the dated snapshots of the audit and
 #: the adopted programme (their history is the yearly report's; a rebuild must not lose it).
-workspace_kept_folders: tuple[str, ...] = ("snapshots", "programme")
+workspace_kept_folders: tuple[str, ...] = ("snapshots", "programme", "photos")
 #: Folder of the dated snapshots inside a workspace, and the version of their layout.
 snapshots_folder: str = "snapshots"
 snapshot_version: int = 1
 #: Folder of the adopted programme inside a workspace.
 programme_folder: str = "programme"
+
+# --- Photos of survey reports ---------------------------------------------------------------
+
+#: Folder of the survey photos inside a workspace (``photos/ab/abcd….jpg``, named by the
+#: SHA-256 of the stored file).
+photos_folder: str = "photos"
+#: Largest photo file accepted, in bytes (a phone photo is 2-8 MB; HEIC less).
+photo_max_bytes: int = 25 * 1024 * 1024
+#: Most pixels an image may declare (decompression-bomb guard: a small file claiming a
+#: huge picture would take gigabytes to decode). 60 MP is over any phone camera's.
+photo_max_pixels: int = 60_000_000
+#: Longest side of a stored photo, in pixels: larger ones are scaled down (enough to
+#: read a kerb or a sign on a sheet, and a tenth of the size of a phone's original).
+photo_max_side_px: int = 2560
+#: JPEG quality of a stored photo (Pillow's scale, 1-95).
+photo_jpeg_quality: int = 85
 
 # --- Routing ------------------------------------------------------------------------------
 

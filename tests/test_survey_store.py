@@ -136,6 +136,31 @@ def test_schema_version_checked(tmp_path):
         city.import_surveys(files / "cp1252.csv", surveyor="Anna")
 
 
+def test_a_store_of_version_1_is_brought_up_to_date(tmp_path):
+    """A store written before ``barrier_code``, ``submission_id``, ``gps_precision_m`` and
+    ``photos`` existed: its reports and history stay, the columns are added empty on first
+    read, and the same file imported again adds nothing."""
+    city, files = grid_workspace(tmp_path)
+    first = city.import_surveys(files / "bom_utf8.csv", surveyor="Anna").accepted
+    con = sqlite3.connect(city.store.path)
+    con.execute("DROP INDEX surveys_submission")
+    for column in ("barrier_code", "submission_id", "gps_precision_m", "photos"):
+        con.execute(f"ALTER TABLE surveys DROP COLUMN {column}")
+    con.execute("UPDATE survey_meta SET value = '1' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    reports = city.store.reports()
+    assert reports["report_id"].tolist() == first
+    assert reports[["barrier_code", "submission_id", "gps_precision_m", "photos"]].isna().all().all()
+    con = sqlite3.connect(city.store.path)
+    version = con.execute("SELECT value FROM survey_meta WHERE key = 'schema_version'").fetchone()[0]
+    con.close()
+    assert version == str(settings.survey_store_version)
+    again = city.import_surveys(files / "bom_utf8.csv", surveyor="Anna")
+    assert again.accepted == [] and len(again.already_stored) == len(first)
+    assert len(city.store.history()) == len(first)
+
+
 def test_not_a_store(tmp_path):
     path = tmp_path / "other.gpkg"
     con = sqlite3.connect(path)

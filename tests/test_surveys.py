@@ -229,8 +229,94 @@ def test_fixed_steps_report_on_a_way_lifts_the_osm_steps(osm_file, tmp_path):
         return sorted(zip(rows["source"], rows["element"]))
 
     city.review_survey(report, "verified", note="visto", by="Bruno")
-    assert steps_rows() == [("osm", "way"), ("survey", "edge")]
+    assert steps_rows() == [("survey", "way")]  # the verified report replaces the OSM steps, never doubles them
+    row = city.barriers.query("source == 'survey'").iloc[0]
+    assert row["replaces"] == "osm-way-2-steps" and row["osm_id"] == 2
     assert not city.route(a, b, profile="manual_wheelchair").found
     city.review_survey(report, "fixed", note="rampa costruita", by="Carla")
     assert steps_rows() == []
     assert city.route(a, b, profile="manual_wheelchair").found
+
+
+def _steps_beside_a_path(osm_file, tmp_path):
+    """Steps 102-103 (way 2) with a footway 6 running 3 m north of them, and steps 104-105
+    (way 8) farther east: a report at the steps can be nearer to the footway's edge."""
+    from accessibility import City
+
+    foot = {"highway": "footway"}
+    coords = {301: (10.0202, 45.13013), 302: (10.0203, 45.13013)}
+    city = City.build(
+        osm=[
+            osm_file(
+                [
+                    (1, [101, 102], foot),
+                    (2, [102, 103], {"highway": "steps"}),
+                    (3, [103, 104], foot),
+                    (4, [101, 1], foot),
+                    (5, [104, 204], foot),
+                    (6, [301, 302], foot),
+                    (7, [302, 204], foot),
+                    (8, [104, 105], {"highway": "steps"}),
+                ],
+                coords=coords,
+            )
+        ],
+        name="tiny",
+    )
+    city.save(tmp_path / "ws")
+    return city
+
+
+def _report(city, tmp_path, lat, lon, code=""):
+    csv = tmp_path / "rilievo.csv"
+    csv.write_text(
+        f"tipo;latitudine;longitudine;data_rilievo;codice_barriera\ngradini;{lat:.7f};{lon:.7f};02/05/2025;{code}\n",
+        encoding="utf-8",
+    )
+    (report,) = city.import_surveys(csv, surveyor="Anna").accepted
+    return report
+
+
+def test_a_fixed_report_lifts_the_steps_it_stands_on_not_the_nearest_edge(osm_file, tmp_path):
+    from accessibility.model.snapping import network_index
+
+    city = _steps_beside_a_path(osm_file, tmp_path)
+    lat, lon = 45.130118, 10.02025  # 2.0 m from the steps, 1.3 m from footway 6
+    x, y = Transformer.from_crs(4326, city.network.graph["crs"], always_xy=True).transform(lon, lat)
+    snap = network_index(city.network).snap_report(x, y, False, 5.0, 15.0)
+    assert snap.osmid == 6  # the nearest edge is not the steps'
+    report = _report(city, tmp_path, lat, lon)
+    city.review_survey(report, "verified", by="Bruno")
+    steps = city.barriers[city.barriers["kind"] == "steps"]
+    assert sorted(zip(steps["barrier_id"], steps["replaces"].fillna(""))) == [
+        ("osm-way-8-steps", ""),
+        (f"survey-{report}-steps", "osm-way-2-steps"),
+    ]
+    city.review_survey(report, "fixed", by="Carla")
+    assert city.barriers.loc[city.barriers["kind"] == "steps", "barrier_id"].tolist() == ["osm-way-8-steps"]
+
+
+def test_a_report_naming_its_barrier_acts_on_that_barrier(osm_file, tmp_path):
+    city = _steps_beside_a_path(osm_file, tmp_path)
+    G = city.network
+    # standing on the steps of way 8, but naming those of way 2
+    lat = (G.nodes[104]["lat"] + G.nodes[105]["lat"]) / 2
+    lon = (G.nodes[104]["lon"] + G.nodes[105]["lon"]) / 2
+    report = _report(city, tmp_path, lat, lon, code="osm-way-2-steps")
+    assert city.store.reports()["barrier_code"].tolist() == ["osm-way-2-steps"]
+    city.review_survey(report, "verified", by="Bruno")
+    city.review_survey(report, "fixed", by="Carla")
+    assert city.barriers.loc[city.barriers["kind"] == "steps", "barrier_id"].tolist() == ["osm-way-8-steps"]
+
+
+def test_a_report_of_another_kind_does_not_lift_the_steps(osm_file, tmp_path):
+    city = _steps_beside_a_path(osm_file, tmp_path)
+    csv = tmp_path / "rilievo.csv"
+    csv.write_text("tipo;latitudine;longitudine;data_rilievo\nostacolo;45.1301;10.02025;02/05/2025\n", encoding="utf-8")
+    (report,) = city.import_surveys(csv, surveyor="Anna").accepted
+    city.review_survey(report, "verified", by="Bruno")
+    city.review_survey(report, "fixed", by="Carla")
+    assert sorted(city.barriers.loc[city.barriers["kind"] == "steps", "barrier_id"]) == [
+        "osm-way-2-steps",
+        "osm-way-8-steps",
+    ]

@@ -115,8 +115,11 @@ def test_who_gained_is_the_difference_of_the_two_audits(helsinki_years):
 def test_works_are_told_apart_from_new_mapping(helsinki_years):
     h = helsinki_years
     change = h["report"].change
-    fixed_steps = set(h["steps"][:2]) | {f"survey-{i}-steps" for i in h["ids"][:2]}
+    # the verified reports replaced the OSM steps (never doubled them): the works lift the
+    # survey barriers, and with them the OSM steps they stand for
+    fixed_steps = {f"survey-{i}-steps" for i in h["ids"][:2]}
     assert set(change.lifted["barrier_id"]) == fixed_steps
+    assert set(change.lifted["replaces"]) == set(h["steps"][:2])
     assert change.works["report_id"].tolist() == h["ids"][:2]
     assert change.left_data["barrier_id"].tolist() == [h["edited"]] and change.left_data["why"].tolist() == ["mapping"]
     assert change.entered.empty

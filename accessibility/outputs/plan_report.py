@@ -30,6 +30,7 @@ from accessibility.outputs.report import sources_of
 from accessibility.outputs.templates import render
 from accessibility.planning.interventions import CostTable, load_cost_table
 from accessibility.planning.ranking import Plan
+from accessibility.surveys.merge import fix_point
 
 __all__ = ["COLUMNS", "plan_people_table", "plan_report_html", "plan_sheets", "plan_table"]
 
@@ -52,7 +53,7 @@ COLUMNS: dict[str, tuple[str, str | None]] = {
     "funded": (N_("Funded"), None),
     "quantity_note": (N_("How the quantity was measured"), None),
     "description": (N_("Survey note"), None),
-    "barrier_id": (N_("Barrier reference"), None),
+    "barrier_id": (N_("Barrier code"), None),
     "source": (N_("Source"), None),
     "lon": (N_("Longitude"), "coord"),
     "lat": (N_("Latitude"), "coord"),
@@ -60,14 +61,16 @@ COLUMNS: dict[str, tuple[str, str | None]] = {
 
 
 def plan_table(plan: Plan, lang: str | None = "it", table: CostTable | None = None) -> gpd.GeoDataFrame:
-    """The ranked plan in WGS84, with ``lon, lat`` of each barrier, readable labels
+    """The ranked plan in WGS84, with ``lon, lat`` of each barrier (its
+    :func:`~accessibility.surveys.merge.fix_point`: reported back as fixed from there, a
+    survey report lifts that barrier; ``barrier_id`` is the code a report may give), readable labels
     (``kind_label``, ``intervention_label``) and its ``place`` in words."""
     table = table or load_cost_table()
     tax = taxonomy()
+    spots = gpd.GeoSeries([fix_point(g) for g in plan.table.geometry], crs=plan.table.crs).to_crs(WGS84)
     out = plan.table.to_crs(WGS84)
-    point = out.geometry.representative_point()
-    out.insert(3, "lon", point.x.round(7))
-    out.insert(4, "lat", point.y.round(7))
+    out.insert(3, "lon", spots.x.round(7).to_numpy())
+    out.insert(4, "lat", spots.y.round(7).to_numpy())
     with use_language(lang):
         out["quantity_note"] = out["quantity_note"].map(lambda note: "" if note is None else str(note))
         out.insert(6, "kind_label", out["kind"].map(lambda k: _(tax[k].label)))

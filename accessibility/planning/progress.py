@@ -179,7 +179,7 @@ def compare(
     fixed = fixed_between(reports, history, earlier.meta["created_at"], later.meta["created_at"])
     now = without_works(G, osm_barriers, reports, fixed.iloc[0:0], profiles, later.date)
     before_works = without_works(G, osm_barriers, reports, fixed, profiles, later.date)
-    lifted_ids = set(before_works["barrier_id"]) - set(now["barrier_id"])
+    lifted_ids = _with_replaced(before_works, set(before_works["barrier_id"]) - set(now["barrier_id"]))
     # the later city without the works, audited like the later snapshot
     chosen = [profiles[p] for p in later.meta["profiles"] if p in profiles]
     limits = thresholds_of(later.meta)
@@ -228,9 +228,20 @@ def compare(
     )
 
 
+def _with_replaced(barriers: pd.DataFrame, ids: set[str]) -> set[str]:
+    """``ids`` and the OpenStreetMap barriers that the survey barriers among them replace
+    (a verified report takes its barrier's place: works on it lift that barrier too)."""
+    if "replaces" not in barriers:
+        return ids
+    chosen = barriers[barriers["barrier_id"].isin(ids)]
+    return ids | {str(r) for r in chosen["replaces"] if isinstance(r, str) and r}
+
+
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     cols = [
-        c for c in ("barrier_id", "kind", "street", "source", "known", "why", "survey_id", "description") if c in frame
+        c
+        for c in ("barrier_id", "kind", "street", "source", "known", "why", "survey_id", "description", "replaces")
+        if c in frame
     ]
     return pd.DataFrame(frame[cols]).reset_index(drop=True)
 
@@ -300,10 +311,12 @@ def programme_progress(
     adopted_on = adopted.meta.get("adopted")
     start = pd.Timestamp(adopted_on).tz_localize("UTC") if adopted_on else None
     fixed = fixed_between(reports, history, start, later.meta["created_at"])
-    now = set(later.barriers["barrier_id"])
+    now = _with_replaced(later.barriers, set(later.barriers["barrier_id"]))
     back = without_works(G, osm_barriers, reports, fixed, profiles, later.date)
-    lifted = set(back["barrier_id"]) - set(
-        without_works(G, osm_barriers, reports, fixed.iloc[0:0], profiles, later.date)["barrier_id"]
+    lifted = _with_replaced(
+        back,
+        set(back["barrier_id"])
+        - set(without_works(G, osm_barriers, reports, fixed.iloc[0:0], profiles, later.date)["barrier_id"]),
     )
     t = adopted.table
     planned = t[t["year"].notna()].copy()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -64,24 +65,39 @@ def map_columns(headers: list[str], extra: dict[str, str] | None = None) -> tupl
     """Map file headers to canonical fields: ``({header: field}, [ignored headers])``.
 
     ``extra`` maps more headers (exact or normalised) to fields, for files that use names
-    of their own. Two headers meaning the same field is an error naming both.
+    of their own. Two headers meaning the same field is an error naming both, except for
+    the field tools' own columns of ``first_wins`` (the first stands).
+
+    The field tools' names are understood as they write them (:func:`tool_field`): a
+    group before the name (``dati/tipo``, ``rilievo-tipo``), a geopoint split into
+    ``_posizione_latitude`` or ``posizione-Latitude``, a photo's ``foto_URL``; their
+    bookkeeping columns (``_id``, ``meta-instanceID``, ``Edits`` ...) are set aside
+    without a note.
     """
-    aliases: dict[str, str] = {}
-    for fieldname, names in survey_schema()["columns"].items():
-        for name in names:
-            aliases[normalise_name(name)] = fieldname
+    schema = survey_schema()
+    aliases = _aliases()
     extra_norm = {normalise_name(k): v for k, v in (extra or {}).items()}
-    ignored_names = {normalise_name(n) for n in survey_schema()["ignored"]["columns"]}
+    ignored_names = {normalise_name(n) for n in schema["ignored"]["columns"]}
+    skip = set(schema["tool_columns"]["skip"])
+    first_wins = set(schema["tool_columns"]["first_wins"])
     mapping: dict[str, str] = {}
     ignored: list[str] = []
     for header in headers:
         key = normalise_name(header)
+        if header in skip and key not in extra_norm:
+            continue
         target = extra_norm.get(key) or aliases.get(key)
+        if target is None and key not in extra_norm:
+            target = tool_field(header)
+            if target == "":
+                continue
         if target is None or key in ignored_names and key not in extra_norm:
             ignored.append(header)
             continue
         twin = next((h for h, f in mapping.items() if f == target), None)
         if twin is not None:
+            if target in first_wins:
+                continue
             raise SurveyError(
                 _("columns {first} and {second} both mean {field}: keep one").format(
                     first=repr(twin), second=repr(header), field=repr(target)
@@ -89,6 +105,52 @@ def map_columns(headers: list[str], extra: dict[str, str] | None = None) -> tupl
             )
         mapping[header] = target
     return mapping, ignored
+
+
+@cache
+def _aliases() -> dict[str, str]:
+    aliases: dict[str, str] = {}
+    for fieldname, names in survey_schema()["columns"].items():
+        for name in names:
+            aliases[normalise_name(name)] = fieldname
+    return aliases
+
+
+#: The parts of a geopoint as KoboToolbox (``_q_latitude``) and ODK Central
+#: (``q-Latitude``) split it; the altitude is not kept ("").
+_GEOPOINT_PART = re.compile(r"^_?(.+?)[_-](latitude|longitude|altitude|precision|accuracy)$", re.IGNORECASE)
+_GEOPOINT_FIELD = {
+    "latitude": "lat",
+    "longitude": "lon",
+    "altitude": "",
+    "precision": "gps_precision_m",
+    "accuracy": "gps_precision_m",
+}
+
+
+def tool_field(header: str) -> str | None:
+    """The field of a header as a field tool writes it, ``""`` for a part to set aside,
+    ``None`` when it is no field.
+
+    >>> [tool_field(h) for h in ("dati/tipo", "rilievo-gradini", "_posizione_latitude", "grp-posizione-Accuracy")]
+    ['kind', 'step_count', 'lat', 'gps_precision_m']
+    >>> tool_field("foto_2_URL"), tool_field("_posizione_altitude"), tool_field("colore")
+    ('photo_2_url', '', None)
+    """
+    aliases = _aliases()
+    name = header.strip().rsplit("/", 1)[-1]  # KoboToolbox groups: "dati/tipo"
+    geo = _GEOPOINT_PART.match(name)
+    if geo:
+        return _GEOPOINT_FIELD[geo.group(2).lower()]
+    if name.endswith("_URL"):  # KoboToolbox's link to a media file beside the file name
+        base = tool_field(name[: -len("_URL")]) or aliases.get(normalise_name(name[: -len("_URL")]))
+        return f"{base}_url" if base in {"photo", "photo_2", "photo_3"} else None
+    parts = name.split("-")  # ODK Central groups: "rilievo-tipo"
+    for i in range(len(parts)):
+        found = aliases.get(normalise_name("-".join(parts[i:])))
+        if found is not None:
+            return found
+    return None
 
 
 def read_survey_file(path: str | Path, columns: dict[str, str] | None = None, sheet: str | None = None) -> RawTable:

@@ -11,8 +11,11 @@ import dataclasses
 import datetime as dt
 import hashlib
 import logging
+import tempfile
+import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import geopandas as gpd
@@ -20,14 +23,24 @@ import networkx as nx
 import pandas as pd
 
 from accessibility import settings
-from accessibility.errors import SurveyError
+from accessibility.errors import PhotoError, SurveyError
 from accessibility.i18n import M, Message, _
 from accessibility.outputs.export import write_csv
-from accessibility.sources.surveys import RawTable, read_survey_file
+from accessibility.sources.media import MediaFiles, media_beside
+from accessibility.sources.surveys import CSV_SUFFIXES, GEO_SUFFIXES, XLSX_SUFFIXES, RawTable, read_survey_file
+from accessibility.surveys.photos import store_photo
 from accessibility.surveys.store import SurveyStore, prepare_reports
-from accessibility.surveys.validate import Reject, Validation, validate
+from accessibility.surveys.validate import Flag, Reject, Validation, validate
 
-__all__ = ["ImportResult", "file_sha256", "flagged_list", "import_file", "recheck", "rejects_table"]
+__all__ = [
+    "ImportResult",
+    "attach_photos",
+    "file_sha256",
+    "flagged_list",
+    "import_file",
+    "recheck",
+    "rejects_table",
+]
 
 log = logging.getLogger(__name__)
 
@@ -101,10 +114,11 @@ def recheck(validation: Validation, added: pd.DataFrame) -> bool:
         return False
     hashes = set(added["content_hash"])
     refs = {str(r): int(rid) for r, rid in zip(added["ref"], added["report_id"]) if isinstance(r, str) and r}
+    subs = {str(s) for s in added.get("submission_id", []) if isinstance(s, str) and s}
     keep: list[int] = []
     for position, report in enumerate(validation.accepted):
         row = report["source_row"]
-        if report["content_hash"] in hashes:
+        if report["content_hash"] in hashes or report.get("submission_id") in subs:
             validation.already_stored.append(row)
         elif report["ref"] is not None and report["ref"] in refs:
             validation.rejects.append(
@@ -132,6 +146,74 @@ def recheck(validation: Validation, added: pd.DataFrame) -> bool:
     return True
 
 
+def attach_photos(validation: Validation, media: MediaFiles, workspace: Path) -> list[Message]:
+    """Find the photos each accepted report names among ``media``, store them in the
+    workspace (:func:`~accessibility.surveys.photos.store_photo`: checked, without their
+    metadata) and give the report their references (``photos``). A photo not found or
+    refused flags its report; nothing is rejected for a photo. Returns notes for the
+    whole file."""
+    notes: list[Message] = []
+    named = sum(len(r.get("_photo_names") or []) for r in validation.accepted)
+    if named and not len(media):
+        notes.append(
+            M(
+                "the file names {count} photos, but no photo files are beside it (give the media folder or zip)",
+                count=named,
+            )
+        )
+    for position, report in enumerate(validation.accepted):
+        names = report.pop("_photo_names", None) or []
+        if not len(media):
+            continue
+        stored: list[str] = []
+        for name in names:
+            data = media.read(name)
+            if data is None:
+                _flag(validation, position, "photo_missing", M("photo {name} not found with the file", name=name))
+                continue
+            try:
+                stored.append(store_photo(workspace, data, name).path)
+            except PhotoError as exc:
+                _flag(validation, position, "photo_refused", M("photo not attached: {reason}", reason=str(exc)))
+        report["photos"] = ";".join(dict.fromkeys(stored)) or None
+    for report in validation.accepted:
+        report.pop("_photo_names", None)
+    return notes
+
+
+def _flag(validation: Validation, position: int, code: str, reason: Message) -> None:
+    report = validation.accepted[position]
+    validation.flags.append(Flag(report["source_row"], position, code, reason))
+    codes = set(filter(None, (report.get("flags") or "").split(";"))) | {code}
+    report["flags"] = ";".join(sorted(codes))
+
+
+#: The table inside a zip export is one of these (ODK Central's "all data and media").
+_TABLE_SUFFIXES = CSV_SUFFIXES | XLSX_SUFFIXES | GEO_SUFFIXES
+
+
+def _table_in_zip(path: Path, folder: Path) -> Path:
+    """The survey table of a zip export, copied into ``folder`` under its own last name:
+    the shallowest table file of the zip (ODK Central's main CSV; repeat groups sit in
+    files whose names add ``-<group>``, so the shortest name wins among equals)."""
+    with zipfile.ZipFile(path) as archive:
+        tables = [
+            i
+            for i in archive.infolist()
+            if not i.is_dir() and PurePosixPath(i.filename).suffix.lower() in _TABLE_SUFFIXES
+        ]
+        if not tables:
+            raise SurveyError(_("{file}: the zip holds no survey table (CSV, XLSX, GeoPackage)").format(file=path.name))
+        best = min(tables, key=lambda i: (i.filename.count("/"), len(i.filename), i.filename))
+        if best.file_size > settings.survey_max_zip_table_bytes:
+            raise SurveyError(
+                _("{file}: {member} is too large to be a survey table").format(file=path.name, member=best.filename)
+            )
+        target = folder / PurePosixPath(best.filename).name  # the last name only: never outside the folder
+        target.write_bytes(archive.read(best))
+    return target
+
+
 def file_sha256(path: str | Path) -> str:
     """SHA-256 of a file's bytes, read in blocks."""
     digest = hashlib.sha256()
@@ -151,12 +233,17 @@ def import_file(
     crs: int | None = None,
     columns: dict[str, str] | None = None,
     today: dt.date | None = None,
+    media: Iterable[str | Path] = (),
 ) -> ImportResult:
-    """Import a survey file (CSV, XLSX, GeoJSON, GeoPackage) into ``store``.
+    """Import a survey file (CSV, XLSX, GeoJSON, GeoPackage, or a zip holding one and its
+    media) into ``store``.
 
-    Valid rows are stored together or not at all; rows already stored are skipped;
-    rejected rows go to ``<name>.rejects.csv`` beside the file (an old one is removed
-    when nothing is rejected: it would describe errors now fixed).
+    Valid rows are stored together or not at all; rows already stored are skipped (the
+    same content, or the same submission of a field tool); rejected rows go to
+    ``<name>.rejects.csv`` beside the file (an old one is removed when nothing is
+    rejected: it would describe errors now fixed). The photos the rows name are looked
+    for beside the file, in its media folders, in the zip, and in ``media`` (folders or
+    zips), and stored in the workspace (:func:`attach_photos`).
 
     Raises
     ------
@@ -172,11 +259,16 @@ def import_file(
             )
         )
     path = Path(path)
-    table = read_survey_file(path, columns=columns)
+    if path.suffix.lower() == ".zip" and zipfile.is_zipfile(path):
+        with tempfile.TemporaryDirectory(prefix="accessibility-zip-") as folder:
+            table = read_survey_file(_table_in_zip(path, Path(folder)), columns=columns)
+    else:
+        table = read_survey_file(path, columns=columns)
     sha256 = file_sha256(path)
     today = today or dt.date.today()
     existing, last = store.snapshot()
     validation = validate(table, area, network, surveyor, today, existing, crs)  # without the lock
+    photo_notes = attach_photos(validation, media_beside(path, [Path(m) for m in media]), store.path.parent)
     prepared = prepare_reports(validation.accepted, surveyor, str(path))
     with store.transaction() as tx:  # the lock, for the write alone
         if recheck(validation, tx.added_since(last)):  # rows stored meanwhile: prepare what is left
@@ -204,7 +296,7 @@ def import_file(
         flagged_list(validation, ids),
         validation.already_stored,
         str(rejects_path) if validation.rejects else None,
-        validation.notes,
+        [*validation.notes, *photo_notes],
     )
     log.info(result.summary())
     return result

@@ -9,6 +9,9 @@ GeoPackage 1.3, so QGIS opens it as it is. Tables:
 ``survey_imports``   every import: file, its SHA-256, counts
 ``survey_meta``      ``schema_version`` and the time the store was created
 
+A store written by an older version of the program is brought up to date the first time
+it is opened (the columns added since are added, empty for the reports already there).
+
 Every write runs in one SQLite transaction taken with ``BEGIN IMMEDIATE`` (SQLite's
 file lock): two imports at the same time run one after the other, the valid rows of a
 file are stored together or not at all, and a unique content hash per report makes a
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import os
 import sqlite3
 import struct
@@ -41,6 +45,8 @@ from accessibility.errors import ReviewError, SurveyStoreError
 from accessibility.i18n import _
 from accessibility.surveys.review import check_transition
 from accessibility.surveys.schema import REPORT_FIELDS
+
+log = logging.getLogger(__name__)
 
 _TYPES = {
     "ref": "TEXT",
@@ -59,6 +65,10 @@ _TYPES = {
     "surveyed_on": "DATE",
     "temporary": "BOOLEAN",
     "expires_on": "DATE",
+    "barrier_code": "TEXT",
+    "submission_id": "TEXT",
+    "gps_precision_m": "REAL",
+    "photos": "TEXT",
     "lon": "REAL",
     "lat": "REAL",
     "snap": "TEXT",
@@ -96,6 +106,10 @@ _WGS84_WKT = (
 )
 
 
+#: Re-imports look reports up by the field tool's submission id.
+_SUBMISSION_INDEX = "CREATE INDEX IF NOT EXISTS surveys_submission ON surveys(submission_id)"
+
+
 def _schema_sql() -> list[str]:
     columns = ", ".join(f'"{c}" {(_TYPES | _EXTRA_TYPES)[c]}' for c in COLUMNS)
     return [
@@ -127,6 +141,7 @@ def _schema_sql() -> list[str]:
         "INSERT INTO gpkg_geometry_columns VALUES ('surveys', 'geom', 'POINT', 4326, 0, 0)",
         "CREATE INDEX surveys_status ON surveys(status)",
         "CREATE INDEX survey_history_report ON survey_history(report_id)",
+        _SUBMISSION_INDEX,
     ]
 
 
@@ -239,11 +254,16 @@ class SurveyStore:
                 [("schema_version", str(settings.survey_store_version)), ("created_at", now_text())],
             )
         else:
-            self._check_version(con)
+            if self._check_version(con):
+                _migrate(con)
 
-    def _check_version(self, con: sqlite3.Connection) -> None:
+    def _check_version(self, con: sqlite3.Connection) -> bool:
+        """Whether the store is older than this program (to be migrated, see
+        :func:`_migrate`); raise when it is newer or of no version this program knows."""
         row = con.execute("SELECT value FROM survey_meta WHERE key='schema_version'").fetchone()
         version = None if row is None else row["value"]
+        if version is not None and version.isdigit() and 0 < int(version) < settings.survey_store_version:
+            return True
         if version != str(settings.survey_store_version):
             raise SurveyStoreError(
                 _(
@@ -251,10 +271,27 @@ class SurveyStore:
                     "export it with the program that wrote it"
                 ).format(path=self.path, version=repr(version), expected=settings.survey_store_version)
             )
+        return False
+
+    def _up_to_date(self) -> None:
+        """Bring an older store up to this program's schema (in a write transaction) before
+        reading it: its reports and history stay as they are."""
+        con = self._connect()
+        try:
+            old = con.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='survey_meta'").fetchone()
+            if old is None or not self._check_version(con):
+                return
+        except sqlite3.DatabaseError:
+            return  # the reader says what is wrong with it
+        finally:
+            con.close()
+        with self.transaction():
+            pass  # _ensure_schema migrates under the lock
 
     def _read(self, sql: str, params: tuple = ()) -> pd.DataFrame:
         if not self.exists():
             return pd.DataFrame()
+        self._up_to_date()
         con = self._connect()
         try:
             self._check_version(con)
@@ -282,6 +319,37 @@ class SurveyStore:
             f"SELECT report_id, at, by, action, from_status, to_status, note FROM survey_history {where} ORDER BY fid",
             params,
         )
+
+    def find(self, key: str | int) -> int:
+        """The number of the report ``key`` names: its number (``12``, ``#12``), or the
+        surveyor's own code (``R-002``, compared without case) or the field tool's
+        submission id.
+
+        Raises
+        ------
+        ReviewError
+            No report, or several, go by that code.
+        """
+        text = str(key).strip()
+        if text.lstrip("#").isdigit():
+            return int(text.lstrip("#"))
+        reports = self.reports()
+        wanted = text.casefold()
+        ids = [
+            int(rid)
+            for rid, ref, sid in zip(reports["report_id"], reports["ref"], reports["submission_id"])
+            if (isinstance(ref, str) and ref.strip().casefold() == wanted)
+            or (isinstance(sid, str) and sid.casefold() == wanted)
+        ]
+        if not ids:
+            raise ReviewError(_("no survey report with number or code {code} in the store").format(code=repr(text)))
+        if len(ids) > 1:
+            raise ReviewError(
+                _("{count} reports have the code {code} (#{ids}): give the number").format(
+                    count=len(ids), code=repr(text), ids=", ".join(map(str, ids))
+                )
+            )
+        return ids[0]
 
     def imports(self) -> pd.DataFrame:
         return self._read("SELECT * FROM survey_imports ORDER BY fid")
@@ -357,10 +425,11 @@ class StoreTransaction:
         self.con = con
 
     def added_since(self, report_id: int) -> pd.DataFrame:
-        """``report_id, ref, content_hash`` of the reports stored after ``report_id`` (those
-        another import added since a snapshot): a cheap re-check under the lock."""
+        """``report_id, ref, content_hash, submission_id`` of the reports stored after
+        ``report_id`` (those another import added since a snapshot): a cheap re-check under
+        the lock."""
         return pd.read_sql_query(
-            "SELECT fid AS report_id, ref, content_hash FROM surveys WHERE fid > ? ORDER BY fid",
+            "SELECT fid AS report_id, ref, content_hash, submission_id FROM surveys WHERE fid > ? ORDER BY fid",
             self.con,
             params=(int(report_id),),
         )
@@ -441,6 +510,21 @@ class StoreTransaction:
         return {"report_id": report_id, "from": row["status"], "to": status, "at": at, "by": by, "note": note}
 
 
+def _migrate(con: sqlite3.Connection) -> None:
+    """Bring a store of an older schema version up to this one, inside the caller's
+    transaction: every column the ``surveys`` table lacks is added (empty for the reports
+    already stored), then the version is written. Version 2 added ``barrier_code``;
+    version 3 ``submission_id``, ``gps_precision_m`` and ``photos``."""
+    have = {r["name"] for r in con.execute("PRAGMA table_info(surveys)")}
+    for column in COLUMNS:
+        if column not in have:
+            kind = (_TYPES | _EXTRA_TYPES)[column].replace(" NOT NULL", "").replace(" UNIQUE", "")
+            con.execute(f'ALTER TABLE surveys ADD COLUMN "{column}" {kind}')
+    con.execute(_SUBMISSION_INDEX)
+    con.execute("UPDATE survey_meta SET value = ? WHERE key = 'schema_version'", (str(settings.survey_store_version),))
+    log.info("survey store brought up to schema version %d", settings.survey_store_version)
+
+
 def _identity(path: Path) -> tuple[int, int] | None:
     """Which file is at ``path`` (device and inode), ``None`` when there is none."""
     try:
@@ -463,7 +547,7 @@ def _empty_reports() -> pd.DataFrame:
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     """Give the store's columns stable types whatever SQLite returned (NULL-only columns)."""
-    floats = ["kerb_height_cm", "width_cm", "incline_pct", "length_m", "lon", "lat", "snap_m"]
+    floats = ["kerb_height_cm", "width_cm", "incline_pct", "length_m", "lon", "lat", "snap_m", "gps_precision_m"]
     ints = ["report_id", "step_count", "severity", "source_row", "import_id"]
     out = frame.copy()
     for c in floats:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +25,7 @@ from shapely.geometry.base import BaseGeometry
 
 from accessibility import settings
 from accessibility.coordinates import Location, locate, parse_crs
-from accessibility.i18n import Date, M, Message, Number
+from accessibility.i18n import N_, Date, M, Message, Number, _
 from accessibility.model.snapping import network_index
 from accessibility.sources.surveys import RawTable
 from accessibility.surveys.schema import (
@@ -37,7 +38,26 @@ from accessibility.surveys.schema import (
     node_kinds,
     parse_kind,
 )
-from accessibility.values import parse_date, parse_flag, parse_number
+from accessibility.values import normalise_name, parse_date, parse_flag, parse_number
+
+#: What each flag of a report means, in a few words (the flags column holds the codes).
+FLAG_LABELS = {
+    "swapped": N_("coordinates swapped"),
+    "crs_inferred": N_("coordinate system inferred"),
+    "expired": N_("already expired"),
+    "off_network": N_("off the network"),
+    "not_at_node": N_("no graph node near"),
+    "near_same_kind": N_("same kind nearby"),
+    "poor_gps": N_("poor GPS fix"),
+    "photo_missing": N_("photo not found"),
+    "photo_refused": N_("photo refused"),
+}
+
+
+def flag_labels(codes: str | None) -> str:
+    """The flags of a report (``"poor_gps;swapped"``) in words, in the language in use."""
+    return "; ".join(_(FLAG_LABELS[c]) if c in FLAG_LABELS else c for c in (codes or "").split(";") if c)
+
 
 # --- results ---------------------------------------------------------------------------
 
@@ -121,6 +141,9 @@ def validate(
     stored_refs = {str(r): rid for r, rid in zip(existing["ref"], existing["report_id"]) if isinstance(r, str) and r}
     seen_hashes: dict[str, int] = {}
     seen_refs: dict[str, int] = {}
+    subs = existing["submission_id"] if "submission_id" in existing else []
+    stored_subs = {str(s): rid for s, rid in zip(subs, existing["report_id"]) if isinstance(s, str) and s}
+    seen_subs: dict[str, int] = {}
 
     pending: list[tuple[int, dict[str, Any], list[tuple[str, Message]]]] = []
     for number, raw in zip(table.row_numbers, table.rows):
@@ -130,8 +153,21 @@ def validate(
             out.rejects.extend(problems)
             continue
         assert report is not None
-        report["content_hash"] = content_hash(report, raw.get("surveyor") is not None)
+        report["content_hash"] = content_hash(
+            report, raw.get("surveyor") is not None or raw.get("submitted_by") is not None
+        )
         h = report["content_hash"]
+        sid = report["submission_id"]
+        if sid is not None:
+            if sid in seen_subs:
+                out.rejects.append(
+                    Reject(number, "submission_id", sid, M("the same submission as row {other}", other=seen_subs[sid]))
+                )
+                continue
+            seen_subs[sid] = number
+            if sid in stored_subs:  # the tool's own id: this submission is stored, as it was or edited since
+                out.already_stored.append(number)
+                continue
         if h in seen_hashes:
             out.rejects.append(Reject(number, "*", "", M("duplicate row: same as row {other}", other=seen_hashes[h])))
             continue
@@ -274,27 +310,43 @@ def _normalise(
 
     for name in TEXT_FIELDS:
         report[name] = None if raw.get(name) is None else _text(raw[name])
-    report["surveyor"] = _text(raw["surveyor"]) if raw.get("surveyor") is not None else surveyor
+    # the surveyor the row names, else the field tool's account, else who imports
+    named = raw.get("surveyor") if raw.get("surveyor") is not None else raw.get("submitted_by")
+    report["surveyor"] = _text(named) if named is not None else surveyor
+    # the code of the barrier the report is about (printed on the plan and the barrier sheet)
+    report["barrier_code"] = _short_text(raw.get("barrier_code"))
+    # the field tool's own id of the submission: a re-import of it adds nothing
+    report["submission_id"] = _short_text(raw.get("submission_id"))
+    state = raw.get("review_state")
+    if state is not None and normalise_name(str(state)) in REFUSED_STATES:
+        problems.add(
+            number,
+            "review_state",
+            state,
+            M("rejected by the reviewer in the field tool ({state}): not imported", state=str(state)[:40]),
+        )
+    _photos(raw, report)
 
     surveyed = None
-    if "surveyed_on" not in raw:
+    # the survey date; a field tool's form may leave it to the start of the interview or
+    # the time of submission
+    date_field = next((f for f in ("surveyed_on", "started_at", "submitted_at") if f in raw), None)
+    if date_field is None:
         problems.add(number, "surveyed_on", None, M("the survey date is missing"))
     else:
         try:
-            surveyed = parse_date(raw["surveyed_on"])
+            surveyed = parse_date(raw[date_field])
         except ValueError:
-            problems.add(
-                number, "surveyed_on", raw["surveyed_on"], M("not a valid date (use dd/mm/yyyy or yyyy-mm-dd)")
-            )
+            problems.add(number, date_field, raw[date_field], M("not a valid date (use dd/mm/yyyy or yyyy-mm-dd)"))
         else:
             if surveyed > today:
-                problems.add(number, "surveyed_on", raw["surveyed_on"], M("survey date is in the future"))
+                problems.add(number, date_field, raw[date_field], M("survey date is in the future"))
                 surveyed = None
             elif surveyed.year < settings.survey_oldest_year:
                 problems.add(
                     number,
-                    "surveyed_on",
-                    raw["surveyed_on"],
+                    date_field,
+                    raw[date_field],
                     M("survey date before {year}", year=settings.survey_oldest_year),
                 )
                 surveyed = None
@@ -325,6 +377,47 @@ def _normalise(
     report["temporary"] = temporary
     report["expires_on"] = expires.isoformat() if expires else None
 
+    report["gps_precision_m"] = None
+    if "lat" not in raw and "lon" not in raw and "x" not in raw and "y" not in raw and "position" in raw:
+        try:
+            parts = parse_position(raw["position"])
+        except ValueError:
+            problems.add(
+                number,
+                "position",
+                raw["position"],
+                M("not a position: give latitude and longitude, e.g. 45.1335, 10.0227"),
+            )
+            return None, notes
+        raw = {**raw, "lat": parts[0], "lon": parts[1]}
+        if len(parts) == 4 and "gps_precision_m" not in raw:
+            raw["gps_precision_m"] = parts[3]
+    if "gps_precision_m" in raw:
+        try:
+            precision = parse_number(raw["gps_precision_m"])
+        except ValueError:
+            problems.add(number, "gps_precision_m", raw["gps_precision_m"], M("not a number"))
+        else:
+            if not 0 <= precision <= 100_000:
+                problems.add(
+                    number,
+                    "gps_precision_m",
+                    raw["gps_precision_m"],
+                    M("out of range: must be between {low} and {high}", low=Number(0, 1), high=Number(100_000, 1)),
+                )
+            else:
+                report["gps_precision_m"] = precision
+                if precision > settings.survey_gps_poor_m:
+                    notes.append(
+                        (
+                            "poor_gps",
+                            M(
+                                "poor GPS fix: precise to {precision} m (more than {limit} m); check the position",
+                                precision=Number(precision, 1),
+                                limit=Number(settings.survey_gps_poor_m, 1),
+                            ),
+                        )
+                    )
     location = _location(number, raw, problems, crs, area_wgs84)
     if location is not None:
         report["lon"], report["lat"] = round(location.lon, 7), round(location.lat, 7)
@@ -380,6 +473,53 @@ def _location(
     return found  # type: ignore[return-value]
 
 
+#: Review states of the field tools that mean "rejected" (KoboToolbox's validation
+#: status, as its label or its code; ODK Central's review state), normalised.
+REFUSED_STATES = frozenset({"not_approved", "validation_status_not_approved", "rejected", "respinto", "non_approvato"})
+#: The columns of a report's photos (file names), and of their links when a tool gives them.
+PHOTO_FIELDS = ("photo", "photo_2", "photo_3")
+
+
+def _short_text(value: Any) -> str | None:
+    """A code or id as text, without surrounding blanks (``None`` when empty)."""
+    if value is None:
+        return None
+    text = _text(value).strip()
+    return text[:200] or None
+
+
+def _photos(raw: dict[str, Any], report: dict[str, Any]) -> None:
+    """The report's photos: their file names (``_photo_names``, for the import to find and
+    attach them), and as text in ``photo`` (the names, else the links a tool gave)."""
+    names = [_text(raw[f]).strip() for f in PHOTO_FIELDS if raw.get(f) is not None and _text(raw[f]).strip()]
+    links = [
+        _text(raw[f"{f}_url"]).strip()
+        for f in PHOTO_FIELDS
+        if raw.get(f"{f}_url") is not None and _text(raw[f"{f}_url"]).strip()
+    ]
+    report["photo"] = "; ".join(names) or "; ".join(links) or None
+    report["_photo_names"] = [n for n in names if "://" not in n]  # a link is no file to attach
+    report["photos"] = None
+
+
+def parse_position(value: Any) -> list[float]:
+    """A position as one text: ``"lat lon [altitude precision]"`` (a geopoint as KoboToolbox
+    and ODK write it) or ``"lat, lon"`` as typed in a form, decimal point or comma.
+
+    >>> parse_position("45.1335 10.0227 48.5 3.9"), parse_position("45,1335 10,0227"), parse_position("45.13, 10.02")
+    ([45.1335, 10.0227, 48.5, 3.9], [45.1335, 10.0227], [45.13, 10.02])
+    """
+    text = str(value).strip()
+    if "." in text:
+        tokens = re.split(r"[\s,;]+", text)
+    else:  # decimal commas: the numbers are apart by blanks or semicolons
+        tokens = [t.replace(",", ".") for t in re.split(r"[\s;]+", text)]
+    numbers = [float(t) for t in tokens if t and re.fullmatch(r"[-+]?\d+(\.\d+)?", t)]
+    if len(numbers) != len([t for t in tokens if t]) or len(numbers) not in (2, 3, 4):
+        raise ValueError("not a position")
+    return numbers
+
+
 def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -394,6 +534,9 @@ def content_hash(report: dict[str, Any], surveyor_in_file: bool) -> str:
     """
     keys = ["ref", "kind", *MEASURES, "severity", *TEXT_FIELDS, "surveyed_on", "temporary", "expires_on", "lon", "lat"]
     content = {k: report.get(k) for k in keys}
+    for k in ("barrier_code", "submission_id", "gps_precision_m"):  # added later: hashed only when given
+        if report.get(k) is not None:
+            content[k] = report[k]
     if surveyor_in_file:
         content["surveyor"] = report["surveyor"]
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
