@@ -232,6 +232,9 @@ facility_on_path_m: float = 0.5
 #: A facility point off the network is joined to the nearest path and to any other path
 #: at most this much farther (metres): each is a way in, judged for the profile.
 facility_way_in_slack_m: float = 2.0
+#: Disabled parking (``amenity=parking`` with ``capacity:disabled``, ``parking_space=disabled``)
+#: this close to a facility (metres, straight line) is its parking on the facility sheet.
+facility_parking_radius_m: float = 150.0
 #: A router builds its contraction hierarchy after this many routes (the build costs
 #: about as much as a few thousand plain routes: one-off queries should not pay it).
 hierarchy_after: int = 500
