@@ -1,0 +1,160 @@
+"""Facility sheets: every field read from the OSM tags of its element (Milan's real
+wheelchair layer), and a tiny city whose pool is reachable by wheelchair but not usable
+(``tests/data/facilities/make_city.py``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from accessibility import City
+from accessibility.model.facilities import find_facilities
+from accessibility.model.profiles import load_profile
+from accessibility.model.sheets import facility_sheets, sheet_fields, sheet_from_tags
+from accessibility.model.usability import judge
+from accessibility.sources.osm import read_osm
+from realdata import MILAN_WHEELCHAIR, need
+
+TINY = Path(__file__).parent / "data" / "facilities" / "tiny_pool.osm"
+
+
+@pytest.fixture(scope="module")
+def milan_places():
+    data = read_osm(need(MILAN_WHEELCHAIR))
+    return data, find_facilities(data, "EPSG:32632")
+
+
+def _tags_of(data, element: str) -> dict[str, str]:
+    kind, _sep, ident = element.partition("/")
+    table = data.nodes if kind == "node" else data.ways
+    return dict(table[int(ident)].tags)
+
+
+@pytest.mark.slow
+def test_milan_sheet_fields_equal_the_tags_of_their_element(milan_places):
+    data, facilities = milan_places
+    assert len(facilities) > 100
+    specs = sheet_fields()
+    sheets = facility_sheets(facilities)
+    checked = 0
+    for sheet in sheets:
+        own = _tags_of(data, sheet.element)
+        for name in sheet.asked:
+            spec = specs[name]
+            if spec.element == "entrance" or name == "parking_distance":
+                continue
+            value = sheet.value(name)
+            if value.source == "osm":
+                # the value was read from the element it names, from the tag it names
+                tags = _tags_of(data, value.element)
+                assert tags[value.key] == value.raw, (sheet.element, name)
+                if value.key == "parking_space":  # one space marked for disabled people
+                    assert (value.raw, value.value) == ("disabled", 1.0)
+                else:
+                    assert spec.read(value.raw)[0] == value.value
+                checked += 1
+            else:
+                assert value.source == "unknown"
+                if spec.element == "facility":
+                    # unknown only when no key of the field is on the facility, or its value is unreadable
+                    present = [k for k in spec.keys if own.get(k, "").strip()]
+                    if present:
+                        assert spec.read(own[present[0]])[0] is None, (sheet.element, name, own[present[0]])
+                        assert value.raw == own[present[0]] and value.note
+        for door in sheet.entrances:
+            tags = _tags_of(data, door.element)
+            for v in door.values.values():
+                if v.known:
+                    assert v.source == "osm" and tags[v.key] == v.raw
+    assert checked > len(sheets)  # every place has at least its wheelchair tag
+    # the accessible toilet is known exactly for the places whose toilets:wheelchair is readable
+    with_tag = sum(
+        1
+        for sheet in sheets
+        if specs["toilet"].read(_tags_of(data, sheet.element).get("toilets:wheelchair", ""))[0] is not None
+    )
+    assert with_tag > 0
+    assert sum(1 for s in sheets if s.value("toilet").source == "osm" and s.value("toilet").element == s.element) == (
+        with_tag
+    )
+    # wheelchair=yes/limited/no on the place is the sheet's wheelchair field, value by value
+    for sheet in sheets:
+        raw = _tags_of(data, sheet.element).get("wheelchair")
+        if raw in {"yes", "limited", "no"}:
+            assert sheet.value("wheelchair").value == raw
+
+
+@pytest.mark.slow
+def test_milan_every_place_sheet_matches_its_tags(milan_places):
+    # every place of the layer (restaurants, shops, entrances ...), read as a sheet of its own
+    data, _facilities = milan_places
+    specs = sheet_fields()
+    counted = {"toilet": 0, "entrance": 0}
+    for kind, table in (("node", data.nodes), ("way", data.ways)):
+        for ident, element in table.items():
+            tags = dict(element.tags)
+            if not tags:
+                continue
+            sheet = sheet_from_tags("", tags.get("name", ""), kind, ident, tags)
+            for name, spec in specs.items():
+                if spec.element != "facility" or spec.fallback is not None and spec.fallback[0] != "toilets":
+                    continue
+                value = sheet.value(name)
+                present = [k for k in spec.keys if tags.get(k, "").strip()]
+                if not present:
+                    assert value.source == "unknown" and not value.raw
+                    continue
+                assert (value.key, value.raw) == (present[0], tags[present[0]])
+                assert value.value == spec.read(tags[present[0]])[0]
+                counted["toilet"] += name == "toilet" and value.known
+            door = sheet.entrances[0]  # no entrance mapped on the place: it is its own
+            assert door.value("entrance").raw == tags.get("entrance", "")
+            counted["entrance"] += door.value("entrance").known
+    # the layer's own figures: toilets:wheelchair on 129 nodes, entrance on 238
+    assert counted["toilet"] >= 100 and counted["entrance"] >= 200
+
+
+@pytest.fixture(scope="module")
+def tiny_pool() -> City:
+    return City.build(osm=[TINY], name="Piccola")
+
+
+def _pool(city: City):
+    sheets = facility_sheets(city.facilities)
+    return next(s for s in sheets if s.name == "Piscina Comunale")
+
+
+def test_tiny_pool_sheet_reads_its_elements(tiny_pool):
+    pool = _pool(tiny_pool)
+    assert pool.category == "sports" and pool.element == "way/20"
+    assert (pool.value("toilet").value, pool.value("toilet").element) == ("yes", "way/20")
+    assert (pool.value("changing_room").value, pool.value("changing_room").key) == ("no", "changing_room:wheelchair")
+    assert pool.value("pool_hoist").value == "yes" and pool.value("shower").value == "yes"
+    assert (pool.value("parking").value, pool.value("parking").element) == (2.0, "node/40")
+    assert pool.value("parking_distance").value == pytest.approx(30.0, abs=0.5)
+    (door,) = pool.entrances
+    assert door.element == "node/31"
+    assert door.value("door_width").value == pytest.approx(0.9) and door.value("automatic_door").value == "yes"
+    assert pool.value("tactile_guidance").source == "unknown"
+    assert "pool_hoist" in pool.asked
+    library = next(s for s in facility_sheets(tiny_pool.facilities) if s.name == "Biblioteca")
+    assert "pool_hoist" not in library.asked and "changing_room" not in library.asked
+
+
+def test_tiny_pool_reachable_by_wheelchair_but_not_usable(tiny_pool):
+    chair = load_profile("manual_wheelchair")
+    result = tiny_pool.audit(profiles=["manual_wheelchair"], categories=["sports"], residents=1000)
+    row = result.reach[(result.reach.profile == "manual_wheelchair") & (result.reach.threshold == "1000 m")].iloc[0]
+    assert row.reachable_facilities == 1 and row.residents_reached == pytest.approx(1000 * 2 / 3)
+    assert result.unreachable[result.unreachable.profile == "manual_wheelchair"].empty
+    use = judge(_pool(tiny_pool), chair)
+    assert use.status == "not_usable"
+    assert use.unmet == ("changing_room",) and [d.key for d in use.defects] == ["changing_room@way/20"]
+    assert judge(_pool(tiny_pool), load_profile("walker")).status == "usable"
+
+
+def test_sheet_survives_the_workspace(tiny_pool, tmp_path):
+    tiny_pool.save(tmp_path / "ws")
+    again = City.load(tmp_path / "ws")
+    assert _pool(again).values == _pool(tiny_pool).values
