@@ -263,6 +263,11 @@ audit_score_zero_m: float = 1000.0
 #: Walking distances shorter than this (metres) are left out of detour ratios: next to a
 #: facility a ratio says nothing.
 audit_detour_min_m: float = 50.0
+#: Categories whose every facility gets its own reach figure (residents within the first
+#: threshold, per profile) in the audit's ``usability`` table: one extra search per
+#: facility and profile, so only for the categories a report has a chapter on (the
+#: mandate's sports facilities).
+audit_facility_detail_categories: tuple[str, ...] = ("sports",)
 
 
 # --- Audit and planning -------------------------------------------------------------------

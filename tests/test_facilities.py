@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from accessibility import City
@@ -158,3 +160,35 @@ def test_sheet_survives_the_workspace(tiny_pool, tmp_path):
     tiny_pool.save(tmp_path / "ws")
     again = City.load(tmp_path / "ws")
     assert _pool(again).values == _pool(tiny_pool).values
+
+
+def test_audit_reports_reach_and_use_separately(tiny_pool, tmp_path):
+    from accessibility.outputs.export import write_audit
+
+    result = tiny_pool.audit(
+        profiles=["walk", "manual_wheelchair", "walker"], categories=["sports", "library"], residents=1000
+    )
+    reach = result.reach.set_index(["profile", "category", "threshold"])
+    chair = reach.loc[("manual_wheelchair", "sports", "1000 m")]
+    # reachable by 2/3 of the residents (the others live behind the steps), usable by none
+    assert chair.residents_share == pytest.approx(2 / 3) and chair.residents_usable_share == 0.0
+    assert (chair.usable_facilities, chair.not_usable_facilities) == (0, 1)
+    library = reach.loc[("manual_wheelchair", "library", "1000 m")]
+    assert library.residents_usable_share == pytest.approx(library.residents_share)
+    walker = reach.loc[("walker", "sports", "1000 m")]
+    assert walker.residents_usable_share == pytest.approx(walker.residents_share)
+    use = result.usability.set_index(["profile", "name"])
+    pool = use.loc[("manual_wheelchair", "Piscina Comunale")]
+    assert bool(pool.reachable) and pool.status == "not_usable"
+    assert (pool.missing, pool.unknown, pool.defects) == ("changing_room", "", "changing_room@way/20")
+    # residents within the first limit (500 m) of the pool's entrance: nodes 1 and 2
+    assert pool.residents_reached == pytest.approx(1000 / 6 + 1000 / 3)
+    assert np.isnan(use.loc[("manual_wheelchair", "Biblioteca")].residents_reached)  # no chapter on libraries
+    assert "walk" not in set(result.usability.profile)
+
+    write_audit(result, tmp_path / "audit", lang="it")
+    page = (tmp_path / "audit" / "report.html").read_text(encoding="utf-8")
+    assert "Raggiungibili e fruibili" in page and "Spogliatoio accessibile" in page
+    table = pd.read_csv(tmp_path / "audit" / "usability.csv", sep=";", encoding="utf-8-sig")
+    row = table[(table.profile == "manual_wheelchair") & (table.name == "Piscina Comunale")].iloc[0]
+    assert (row.status_text, row.missing_text) == ("non fruibile", "Spogliatoio accessibile")
