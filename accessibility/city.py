@@ -651,7 +651,9 @@ class City:
         area_id_column: str | None = None,
         progress: Progress | None = None,
     ) -> Plan:
-        """Rank the interventions on the barriers in force and fund the top within ``budget``.
+        """Rank the interventions on the barriers in force and inside the facilities (what
+        makes a reached facility usable: :mod:`accessibility.planning.facility_works`), in
+        one list, and fund the top within ``budget``.
 
         Parameters
         ----------
@@ -729,6 +731,7 @@ class City:
             weight=weight,
             share=share,
             table=load_cost_table(costs) if costs else None,
+            facility_works=True,
         )
         progress.stage(N_("Naming places"))
         table = result.table

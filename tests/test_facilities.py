@@ -192,3 +192,111 @@ def test_audit_reports_reach_and_use_separately(tiny_pool, tmp_path):
     table = pd.read_csv(tmp_path / "audit" / "usability.csv", sep=";", encoding="utf-8-sig")
     row = table[(table.profile == "manual_wheelchair") & (table.name == "Piscina Comunale")].iloc[0]
     assert (row.status_text, row.missing_text) == ("non fruibile", "Spogliatoio accessibile")
+
+
+def test_plan_funds_the_changing_room_for_exactly_the_people_who_reach_the_pool(tiny_pool):
+    from dataclasses import replace
+
+    from accessibility.planning.interventions import load_cost_table
+
+    audit = tiny_pool.audit(profiles=["manual_wheelchair"], categories=["sports"], residents=1000)
+    reach = audit.reach.set_index(["profile", "threshold"]).loc[("manual_wheelchair", "1000 m")]
+    plan = tiny_pool.plan(
+        100_000, residents=1000, profiles=["manual_wheelchair", "walker"], categories=["sports"], threshold_m=1000
+    )
+    t = plan.table
+    room = t[t.barrier_id == "changing_room@way/20"].iloc[0]
+    assert room.kind == "facility_changing_room" and room.row == -1 and room.facility == "Piscina Comunale"
+    assert room.cost == load_cost_table().interventions["accessible_changing_room"].euro
+    # usable for exactly the residents who reach it with a wheelchair; the walker could use it already
+    assert room.people_manual_wheelchair_sports == pytest.approx(reach.residents_reached)
+    assert room.people_walker_sports == 0 and room.facilities_manual_wheelchair_sports == 1
+    assert room.within_budget and room.selection == "facility"
+    # one list: every row that gains is placed by people per euro (street and facility alike)
+    gaining = t[t.selection != "no gain"]
+    ratios = (gaining.groupby("step")["people_total"].sum() / gaining.groupby("step")["cost"].sum()).to_numpy()
+    assert list(ratios) == sorted(ratios, reverse=True)
+    # the works done, the pool is usable for the wheelchair user
+    pool = _pool(tiny_pool)
+    done = replace(pool, works=frozenset({room.barrier_id}))
+    assert judge(done, load_profile("manual_wheelchair")).status == "usable"
+
+
+def test_facility_works_rank_beside_street_barriers_by_people_per_euro(tiny_pool):
+    plan = tiny_pool.plan(30_000, residents=1000, profiles=["manual_wheelchair"], categories=["sports"])
+    t = plan.table.set_index("barrier_id")
+    steps, room = t.loc["osm-way-12-steps"], t.loc["changing_room@way/20"]
+    # the ramp opens the way for the 1/3 behind the steps (15,600 EUR); the changing room makes
+    # the pool usable for the 2/3 who reach it (25,000 EUR): more people per euro, ranked first
+    assert steps.people_total == pytest.approx(1000 / 3, rel=1e-4)
+    assert room.people_total == pytest.approx(2000 / 3, rel=1e-4)
+    assert (room["rank"], steps["rank"]) == (1, 2)
+    assert room.within_budget and not steps.within_budget
+
+
+EVIL = '=HYPERLINK("http://x";"click")'
+
+
+def test_facilities_command_exports_every_sheet(tmp_path):
+    import openpyxl
+    import pyogrio
+    from click.testing import CliRunner
+
+    from accessibility.cli import main
+
+    text = TINY.read_text(encoding="utf-8").replace("Piscina Comunale", EVIL.replace('"', "&quot;"))
+    (tmp_path / "evil.osm").write_text(text, encoding="utf-8")
+    City.build(osm=[tmp_path / "evil.osm"], name="Piccola").save(tmp_path / "ws")
+    runner = CliRunner()
+    for name in ("f.csv", "f.xlsx", "f.gpkg"):
+        result = runner.invoke(main, ["facilities", "--city", str(tmp_path / "ws"), "-o", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+        assert "2 facilities" in result.output
+    bad = runner.invoke(main, ["facilities", "--city", str(tmp_path / "ws"), "-o", str(tmp_path / "f.txt")])
+    assert bad.exit_code == 2 and ".csv, .xlsx or .gpkg" in bad.output and "Traceback" not in bad.output
+
+    table = pd.read_csv(tmp_path / "f.csv", sep=",", encoding="utf-8-sig")  # English: comma
+    pool = table[table.category == "Sports facilities"].iloc[0]
+    assert pool["name"] == "'" + EVIL  # inert in a spreadsheet
+    assert (pool.changing_room, pool.changing_room_source) == ("no", "OpenStreetMap way/20")
+    assert (pool.door_width, pool.door_width_source) == (0.9, "OpenStreetMap node/31")
+    assert pool.usable_manual_wheelchair == "not usable" and pool.usable_walker == "usable"
+    assert pool.missing_manual_wheelchair == "Accessible changing room"
+    assert pool.tactile_guidance_source == "unknown"
+    assert set(table.licence) == {"© OpenStreetMap contributors (ODbL)"}
+
+    book = openpyxl.load_workbook(tmp_path / "f.xlsx")
+    sheet = book["Facilities"]
+    cells = {c.value: c for c in sheet[3]}
+    assert EVIL in cells and cells[EVIL].data_type == "s"  # a string, never a formula
+    notes = " ".join(str(c.value) for row in book["Notes"].iter_rows() for c in row)
+    assert "OpenStreetMap contributors" in notes
+
+    layer = pyogrio.read_dataframe(tmp_path / "f.gpkg")
+    pool = layer[layer.category == "sports"].iloc[0]
+    assert (pool["name"], pool.changing_room, pool.parking, pool.usable_manual_wheelchair) == (
+        EVIL,
+        "no",
+        2.0,
+        "not_usable",
+    )
+    assert set(layer.licence) == {"© OpenStreetMap contributors (ODbL)"}
+
+
+def test_facilities_command_in_italian(tiny_pool, tmp_path):
+    from click.testing import CliRunner
+
+    from accessibility.cli import main
+
+    tiny_pool.save(tmp_path / "ws")
+    out = tmp_path / "schede.csv"
+    result = CliRunner().invoke(main, ["facilities", "--city", str(tmp_path / "ws"), "-o", str(out), "--lang", "it"])
+    assert result.exit_code == 0 and "strutture con le relative schede" in result.output
+    table = pd.read_csv(out, sep=";", decimal=",", encoding="utf-8-sig")
+    pool = table[table.name == "Piscina Comunale"].iloc[0]
+    assert (pool.category, pool.changing_room, pool.usable_manual_wheelchair) == (
+        "Impianti sportivi",
+        "no",
+        "non fruibile",
+    )
+    assert pool.door_width == 0.9 and pool.shower == "sì"

@@ -26,7 +26,15 @@ from accessibility.model.profiles import Profile
 from accessibility.model.sheets import FacilitySheet
 from accessibility.model.usability import Usability, judge
 
-__all__ = ["USABILITY_COLUMNS", "judge_sheet", "reached", "usability_row", "usable_points"]
+__all__ = [
+    "TABLE_PROFILES",
+    "USABILITY_COLUMNS",
+    "judge_sheet",
+    "reached",
+    "sheet_table",
+    "usability_row",
+    "usable_points",
+]
 
 #: Columns of the audit's ``usability`` table (one row per profile and facility), before
 #: ``geometry``. ``missing``: the needs known unmet; ``unknown``: the sheet fields to
@@ -75,3 +83,61 @@ def usable_points(points: list[tuple[int, float]], facility: list[int], usable: 
 def reached(distances: np.ndarray, people: np.ndarray, metres: float) -> float:
     """Residents at nodes within ``metres`` of ``distances``."""
     return float(people[distances <= metres].sum())
+
+
+#: The profiles whose usability the facility table gives (those with needs in
+#: ``data/usability.toml``).
+TABLE_PROFILES = ("manual_wheelchair", "power_wheelchair", "walker", "pushchair")
+
+
+def sheet_table(facilities: Any, profiles: list[Profile]) -> Any:
+    """Every facility with its sheet and its usability per profile (a GeoDataFrame in the
+    facilities' CRS, one row per facility, codes not words).
+
+    Columns: ``category, name, source, osm_type, osm_id``, ``entrances`` (how many are
+    mapped), then per sheet field ``<field>`` (the value: yes/limited/no, a number, a
+    text; empty when unknown) and ``<field>_source`` (``osm node/31``, ``survey ...``,
+    ``unknown``), the entrance fields read at the main entrance (else the first), then
+    per profile ``usable_<profile>`` (status) and ``missing_<profile>`` (the needs unmet
+    and the fields unknown, ``;``-joined), ``geometry``.
+
+    Parameters
+    ----------
+    facilities
+        The city's facilities (any CRS).
+    profiles
+        The profiles to judge.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+    """
+    import geopandas as gpd
+
+    from accessibility.model.sheets import facility_sheets, sheet_fields
+
+    specs = sheet_fields()
+    rows = []
+    for sheet, (_, fac) in zip(facility_sheets(facilities), facilities.iterrows()):
+        door = next((d for d in sheet.entrances if d.value("entrance").value == "main"), sheet.entrances[0])
+        row: dict[str, Any] = {
+            "category": sheet.category,
+            "name": sheet.name,
+            "source": fac.get("source", "osm"),
+            "osm_type": fac.get("osm_type", ""),
+            "osm_id": fac.get("osm_id", -1),
+            "entrances": len(sheet.entrances) if sheet.mapped_entrances else 0,
+        }
+        for name, spec in specs.items():
+            value = door.value(name) if spec.element == "entrance" else sheet.value(name)
+            asked = spec.element == "entrance" or name in sheet.asked
+            row[name] = value.value if value.known else None
+            row[f"{name}_source"] = (
+                f"{value.source} {value.element}".strip() if value.known else ("unknown" if asked else "")
+            )
+        for profile in profiles:
+            use = judge(sheet, profile)
+            row[f"usable_{profile.name}"] = use.status
+            row[f"missing_{profile.name}"] = ";".join(use.unmet + use.unknown_fields)
+        rows.append(row)
+    return gpd.GeoDataFrame(rows, geometry=list(facilities.geometry), crs=facilities.crs)
