@@ -4,6 +4,7 @@ wheelchair layer), and a tiny city whose pool is reachable by wheelchair but not
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -300,3 +301,70 @@ def test_facilities_command_in_italian(tiny_pool, tmp_path):
         "non fruibile",
     )
     assert pool.door_width == 0.9 and pool.shower == "sì"
+
+
+def test_report_chapter_on_sports_facilities(tiny_pool, tmp_path):
+    import re
+
+    from accessibility.outputs.export import write_audit
+    from accessibility.planning.interventions import load_cost_table
+
+    result = tiny_pool.audit(profiles=["manual_wheelchair", "walker"], categories=["sports"], residents=1000)
+    works = result.works.set_index("key")
+    room = works.loc["changing_room@way/20"]
+    assert room.cost == load_cost_table().interventions["accessible_changing_room"].euro
+    assert room.profiles == "manual_wheelchair" and len(works) == 1  # the walker can use it already
+    assert set(result.sheets) == {"way/20"}
+    write_audit(result, tmp_path / "it", lang="it")
+    page = (tmp_path / "it" / "report.html").read_text(encoding="utf-8")
+    chapter = page[page.index('id="sports-h"') : page.index('id="unreach-h"')]
+    assert "Piscina Comunale" in chapter and "programma di mandato" in chapter
+    assert "Interventi necessari: 25.000\xa0€ in totale" in chapter
+    assert re.search(r"Sedia a rotelle manuale</td><td class=\"n\">500</td><td>non fruibile</td>", chapter)
+    assert re.search(r"Larghezza della porta</td><td>0,90 m</td><td>OpenStreetMap node/31", chapter)
+    write_audit(result, tmp_path / "en", lang="en")
+    english = (tmp_path / "en" / "report.html").read_text(encoding="utf-8")
+    assert re.search(r"What to fix: €25,000(\.00)? in all", english)
+
+
+def test_web_sheet_and_nearest_usable_by(tiny_pool):
+    from fastapi.testclient import TestClient
+
+    from accessibility.web.app import create_app
+
+    with TestClient(create_app(tiny_pool)) as client:
+        doc = client.get("/api/v1/facilities/way-20/sheet", params={"lang": "it"}).json()
+        assert doc["name"] == "Piscina Comunale" and doc["element"] == "way/20"
+        fields = {f["field"]: f for f in doc["fields"]}
+        assert (fields["changing_room"]["value"], fields["changing_room"]["text"]) == ("no", "no")
+        assert fields["toilet"]["source_text"] == "OpenStreetMap way/20" and fields["toilet"]["tag"] == (
+            "toilets:wheelchair"
+        )
+        assert fields["tactile_guidance"]["text"] == "non noto"
+        chair = doc["usable"]["manual_wheelchair"]
+        assert (chair["status"], chair["status_label"], chair["missing"]) == (
+            "not_usable",
+            "non fruibile",
+            "Spogliatoio accessibile",
+        )
+        assert doc["usable"]["walker"]["status"] == "usable"
+        assert doc["a11yjson"]["restrooms"] == [{"isAccessibleWithWheelchair": True}]
+        assert "OpenStreetMap" in doc["attribution"]
+        door = doc["entrances"][0]
+        assert door["element"] == "node/31"
+        assert {f["field"]: f["value"] for f in door["fields"]}["door_width"] == pytest.approx(0.9)
+        for bad in ("way-999", "nonsense", "way-abc"):
+            answer = client.get(f"/api/v1/facilities/{bad}/sheet")
+            assert answer.status_code == 404 and "way-123" in answer.json()["error"]["message"]
+
+        start = {"from": "45.1326994,10.02", "category": "sports", "profile": "manual_wheelchair"}
+        reached = client.get("/api/v1/nearest", params=start)
+        assert reached.status_code == 200
+        assert "Piscina Comunale" in json.dumps(reached.json()["features"][0]["properties"])
+        walker = client.get("/api/v1/nearest", params=start | {"usable_by": "walker"})
+        assert walker.status_code == 200 and "Piscina Comunale" in json.dumps(walker.json()["features"][0])
+        refused = client.get("/api/v1/nearest", params=start | {"usable_by": "manual_wheelchair", "lang": "it"})
+        assert refused.status_code == 404
+        assert "sedia a rotelle manuale" in refused.json()["error"]["message"]
+        wrong = client.get("/api/v1/nearest", params=start | {"usable_by": "rocket"})
+        assert wrong.status_code == 422 and wrong.json()["error"]["parameter"] == "usable_by"

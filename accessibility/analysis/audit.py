@@ -127,6 +127,12 @@ class Audit:
     people: pd.DataFrame | None = None
     #: per profile (walking aside) and facility: reachable, usable, what is missing or unknown
     usability: gpd.GeoDataFrame | None = None
+    #: the sheets of the facilities of ``settings.audit_facility_detail_categories``, by
+    #: element (``way/20``): what a report's chapter on them shows inside
+    sheets: dict[str, Any] = field(default_factory=dict)
+    #: the works that would make those facilities usable, priced (filled by ``City.audit``:
+    #: :func:`accessibility.planning.facility_works.works_table`)
+    works: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -276,7 +282,8 @@ def audit(
             score_rows += _scores(profile, cat, d, wd, pop["total"].to_numpy(), area_codes, area_ids)
             if profile.name != "walk":
                 first = limits[0].for_profile(profile)
-                use_rows += _usability(profile, cat, rows, judged, targets, from_people, distances, pop, first)
+                local = LengthGraph.from_costs(costs) if cat in settings.audit_facility_detail_categories else None
+                use_rows += _usability(profile, cat, rows, judged, targets, from_people, local, pop, first)
             if step is not None:
                 step()
 
@@ -309,7 +316,15 @@ def audit(
         "warnings": missing_facilities(facilities, list(categories)),
     }
     used = facilities[facilities["category"].isin(categories)]
-    return Audit(reach, detour, unreachable, area_table, complete, used, meta, people=pop, usability=usability)
+    detail = {
+        sheet.element: sheet
+        for cat in categories
+        if cat in settings.audit_facility_detail_categories
+        for sheet in sheets[cat]
+    }
+    return Audit(
+        reach, detour, unreachable, area_table, complete, used, meta, people=pop, usability=usability, sheets=detail
+    )
 
 
 def _usability(
@@ -319,26 +334,26 @@ def _usability(
     judged: list,
     targets,
     from_people: np.ndarray,
-    distances,
+    local: LengthGraph | None,
     pop: pd.DataFrame,
     metres: float,
 ) -> list[dict[str, Any]]:
     """One row per facility: reachable by some resident with the profile, and usable
     (see :mod:`accessibility.analysis.usable`); for the categories of
-    ``settings.audit_facility_detail_categories``, the residents within ``metres`` of it."""
+    ``settings.audit_facility_detail_categories`` (``local`` given), the residents within
+    ``metres`` of it (one search bounded by ``metres`` per facility: cheap however many)."""
     reach_any: dict[int, bool] = {}
     points: dict[int, list[tuple[int, float]]] = {}
     for (node, offset), i in zip(targets.points, targets.facility):
         reach_any[i] = reach_any.get(i, False) or bool(np.isfinite(from_people[node]))
         points.setdefault(i, []).append((node, offset))
-    detail = cat in settings.audit_facility_detail_categories
     people = pop["total"].to_numpy()
     out = []
     for i, use in enumerate(judged):
         r = rows.iloc[i]
         count = np.nan
-        if detail:
-            count = reached(distances(points[i], True), people, metres) if i in points else 0.0
+        if local is not None:
+            count = reached(local.distances_to(points[i], limit=metres), people, metres) if i in points else 0.0
         out.append(
             {
                 "profile": profile.name,

@@ -33,6 +33,7 @@ __all__ = [
     "reached",
     "sheet_table",
     "usability_row",
+    "usable_mask",
     "usable_points",
 ]
 
@@ -141,3 +142,17 @@ def sheet_table(facilities: Any, profiles: list[Profile]) -> Any:
             row[f"missing_{profile.name}"] = ";".join(use.unmet + use.unknown_fields)
         rows.append(row)
     return gpd.GeoDataFrame(rows, geometry=list(facilities.geometry), crs=facilities.crs)
+
+
+def usable_mask(facilities: Any, profile: Profile) -> np.ndarray:
+    """Which rows of a facilities table are usable with ``profile`` (their sheet meets
+    every need; unknown is not usable): for "the nearest pool usable with a wheelchair".
+
+    Returns
+    -------
+    numpy.ndarray
+        One bool per row, in order.
+    """
+    from accessibility.model.sheets import facility_sheets
+
+    return np.array([judge(s, profile).status == "usable" for s in facility_sheets(facilities)], dtype=bool)

@@ -27,7 +27,7 @@ from accessibility.outputs.export import Sheet, write_csv, write_table, write_xl
 from accessibility.outputs.maps import ATTRIBUTION
 from accessibility.outputs.report import USE_STATUS, field_labels, need_labels
 
-__all__ = ["FORMATS", "facility_frame", "write_facilities"]
+__all__ = ["FORMATS", "facility_frame", "sheet_document", "write_facilities"]
 
 #: File suffixes the command writes.
 FORMATS = (".csv", ".xlsx", ".gpkg")
@@ -137,3 +137,72 @@ def write_facilities(table: gpd.GeoDataFrame, path: str | Path, lang: str = "it"
             _("Notes"): Sheet(notes, headers={"note": _("Notes")}),
         }
     return write_xlsx(sheets, path)
+
+
+def sheet_document(sheet: Any, uses: dict[str, Any], lang: str = "it") -> dict[str, Any]:
+    """One facility's sheet as a JSON document for people and programs: every field asked
+    of it (value, the value in words, where it comes from), each entrance, whether it is
+    usable per profile (with the needs missing and the fields unknown, in words), the
+    known fields as A11yJSON, and the data licence.
+
+    Parameters
+    ----------
+    sheet
+        A :class:`~accessibility.model.sheets.FacilitySheet`.
+    uses
+        Profile name -> its :class:`~accessibility.model.usability.Usability`.
+    lang
+        The language of the words.
+    """
+    from accessibility.model.sheets import to_a11yjson
+    from accessibility.outputs.report import value_origin, value_text
+
+    specs = sheet_fields()
+    cats = categories()
+    profiles = load_profiles()
+
+    def field(name: str, value: Any) -> dict[str, Any]:
+        spec = specs[name]
+        return {
+            "field": name,
+            "label": _(spec.label),
+            "group": spec.group,
+            "value": value.value,
+            "text": value_text(spec, value.value) if value.known else _("unknown"),
+            "source": value.source,
+            "source_text": value_origin(value) or _("unknown"),
+            "element": value.element or None,
+            "tag": value.key or None,
+            "raw": value.raw or None,
+        }
+
+    with use_language(lang):
+        return {
+            "element": sheet.element,
+            "category": sheet.category,
+            "category_label": _(cats[sheet.category].label) if sheet.category in cats else sheet.category,
+            "name": sheet.name or None,
+            "fields": [field(n, sheet.value(n)) for n in sheet.asked if specs[n].element != "entrance"],
+            "entrances": [
+                {
+                    "element": door.element or None,
+                    "lon": door.lon,
+                    "lat": door.lat,
+                    "fields": [field(n, door.value(n)) for n, spec in specs.items() if spec.element == "entrance"],
+                }
+                for door in sheet.entrances
+            ],
+            "usable": {
+                name: {
+                    "profile_label": _(profiles[name].label) if name in profiles else name,
+                    "status": use.status,
+                    "status_label": _(USE_STATUS.get(use.status, use.status)),
+                    "missing": need_labels(";".join(use.unmet)) or None,
+                    "unknown": field_labels(";".join(use.unknown_fields)) or None,
+                }
+                for name, use in uses.items()
+            },
+            "a11yjson": to_a11yjson(sheet),
+            "attribution": ATTRIBUTION,
+            "lang": lang,
+        }

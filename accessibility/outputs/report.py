@@ -32,6 +32,8 @@ __all__ = [
     "need_labels",
     "render_report",
     "sources_of",
+    "value_origin",
+    "value_text",
 ]
 
 #: Rows of the unreachable-facility table shown in the report (the CSV has them all).
@@ -144,6 +146,95 @@ def _usability(result: Audit, clabel: dict[str, str], plabel: dict[str, str]) ->
         )[:USABILITY_ROWS]
     ]
     return {"use_summary": summary, "not_usable": rows_out, "not_usable_more": max(0, len(grouped) - USABILITY_ROWS)}
+
+
+_VALUE_WORDS = {"yes": N_("yes"), "no": N_("no"), "limited": N_("limited")}
+
+
+def value_text(spec: Any, value: Any) -> str:
+    """A facility-sheet value in words and the language's numbers (``spec``: its
+    :class:`~accessibility.model.sheets.FieldSpec`)."""
+    if spec.kind == "yesno" or value in _VALUE_WORDS:
+        return _(_VALUE_WORDS[value]) if value in _VALUE_WORDS else str(value)
+    if spec.kind == "count":
+        return number(float(value))
+    if spec.kind == "length":
+        return f"{number(float(value), 2)} m"
+    if spec.kind == "percent":
+        return f"{number(float(value), 1)} %"
+    return str(value)
+
+
+def value_origin(value: Any) -> str:
+    """Where a facility-sheet value comes from, in words (empty when unknown)."""
+    if value.source == "osm":
+        return f"OpenStreetMap {value.element}"
+    if value.source == "survey":
+        return _("survey {reference}").format(reference=value.element)
+    return ""
+
+
+def _sports(result: Audit, clabel: dict[str, str], plabel: dict[str, str]) -> list[dict[str, Any]]:
+    """The chapter on the facilities of ``settings.audit_facility_detail_categories`` (the
+    mandate's sports facilities): each one, who reaches it per profile, what inside is
+    usable, what to fix and at what cost."""
+    from accessibility.model.sheets import sheet_fields
+
+    use = result.usability
+    if use is None or not result.sheets:
+        return []
+    specs = sheet_fields()
+    works = result.works if result.works is not None else pd.DataFrame(columns=["element"])
+    out = []
+    elements = use["osm_type"].astype(str) + "/" + use["osm_id"].astype(str)
+    for element, sheet in sorted(result.sheets.items(), key=lambda item: (item[1].name == "", item[1].name, item[0])):
+        rows = use[elements == element]
+        door = next((d for d in sheet.entrances if d.value("entrance").value == "main"), sheet.entrances[0])
+        inside = []
+        for name in sheet.asked:
+            spec = specs[name]
+            if name in {"wheelchair_description"}:
+                continue
+            value = door.value(name) if spec.element == "entrance" else sheet.value(name)
+            inside.append(
+                {
+                    "label": _(spec.label),
+                    "value": value_text(spec, value.value) if value.known else "",
+                    "origin": value_origin(value),
+                }
+            )
+        fix = works[works["element"] == element] if len(works) else works
+        out.append(
+            {
+                "name": sheet.name or clabel.get(sheet.category, sheet.category),
+                "element": element,
+                "profiles": [
+                    {
+                        "profile": plabel.get(r.profile, r.profile),
+                        "reachable": bool(r.reachable),
+                        "residents": float(r.residents_reached),
+                        "status": _(USE_STATUS.get(r.status, r.status)),
+                        "usable": r.status == "usable",
+                        "missing": need_labels(r.missing),
+                        "unknown": field_labels(r.unknown),
+                    }
+                    for r in rows.itertuples(index=False)
+                ],
+                "inside": inside,
+                "works": [
+                    {
+                        "label": _(w.label),
+                        "quantity": float(w.quantity),
+                        "unit": w.unit,
+                        "cost": float(w.cost),
+                        "profiles": ", ".join(plabel.get(p, p) for p in str(w.profiles).split(";") if p),
+                    }
+                    for w in fix.itertuples(index=False)
+                ],
+                "works_cost": float(fix["cost"].sum()) if len(fix) else 0.0,
+            }
+        )
+    return out
 
 
 def render_report(
@@ -288,4 +379,8 @@ def _context(result: Audit, maps: dict[str, str]) -> dict[str, Any]:
         "warnings": [str(w) for w in meta.get("warnings", [])],
         "sources": sources_of(meta),
         **_usability(result, clabel, plabel),
+        "sports": _sports(result, clabel, plabel),
+        "sports_label": ", ".join(
+            clabel.get(c, c) for c in settings.audit_facility_detail_categories if c in meta["categories"]
+        ),
     }

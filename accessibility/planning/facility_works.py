@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from accessibility.i18n import Message
 from accessibility.model.profiles import Profile
@@ -42,7 +43,15 @@ from accessibility.model.usability import Defect, judge, load_rules
 from accessibility.planning.impact import Gain
 from accessibility.planning.interventions import CostTable, quantity_of
 
-__all__ = ["FacilityStep", "FacilityWork", "rank_facility_works", "work_kind", "works_of"]
+__all__ = [
+    "WORKS_COLUMNS",
+    "FacilityStep",
+    "FacilityWork",
+    "rank_facility_works",
+    "work_kind",
+    "works_of",
+    "works_table",
+]
 
 
 def work_kind(defect: Defect) -> str:
@@ -237,3 +246,69 @@ def rank_facility_works(
         rest.append(FacilityStep(works, [Gain() for _ in works], reach))
     rest.sort(key=lambda s: (-s.reach / max(s.cost, 1e-9), s.cost, s.works[0].key))
     return ranked, rest
+
+
+#: Columns of :func:`works_table`.
+WORKS_COLUMNS = [
+    "element",
+    "key",
+    "intervention",
+    "label",
+    "quantity",
+    "unit",
+    "unit_cost",
+    "cost",
+    "quantity_note",
+    "rule",
+    "profiles",
+]
+
+
+def works_table(usability: pd.DataFrame, sheets: dict[str, FacilitySheet], table: CostTable) -> pd.DataFrame:
+    """The priced works that would make each facility of ``sheets`` usable for the profiles
+    it is not usable for (the audit's ``usability`` rows name the defects).
+
+    Parameters
+    ----------
+    usability
+        The audit's ``usability`` table (``osm_type``, ``osm_id``, ``profile``, ``defects``).
+    sheets
+        The facilities' sheets by element (``way/20``).
+    table
+        The cost table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per facility and work (:data:`WORKS_COLUMNS`; ``profiles``: those the
+        work is needed for, ``;``-joined), cheapest first within a facility.
+    """
+    by_key: dict[tuple[str, str], tuple[FacilityWork, list[str]]] = {}
+    for r in usability.itertuples(index=False):
+        element = f"{r.osm_type}/{r.osm_id}"
+        if element not in sheets or not r.defects:
+            continue
+        defects = []
+        for key in str(r.defects).split(";"):
+            work, _sep, where = key.partition("@")
+            defects.append(Defect(work, where))
+        for w in works_of(defects, 0, sheets[element], None, table):
+            found = by_key.setdefault((element, w.key), (w, []))
+            found[1].append(r.profile)
+    rows = [
+        {
+            "element": element,
+            "key": w.key,
+            "intervention": w.intervention,
+            "label": table.interventions[w.intervention].label,
+            "quantity": w.quantity,
+            "unit": w.unit,
+            "unit_cost": w.unit_cost,
+            "cost": w.cost,
+            "quantity_note": w.note,
+            "rule": w.rule,
+            "profiles": ";".join(dict.fromkeys(profiles)),
+        }
+        for (element, _key), (w, profiles) in by_key.items()
+    ]
+    return pd.DataFrame(rows, columns=WORKS_COLUMNS)
