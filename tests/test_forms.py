@@ -18,7 +18,7 @@ from accessibility.i18n import use_language
 from accessibility.model.barriers import taxonomy
 from accessibility.outputs.forms import QFIELD_LAYER, write_qfield_template, write_xlsform
 from accessibility.sources.surveys import map_columns, survey_schema
-from accessibility.surveys.forms import QFIELD_TYPES, form_fields, xlsform_sheets
+from accessibility.surveys.forms import QFIELD_TYPES, facility_form_fields, form_fields, xlsform_sheets
 from realdata import ROOT
 
 pyxform = pytest.importorskip("pyxform.xls2xform")
@@ -129,3 +129,56 @@ def test_cli_writes_the_forms(tmp_path: Path) -> None:
     assert runner.invoke(main, ["survey", "form", "-o", str(tmp_path / "s.gpkg")]).exit_code == 0
     bad = runner.invoke(main, ["survey", "form", "-o", str(tmp_path / "s.pdf")])
     assert bad.exit_code == 2 and ".xlsx" in bad.output
+
+
+FACILITY_XLSFORM = ROOT / "data" / "scheda_impianto.xlsx"
+
+
+def test_shipped_facility_form_converts_and_asks_every_sheet_field() -> None:
+    from accessibility.model.sheets import sheet_fields
+
+    warnings: list[str] = []
+    xform = pyxform.convert(str(FACILITY_XLSFORM), warnings=warnings, validate=False).xform
+    assert warnings == []
+    root = ET.fromstring(xform)
+    ns = {"x": "http://www.w3.org/2002/xforms"}
+    binds = {b.get("nodeset").rsplit("/", 1)[-1]: b for b in root.findall(".//x:bind", ns)}
+    # every field of the sheet is a question named as the field: the answers read as they are
+    assert set(sheet_fields()) <= set(binds)
+    assert binds["posizione"].get("type") == "geopoint" and binds["impianto"].get("required") == "true()"
+    assert binds["door_width"].get("type") == "decimal" and binds["steps"].get("type") == "int"
+    assert binds["changing_room"].get("type") == "string"  # a select_one
+    rows = {r["name"]: r for r in sheet_rows(FACILITY_XLSFORM)["survey"]}
+    assert rows["changing_room"]["label::Italiano (it)"] == "Spogliatoio accessibile"
+    assert rows["entrance_wheelchair"]["type"] == "select_one si_limitato_no"
+    assert rows["door_width"]["hint::Italiano (it)"] == "In centimetri."
+    settings = sheet_rows(FACILITY_XLSFORM)["settings"][0]
+    assert (
+        settings["form_id"] == "scheda_impianto"
+        and settings["form_id"] != sheet_rows(XLSFORM)["settings"][0]["form_id"]
+    )
+
+
+def test_shipped_facility_form_is_what_the_catalogues_make_today(tmp_path: Path) -> None:
+    from accessibility.outputs.forms import write_facility_xlsform
+
+    with use_language("it"):
+        fresh = write_facility_xlsform(tmp_path / "f.xlsx")
+    assert sheet_rows(fresh) == sheet_rows(FACILITY_XLSFORM), "run scripts/make_forms.py"
+
+
+def test_facility_form_answers_fill_the_sheet() -> None:
+    # a surveyor's answers, as the form stores them, read by the sheet
+    from accessibility.model.profiles import load_profile
+    from accessibility.model.sheets import sheet_from_tags, with_survey
+    from accessibility.model.usability import judge
+
+    pool = sheet_from_tags("sports", "Piscina", "way", 20, {"leisure": "swimming_pool", "wheelchair": "yes"})
+    answers = {"toilet": "si", "changing_room": "si", "shower": "si", "pool_hoist": "si"}
+    answers |= {"door_width": "90", "steps": "0"}  # the entrance the surveyor used
+    surveyed = with_survey(pool, answers, "survey/7")
+    assert surveyed.value("changing_room").source == "survey"
+    assert surveyed.entrances[-1].value("door_width").value == pytest.approx(0.9)
+    assert judge(pool, load_profile("manual_wheelchair")).status == "unknown"
+    assert judge(surveyed, load_profile("manual_wheelchair")).status == "usable"
+    assert set(answers) <= {f.name for f in facility_form_fields()}

@@ -22,7 +22,11 @@ nearest facility. From those distances, never from one route per resident:
   ``settings.audit_score_full_m`` of the nearest facility, 0 beyond
   ``settings.audit_score_zero_m``, linear in between, resident-weighted;
 - ``completeness``: per area, how much of the network's kerbs, surfaces, widths and
-  inclines are known, so nobody mistakes missing data for accessibility.
+  inclines are known, so nobody mistakes missing data for accessibility;
+- ``usability``: per profile and facility, whether someone reaches it ("raggiungibile")
+  and whether it is usable once there ("fruibile": :mod:`accessibility.analysis.usable`),
+  with the needs unmet and the sheet fields unknown; ``reach`` carries beside each figure
+  the residents who reach a facility they can also use (``residents_usable_share``).
 
 A network length reaches a facility when the better-placed end of its edge does, plus
 half the edge's length, on an edge the profile may use.
@@ -46,10 +50,12 @@ from accessibility.analysis.areas import completeness, node_areas
 from accessibility.analysis.destinations import facility_targets, node_xy
 from accessibility.analysis.population import AgeStructure
 from accessibility.analysis.reach import LengthGraph
+from accessibility.analysis.usable import USABILITY_COLUMNS, judge_sheet, reached, usability_row, usable_points
 from accessibility.i18n import N_, Labels, M, Message
 from accessibility.model.barriers import barrier_targets
 from accessibility.model.costs import EdgeCosts, edge_costs
 from accessibility.model.profiles import Profile, load_profile
+from accessibility.model.sheets import facility_sheets
 
 #: ``engine(costs)`` -> ``distances(points, backward)``: distances per node position from
 #: (``backward=False``) or to (``backward=True``) the nearest of ``points`` (node
@@ -119,6 +125,14 @@ class Audit:
     #: residents per node (``total, over65, over80``) the figures counted: a dated snapshot
     #: keeps them, so a later comparison recomputes on the same people
     people: pd.DataFrame | None = None
+    #: per profile (walking aside) and facility: reachable, usable, what is missing or unknown
+    usability: gpd.GeoDataFrame | None = None
+    #: the sheets of the facilities of ``settings.audit_facility_detail_categories``, by
+    #: element (``way/20``): what a report's chapter on them shows inside
+    sheets: dict[str, Any] = field(default_factory=dict)
+    #: the works that would make those facilities usable, priced (filled by ``City.audit``:
+    #: :func:`accessibility.planning.facility_works.works_table`)
+    works: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -204,7 +218,9 @@ def audit(
     where = in_area.reindex(nodes)
     area_codes, area_ids = pd.factorize(where, use_na_sentinel=True)
 
-    reach_rows, detour_rows, unreachable_rows, score_rows = [], [], [], []
+    reach_rows, detour_rows, unreachable_rows, score_rows, use_rows = [], [], [], [], []
+    by_cat = {cat: facilities[facilities["category"] == cat].reset_index(drop=True) for cat in categories}
+    sheets = {cat: facility_sheets(rows) for cat, rows in by_cat.items()}
     walk_dist: dict[str, np.ndarray] = {}
     walk_far: dict[str, set[int]] = {}  # facilities with no mapped path near them at all
     lived_in = _inhabited_pieces(G, nodes, pop["total"].to_numpy())
@@ -217,9 +233,16 @@ def audit(
         from_people = distances(populated, False) if populated else np.full(len(nodes), np.inf)
         edge_ok = forward & ~costs.forbidden
         for cat in categories:
-            rows = facilities[facilities["category"] == cat].reset_index(drop=True)
+            rows = by_cat[cat]
             targets = facility_targets(costs, xy, rows)
             d = distances(targets.points, True) if targets.points else np.full(len(nodes), np.inf)
+            judged = [judge_sheet(sheet, profile) for sheet in sheets[cat]]
+            ok = {i for i, use in enumerate(judged) if use.status == "usable"}
+            if len(ok) == len(rows):
+                du = d
+            else:
+                points = usable_points(targets.points, targets.facility, ok)
+                du = distances(points, True) if points else np.full(len(nodes), np.inf)
             if profile.name == "walk":
                 walk_dist[cat] = d
                 walk_far[cat] = {i for i, why in targets.excluded.items() if why != "wheelchair=no"}
@@ -246,12 +269,24 @@ def audit(
                     row[f"{key}_reached"] = float(values[d <= metres].sum())
                     row[f"{key}_share"] = float(values[d <= metres].sum() / denom) if denom else np.nan
                     row[f"walk_{key}_share"] = float(values[wd <= walk_metres].sum() / denom) if denom else np.nan
+                row["usable_facilities"] = len(ok)
+                row["not_usable_facilities"] = sum(use.status == "not_usable" for use in judged)
+                row["usable_unknown_facilities"] = sum(use.status == "unknown" for use in judged)
+                people_all = pop["total"].to_numpy()
+                row["residents_usable_reached"] = reached(du, people_all, metres)
+                row["residents_usable_share"] = (
+                    row["residents_usable_reached"] / people_all.sum() if people_all.sum() else np.nan
+                )
                 row["length_share"] = float(costs.length[mid <= metres].sum() / net) if net else np.nan
                 row["walk_length_share"] = float(costs.length[wmid <= walk_metres].sum() / net) if net else np.nan
                 reach_rows.append(row)
             detour_rows.append(_detour(profile, cat, d, wd, pop["total"].to_numpy()))
             unreachable_rows += _unreachable(profile, cat, rows, targets, from_people, walk_far[cat], lived_in)
             score_rows += _scores(profile, cat, d, wd, pop["total"].to_numpy(), area_codes, area_ids)
+            if profile.name != "walk":
+                first = limits[0].for_profile(profile)
+                local = LengthGraph.from_costs(costs) if cat in settings.audit_facility_detail_categories else None
+                use_rows += _usability(profile, cat, rows, judged, targets, from_people, local, pop, first)
             if step is not None:
                 step()
 
@@ -268,6 +303,9 @@ def audit(
         scores.merge(areas[["area_id", "name", "geometry"]], on="area_id"), geometry="geometry", crs=areas.crs
     )
     complete = completeness(G, barriers, areas, in_area)
+    usability = gpd.GeoDataFrame(
+        use_rows, columns=USABILITY_COLUMNS + ["geometry"], geometry="geometry", crs=G.graph["crs"]
+    )
     meta = {
         "profiles": [p.name for p in order],
         "categories": list(categories),
@@ -281,7 +319,59 @@ def audit(
         "warnings": missing_facilities(facilities, list(categories)),
     }
     used = facilities[facilities["category"].isin(categories)]
-    return Audit(reach, detour, unreachable, area_table, complete, used, meta, people=pop)
+    detail = {
+        sheet.element: sheet
+        for cat in categories
+        if cat in settings.audit_facility_detail_categories
+        for sheet in sheets[cat]
+    }
+    return Audit(
+        reach, detour, unreachable, area_table, complete, used, meta, people=pop, usability=usability, sheets=detail
+    )
+
+
+def _usability(
+    profile: Profile,
+    cat: str,
+    rows: gpd.GeoDataFrame,
+    judged: list,
+    targets,
+    from_people: np.ndarray,
+    local: LengthGraph | None,
+    pop: pd.DataFrame,
+    metres: float,
+) -> list[dict[str, Any]]:
+    """One row per facility: reachable by some resident with the profile, and usable
+    (see :mod:`accessibility.analysis.usable`); for the categories of
+    ``settings.audit_facility_detail_categories`` (``local`` given), the residents within
+    ``metres`` of it (one search bounded by ``metres`` per facility: cheap however many)."""
+    reach_any: dict[int, bool] = {}
+    points: dict[int, list[tuple[int, float]]] = {}
+    for (node, offset), i in zip(targets.points, targets.facility):
+        reach_any[i] = reach_any.get(i, False) or bool(np.isfinite(from_people[node]))
+        points.setdefault(i, []).append((node, offset))
+    people = pop["total"].to_numpy()
+    out = []
+    for i, use in enumerate(judged):
+        r = rows.iloc[i]
+        count = np.nan
+        if local is not None:
+            count = reached(local.distances_to(points[i], limit=metres), people, metres) if i in points else 0.0
+        out.append(
+            {
+                "profile": profile.name,
+                "category": cat,
+                "name": r.get("name", ""),
+                "source": r.get("source", "osm"),
+                "osm_type": r.get("osm_type", ""),
+                "osm_id": r.get("osm_id", -1),
+                "reachable": reach_any.get(i, False),
+                "residents_reached": count,
+                **usability_row(use),
+                "geometry": r.geometry,
+            }
+        )
+    return out
 
 
 def _detour(profile: Profile, cat: str, d: np.ndarray, wd: np.ndarray, people: np.ndarray) -> dict[str, Any]:

@@ -285,6 +285,17 @@ def write_xlsx(sheets: Mapping[str, Sheet | pd.DataFrame], path: str | Path, sou
     return Path(path)
 
 
+def _usability_table(usability: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The audit's ``usability`` table with its judgement in words beside the codes."""
+    from accessibility.outputs.report import USE_STATUS, field_labels, need_labels
+
+    table = usability.copy()
+    table["status_text"] = table["status"].map(lambda k: _(USE_STATUS.get(k, str(k))))
+    table["missing_text"] = table["missing"].map(need_labels)
+    table["unknown_text"] = table["unknown"].map(field_labels)
+    return table
+
+
 def write_audit(result, folder: str | Path, lang: str = "it", tiles=None, network=None, basemap: bytes = b"") -> Path:
     """Write an audit's tables (CSV and one GeoPackage ``audit.gpkg``), maps and report.
 
@@ -314,7 +325,9 @@ def write_audit(result, folder: str | Path, lang: str = "it", tiles=None, networ
             "unreachable": unreachable.to_crs(WGS84),
             "facilities": result.facilities.to_crs(WGS84),
         }
-        for name in ("areas", "unreachable"):
+        if result.usability is not None:
+            wgs["usability"] = _usability_table(result.usability).to_crs(WGS84)
+        for name in [n for n in ("areas", "unreachable", "usability") if n in wgs]:
             frame = pd.DataFrame(wgs[name].drop(columns="geometry"))
             frame["wkt"] = wgs[name].geometry.to_wkt(rounding_precision=7)
             write_csv(frame, tmp / f"{name}.csv")

@@ -10,9 +10,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from accessibility.files import new_file
-from accessibility.surveys.forms import xlsform_sheets
+from accessibility.surveys.forms import facility_xlsform_sheets, xlsform_sheets
 
-__all__ = ["QFIELD_LAYER", "write_qfield_template", "write_xlsform"]
+__all__ = ["QFIELD_LAYER", "write_facility_xlsform", "write_qfield_template", "write_xlsform"]
 
 
 def write_xlsform(path: str | Path, version: str | None = None) -> Path:
@@ -21,7 +21,16 @@ def write_xlsform(path: str | Path, version: str | None = None) -> Path:
     Every cell is written as text (never a formula): XLSForm expressions such as
     ``. >= 0`` are strings for the field tools to read.
     """
-    sheets = xlsform_sheets(version)
+    return _write_sheets(xlsform_sheets(version), path)
+
+
+def write_facility_xlsform(path: str | Path, version: str | None = None) -> Path:
+    """Write the scheda impianto (the facility sheet surveyors fill in) as an XLSForm
+    workbook, as :func:`write_xlsform`."""
+    return _write_sheets(facility_xlsform_sheets(version), path)
+
+
+def _write_sheets(sheets: dict[str, list[dict[str, str]]], path: str | Path) -> Path:
     workbook = Workbook()
     workbook.remove(workbook.active)
     for name, rows in sheets.items():

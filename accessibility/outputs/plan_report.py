@@ -73,7 +73,7 @@ def plan_table(plan: Plan, lang: str | None = "it", table: CostTable | None = No
     out.insert(4, "lat", spots.y.round(7).to_numpy())
     with use_language(lang):
         out["quantity_note"] = out["quantity_note"].map(lambda note: "" if note is None else str(note))
-        out.insert(6, "kind_label", out["kind"].map(lambda k: _(tax[k].label)))
+        out.insert(6, "kind_label", out["kind"].map(lambda k: _(tax[k].label) if k in tax else _facility_kind(k)))
         out.insert(9, "intervention_label", out["intervention"].map(lambda t: _(table.interventions[t].label)))
         out.insert(
             5,
@@ -84,6 +84,17 @@ def plan_table(plan: Plan, lang: str | None = "it", table: CostTable | None = No
             ],
         )
     return out
+
+
+def _facility_kind(kind: str) -> str:
+    """A facility work's kind (``facility_changing_room``) as the need it meets, in words."""
+    from accessibility.model.usability import load_rules
+
+    need = kind.removeprefix("facility_")
+    need = "way_in" if need in {"steps", "door_width"} else need
+    requirements = load_rules().requirements
+    label = _(requirements[need].label) if need in requirements else need
+    return _("{need} (inside the facility)").format(need=label)
 
 
 def _labels(plan: Plan) -> tuple[dict[str, str], dict[str, str]]:
@@ -210,6 +221,12 @@ def _counting(plan: Plan) -> list[str]:
             "that can be used already) are ranked by the people whose accessible route to the nearest facility "
             "passes them, counted in the same way."
         ),
+        _(
+            "Works inside a facility (an entrance ramp, an accessible toilet or changing room, a pool hoist) "
+            "count the people who gain a usable facility: residents within {limit} m of it, with a profile "
+            "for which the works make it usable, who reach no usable facility of its kind today. They are "
+            "counted on today's streets and ranked in the same list; the situation table counts routes only."
+        ).format(limit=limit),
     ]
 
 
@@ -254,11 +271,12 @@ def _context(plan: Plan, city_name: str, cost_table: CostTable | None, limit: in
     t = plan_table(plan, None, cost_table)
     plabel, clabel = _labels(plan)
     funded = t[t["within_budget"]]
+    street = funded[funded["row"] >= 0]  # reach counts routes: the works inside facilities apart
     gain = t[(t["selection"] != "no gain") | (t["people_passing"] > 0)]
     opens = t[t["selection"] != "no gain"]
     situation = []
     for (p, k), base in plan.baseline.items():
-        added = float(funded[f"people_{p}_{k}"].sum())
+        added = float(street[f"people_{p}_{k}"].sum())
         situation.append(
             {
                 "profile": plabel.get(p, p),
@@ -272,7 +290,7 @@ def _context(plan: Plan, city_name: str, cost_table: CostTable | None, limit: in
         )
     per_profile = []
     for p in plan.profiles:
-        cells = [float(funded[f"people_{p}_{k}"].sum()) for k in plan.categories]
+        cells = [float(street[f"people_{p}_{k}"].sum()) for k in plan.categories]
         per_profile.append({"profile": plabel.get(p, p), "cells": cells})
     by_type: list[dict[str, Any]] = []
     for itype, group in funded.groupby("intervention"):

@@ -29,6 +29,15 @@ weighted value per euro (same greedy, same pairs, same lazy re-evaluation), then
 that still open a route for anyone, by plain gain per euro, on top of them: every row's
 gain stays exact given the rows above it, whatever the weights.
 
+Facilities
+----------
+With ``facility_works=True`` (the city's plan), the works that make a reached facility
+usable (an entrance ramp, an accessible changing room, a pool hoist ...:
+:mod:`accessibility.planning.facility_works`) join the same list: each facility's works
+are one step, placed among the street steps by the people who gain a usable facility per
+euro (column ``facility``: the facility's name; ``row`` -1). Their gains are counted on
+today's street network (see that module).
+
 The ranking does not depend on the budget: the plan funds the ranked rows from the top
 while the cumulative cost fits (a bundle is funded whole or not at all), so a larger
 budget always funds a superset and never lowers the total gain. Rows past the budget are
@@ -51,9 +60,11 @@ from accessibility import settings
 from accessibility.errors import PlanError
 from accessibility.i18n import _
 from accessibility.model.profiles import Profile
+from accessibility.model.sheets import facility_sheets
 from accessibility.model.snapping import within_distance
+from accessibility.planning.facility_works import FacilityStep, FacilityWork, rank_facility_works
 from accessibility.planning.impact import Gain, Planner, people_passing_by_key
-from accessibility.planning.interventions import CostTable
+from accessibility.planning.interventions import CostTable, load_cost_table
 from accessibility.planning.interventions import candidates as make_candidates
 from accessibility.planning.lenses import Lens
 
@@ -231,6 +242,7 @@ def plan(
     share: float = 1.0,
     table: CostTable | None = None,
     lens: Lens | None = None,
+    facility_works: bool = False,
 ) -> Plan:
     """Rank every candidate intervention and fund the top of the ranking within ``budget``.
 
@@ -244,6 +256,8 @@ def plan(
     top of the rows above, so every row's gain stays exact given the rows above it); then
     the rest, as always. Column ``lens_value`` is each row's weighted value. The caller
     counts the lens's age group through ``share`` and ``weight``.
+
+    ``facility_works``: rank the works inside facilities too (see the module docstring).
     """
     if not budget >= 0:
         raise PlanError(_("the budget must be a non-negative number of euros, not {budget}").format(budget=budget))
@@ -258,9 +272,14 @@ def plan(
     people = np.asarray(people, dtype=float) * share
     if people.sum() <= 0:
         raise PlanError(_("no residents on the network: give a population"))
+    table = table or load_cost_table()
     cands = make_candidates(barriers, table)
     cost = dict(zip(cands["row"].astype(int), cands["cost"].astype(float)))
     planner = Planner(G, barriers, facilities, people, profiles, categories, thresholds, cost)
+    weights = lens.weights([p.name for p in profiles], categories) if lens is not None else None
+    inside: tuple[list[FacilityStep], list[FacilityStep]] = ([], [])
+    if facility_works:  # on today's network: before the street picks change the planner
+        inside = _facility_steps(planner, facilities, categories, people, thresholds, table, weights)
     baseline = {(s.profile.name, k): float(people[s.d[k] <= s.T].sum()) for s in planner.states for k in categories}
     # a candidate's gain depends only on distances within threshold of its own nodes
     radius = threshold_m + 2 * settings.snap_max_m
@@ -269,7 +288,6 @@ def plan(
     passing = np.zeros(len(barriers))
     for use in by_key.values():
         passing += use
-    weights = lens.weights([p.name for p in profiles], categories) if lens is not None else None
     weighted_passing = np.zeros(len(barriers))
     if weights is not None:
         for k, use in by_key.items():
@@ -291,7 +309,14 @@ def plan(
     records = []
     cum, rank = 0.0, 0
     placed: set[int] = set()
-    for step, (rows, gains, how) in enumerate(steps, start=1):
+    for step, item in enumerate(_merge(steps, inside[0], cost, weights), start=1):
+        if isinstance(item, FacilityStep):
+            for w, g in zip(item.works, item.gains):
+                rank += 1
+                cum += w.cost
+                records.append(_facility_record(rank, step, w, g, keys, cum, "facility", item.reach))
+            continue
+        rows, gains, how = item
         for i, (r, g) in enumerate(zip(rows, gains)):
             rank += 1
             cum += cost[r]
@@ -310,22 +335,34 @@ def plan(
                 )
             )
     # the rest open no route: ranked by the people they would serve on their way, per euro
-    rest = cands[~cands["row"].isin(placed)].assign(
-        served=lambda f: -passing[f["row"].astype(int)] / f["cost"].clip(lower=1e-9)
-    )
-    rest = rest.sort_values(["served", "cost", "barrier_id"])
-    for r in rest["row"].astype(int):
+    rest = cands[~cands["row"].isin(placed)]
+    left: list[tuple[tuple[float, float, str], Any]] = [
+        ((-passing[r] / max(c, 1e-9), c, str(b)), r)
+        for r, c, b in zip(rest["row"].astype(int), rest["cost"].astype(float), rest["barrier_id"])
+    ]
+    left += [((-f.reach / max(f.cost, 1e-9), f.cost, f.works[0].key), f) for f in inside[1]]
+    step = len(records)
+    for _order, item in sorted(left, key=lambda x: x[0]):
+        step += 1
+        if isinstance(item, FacilityStep):
+            for w in item.works:
+                rank += 1
+                cum += w.cost
+                records.append(_facility_record(rank, step, w, Gain(), keys, cum, "no gain", item.reach))
+            continue
         rank += 1
-        cum += cost[r]
-        records.append(_record(rank, len(steps) + rank, r, by_row.loc[r], Gain(), keys, cum, False, "no gain"))
+        cum += cost[item]
+        records.append(_record(rank, step, item, by_row.loc[item], Gain(), keys, cum, False, "no gain"))
     for rec in records:
-        rec["people_passing"] = float(passing[rec["row"]])
+        inner = rec["row"] < 0
+        if not inner:
+            rec["people_passing"] = float(passing[rec["row"]])
         if weights is None:
             rec["lens_value"] = rec["people_total"]
         else:
             rec["lens_value"] = float(
                 sum(w * rec[f"people_{p}_{k}"] for (p, k), w in weights.items())
-                + lens.passing * weighted_passing[rec["row"]]  # type: ignore[union-attr]
+                + (0.0 if inner else lens.passing * weighted_passing[rec["row"]])  # type: ignore[union-attr]
             )
     geoms = [rec.pop("geometry") for rec in records]
     columns = (
@@ -345,6 +382,7 @@ def plan(
             "unit_cost",
             "cost",
             "quantity_note",
+            "facility",
             "people_total",
             "facilities_total",
             "people_passing",
@@ -400,6 +438,7 @@ def _record(rank: int, step: int, row: int, c, g: Gain, keys, cum: float, funded
         "unit_cost": c["unit_cost"],
         "cost": c["cost"],
         "quantity_note": c["quantity_note"],
+        "facility": "",
         "people_total": g.total,
         "facilities_total": g.total_facilities,
     }
@@ -408,4 +447,104 @@ def _record(rank: int, step: int, row: int, c, g: Gain, keys, cum: float, funded
     for p, k in keys:
         rec[f"facilities_{p}_{k}"] = g.facilities.get((p, k), 0)
     rec.update({"cumulative_cost": round(cum, 2), "within_budget": funded, "selection": how, "geometry": c["geometry"]})
+    return rec
+
+
+def _facility_steps(
+    planner: Planner,
+    facilities: gpd.GeoDataFrame,
+    categories: list[str],
+    people: np.ndarray,
+    thresholds: dict[str, float],
+    table: CostTable,
+    weights: Weights | None,
+) -> tuple[list[FacilityStep], list[FacilityStep]]:
+    """The works inside facilities, ranked on the planner's network as it is today."""
+    facs = {k: facilities[facilities["category"] == k] for k in categories}
+    sheets = {k: facility_sheets(f) for k, f in facs.items()}
+    geometries = {k: list(f.geometry) for k, f in facs.items()}
+    states = {s.profile.name: s for s in planner.states}
+
+    def points(p: str, k: str, keep: set[int] | None) -> list[tuple[int, float]]:
+        t = states[p].targets[k]
+        return [pt for pt, f in zip(t.points, t.facility) if keep is None or f in keep]
+
+    def distances(p: str, k: str, i: int | None) -> np.ndarray:
+        s = states[p]
+        return s._full_distances(s.back.matrix, points(p, k, None if i is None else {i}))
+
+    def usable_distances(p: str, k: str, keep: set[int]) -> np.ndarray:
+        s = states[p]
+        return s._full_distances(s.back.matrix, points(p, k, keep))
+
+    return rank_facility_works(
+        sheets,
+        geometries,
+        [s.profile for s in planner.states],
+        distances,
+        usable_distances,
+        people,
+        thresholds,
+        table,
+        value=lambda g: _value(g, weights)[0],
+    )
+
+
+def _merge(
+    steps: list[tuple[list[int], list[Gain], str]],
+    inside: list[FacilityStep],
+    cost: dict[int, float],
+    weights: Weights | None,
+) -> list[Any]:
+    """The street steps and the facility steps in one list by value per euro, each list
+    keeping its own order (a street step first on a tie)."""
+    out: list[Any] = []
+    i = j = 0
+
+    def ratio_street(step: tuple[list[int], list[Gain], str]) -> float:
+        rows, gains, _how = step
+        return sum(_value(g, weights)[0] for g in gains) / max(sum(cost[r] for r in rows), 1e-9)
+
+    def ratio_inside(step: FacilityStep) -> float:
+        return sum(_value(g, weights)[0] for g in step.gains) / max(step.cost, 1e-9)
+
+    while i < len(steps) or j < len(inside):
+        if j >= len(inside) or (i < len(steps) and ratio_street(steps[i]) >= ratio_inside(inside[j])):
+            out.append(steps[i])
+            i += 1
+        else:
+            out.append(inside[j])
+            j += 1
+    return out
+
+
+def _facility_record(
+    rank: int, step: int, w: FacilityWork, g: Gain, keys, cum: float, how: str, reach: float
+) -> dict[str, Any]:
+    rec: dict[str, Any] = {
+        "rank": rank,
+        "step": step,
+        "barrier_id": w.key,
+        "row": -1,
+        "street": None,
+        "description": w.name,
+        "kind": w.kind,
+        "source": "osm",
+        "rule": w.rule,
+        "intervention": w.intervention,
+        "quantity": w.quantity,
+        "unit": w.unit,
+        "unit_cost": w.unit_cost,
+        "cost": w.cost,
+        "quantity_note": w.note,
+        "facility": w.name or w.category,
+        "people_total": g.total,
+        "facilities_total": g.total_facilities,
+        "people_passing": reach,
+    }
+    for p, k in keys:
+        rec[f"people_{p}_{k}"] = g.people.get((p, k), 0.0)
+    for p, k in keys:
+        rec[f"facilities_{p}_{k}"] = g.facilities.get((p, k), 0)
+    rec.update({"cumulative_cost": round(cum, 2), "within_budget": False, "selection": how, "geometry": w.geometry})
     return rec

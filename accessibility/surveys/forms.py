@@ -23,7 +23,18 @@ from accessibility.model.barriers import taxonomy
 from accessibility.sources.surveys import survey_schema
 from accessibility.surveys.schema import RANGES
 
-__all__ = ["FORM_ID", "Choice", "FormField", "choice_lists", "form_fields", "xlsform_sheets"]
+__all__ = [
+    "FACILITY_FORM_ID",
+    "FORM_ID",
+    "Choice",
+    "FormField",
+    "choice_lists",
+    "facility_choice_lists",
+    "facility_form_fields",
+    "facility_xlsform_sheets",
+    "form_fields",
+    "xlsform_sheets",
+]
 
 #: The form's id in KoboToolbox and ODK Central (one id per form: new versions replace old).
 FORM_ID = "scheda_rilievo_barriere"
@@ -353,3 +364,148 @@ def qfield_style(lang: str | None = None) -> str:
             )
     ET.SubElement(root, "editorlayout").text = "generatedlayout"
     return "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n" + ET.tostring(root, encoding="unicode")
+
+
+# --- the facility sheet (scheda impianto) ------------------------------------------------
+
+#: The facility form's id in KoboToolbox and ODK Central.
+FACILITY_FORM_ID = "scheda_impianto"
+#: The facility form's sections: the groups of ``data/facility_sheet.toml``, with labels.
+FACILITY_GROUPS = {
+    "entrance": N_("The way in (the entrance you used)"),
+    "inside": N_("Inside"),
+    "sports": N_("Sports: changing room, shower, pool"),
+    "outside": N_("Outside: parking"),
+}
+#: Hints of the questions by kind of field (lengths in centimetres, as the sheet reads them).
+_KIND_HINTS = {
+    "length": N_("In centimetres."),
+    "percent": N_("In percent (8 for 8 %)."),
+    "level": N_("0 is the ground floor; several storeys separated by ;"),
+}
+
+
+def facility_choice_lists() -> dict[str, list[Choice]]:
+    """The facility form's answer lists: yes/no, and yes/limited/no."""
+    return {
+        "si_no": [Choice("si", N_("yes")), Choice("no", N_("no"))],
+        "si_limitato_no": [Choice("si", N_("yes")), Choice("limitato", N_("limited")), Choice("no", N_("no"))],
+    }
+
+
+def facility_form_fields() -> list[FormField]:
+    """The questions of the scheda impianto, in order: the facility, its position, then
+    every field of ``data/facility_sheet.toml`` by section (named as the sheet's fields,
+    so that :func:`accessibility.model.sheets.with_survey` reads the answers as they
+    are), photos, notes. Facility-specific fields (the pool hoist) are asked of every
+    facility: the surveyor leaves them empty where they do not apply."""
+    from accessibility.model.sheets import sheet_fields
+
+    specs = sheet_fields()
+    fields = [
+        FormField("start", "start"),
+        FormField("end", "end"),
+        FormField("username", "username"),
+        FormField("deviceid", "deviceid"),
+        FormField("text", "impianto", N_("Name of the facility"), N_("As on the facility sheet."), required=True),
+        FormField(
+            "text",
+            "elemento_osm",
+            N_("OpenStreetMap element (optional)"),
+            N_("As printed on the facility sheet, e.g. way/123456."),
+            constraint="regex(., '^(node|way|relation)/[0-9]+$')",
+            constraint_message=N_("Write node/, way/ or relation/ and the number."),
+        ),
+        FormField(
+            "geopoint",
+            "posizione",
+            N_("Position"),
+            N_("Stand at the main entrance and wait until the accuracy is a few metres."),
+            required=True,
+            body={"accuracyThreshold": "5"},
+        ),
+    ]
+    for group, label in FACILITY_GROUPS.items():
+        fields.append(FormField("begin_group", f"gruppo_{group}", label))
+        for name, spec in specs.items():
+            if spec.group != group:
+                continue
+            if spec.kind == "yesno":
+                kind = "select_one si_limitato_no" if spec.limited else "select_one si_no"
+                fields.append(FormField(kind, name, spec.label, appearance="minimal"))
+            elif spec.kind == "count":
+                high = spec.max if spec.max is not None else 1000
+                fields.append(
+                    FormField(
+                        "integer",
+                        name,
+                        spec.label,
+                        constraint=f". >= 0 and . <= {high:g}",
+                        constraint_message=N_("The number must be 0 or more."),
+                    )
+                )
+            elif spec.kind in {"length", "percent"}:
+                fields.append(
+                    FormField(
+                        "decimal",
+                        name,
+                        spec.label,
+                        _KIND_HINTS[spec.kind],
+                        constraint=". >= 0" if spec.kind == "length" else "",
+                        constraint_message=N_("The number must be 0 or more.") if spec.kind == "length" else "",
+                    )
+                )
+            else:
+                fields.append(FormField("text", name, spec.label, _KIND_HINTS.get(spec.kind, "")))
+        fields.append(FormField("end_group", f"gruppo_{group}"))
+    fields += [
+        FormField("image", "foto", N_("Photo"), parameters="max-pixels=2048"),
+        FormField("image", "foto_2", N_("Second photo"), relevant="${foto} != ''", parameters="max-pixels=2048"),
+        FormField("image", "foto_3", N_("Third photo"), relevant="${foto_2} != ''", parameters="max-pixels=2048"),
+        FormField("text", "descrizione", N_("Description"), appearance="multiline"),
+        FormField("text", "rilevatore", N_("Surveyor"), default="${username}"),
+        FormField("today", "data_rilievo"),
+    ]
+    return fields
+
+
+def facility_xlsform_sheets(version: str | None = None) -> dict[str, list[dict[str, str]]]:
+    """The scheda impianto as the rows of an XLSForm's three sheets, every label and hint
+    in every language of the catalogue, Italian the default (as :func:`xlsform_sheets`)."""
+    langs = [LANGUAGE_NAMES[lang] for lang in LANGUAGES]
+
+    def texts(message: str, column: str) -> dict[str, str]:
+        if not message:
+            return {}
+        every = in_every_language(message)
+        return {f"{column}::{LANGUAGE_NAMES[lang]}": every[lang] for lang in LANGUAGES}
+
+    survey = []
+    for f in facility_form_fields():
+        row = {"type": f.type, "name": f.name, **texts(f.label, "label"), **texts(f.hint, "hint")}
+        if f.required:
+            row["required"] = "yes"
+        if f.constraint:
+            row["constraint"] = f.constraint
+            row.update(texts(f.constraint_message, "constraint_message"))
+        for key in ("relevant", "appearance", "default", "parameters"):
+            if getattr(f, key):
+                row[key] = getattr(f, key)
+        for key, value in f.body.items():
+            row[f"body::{key}"] = value
+        survey.append(row)
+    choices = [
+        {"list_name": list_name, "name": option.name, **texts(option.label, "label")}
+        for list_name, options in facility_choice_lists().items()
+        for option in options
+    ]
+    settings = [
+        {
+            "form_title": in_every_language(N_("Facility survey sheet"))[LANGUAGES[0]],
+            "form_id": FACILITY_FORM_ID,
+            "version": version or _package_version(),
+            "default_language": langs[0],
+            "instance_name": "concat(${impianto}, ' - ', ${data_rilievo})",
+        }
+    ]
+    return {"survey": survey, "choices": choices, "settings": settings}

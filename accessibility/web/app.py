@@ -43,6 +43,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from accessibility import settings
+from accessibility.analysis.usable import TABLE_PROFILES
 from accessibility.city import City
 from accessibility.constants import WGS84
 from accessibility.errors import AccessibilityError, FacilityError, ProfileError
@@ -50,6 +51,9 @@ from accessibility.i18n import LANGUAGES, _, ngettext, use_language
 from accessibility.model.barriers import taxonomy
 from accessibility.model.basemap import MAX_ZOOM
 from accessibility.model.facilities import destination, destinations
+from accessibility.model.sheets import facility_sheet
+from accessibility.model.usability import judge
+from accessibility.outputs.facilities import sheet_document
 from accessibility.outputs.maps import BASEMAP_SCRIPTS, basemap_script
 from accessibility.web.inputs import (
     WebInputError,
@@ -412,9 +416,12 @@ def create_app(
         min_width_cm: str | None = Query(None, description="narrowest passage, cm (0-300)"),
         max_steps: str | None = Query(None, description="most steps climbed (0-1000)"),
         unknown: str | None = Query(None, description="paths without data: avoid or accept"),
+        usable_by: str | None = Query(None, description="only facilities usable with this profile (their sheet)"),
     ) -> Any:
         """``from`` as ``lat,lon``; ``category`` one of ``/categories``; the rest as
-        ``/route``. The route feature's properties name the facility reached."""
+        ``/route``. The route feature's properties name the facility reached. With
+        ``usable_by=PROFILE``, only the facilities whose sheet says they are usable with
+        that profile ("the nearest pool usable with a wheelchair")."""
         code, name, overrides = _route_params(request)
         s = service()
         with use_language(code):
@@ -422,8 +429,44 @@ def create_app(
             if not category:
                 raise WebInputError(_("category is missing: choose one of /api/v1/categories"), "category")
             destination(category)  # an unknown one: 404 with the list
-        result = await s.run(code, s.city.nearest, origin, category, profile=name, lang=code, **overrides)
+            if usable_by is not None and usable_by not in s.city.profiles:
+                raise WebInputError(
+                    _("unknown profile {name}; choose one of: {choices}").format(
+                        name=repr(usable_by[:40]), choices=", ".join(s.city.profiles)
+                    ),
+                    "usable_by",
+                )
+        result = await s.run(
+            code, s.city.nearest, origin, category, profile=name, lang=code, usable_by=usable_by, **overrides
+        )
         return FastJSON(_route_json(result, code))
+
+    @app.get(f"{API}/facilities/{{ident}}/sheet", tags=["places"], summary="A facility's sheet and who can use it")
+    async def facility_sheet_(request: Request, ident: str, lang: str | None = None) -> Any:
+        """``ident`` is the facility's OpenStreetMap element as ``way-123`` (``node-``,
+        ``relation-``; the ``osm`` property of ``/facilities`` with ``-`` for ``/``). The
+        sheet: each field with its value and where it comes from, each entrance, whether
+        the facility is usable per profile and what is missing or unknown, A11yJSON."""
+        code = lang_of(request)
+        s = service()
+        with use_language(code):
+            kind, _sep, number_ = ident.replace("/", "-").partition("-")
+            frame = s.city.facilities
+            rows = (
+                frame[(frame["osm_type"] == kind) & (frame["osm_id"].astype(str) == number_)] if len(frame) else frame
+            )
+            if kind not in {"node", "way", "relation"} or not number_.isdigit() or not len(rows):
+                raise WebInputError(
+                    _(
+                        "no facility {ident} in this city: use the osm property of /api/v1/facilities, as way-123"
+                    ).format(ident=repr(ident[:40])),
+                    "ident",
+                    status=404,
+                )
+            point = rows.geometry.to_crs(WGS84).iloc[0]
+            sheet = facility_sheet(rows.iloc[0], (float(point.x), float(point.y)))
+            uses = {name: judge(sheet, s.city.profile(name)) for name in TABLE_PROFILES if name in s.city.profiles}
+            return FastJSON(sheet_document(sheet, uses, code))
 
     @app.get(f"{API}/reach", tags=["routes"], summary="Where can I get to? The network within minutes")
     async def reach(
