@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -82,7 +83,7 @@ def route(
 ) -> None:
     if (destination is None) == (category is None):
         raise click.UsageError(_("give exactly one of --to LAT,LON and --to-nearest CATEGORY"))
-    overrides = {
+    overrides: dict[str, Any] = {
         "max_kerb_cm": max_kerb_cm,
         "max_incline_up_pct": max_incline,
         "max_incline_down_pct": max_incline,
