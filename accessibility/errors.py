@@ -109,3 +109,22 @@ class SnapshotError(ValueError, AccessibilityError):
 class PhotoError(ValueError, AccessibilityError):
     """A photo that cannot be accepted: not an image of a kind we take, too large, damaged,
     or a decompression bomb (which photo and why)."""
+
+
+def brief(exc: BaseException, limit: int = 200) -> str:
+    """The reason a foreign exception (GDAL, pandas, SQLite) gives, as part of one line for a
+    person: white space folded, cut at a word before ``limit`` characters with an ellipsis,
+    the exception's type when it says nothing.
+
+    >>> brief(ValueError("not\\n  a   number"))
+    'not a number'
+    >>> brief(ValueError("word " * 60), limit=20)
+    'word word word word…'
+    >>> brief(KeyError())
+    'KeyError'
+    """
+    text = " ".join(str(exc).split())
+    if len(text) > limit:
+        cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+        text = cut.rstrip(" .,;:") + "…"
+    return text or type(exc).__name__

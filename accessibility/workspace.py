@@ -32,7 +32,7 @@ import pandas as pd
 import pyogrio
 
 from accessibility import settings
-from accessibility.errors import WorkspaceError
+from accessibility.errors import WorkspaceError, brief
 from accessibility.files import link_or_copy, sqlite_write_lock, swap_in, temp_folder
 from accessibility.i18n import _
 from accessibility.outputs.export import restore, write_csv
@@ -288,7 +288,7 @@ _EDGE_COLUMNS = frozenset({"u", "v", "key", "osmid", "length", "reversed", "geom
 
 
 def _damaged(file: Path, exc: BaseException) -> WorkspaceError:
-    reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+    reason = brief(exc)
     return WorkspaceError(
         _("{file} is damaged or incomplete ({reason}); rebuild the workspace with 'accessibility build'").format(
             file=file, reason=reason

@@ -12,6 +12,7 @@ from accessibility.city import City
 from accessibility.cli.main import CITY_DIR, Finite, command, main, names, plain
 from accessibility.cli.mapoptions import tile_layer, tiles_options
 from accessibility.cli.progress import TerminalProgress
+from accessibility.errors import brief
 from accessibility.i18n import N_, _, language, number, percent
 from accessibility.model.facilities import categories as all_categories
 from accessibility.outputs.export import write_audit
@@ -43,7 +44,7 @@ def read_areas(areas_file: Path | None, area_id: str | None) -> gpd.GeoDataFrame
     except Exception as exc:  # GDAL reports unreadable files in many ways
         raise click.BadParameter(
             _("{file} cannot be read as polygons (GeoPackage, GeoJSON): {reason}").format(
-                file=areas_file.name, reason=" ".join(str(exc).split())[:200]
+                file=areas_file.name, reason=brief(exc)
             ),
             param_hint="--areas",
         ) from None

@@ -21,7 +21,7 @@ from shapely.geometry import GeometryCollection, MultiPolygon, Polygon, mapping,
 from shapely.geometry.base import BaseGeometry
 
 from accessibility import settings
-from accessibility.errors import DownloadError, InputError, InputNotFoundError, OfflineError, OsmFileError
+from accessibility.errors import DownloadError, InputError, InputNotFoundError, OfflineError, OsmFileError, brief
 from accessibility.i18n import N_, _
 from accessibility.sources.http import cache_file, check_reachable, read_cache, reason, write_cache
 
@@ -74,7 +74,7 @@ def boundary_from_file(path: str | Path, *, layer: str | int | None = None) -> A
     except Exception as exc:  # pyogrio/GDAL raise many kinds; all mean "unreadable"
         raise OsmFileError(
             _("{path}: cannot be read as a boundary file (GeoJSON, GeoPackage, Shapefile, ...): {reason}").format(
-                path=path, reason=" ".join(str(exc).split())[:200]
+                path=path, reason=brief(exc)
             )
         ) from exc
     geoms = [g for g in gdf.geometry if g is not None and not g.is_empty]

@@ -41,7 +41,7 @@ from accessibility import settings
 from accessibility.constants import FACILITY_COLUMNS as COLUMNS
 from accessibility.constants import WGS84
 from accessibility.coordinates import locate
-from accessibility.errors import InputNotFoundError, RegistryError
+from accessibility.errors import InputNotFoundError, RegistryError, brief
 from accessibility.i18n import N_, M, Message, Number, _
 from accessibility.sources.catalogues import read_toml, shipped_toml
 from accessibility.sources.surveys import read_csv_records
@@ -280,9 +280,7 @@ def _read_geo(path: Path) -> tuple[list[dict[str, Any]], list[int], list[str], l
             frame = frame.to_crs(WGS84)
     except Exception as exc:  # GDAL and PROJ report damaged files in many ways
         raise RegistryError(
-            _("{file}: not a readable GeoPackage/GeoJSON file ({reason})").format(
-                file=path.name, reason=" ".join(str(exc).split())[:200]
-            )
+            _("{file}: not a readable GeoPackage/GeoJSON file ({reason})").format(file=path.name, reason=brief(exc))
         ) from None
     headers = [c for c in frame.columns if c != frame.geometry.name]
     rows = [
