@@ -27,7 +27,15 @@ from accessibility.analysis.areas import areas_for
 from accessibility.analysis.audit import Audit, audit, missing_facilities, population_table, thresholds
 from accessibility.analysis.population import age_structure, residents_on_network
 from accessibility.constants import FACILITY_COLUMNS, WGS84
-from accessibility.errors import FacilityError, InputError, PlanError, ProgrammeError, SnapshotError, SurveyError
+from accessibility.errors import (
+    FacilityError,
+    InputError,
+    PhotoError,
+    PlanError,
+    ProgrammeError,
+    SnapshotError,
+    SurveyError,
+)
 from accessibility.i18n import N_, _, use_language
 from accessibility.model.barriers import find_barriers, taxonomy
 from accessibility.model.basemap import basemap_with_facilities, select_basemap
@@ -37,6 +45,7 @@ from accessibility.model.gazetteer import Gazetteer, find_places, places_frame
 from accessibility.model.network import BuildReport, build_network
 from accessibility.model.places import area_names, describe, place_label, place_name_of
 from accessibility.model.profiles import Profile, load_profile, load_profiles
+from accessibility.model.snapping import network_index
 from accessibility.outputs.basemap import basemap_tiles
 from accessibility.planning.facility_works import works_table
 from accessibility.planning.interventions import load_cost_table
@@ -45,6 +54,7 @@ from accessibility.planning.programme import Programme, parse_budgets
 from accessibility.planning.programme import programme as make_programme
 from accessibility.planning.progress import YearReport, year_report
 from accessibility.planning.ranking import Plan, plan
+from accessibility.planning.sheets import BarrierSheet, barrier_sheets
 from accessibility.progress import Progress
 from accessibility.routing.route import Route, Walkshed, nearest, route, walkshed
 from accessibility.routing.router import Router, Routing
@@ -57,6 +67,7 @@ from accessibility.sources.registry import Registry, join_facilities, read_regis
 from accessibility.sources.roadworks import read_roadworks
 from accessibility.surveys.importing import ImportResult, file_sha256, import_file
 from accessibility.surveys.merge import merge_barriers
+from accessibility.surveys.photos import photo_file
 from accessibility.surveys.store import SurveyStore
 
 if TYPE_CHECKING:
@@ -1002,6 +1013,68 @@ class City:
             "tag_problems": len(self.problems),
             "nodes_out_of_range": int(self.meta.get("build", {}).get("nodes_out_of_range", 0)),
         }
+
+    def sheets(
+        self,
+        barrier_ids: Iterable[str] | None = None,
+        *,
+        plan: Plan | None = None,
+        profiles: Iterable[str] | None = None,
+    ) -> list[BarrierSheet]:
+        """The barrier sheets (schede) of a PEBA annex: of the barriers named, or of the
+        interventions of ``plan`` in its order (see :mod:`accessibility.planning.sheets`).
+
+        Parameters
+        ----------
+        barrier_ids
+            Barrier codes (``osm-way-34943732-steps``, ``survey-12-raised_kerb``).
+        plan
+            A plan: its interventions (all, or those of ``barrier_ids``), with their rank,
+            funding and gain.
+        profiles
+            The profiles whose verdict each sheet gives (default: all but ``walk``).
+
+        Returns
+        -------
+        list of BarrierSheet
+
+        Raises
+        ------
+        InputError
+            A code names no barrier in force.
+        """
+        ids = list(barrier_ids) if barrier_ids is not None else []
+        if plan is not None and not ids:
+            ids = [str(b) for b in plan.table["barrier_id"]]
+        known = set(self.barriers["barrier_id"].astype(str))
+        missing = [i for i in ids if i not in known]
+        if missing:
+            raise InputError(
+                _("no barrier in force has the code {codes}").format(codes=", ".join(repr(m) for m in missing[:5]))
+            )
+        chosen = list(profiles) if profiles is not None else [p for p in self.profiles if p != "walk"]
+        index = network_index(self.network)
+        has_store = self.path is not None and self.store.exists()
+        return barrier_sheets(
+            self.barriers,
+            ids,
+            osm_barriers=self.osm_barriers,
+            surveys=self.surveys if has_store else None,
+            history=self.store.history() if has_store else None,
+            profiles=chosen,
+            edges_near=lambda geometry, radius: index.geoms[index.edges_near(geometry, radius)].tolist(),
+            plan_table=plan.table if plan is not None else None,
+        )
+
+    def photo(self, path: str) -> bytes | None:
+        """The bytes of a stored survey photo (``photos/ab/abcd….jpg``), ``None`` when it
+        is not in the workspace; only references the store writes are opened."""
+        if self.path is None:
+            return None
+        try:
+            return photo_file(self.path, path).read_bytes()
+        except (PhotoError, OSError):
+            return None
 
     def barriers_wgs84(self, lang: str | None = None) -> gpd.GeoDataFrame:
         """The barriers in WGS84 with their label, their place by name (``place``, with the

@@ -13,6 +13,7 @@ from accessibility.cli import (  # noqa: F401  (register the commands)
     report,
     route,
     serve,
+    sheet,
     survey,
 )
 from accessibility.cli.main import main
