@@ -104,3 +104,16 @@ class RoadworksError(ValueError, AccessibilityError):
 
 class SnapshotError(ValueError, AccessibilityError):
     """A dated snapshot of the audit that is missing, damaged or of another version."""
+
+
+class AccountError(ValueError, AccessibilityError):
+    """An account that cannot be made or changed: unknown, duplicate name, bad role or
+    password."""
+
+
+class LoginError(PermissionError, AccessibilityError):
+    """A login refused: wrong name or password, a disabled or locked account."""
+
+
+class PhotoError(ValueError, AccessibilityError):
+    """A photo refused: not an image, too large, or a decompression bomb."""

@@ -282,3 +282,24 @@ web_query_max_chars: int = 200
 web_reach_max_minutes: float = 30.0
 #: Most features one facilities or barriers answer holds (ask with a smaller bbox).
 web_max_features: int = 5000
+
+# --- Accounts and the office's pages (web application, part 2) ---------------------------
+
+#: Wrong passwords in a row after which an account is locked for ``login_lock_s``.
+login_max_failures: int = 5
+#: Seconds an account stays locked after ``login_max_failures`` wrong passwords.
+login_lock_s: float = 900.0
+#: Seconds a session cookie stays valid after login (a working day).
+session_max_age_s: int = 12 * 3600
+#: Shortest password an account may have, in characters.
+password_min_chars: int = 10
+#: Largest photo accepted, in bytes, as sent (before re-encoding).
+photo_max_bytes: int = 15 * 1024 * 1024
+#: Largest photo accepted, in pixels (width x height): more is a decompression bomb.
+photo_max_pixels: int = 40_000_000
+#: Longest side of a stored photo, in pixels (re-encoded to JPEG).
+photo_stored_side: int = 2048
+#: Most photos one report may carry.
+photo_max_per_report: int = 3
+#: Largest survey file accepted by the batch upload page, in bytes.
+web_upload_max_bytes: int = 20 * 1024 * 1024

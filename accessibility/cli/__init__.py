@@ -4,7 +4,7 @@ One module per command group; each registers its commands on :data:`main`. Run
 ``accessibility --help`` (or ``python -m accessibility``, or ``python cli.py``).
 """
 
-from accessibility.cli import audit, build, plan, programme, report, route, serve, survey  # noqa: F401  (register the commands)
+from accessibility.cli import audit, build, plan, programme, report, route, serve, survey, user  # noqa: F401  (register the commands)
 from accessibility.cli.main import main
 
 __all__ = ["main"]
