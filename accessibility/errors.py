@@ -116,4 +116,5 @@ class LoginError(PermissionError, AccessibilityError):
 
 
 class PhotoError(ValueError, AccessibilityError):
-    """A photo refused: not an image, too large, or a decompression bomb."""
+    """A photo that cannot be accepted: not an image of a kind we take, too large, damaged,
+    or a decompression bomb (which photo and why)."""

@@ -199,12 +199,28 @@ survey_crs: frozenset[int] = frozenset({4326, 32632, 3003, 6707, 7791})
 workspace_kept_files: tuple[str, ...] = ("surveys.gpkg",)
 #: Folders a workspace keeps when it is saved again: the dated snapshots of the audit and
 #: the adopted programme (their history is the yearly report's; a rebuild must not lose it).
-workspace_kept_folders: tuple[str, ...] = ("snapshots", "programme")
+workspace_kept_folders: tuple[str, ...] = ("snapshots", "programme", "photos")
 #: Folder of the dated snapshots inside a workspace, and the version of their layout.
 snapshots_folder: str = "snapshots"
 snapshot_version: int = 1
 #: Folder of the adopted programme inside a workspace.
 programme_folder: str = "programme"
+
+# --- Photos of survey reports ---------------------------------------------------------------
+
+#: Folder of the survey photos inside a workspace (``photos/ab/abcd….jpg``, named by the
+#: SHA-256 of the stored file).
+photos_folder: str = "photos"
+#: Largest photo file accepted, in bytes (a phone photo is 2-8 MB; HEIC less).
+photo_max_bytes: int = 25 * 1024 * 1024
+#: Most pixels an image may declare (decompression-bomb guard: a small file claiming a
+#: huge picture would take gigabytes to decode). 60 MP is over any phone camera's.
+photo_max_pixels: int = 60_000_000
+#: Longest side of a stored photo, in pixels: larger ones are scaled down (enough to
+#: read a kerb or a sign on a sheet, and a tenth of the size of a phone's original).
+photo_max_side_px: int = 2560
+#: JPEG quality of a stored photo (Pillow's scale, 1-95).
+photo_jpeg_quality: int = 85
 
 # --- Routing ------------------------------------------------------------------------------
 
