@@ -35,13 +35,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from accessibility import settings
 from accessibility.errors import AccountError, LoginError, SurveyStoreError
-from accessibility.i18n import _
+from accessibility.i18n import N_, _
 from accessibility.surveys.store import SurveyStore, now_text
 
-__all__ = ["ROLES", "TOKEN_PREFIX", "Account", "AccountStore"]
+__all__ = ["ROLES", "ROLE_LABELS", "TOKEN_PREFIX", "Account", "AccountStore"]
 
 #: Roles, from the least to the most trusted: what each may do is the web app's business.
 ROLES = ("surveyor", "manager", "admin")
+#: The roles as people read them (translated where shown).
+ROLE_LABELS = {"surveyor": N_("surveyor"), "manager": N_("Disability Manager's office"), "admin": N_("administrator")}
 #: API tokens start with this, so a leaked one is recognisable in logs and scanners.
 TOKEN_PREFIX = "acc_"
 #: Version of the account tables; :meth:`AccountStore._migrate` brings older ones up to it.
@@ -75,6 +77,11 @@ class Account:
     epoch: int
     created_at: str
     locked_until: str | None
+
+    @property
+    def role_label(self) -> str:
+        """The role in the language in use."""
+        return _(ROLE_LABELS[self.role])
 
     def can(self, *roles: str) -> bool:
         """Whether the account holds one of ``roles`` (an admin holds every role)."""
@@ -257,7 +264,7 @@ class AccountStore:
             con.close()
         return None if row is None else self._account(row)
 
-    def list(self) -> list[Account]:
+    def all(self) -> list[Account]:
         """Every account, by name."""
         con = self._read()
         if con is None:
@@ -333,7 +340,7 @@ class AccountStore:
             Wrong name or password, account disabled or locked.
         """
         now = now or _utcnow()
-        wrong = LoginError(_("wrong name or password"))
+        wrong = _refused("wrong", _("wrong name or password"))
         con = self._read()
         row = None
         if con is not None:
@@ -346,14 +353,14 @@ class AccountStore:
                 _HASHER.verify(_DUMMY_HASH, password)
             raise wrong
         if row["locked_until"] and dt.datetime.fromisoformat(row["locked_until"].replace("Z", "+00:00")) > now:
-            raise LoginError(_("too many wrong passwords: this account is locked for a while; try again later"))
+            raise _refused("locked", _("too many wrong passwords: this account is locked for a while; try again later"))
         try:
             _HASHER.verify(row["password_hash"], password)
         except (VerificationError, InvalidHashError):
             self._failed(int(row["id"]), now)
             raise wrong from None
         if row["disabled"]:
-            raise LoginError(_("this account is disabled: ask the administrator"))
+            raise _refused("disabled", _("this account is disabled: ask the administrator"))
         if row["failures"] or row["locked_until"] or _HASHER.check_needs_rehash(row["password_hash"]):
             with self._write() as wcon:
                 wcon.execute(
@@ -414,6 +421,13 @@ class AccountStore:
             key = secrets.token_urlsafe(48)
             wcon.execute("INSERT INTO account_meta (key, value) VALUES ('session_key', ?)", (key,))
             return key
+
+
+def _refused(reason: str, message: str) -> LoginError:
+    """A :class:`LoginError` with its ``reason`` (``wrong``, ``locked``, ``disabled``) for callers."""
+    error = LoginError(message)
+    error.reason = reason  # type: ignore[attr-defined]
+    return error
 
 
 def _row(con: sqlite3.Connection, name: str) -> sqlite3.Row:

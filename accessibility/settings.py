@@ -309,13 +309,10 @@ login_lock_s: float = 900.0
 session_max_age_s: int = 12 * 3600
 #: Shortest password an account may have, in characters.
 password_min_chars: int = 10
-#: Largest photo accepted, in bytes, as sent (before re-encoding).
-photo_max_bytes: int = 15 * 1024 * 1024
-#: Largest photo accepted, in pixels (width x height): more is a decompression bomb.
-photo_max_pixels: int = 40_000_000
-#: Longest side of a stored photo, in pixels (re-encoded to JPEG).
-photo_stored_side: int = 2048
-#: Most photos one report may carry.
-photo_max_per_report: int = 3
+#: Most photos one report sent through the web may carry.
+web_photos_per_report: int = 3
 #: Largest survey file accepted by the batch upload page, in bytes.
 web_upload_max_bytes: int = 20 * 1024 * 1024
+#: Largest report sent through the web (its photos included), in bytes: a larger request
+#: is refused from its declared length, before any of it is read.
+web_report_max_bytes: int = 32 * 1024 * 1024

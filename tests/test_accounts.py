@@ -52,7 +52,7 @@ def test_bad_names_roles_passwords_and_duplicates(store: AccountStore) -> None:
     ]:
         with pytest.raises(AccountError):
             store.add(name, role, password, by="test")
-    assert [a.name for a in store.list()] == ["anna"]
+    assert [a.name for a in store.all()] == ["anna"]
 
 
 def test_wrong_passwords_lock_then_unlock_after_the_delay(store: AccountStore) -> None:

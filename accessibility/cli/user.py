@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import os
 from pathlib import Path
+from typing import IO
 
 import click
 
@@ -39,7 +40,7 @@ PASSWORD_FILE = click.option(
 )
 
 
-def _password(source: click.utils.LazyFile | None) -> str:
+def _password(source: IO[str] | None) -> str:
     if source is not None:
         line = source.readline()
         return line.rstrip("\r\n")
@@ -51,7 +52,7 @@ def _password(source: click.utils.LazyFile | None) -> str:
 @CITY_DIR
 @click.option("--role", required=True, type=click.Choice(ROLES), help=_("surveyor, manager (the office) or admin."))
 @PASSWORD_FILE
-def user_add(name: str, city_dir: Path, role: str, password_file: click.utils.LazyFile | None) -> None:
+def user_add(name: str, city_dir: Path, role: str, password_file: IO[str] | None) -> None:
     store = _store(city_dir)
     account = store.add(name, role, _password(password_file), by=_operator())
     click.echo(_("account {name} added with role {role}").format(name=plain(account.name), role=account.role))
@@ -60,7 +61,7 @@ def user_add(name: str, city_dir: Path, role: str, password_file: click.utils.La
 @command(user, "list", help=_("List the accounts of the workspace."))
 @CITY_DIR
 def user_list(city_dir: Path) -> None:
-    accounts = _store(city_dir).list()
+    accounts = _store(city_dir).all()
     click.echo(f"{_('name'):<24} {_('role'):<10} {_('state'):<10} {_('created')}")
     for a in accounts:
         state = _("disabled") if a.disabled else _("active")
@@ -82,7 +83,7 @@ def user_disable(name: str, city_dir: Path, enable: bool) -> None:
 @click.argument("name")
 @CITY_DIR
 @PASSWORD_FILE
-def user_password(name: str, city_dir: Path, password_file: click.utils.LazyFile | None) -> None:
+def user_password(name: str, city_dir: Path, password_file: IO[str] | None) -> None:
     store = _store(city_dir)
     store.get(name)  # unknown: said before asking for a password
     account = store.set_password(name, _password(password_file), by=_operator())
