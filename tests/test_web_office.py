@@ -3,7 +3,12 @@
 
 from __future__ import annotations
 
+import io
+import re
+import struct
+import zlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -162,3 +167,253 @@ def test_api_token_needs_no_csrf_and_a_wrong_one_is_refused(server: Server) -> N
         assert script.get("/api/v1/reports").json()["reports"][0]["created_by"] == "sergio"
     with httpx.Client(base_url=server.base, headers={**EN, "Authorization": "Bearer acc_forged"}) as forged:
         assert forged.get("/api/v1/reports").status_code == 401
+
+
+# --- photos, hostile text and files ------------------------------------------------------
+
+
+def jpeg_with_gps(size: tuple[int, int] = (64, 48)) -> bytes:
+    """A small JPEG whose EXIF holds a GPS position (which must not survive)."""
+    from PIL import Image
+
+    image = Image.new("RGB", size, (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (45.0, 8.0, 0.0), 3: "E", 4: (10.0, 1.0, 0.0)}
+    exif[0x010F] = "PhoneMaker"
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def png_bomb() -> bytes:
+    """A PNG of a few hundred bytes declaring 30,000 x 30,000 pixels."""
+    header = struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    body = zlib.compress(b"\x00" * 1000)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+
+
+def files_outside(root: Path, workspace: Path) -> set[str]:
+    """Every file under ``root`` that is not in the workspace's photos, uploads or store."""
+    keep = (workspace / "photos", workspace / "uploads")
+    return {
+        str(p)
+        for p in root.rglob("*")
+        if p.is_file() and not any(p.is_relative_to(k) for k in keep) and p.suffix not in {".log", ".gpkg-journal"}
+    }
+
+
+def test_photo_is_cleaned_stored_by_hash_and_shown(server: Server) -> None:
+    from PIL import Image
+
+    sara = logged_in(server.base, "sara")
+    lat, lon = mid_edge(3, 2)
+    sent = sara.post(
+        "/api/v1/reports",
+        data={"kind": "obstacle", "lat": str(lat), "lon": str(lon), "width_cm": "50", "id": "W-photo"},
+        files=[("photos", ("../../x.jpg", jpeg_with_gps(), "image/jpeg"))],
+    )
+    assert sent.status_code == 201, sent.text
+    assert not (server.workspace.parent.parent / "x.jpg").exists() and not (server.workspace / "x.jpg").exists()
+    report = next(r for r in sara.get("/api/v1/reports").json()["reports"] if r["ref"] == "W-photo")
+    (url,) = report["photos"]
+    assert re.fullmatch(r"/survey/photos/[0-9a-f]{2}/[0-9a-f]{64}\.jpg", url), url
+    photo = sara.get(url)
+    assert photo.status_code == 200 and photo.headers["content-type"] == "image/jpeg"
+    exif = Image.open(io.BytesIO(photo.content)).getexif()
+    assert 0x8825 not in exif and 0x010F not in exif  # no GPS, no maker
+    assert httpx.get(server.base + url).status_code in {401, 303}  # no account, no photo
+    assert sara.get("/survey/photos/../../surveys.gpkg").status_code == 404
+    assert sara.get("/survey/photos/%2e%2e/%2e%2e/surveys.gpkg").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "name, data, status",
+    [
+        ("not-an-image.jpg", b"%PDF-1.4 this is no image" * 10, 422),
+        ("bomb.png", png_bomb(), 422),
+        ("../../x", b"GIF89a" + b"\x00" * 100, 422),
+    ],
+)
+def test_bad_photos_are_refused_and_nothing_is_written(server: Server, name: str, data: bytes, status: int) -> None:
+    sara = logged_in(server.base, "sara")
+    before_reports = len(sara.get("/api/v1/reports").json()["reports"])
+    before = files_outside(server.workspace.parent, server.workspace)
+    lat, lon = mid_edge(2, 0)
+    r = sara.post(
+        "/api/v1/reports",
+        data={"kind": "obstacle", "lat": str(lat), "lon": str(lon), "id": f"W-bad-{name[-6:]}"},
+        files=[("photos", (name, data, "image/jpeg"))],
+    )
+    assert r.status_code == status, r.text
+    assert r.json()["error"]["parameter"] == "photos"
+    assert len(sara.get("/api/v1/reports").json()["reports"]) == before_reports  # no report without its photo
+    assert files_outside(server.workspace.parent, server.workspace) == before
+    assert not (server.workspace.parent.parent / "x").exists()
+
+
+def test_a_50_mb_photo_is_refused_before_it_is_read(server: Server) -> None:
+    sara = logged_in(server.base, "sara")
+    big = b"\xff\xd8\xff\xe0" + b"\x00" * (50 * 1024 * 1024)
+    lat, lon = mid_edge(2, 1)
+    r = sara.post(
+        "/api/v1/reports",
+        data={"kind": "obstacle", "lat": str(lat), "lon": str(lon)},
+        files=[("photos", ("big.jpg", big, "image/jpeg"))],
+    )
+    assert r.status_code == 413
+    assert not list((server.workspace / "photos").rglob("*.tmp")) if (server.workspace / "photos").exists() else True
+
+
+HOSTILE = ['<script>alert("x")</script>', "javascript:alert(1)", '"><img src=x onerror=alert(1)>']
+
+
+def test_hostile_text_stays_inert_on_every_page(server: Server) -> None:
+    sara = logged_in(server.base, "sara")
+    for i, text in enumerate(HOSTILE):
+        lat, lon = mid_edge(1, 2)
+        r = sara.post(
+            "/api/v1/reports",
+            data={
+                "kind": "bad_surface",
+                "lat": str(lat + i * 1e-5),
+                "lon": str(lon),
+                "description": text,
+                "street": text,
+                "id": f"W-x{i}",
+            },
+        )
+        assert r.status_code == 201, r.text
+    marta = logged_in(server.base, "marta")
+    for client, path in [
+        (sara, "/survey/mine"),
+        (marta, "/office/review?status=reported"),
+        (marta, "/office/review?status=all&kind=bad_surface"),
+    ]:
+        page = client.get(path)
+        assert page.status_code == 200
+        assert "<script>alert" not in page.text and "<img src=x" not in page.text
+        assert 'href="javascript:' not in page.text and 'src="javascript:' not in page.text
+        assert "&lt;script&gt;" in page.text
+        csp = page.headers["content-security-policy"]
+        assert "script-src 'self';" in csp and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+    api = sara.get("/api/v1/reports").json()["reports"]
+    assert {r["description"] for r in api if r["ref"] and r["ref"].startswith("W-x")} == set(HOSTILE)
+
+
+# --- batch upload --------------------------------------------------------------------------
+
+
+def test_batch_upload_gives_the_per_row_result_and_the_rejects_file(server: Server) -> None:
+    sara = logged_in(server.base, "sara")
+    token = sara.headers.pop("X-CSRF-Token")
+    data = (server.files / "messy_rows.csv").read_bytes()
+    r = sara.post("/survey/upload", data={"csrf": token}, files={"file": ("../../messy_rows.csv", data, "text/csv")})
+    assert r.status_code == 200, r.text[:500]
+    assert 'id="rejects"' in r.text and "unknown kind of barrier" in r.text
+    link = re.search(r'href="(/survey/upload/rejects/[^"]+)"', r.text).group(1)
+    rejects = sara.get(link)
+    assert rejects.status_code == 200 and "reason" in rejects.text.splitlines()[0]
+    assert not (server.workspace.parent.parent / "messy_rows.csv").exists()
+    stored = list((server.workspace / "uploads" / "sara").glob("*messy_rows.csv"))
+    assert len(stored) == 1
+    # the same rows as the command would give
+    from accessibility import City
+
+    city = City.load(server.workspace)
+    copy = server.files / "messy_copy.csv"
+    copy.write_bytes(data)
+    expected = city.import_surveys(copy, surveyor="sara")  # all already stored or rejected again
+    assert f"rejected: {len(expected.rejected_rows)}" in r.text
+    bad = sara.post("/survey/upload", data={"csrf": token}, files={"file": ("../../x", b"a,b\n1,2\n", "text/csv")})
+    assert bad.status_code == 400 and "send a survey file" in bad.text
+    other = logged_in(server.base, "sergio")
+    assert other.get(link).status_code == 404  # one's own rejects only
+
+
+# --- the office: review takes effect at once, plan, audit --------------------------------
+
+
+def test_verified_report_changes_the_wheelchair_route_at_once(server: Server) -> None:
+    a, b = node_ll(0, 0), node_ll(0, 3)
+    query = {"from": f"{a[0]},{a[1]}", "to": f"{b[0]},{b[1]}", "profile": "manual_wheelchair", "lang": "en"}
+    before = httpx.get(server.base + "/api/v1/route", params=query).json()["features"][0]
+    sara = logged_in(server.base, "sara")
+    lat, lon = mid_edge(0, 1)
+    report_id = sara.post(
+        "/api/v1/reports", data={"kind": "steps", "lat": str(lat), "lon": str(lon), "step_count": "4"}
+    ).json()["report_id"]
+    marta = logged_in(server.base, "marta")
+    token = marta.headers.pop("X-CSRF-Token")
+    page = marta.post(
+        "/office/review",
+        data={"csrf": token, "ids": [str(report_id)], "status": "verified", "note": "visto sul posto"},
+    )
+    assert page.status_code == 200 and f"report {report_id}: reported → verified" in page.text
+    after = httpx.get(server.base + "/api/v1/route", params=query).json()["features"][0]
+    assert after["geometry"] != before["geometry"]
+    assert after["properties"]["length_m"] > before["properties"]["length_m"]
+    history = store_history(server.workspace, report_id)
+    assert history[-1]["by"] == "marta" and history[-1]["to_status"] == "verified"
+
+
+def store_history(workspace: Path, report_id: int) -> list[dict]:
+    from accessibility.surveys.store import SurveyStore
+
+    return SurveyStore(workspace / "surveys.gpkg").history(report_id).to_dict("records")
+
+
+def test_bulk_review_and_the_surveyor_sees_the_note(server: Server) -> None:
+    sara = logged_in(server.base, "sara")
+    ids = []
+    for j in range(3):
+        lat, lon = mid_edge(3, 0)
+        r = sara.post("/api/v1/reports", data={"kind": "obstacle", "lat": str(lat + j * 2e-5), "lon": str(lon)})
+        ids.append(r.json()["report_id"])
+    marta = logged_in(server.base, "marta")
+    token = marta.headers.pop("X-CSRF-Token")
+    page = marta.post(
+        "/office/review", data={"csrf": token, "ids": [str(i) for i in ids], "status": "rejected", "note": "doppione"}
+    )
+    assert page.text.count("reported → rejected") == 3
+    mine = sara.get("/survey/mine").text
+    for i in ids:
+        row = mine.split(f'id="report-{i}"')[1].split("</tr>")[0]
+        assert "rejected" in row and "doppione" in row
+    assert (
+        sara.post("/office/review", data={"csrf": "x", "ids": [str(ids[0])], "status": "verified"}).status_code == 403
+    )
+
+
+def test_plan_is_ranked_once_and_downloads_follow_the_budget(server: Server) -> None:
+    marta = logged_in(server.base, "marta")
+    page = marta.get("/office/plan")
+    assert page.status_code == 200 and 'id="budget"' in page.text
+    r = marta.post("/office/plan/compute", data={"budget": "150.000", "residents": "1000"})
+    assert r.status_code == 200, r.text
+    plan = r.json()
+    assert plan["rows"] and [row["rank"] for row in plan["rows"]] == sorted(row["rank"] for row in plan["rows"])
+    csv_small = marta.get(f"/office/plan/{plan['key']}/download.csv", params={"budget": "1"})
+    csv_big = marta.get(f"/office/plan/{plan['key']}/download.csv", params={"budget": "1.000.000"})
+    assert csv_small.status_code == 200 and csv_big.status_code == 200
+    for fmt in ("xlsx", "gpkg", "html"):
+        got = marta.get(f"/office/plan/{plan['key']}/download.{fmt}", params={"budget": "150k"})
+        assert got.status_code == 200 and len(got.content) > 100, fmt
+    bad = marta.get(f"/office/plan/{plan['key']}/download.csv", params={"budget": "150,000"})
+    assert bad.status_code == 422 and "ambiguous" in bad.json()["error"]["message"]
+    assert logged_in(server.base, "sara").post("/office/plan/compute", data={"budget": "1"}).status_code == 403
+
+
+def test_audit_is_recomputed_on_request(server: Server) -> None:
+    marta = logged_in(server.base, "marta")
+    token = marta.headers.pop("X-CSRF-Token")
+    page = marta.post("/office/audit", data={"csrf": token})
+    assert page.status_code == 200 and 'id="audit-report"' in page.text, page.text[-800:]
+    report = marta.get("/office/audit/files/report.html")
+    assert report.status_code == 200
+    assert "script-src 'self'" in report.headers["content-security-policy"]
+    assert marta.get("/office/audit/files/../surveys.gpkg").status_code == 404
+    assert logged_in(server.base, "sara").get("/office/audit").status_code == 403
