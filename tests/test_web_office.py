@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from office_fixtures import EN, PASSWORD, Server, csrf_of, grid_server, logged_in
 
+from office_fixtures import EN, PASSWORD, Server, csrf_of, grid_server, logged_in
 from survey_fixtures import node_ll
 
 
