@@ -123,7 +123,8 @@
       map = L.map(mapEl, { zoomControl: true, attributionControl: true });
       map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
       if (config.tiles) { L.tileLayer(config.tiles.url, { attribution: config.tiles.attribution || "", maxZoom: 20 }).addTo(map); }
-      map.attributionControl.addAttribution("© OpenStreetMap");
+      map.attributionControl.setPrefix(false);
+    map.attributionControl.addAttribution("© OpenStreetMap contributors");
       fetch("/api/v1/network").then(function (r) { return r.json(); }).then(function (doc) {
         L.geoJSON(doc, { style: { color: "#5f6368", weight: 2, opacity: 0.8 }, interactive: false }).addTo(map);
       }, function () {});
