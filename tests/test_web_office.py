@@ -417,3 +417,18 @@ def test_audit_is_recomputed_on_request(server: Server) -> None:
     assert "script-src 'self'" in report.headers["content-security-policy"]
     assert marta.get("/office/audit/files/../surveys.gpkg").status_code == 404
     assert logged_in(server.base, "sara").get("/office/audit").status_code == 403
+
+
+def test_api_docs_inline_script_is_allowed_by_its_hash_alone(server: Server) -> None:
+    import base64
+    import hashlib
+
+    for encoding in ("gzip", "identity"):
+        r = httpx.get(server.base + "/api/docs", headers={"Accept-Encoding": encoding})
+        scripts = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", r.text, re.S)
+        assert scripts
+        csp = r.headers["content-security-policy"]
+        for script in scripts:
+            digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+            assert f"'sha256-{digest}'" in csp
+        assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]

@@ -215,3 +215,20 @@ def test_axe_and_keyboard_on_the_login_and_report_pages(
     page.goto(f"{server.base}/office/audit?lang={lang}")
     assert serious(page) == []
     watch.assert_clean()
+
+
+def test_audit_report_and_maps_run_under_the_csp(server: Server, chromium, tmp_path: Path) -> None:
+    page = chromium.new_page(viewport=DESKTOP)
+    watch = Watch(page, server.base)
+    login(page, server.base, "marta")
+    page.goto(server.base + "/office/audit")
+    with page.expect_navigation(timeout=120000):
+        page.click("#recompute")
+    page.locator("#audit-report").wait_for()
+    maps = [a.get_attribute("href") for a in page.locator("main ul li a").all()]
+    assert "/office/audit/files/report.html" in maps and len(maps) >= 2
+    for href in maps[:3]:
+        page.goto(server.base + href)
+        page.wait_for_load_state("networkidle")
+    shot(page, tmp_path, "desktop-audit-map")
+    watch.assert_clean()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gzip
 import hashlib
 import hmac
 import re
@@ -292,7 +293,8 @@ class SecurityMiddleware(BaseHTTPMiddleware):
             request.url.path == "/api/docs" or request.url.path.startswith("/office/audit/files/")
         ) and response.headers.get("content-type", "").startswith("text/html"):
             body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
-            for script in _INLINE_SCRIPT.findall(body):
+            text = gzip.decompress(body) if response.headers.get("content-encoding") == "gzip" else body
+            for script in _INLINE_SCRIPT.findall(text):
                 digest = base64.b64encode(hashlib.sha256(script).digest()).decode()
                 extra.append(f"'sha256-{digest}'")
             headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
