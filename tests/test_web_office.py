@@ -432,3 +432,20 @@ def test_api_docs_inline_script_is_allowed_by_its_hash_alone(server: Server) -> 
             digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
             assert f"'sha256-{digest}'" in csp
         assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+
+
+def test_review_filters_by_the_area_shown_on_the_map(server: Server) -> None:
+    sara = logged_in(server.base, "sara")
+    here, there = mid_edge(2, 1), mid_edge(0, 2)
+    ids = [
+        sara.post("/api/v1/reports", data={"kind": "crossing_no_sound", "lat": str(p[0]), "lon": str(p[1])}).json()[
+            "report_id"
+        ]
+        for p in (here, there)
+    ]
+    marta = logged_in(server.base, "marta")
+    box = f"{here[1] - 1e-4},{here[0] - 1e-4},{here[1] + 1e-4},{here[0] + 1e-4}"
+    page = marta.get("/office/review", params={"status": "reported", "kind": "crossing_no_sound", "bbox": box})
+    assert f'id="report-{ids[0]}"' in page.text and f'id="report-{ids[1]}"' not in page.text
+    whole = marta.get("/office/review", params={"status": "reported", "kind": "crossing_no_sound", "bbox": "nonsense"})
+    assert all(f'id="report-{i}"' in whole.text for i in ids)

@@ -35,6 +35,7 @@ from accessibility.model.facilities import destinations
 from accessibility.planning.ranking import fund
 from accessibility.surveys.review import STATUSES
 from accessibility.web.auth import Denied, Office
+from accessibility.web.inputs import WebInputError, parse_bbox
 from accessibility.web.reports import FLAG_LABELS, STATUS_LABELS, form_kinds, report_json
 from accessibility.web.surveyor import review
 
@@ -55,7 +56,7 @@ ACTIONS = [
 
 
 def _filters(query: Any) -> dict[str, str]:
-    keys = ("status", "kind", "surveyor", "since", "until", "flag")
+    keys = ("status", "kind", "surveyor", "since", "until", "flag", "bbox")
     out = {k: str(query.get(k) or "")[:80] for k in keys}
     if "status" not in query:
         out["status"] = "reported"
@@ -76,6 +77,10 @@ def _select(frame: Any, f: dict[str, str]) -> Any:
         frame = frame[dates <= f["until"]]
     if f["flag"]:
         frame = frame[frame["flags"].fillna("").astype(str).str.split(";").map(lambda x: f["flag"] in x)]
+    box = _box(f["bbox"])
+    if box is not None:
+        w, south, e, n = box
+        frame = frame[(frame["lon"] >= w) & (frame["lon"] <= e) & (frame["lat"] >= south) & (frame["lat"] <= n)]
     return frame.sort_values("report_id", ascending=False)
 
 
@@ -166,7 +171,9 @@ def install_manager(app: FastAPI, office: Office) -> None:
                     )
                 except AccessibilityError as exc:
                     results.append({"ok": False, "text": str(exc)})
-            query = {k: v for k, v in form.items() if k in {"f_status", "kind", "surveyor", "since", "until", "flag"}}
+            query = {
+                k: v for k, v in form.items() if k in {"f_status", "kind", "surveyor", "since", "until", "flag", "bbox"}
+            }
             if "f_status" in query:
                 query["status"] = query.pop("f_status")
             context = await asyncio.to_thread(_in_language, lang, review_context, query)
@@ -302,6 +309,15 @@ def install_manager(app: FastAPI, office: Office) -> None:
         if not path.is_relative_to(folder) or not path.is_file():
             raise Denied(404, _("no such file"))
         return FileResponse(path)
+
+
+def _box(value: str) -> tuple[float, float, float, float] | None:
+    """The area of the map view a filter asks for (``min lon,min lat,max lon,max lat``);
+    a bad one is ignored (the filter then covers the whole city)."""
+    try:
+        return parse_bbox(value, most_deg=5.0)
+    except WebInputError:
+        return None
 
 
 def _in_language(lang: str, fn: Any, *args: Any) -> Any:

@@ -38,6 +38,15 @@
       bounds.push([p.lat, p.lon]);
     });
     if (bounds.length) { map.fitBounds(bounds, { maxZoom: 18, padding: [20, 20] }); }
+    var viewButton = document.getElementById("filter-view");
+    if (viewButton) {
+      viewButton.hidden = false;
+      viewButton.addEventListener("click", function () {
+        var v = map.getBounds();
+        document.getElementById("f-bbox").value =
+          [v.getWest(), v.getSouth(), v.getEast(), v.getNorth()].map(function (x) { return x.toFixed(6); }).join(",");
+      });
+    }
   }
   var all = document.getElementById("select-all");
   if (all) {
