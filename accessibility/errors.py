@@ -106,6 +106,15 @@ class SnapshotError(ValueError, AccessibilityError):
     """A dated snapshot of the audit that is missing, damaged or of another version."""
 
 
+class AccountError(ValueError, AccessibilityError):
+    """An account that cannot be made or changed: unknown, duplicate name, bad role or
+    password."""
+
+
+class LoginError(PermissionError, AccessibilityError):
+    """A login refused: wrong name or password, a disabled or locked account."""
+
+
 class PhotoError(ValueError, AccessibilityError):
     """A photo that cannot be accepted: not an image of a kind we take, too large, damaged,
     or a decompression bomb (which photo and why)."""

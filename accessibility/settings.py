@@ -312,3 +312,21 @@ web_query_max_chars: int = 200
 web_reach_max_minutes: float = 30.0
 #: Most features one facilities or barriers answer holds (ask with a smaller bbox).
 web_max_features: int = 5000
+
+# --- Accounts and the office's pages (web application, part 2) ---------------------------
+
+#: Wrong passwords in a row after which an account is locked for ``login_lock_s``.
+login_max_failures: int = 5
+#: Seconds an account stays locked after ``login_max_failures`` wrong passwords.
+login_lock_s: float = 900.0
+#: Seconds a session cookie stays valid after login (a working day).
+session_max_age_s: int = 12 * 3600
+#: Shortest password an account may have, in characters.
+password_min_chars: int = 10
+#: Most photos one report sent through the web may carry.
+web_photos_per_report: int = 3
+#: Largest survey file accepted by the batch upload page, in bytes.
+web_upload_max_bytes: int = 20 * 1024 * 1024
+#: Largest report sent through the web (its photos included), in bytes: a larger request
+#: is refused from its declared length, before any of it is read.
+web_report_max_bytes: int = 32 * 1024 * 1024

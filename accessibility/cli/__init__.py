@@ -15,6 +15,7 @@ from accessibility.cli import (  # noqa: F401  (register the commands)
     serve,
     sheet,
     survey,
+    user,
 )
 from accessibility.cli.main import main
 

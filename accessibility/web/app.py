@@ -269,6 +269,10 @@ def create_app(
     def service() -> Service:
         return holder["service"]
 
+    from accessibility.web.office import install_office  # part 2: accounts, surveyors, the office
+
+    install_office(app, service, templates())
+
     # --- errors, in the request's language ------------------------------------------
 
     @app.exception_handler(WebInputError)
