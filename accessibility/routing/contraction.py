@@ -129,8 +129,6 @@ class Hierarchy:
     def build_labels(self) -> Hierarchy:
         """Keep every node's upward searches (forward and backward) for fast queries."""
         if self.labels_up is None:
-            self._scratch = np.full(self.n, math.inf)  # merged source labels, per query
-            self._which = np.zeros(self.n, dtype=np.int64)
             self.labels_down = Labels(self.backward, self.n)
             self.labels_up = Labels(self.forward, self.n)  # last: queries test it
         return self
@@ -138,45 +136,43 @@ class Hierarchy:
     def query_labels(
         self, sources: list[tuple[int, float]], targets: list[tuple[int, float]]
     ) -> tuple[float, list[int], int, int] | None:
-        """:meth:`query` on the kept labels (:meth:`build_labels` first). The sources'
-        labels are merged into a dense scratch array (reset after use: not thread-safe,
-        as the whole router), the targets' labels looked up in it in one gather."""
+        """:meth:`query` on the kept labels (:meth:`build_labels` first): the sources'
+        labels merged into a dictionary (hub -> cheapest cost, the first source of
+        equals), the targets' labels looked up in it in their order (the first cheapest
+        meeting wins, as ``argmin``). A label holds tens of hubs: plain Python steps cost
+        less than the fixed cost of as many numpy calls. Thread-safe (nothing shared is
+        written)."""
         up, down = self.labels_up, self.labels_down
         assert up is not None and down is not None
-        best, which = self._scratch, self._which
-        touched = []
+        best: dict[int, tuple[float, int, int]] = {}  # hub -> (cost, source, position)
         for i, (s, cs) in enumerate(sources):
-            hubs, dist, _ = up.of(s)
-            value = dist + cs
-            better = value < best[hubs]
-            best[hubs[better]] = value[better]
-            which[hubs[better]] = i
-            touched.append(hubs)
-        labels = [down.of(t) for t, _ in targets]
-        if len(labels) == 1:
-            hubs, dist, first = labels[0]
-            total = best[hubs] + dist
-        else:
-            hubs = np.concatenate([lab[0] for lab in labels])
-            total = best[hubs] + np.concatenate([lab[1] + ct for lab, (_, ct) in zip(labels, targets)])
-        k = int(np.argmin(total)) if len(total) else -1
-        cost = float(total[k]) if k >= 0 else math.inf
-        meet = int(hubs[k]) if k >= 0 else -1
-        i = int(which[meet]) if k >= 0 else -1
-        for h in touched:
-            best[h] = math.inf
-        if len(labels) == 1:
+            hubs, dist, first = up.lists(s)
+            for k, (hub, d) in enumerate(zip(hubs, dist)):
+                value = d + cs
+                old = best.get(hub)
+                if old is None or value < old[0]:
+                    best[hub] = (value, i, first + k)
+        cost = math.inf
+        win: tuple[int, int, int, int] | None = None  # (source, its entry, target, its entry)
+        single = len(targets) == 1
+        get = best.get
+        for j, (t, ct) in enumerate(targets):
+            hubs, dist, first = down.lists(t)
+            for k, (hub, d) in enumerate(zip(hubs, dist)):
+                got = get(hub)
+                if got is None:
+                    continue
+                # the same sums, in the same order, as the array form did
+                total = got[0] + d if single else got[0] + (d + ct)
+                if total < cost:
+                    cost, win = total, (got[1], got[2], j, first + k)
+        if win is None:
+            return None
+        if single:
             cost += targets[0][1]
         if not math.isfinite(cost):
             return None
-        j = 0  # which target: the label the winning entry came from
-        while k >= len(labels[j][0]):
-            k -= len(labels[j][0])
-            j += 1
-        s, t = sources[i][0], targets[j][0]
-        f_hubs, _, f0 = up.of(s)
-        fpos = f0 + int(np.searchsorted(f_hubs, meet))
-        bpos = labels[j][2] + k
+        i, fpos, j, bpos = win
         span = self.n + 1
         arcs: list[int] = []
         pair = self.f_pair
@@ -186,7 +182,7 @@ class Hierarchy:
         pair = self.b_pair
         for node, prev in down.chain(bpos):  # hub on to the target: reversed arcs
             arcs.append(pair[prev * span + node])
-        return cost, self.expand(arcs), s, t
+        return cost, self.expand(arcs), sources[i][0], targets[j][0]
 
     def query(
         self, sources: list[tuple[int, float]], targets: list[tuple[int, float]]
@@ -285,6 +281,7 @@ class Labels:
         pos = np.full(len(key), -1, dtype=np.int64)
         pos[has] = np.searchsorted(key, owner[has] * (n + 1) + pred_node[has])
         self.pred_pos = pos
+        self._ptr: list[int] = self.ptr.tolist()
 
     @property
     def size(self) -> int:
@@ -295,6 +292,11 @@ class Labels:
         """Node ``v``'s hubs, their costs, and the position of its first entry."""
         a, b = int(self.ptr[v]), int(self.ptr[v + 1])
         return self.hub[a:b], self.dist[a:b], a
+
+    def lists(self, v: int) -> tuple[list[int], list[float], int]:
+        """:meth:`of` as plain lists."""
+        a, b = self._ptr[v], self._ptr[v + 1]
+        return self.hub[a:b].tolist(), self.dist[a:b].tolist(), a
 
     def chain(self, pos: int) -> list[tuple[int, int]]:
         """``(node, predecessor)`` pairs from the entry at ``pos`` back to the label's node."""

@@ -248,12 +248,12 @@ class BarrierFacts:
                 for i, x, y in zip(present.tolist(), np.round(lon, 7).tolist(), np.round(lat, 7).tolist()):
                     self.lon[i], self.lat[i] = x, y
 
-    def describe(self, row: int, distance: float) -> dict[str, Any]:
-        """One barrier as a route lists it (label in the language in use)."""
+    def describe(self, row: int, distance: float, lang: str | None = None) -> dict[str, Any]:
+        """One barrier as a route lists it (label in ``lang``, default the language in use)."""
         kind = self.kind[row]
         return {
             "kind": kind,
-            "label": _kind_label(kind, language()),
+            "label": _kind_label(kind, lang or language()),
             "measure": self.measure[row],
             "unit": self.unit[row],
             "street": self.street[row],

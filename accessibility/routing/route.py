@@ -117,10 +117,8 @@ class Route:
             props["blocking_barriers"] = self.blockers
         if self.facility is not None:
             props["facility"] = self.facility
-        geometry = (
-            {"type": "LineString", "coordinates": [[round(x, 7), round(y, 7)] for x, y in self.coords]}
-            if len(self.coords) >= 2
-            else None
+        geometry = (  # points are rounded to 7 decimals when the route is traced
+            {"type": "LineString", "coordinates": [[x, y] for x, y in self.coords]} if len(self.coords) >= 2 else None
         )
         return {"type": "Feature", "geometry": geometry, "properties": props}
 
@@ -182,9 +180,10 @@ def _assemble(
     )
     if walk_path is not None:
         out.walk_length_m = _length(walk_path)
-        out.walk_coords = geo.trace(walk_path.pieces, w._lengths, legs=False)[0]
+        if path is None or walk_path.pieces != path.pieces:
+            out.walk_coords = geo.trace(walk_path.pieces, w._lengths, legs=False)[0]
     if path is None:
-        out.blockers = _blockers(r, walk_path, facts) if walk_path is not None else []
+        out.blockers = _blockers(r, walk_path, facts, lang) if walk_path is not None else []
         return out
     c = r.costs
     pieces = path.pieces
@@ -196,16 +195,18 @@ def _assemble(
     out.fractions = [(b - a) / lengths[e] if lengths[e] > 0 else 1.0 for e, a, b in pieces]
     coords, spans, legs = geo.trace(pieces, lengths)
     out.coords = coords
+    if walk_path is not None and walk_path.pieces == pieces:
+        out.walk_coords = list(coords)  # the same path: the same points, not traced twice
     unknown = r.unknown_list
     flags = [unknown[e] for e, _, _ in pieces]
     if any(flags):
-        part = sum(b - a for (_e, a, b), f in zip(pieces, flags) if f)
+        part = sum([b - a for (_e, a, b), f in zip(pieces, flags) if f])
         out.unknown_share = part / out.length_m if out.length_m > 0 else 0.0
         out.unknown_coords = [coords[spans[i][0] : spans[j][1]] for i, j in _runs(flags)]
     osmid = geo.osmid_list
     out.osm_ways = list(dict.fromkeys(osmid[e] for e, _, _ in pieces))
     if walk_path is not None:
-        out.barriers_avoided = _avoided(r, path, walk_path, facts)
+        out.barriers_avoided = _avoided(r, path, walk_path, facts, lang)
     out.directions = sentences(legs, lang)
     return out
 
@@ -230,7 +231,7 @@ def _runs(flags: list[bool]) -> list[tuple[int, int]]:
 
 
 def _length(path: Path) -> float:
-    return float(sum(b - a for _, a, b in path.pieces))
+    return float(sum([b - a for _, a, b in path.pieces]))
 
 
 def _rows_on(r: Router, path: Path) -> list[tuple[float, int, int]]:
@@ -273,7 +274,7 @@ def _steep(c: EdgeCosts, e: int, distance: float) -> dict[str, Any]:
     }
 
 
-def _blockers(r: Router, walk_path: Path, facts: BarrierFacts) -> list[dict[str, Any]]:
+def _blockers(r: Router, walk_path: Path, facts: BarrierFacts, lang: str) -> list[dict[str, Any]]:
     """Barriers on the plain walking route that block ``r``'s profile, nearest first."""
     c = r.costs
     blocks, steep_measured, steep = r.blocking_rows, facts.steep_measured, r.steep_edges
@@ -290,11 +291,11 @@ def _blockers(r: Router, walk_path: Path, facts: BarrierFacts) -> list[dict[str,
             blocking = row in blocks and not (steep_measured[row] and e not in steep and r.finite[e])
         if blocking and key not in seen:
             seen.add(key)
-            out.append(_steep(c, e, at) if row < 0 else facts.describe(row, at))
+            out.append(_steep(c, e, at) if row < 0 else facts.describe(row, at, lang))
     return out
 
 
-def _avoided(r: Router, path: Path, walk_path: Path, facts: BarrierFacts) -> list[dict[str, Any]]:
+def _avoided(r: Router, path: Path, walk_path: Path, facts: BarrierFacts, lang: str) -> list[dict[str, Any]]:
     """Barriers that hinder or block the profile on the walking route but not on this one."""
     on_route = {row for _, row, _ in _rows_on(r, path)}
     hinders = r.hindering_rows
@@ -303,7 +304,7 @@ def _avoided(r: Router, path: Path, walk_path: Path, facts: BarrierFacts) -> lis
         if row < 0 or row in on_route or row in seen or row not in hinders:
             continue
         seen.add(row)
-        out.append(facts.describe(row, at))
+        out.append(facts.describe(row, at, lang))
     return out
 
 
