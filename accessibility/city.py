@@ -106,7 +106,8 @@ class City:
         self.profiles: dict[str, Profile] = profiles or load_profiles()
         self.path: Path | None = Path(path) if path is not None else None
         self._merged: tuple[tuple[Any, ...], gpd.GeoDataFrame] | None = None
-        self._store_seen: tuple[Path, tuple[int, ...] | None, tuple[int, int]] | None = None
+        self._store_seen: tuple[str, tuple[int, ...] | None, tuple[int, int]] | None = None
+        self._store_file: tuple[Path, str] | None = None
         if facilities is None:
             facilities = gpd.GeoDataFrame(
                 columns=[*FACILITY_COLUMNS, "geometry"], geometry="geometry", crs=network.graph["crs"]
@@ -367,7 +368,9 @@ class City:
         opening the store)."""
         if self.path is None:
             return (0, 0)
-        file = self.path / settings.survey_store_name
+        if self._store_file is None or self._store_file[0] != self.path:
+            self._store_file = (self.path, str(self.path / settings.survey_store_name))
+        file = self._store_file[1]
         try:
             st = os.stat(file)
             raw: tuple[int, ...] | None = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)

@@ -161,6 +161,14 @@ class NetworkIndex:
         x, y = self.to_xy.transform(lon, lat)
         return float(x), float(y)
 
+    def xy_pair(
+        self, origin: tuple[float, float], destination: tuple[float, float]
+    ) -> tuple[tuple[float, float], tuple[float, float]]:
+        """:meth:`xy` of two ``(lat, lon)`` pairs in one projection call."""
+        (lat0, lon0), (lat1, lon1) = check_latlon(origin), check_latlon(destination)
+        x, y = self.to_xy.transform((lon0, lon1), (lat0, lat1))
+        return (float(x[0]), float(y[0])), (float(x[1]), float(y[1]))
+
     # --- nodes -------------------------------------------------------------------------
 
     def nearest_nodes(self, points: np.ndarray, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

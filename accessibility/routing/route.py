@@ -26,7 +26,7 @@ from accessibility.model.costs import Edge, EdgeCosts
 from accessibility.model.facilities import destination, entrance_points
 from accessibility.model.profiles import Profile, load_profiles
 from accessibility.model.snapping import EdgeSnap as Snap
-from accessibility.routing.directions import sentences
+from accessibility.routing.directions import step_sentences
 from accessibility.routing.geometry import BarrierFacts, barrier_facts
 from accessibility.routing.router import _TINY, Path, Router, Routing
 
@@ -118,7 +118,7 @@ class Route:
         if self.facility is not None:
             props["facility"] = self.facility
         geometry = (  # points are rounded to 7 decimals when the route is traced
-            {"type": "LineString", "coordinates": [[x, y] for x, y in self.coords]} if len(self.coords) >= 2 else None
+            {"type": "LineString", "coordinates": list(map(list, self.coords))} if len(self.coords) >= 2 else None
         )
         return {"type": "Feature", "geometry": geometry, "properties": props}
 
@@ -136,7 +136,7 @@ def route(
     lang = check_language(lang)
     r = routing.router(profile, barriers)
     w = routing.router(walk, barriers)
-    o, d = routing.index.xy(origin), routing.index.xy(destination)
+    o, d = routing.index.xy_pair(origin, destination)
     if r is w:
         _so, _sd, path = r.route_xy(o, d)
         walk_path = path
@@ -193,7 +193,7 @@ def _assemble(
     edges, lengths = c.edges, r._lengths
     out.edges = [edges[e] for e, _, _ in pieces]
     out.fractions = [(b - a) / lengths[e] if lengths[e] > 0 else 1.0 for e, a, b in pieces]
-    coords, spans, legs = geo.trace(pieces, lengths)
+    coords, ends, steps = geo.trace(pieces, lengths)
     out.coords = coords
     if walk_path is not None and walk_path.pieces == pieces:
         out.walk_coords = list(coords)  # the same path: the same points, not traced twice
@@ -202,12 +202,12 @@ def _assemble(
     if any(flags):
         part = sum([b - a for (_e, a, b), f in zip(pieces, flags) if f])
         out.unknown_share = part / out.length_m if out.length_m > 0 else 0.0
-        out.unknown_coords = [coords[spans[i][0] : spans[j][1]] for i, j in _runs(flags)]
+        out.unknown_coords = [coords[max(ends[i - 1] - 1, 0) if i else 0 : ends[j]] for i, j in _runs(flags)]
     osmid = geo.osmid_list
-    out.osm_ways = list(dict.fromkeys(osmid[e] for e, _, _ in pieces))
+    out.osm_ways = list(dict.fromkeys([osmid[e] for e, _, _ in pieces]))
     if walk_path is not None:
         out.barriers_avoided = _avoided(r, path, walk_path, facts, lang)
-    out.directions = sentences(legs, lang)
+    out.directions = step_sentences(steps, lang)
     return out
 
 
