@@ -239,23 +239,19 @@ def _rows_on(r: Router, path: Path) -> list[tuple[float, int, int]]:
     edge)``, row ``-1`` where the edge is too steep in this direction (judged from its
     incline). Rows on an edge count where the edge starts, rows on a node where it is
     entered; only edges and nodes the router marked as carrying something are looked up."""
-    c = r.costs
     out: list[tuple[float, int, int]] = []
-    marked_edges, marked_nodes, steep = r.marked_edges, r.marked_nodes, r.steep_edges
-    v, lengths = r.v_list, r._lengths
-    edge_rows, node_rows = c.edge_rows, c.node_rows
+    edge_marks, entry_marks, lengths = r.edge_marks, r.entry_marks, r._lengths
     at = 0.0
     last = len(path.pieces) - 1
     for k, (e, a, b) in enumerate(path.pieces):
-        if e in marked_edges:
-            for row in edge_rows.get(e, ()):
+        marks = edge_marks[e]
+        if marks is not None:
+            for row in marks:
                 out.append((at, row, e))
-            if e in steep:
-                out.append((at, -1, e))
         at += b - a
-        node = v[e]
-        if node in marked_nodes and (k < last or b >= lengths[e] - _TINY):
-            for row in node_rows[node]:
+        marks = entry_marks[e]
+        if marks is not None and (k < last or b >= lengths[e] - _TINY):
+            for row in marks:
                 out.append((at, row, e))
     return out
 

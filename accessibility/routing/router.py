@@ -103,6 +103,15 @@ class Router:
         self.blocking_rows: set[int] = {i for i, s in enumerate(severity) if s == "blocking"}
         self.hindering_rows: set[int] = {i for i, s in enumerate(severity) if s in ("blocking", "hindering")}
         self.v_list: list[int] = costs.v.tolist()
+        #: per edge, what walking it passes (route descriptions look at tens of edges):
+        #: its barrier rows then ``-1`` when too steep this way, else None; and the rows
+        #: of the node it enters, else None
+        self.edge_marks: list[tuple[int, ...] | None] = [None] * len(self.v_list)
+        for e in self.marked_edges:
+            self.edge_marks[e] = (*costs.edge_rows.get(e, ()), *((-1,) if e in self.steep_edges else ()))
+        self.entry_marks: list[tuple[int, ...] | None] = [
+            tuple(costs.node_rows[v]) if v in self.marked_nodes else None for v in self.v_list
+        ]
         self.u_list: list[int] = costs.u.tolist()
         self.cost_list: list[float] = costs.cost.astype(float).tolist()
         self.node_cost_list: list[float] = costs.node_cost.astype(float).tolist()
