@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import os
 from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
@@ -117,6 +118,8 @@ class City:
         self.profiles: dict[str, Profile] = profiles or load_profiles()
         self.path: Path | None = Path(path) if path is not None else None
         self._merged: tuple[tuple[Any, ...], gpd.GeoDataFrame] | None = None
+        self._store_seen: tuple[str, tuple[int, ...] | None, tuple[int, int]] | None = None
+        self._store_file: tuple[Path, str] | None = None
         if facilities is None:
             facilities = gpd.GeoDataFrame(
                 columns=[*FACILITY_COLUMNS, "geometry"], geometry="geometry", crs=network.graph["crs"]
@@ -371,12 +374,33 @@ class City:
         """The barriers in force: OSM barriers merged with survey reports (recomputed when
         the survey store or the date changes)."""
         today = dt.date.today()
-        state = self.store.state() if self.path is not None else (0, 0)
+        state = self._store_state()
         key = (state, today, id(self.osm_barriers))
         if self._merged is None or self._merged[0] != key:
             reports = self.surveys if state != (0, 0) else None
             self._merged = (key, merge_barriers(self.osm_barriers, reports, self.network, self.profiles, today))
         return self._merged[1]
+
+    def _store_state(self) -> tuple[int, int]:
+        """The survey store's :meth:`~SurveyStore.state`, asked again only when the file's
+        status changes (every route reads the barriers in force: one ``stat`` instead of
+        opening the store)."""
+        if self.path is None:
+            return (0, 0)
+        if self._store_file is None or self._store_file[0] != self.path:
+            self._store_file = (self.path, str(self.path / settings.survey_store_name))
+        file = self._store_file[1]
+        try:
+            st = os.stat(file)
+            raw: tuple[int, ...] | None = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
+        except OSError:
+            raw = None
+        seen = self._store_seen
+        if seen is not None and seen[0] == file and seen[1] == raw:
+            return seen[2]
+        state = self.store.state()
+        self._store_seen = (file, raw, state)
+        return state
 
     # --- routing ---------------------------------------------------------------------------
 

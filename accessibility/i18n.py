@@ -28,7 +28,7 @@ import math
 import os
 from collections.abc import Iterator
 from contextvars import ContextVar
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from babel import Locale
@@ -67,12 +67,23 @@ _DATE_FORMAT = "dd/MM/yyyy"
 _language: ContextVar[str | None] = ContextVar("accessibility_language", default=None)
 
 
+_LOCALE_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
 def default_language() -> str:
     """The language of the environment's locale when it is one of :data:`LANGUAGES`
     (``LANGUAGE``, then ``LC_ALL``, ``LC_MESSAGES``, ``LANG``, as gettext reads them),
     else Italian (``C``, ``POSIX`` and unset locales included)."""
-    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-        for value in os.environ.get(name, "").split(":"):
+    get = os.environ.get
+    return _language_of(tuple(get(name, "") for name in _LOCALE_VARIABLES))
+
+
+@lru_cache(maxsize=16)
+def _language_of(values: tuple[str, ...]) -> str:
+    """:func:`default_language` for the values of the locale variables (read once per
+    set of values: a route asks for the language in use many times)."""
+    for setting in values:
+        for value in setting.split(":"):
             code = value.split(".")[0].split("_")[0].lower()
             if code in LANGUAGES:
                 return code

@@ -10,8 +10,10 @@ over the citizens' profiles in turn. The load generator is a small asyncio HTTP/
 client (a heavier client would take the server's CPU: both share this machine's cores).
 
 Prints requests per second and the p50/p95/p99 latency (target: p95 under 50 ms on a
-2-core machine), the answers by status, and the server's start-up time. Only 127.0.0.1
-is contacted; the server is stopped at the end.
+2-core machine), the answers by status, the server's start-up time, and the machine's
+load average before and after the load (other work on the same cores slows the server
+and the clients alike: run it more than once and report the load). Only 127.0.0.1 is
+contacted; the server is stopped at the end.
 
     .venv/bin/python benchmarks/bench_http.py [--city DIR] [--clients 20] [--seconds 60] [--workers 2]
 """
@@ -161,6 +163,7 @@ def main() -> None:
                 f"{time.perf_counter() - t:.0f} s ({args.workers} workers)"
             )
             asyncio.run(load(port, queries[:100], min(args.clients, 4), 3.0))  # warm-up, not counted
+            print(f"machine load average before the load: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
             latencies, codes, elapsed = asyncio.run(load(port, queries, args.clients, args.seconds))
         finally:
             server.terminate()

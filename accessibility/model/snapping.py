@@ -140,6 +140,16 @@ class NetworkIndex:
         self.edge_keys: list[tuple[int, int, int]] = keys
         self.edge_osmid: list[int] = osmids
         self.edge_tree = STRtree(geoms) if geoms else None
+        # the same lines as flat coordinates: placing a point on its chosen line is a few
+        # Python steps (see locate), cheaper than one shapely call per route
+        if geoms:
+            coords, owner = shapely.get_coordinates(geoms, return_index=True)
+        else:
+            coords, owner = np.empty((0, 2)), np.empty(0, dtype=np.int64)
+        self.line_xy = np.ascontiguousarray(coords, dtype=float)
+        self.line_start = np.zeros(len(geoms) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(owner, minlength=len(geoms)), out=self.line_start[1:])
+        self._line_start: list[int] = self.line_start.tolist()
         self.to_xy = Transformer.from_crs(WGS84, self.crs, always_xy=True)
         self.to_lonlat = Transformer.from_crs(self.crs, WGS84, always_xy=True)
 
@@ -150,6 +160,14 @@ class NetworkIndex:
         lat, lon = check_latlon(latlon)
         x, y = self.to_xy.transform(lon, lat)
         return float(x), float(y)
+
+    def xy_pair(
+        self, origin: tuple[float, float], destination: tuple[float, float]
+    ) -> tuple[tuple[float, float], tuple[float, float]]:
+        """:meth:`xy` of two ``(lat, lon)`` pairs in one projection call."""
+        (lat0, lon0), (lat1, lon1) = check_latlon(origin), check_latlon(destination)
+        x, y = self.to_xy.transform((lon0, lon1), (lat0, lat1))
+        return (float(x[0]), float(y[0])), (float(x[1]), float(y[1]))
 
     # --- nodes -------------------------------------------------------------------------
 
@@ -239,49 +257,99 @@ class NetworkIndex:
         self, o: tuple[float, float], d: tuple[float, float], usables: list[np.ndarray], max_m: float
     ) -> list[tuple[EdgeSnap, EdgeSnap]]:
         """:meth:`snap_pair` for several usable-edge masks at once (a route and its walking
-        comparison): one tree query, one batch of shapely calls, the same choices."""
+        comparison): one tree query, the same choices; each point placed on its line by
+        :meth:`locate` (as shapely places it, without a shapely call per route)."""
         if self.edge_tree is None:
             raise SnapError(_("the network has no paths"))
         points = shapely.points([o, d])
         which, hit = self.edge_tree.query_nearest(points, max_distance=max_m, all_matches=True)
         pairs = list(zip(which.tolist(), hit.tolist()))
-        chosen: list[list[int]] = []
+        fwd, bwd = self.fwd, self.bwd
+        xy = (o, d)
+        placed: dict[tuple[int, int], EdgeSnap] = {}
+        out = []
         for usable in usables:
             pick = [-1, -1]
             for i, h in pairs:  # tree order, as in snap()
-                if pick[i] < 0 and (usable[self.fwd[h]] or usable[self.bwd[h]]):
+                if pick[i] < 0 and (usable[fwd[h]] or usable[bwd[h]]):
                     pick[i] = h
-            chosen.append(pick)
-        lines = sorted({h for pick in chosen for h in pick if h >= 0})
-        if not lines:
-            return [self.snap_pair(o, d, usable, max_m) for usable in usables]
-        geoms = self.geoms[lines]
-        where = {h: k for k, h in enumerate(lines)}
-        xy = (o, d)
-        both = np.repeat(np.arange(2), len(lines))
-        rep = np.tile(np.arange(len(lines)), 2)
-        offset = shapely.line_locate_point(geoms[rep], points[both]).reshape(2, -1)
-        dist = shapely.distance(geoms[rep], points[both]).reshape(2, -1)
-        length = shapely.length(geoms)
-        out = []
-        for usable, pick in zip(usables, chosen):
             if pick[0] < 0 or pick[1] < 0:
                 out.append(self.snap_pair(o, d, usable, max_m))
                 continue
-            out.append(
-                tuple(  # type: ignore[arg-type]
-                    EdgeSnap(
-                        int(self.fwd[h]),
-                        int(self.bwd[h]),
-                        float(offset[i, where[h]]),
-                        float(length[where[h]]),
-                        float(dist[i, where[h]]),
-                        (float(xy[i][0]), float(xy[i][1])),
-                    )
-                    for i, h in enumerate(pick)
-                )
-            )
+            ends = []
+            for i, h in enumerate(pick):
+                snap = placed.get((i, h))
+                if snap is None:
+                    x, y = float(xy[i][0]), float(xy[i][1])
+                    offset, length, distance = self.locate(h, x, y)
+                    snap = placed[(i, h)] = EdgeSnap(int(fwd[h]), int(bwd[h]), offset, length, distance, (x, y))
+                ends.append(snap)
+            out.append((ends[0], ends[1]))
         return out
+
+    def locate(self, h: int, x: float, y: float) -> tuple[float, float, float]:
+        """Where the point ``(x, y)`` falls on physical edge ``h``: ``(offset, length,
+        distance)`` as shapely's ``line_locate_point``, ``length`` and ``distance`` give
+        them (GEOS's arithmetic, step for step: the nearest segment, the first of equals,
+        the point's projection on it clamped to the segment, lengths as square roots of
+        sums of squares).
+
+        Parameters
+        ----------
+        h
+            Position of the physical edge (of :attr:`geoms`).
+        x, y
+            The point, in the graph CRS.
+
+        Returns
+        -------
+        tuple of float
+            Metres from the edge's first vertex to the point's projection, the edge's
+            length, and the distance from the point to the edge.
+        """
+        a, b = self._line_start[h], self._line_start[h + 1]
+        coords = self.line_xy[a:b].tolist()
+        if len(coords) < 2:
+            if not coords:
+                return 0.0, 0.0, math.inf
+            return 0.0, 0.0, math.sqrt((x - coords[0][0]) ** 2 + (y - coords[0][1]) ** 2)
+        best = math.inf
+        measure = 0.0
+        start = 0.0
+        x0, y0 = coords[0]
+        for x1, y1 in coords[1:]:
+            dx, dy = x1 - x0, y1 - y0
+            len2 = dx * dx + dy * dy
+            seg = math.sqrt(dx * dx + dy * dy)
+            if len2 == 0.0:  # a repeated vertex
+                dist = math.sqrt((x - x0) * (x - x0) + (y - y0) * (y - y0))
+                r = math.nan
+            else:
+                r = ((x - x0) * dx + (y - y0) * dy) / len2
+                if r <= 0:
+                    dist = math.sqrt((x - x0) * (x - x0) + (y - y0) * (y - y0))
+                elif r >= 1:
+                    dist = math.sqrt((x - x1) * (x - x1) + (y - y1) * (y - y1))
+                else:
+                    s = ((y0 - y) * dx - (x0 - x) * dy) / len2
+                    dist = abs(s) * math.sqrt(len2)
+            if dist < best:
+                best = dist
+                if x == x0 and y == y0:
+                    factor = 0.0
+                elif x == x1 and y == y1:
+                    factor = 1.0
+                else:
+                    factor = r
+                if factor <= 0 or factor != factor:
+                    measure = start
+                elif factor <= 1:
+                    measure = start + factor * seg
+                else:
+                    measure = start + seg
+            start += seg
+            x0, y0 = x1, y1
+        return measure, start, best
 
     # --- survey reports ------------------------------------------------------------------
 

@@ -130,7 +130,6 @@ class Hierarchy:
         """Keep every node's upward searches (forward and backward) for fast queries."""
         if self.labels_up is None:
             self._scratch = np.full(self.n, math.inf)  # merged source labels, per query
-            self._which = np.zeros(self.n, dtype=np.int64)
             self.labels_down = Labels(self.backward, self.n)
             self.labels_up = Labels(self.forward, self.n)  # last: queries test it
         return self
@@ -138,45 +137,52 @@ class Hierarchy:
     def query_labels(
         self, sources: list[tuple[int, float]], targets: list[tuple[int, float]]
     ) -> tuple[float, list[int], int, int] | None:
-        """:meth:`query` on the kept labels (:meth:`build_labels` first). The sources'
-        labels are merged into a dense scratch array (reset after use: not thread-safe,
-        as the whole router), the targets' labels looked up in it in one gather."""
+        """:meth:`query` on the kept labels (:meth:`build_labels` first).
+
+        The sources' labels are merged into a dense scratch array (per hub the cheapest
+        cost; reset after use: not thread-safe, as the whole router), the targets' labels
+        looked up in it in one gather; the first cheapest meeting wins (``argmin`` in
+        target order, then hub order), and the source it came from is the first of those
+        as cheap at that hub. A query is about fifteen numpy calls whatever the labels'
+        sizes.
+        """
         up, down = self.labels_up, self.labels_down
         assert up is not None and down is not None
-        best, which = self._scratch, self._which
-        touched = []
-        for i, (s, cs) in enumerate(sources):
-            hubs, dist, _ = up.of(s)
+        best = self._scratch
+        src = [up.of(s) + (cs,) for s, cs in sources]
+        for hubs, dist, _, cs in reversed(src):  # the first source last: its values stay on ties
             value = dist + cs
-            better = value < best[hubs]
-            best[hubs[better]] = value[better]
-            which[hubs[better]] = i
-            touched.append(hubs)
+            if len(src) > 1:
+                np.minimum(best[hubs], value, out=value)
+            best[hubs] = value
         labels = [down.of(t) for t, _ in targets]
         if len(labels) == 1:
-            hubs, dist, first = labels[0]
+            hubs, dist, _ = labels[0]
             total = best[hubs] + dist
         else:
             hubs = np.concatenate([lab[0] for lab in labels])
             total = best[hubs] + np.concatenate([lab[1] + ct for lab, (_, ct) in zip(labels, targets)])
-        k = int(np.argmin(total)) if len(total) else -1
-        cost = float(total[k]) if k >= 0 else math.inf
-        meet = int(hubs[k]) if k >= 0 else -1
-        i = int(which[meet]) if k >= 0 else -1
-        for h in touched:
-            best[h] = math.inf
+        for entry in src:
+            best[entry[0]] = math.inf
+        if not len(total):
+            return None
+        k = int(total.argmin())
+        cost = float(total[k])
         if len(labels) == 1:
             cost += targets[0][1]
         if not math.isfinite(cost):
             return None
+        meet = int(hubs[k])
         j = 0  # which target: the label the winning entry came from
         while k >= len(labels[j][0]):
             k -= len(labels[j][0])
             j += 1
-        s, t = sources[i][0], targets[j][0]
-        f_hubs, _, f0 = up.of(s)
-        fpos = f0 + int(np.searchsorted(f_hubs, meet))
         bpos = labels[j][2] + k
+        fpos, i, value = -1, -1, math.inf
+        for n, (s_hubs, s_dist, s_first, cs) in enumerate(src):  # the first source as cheap
+            at = int(s_hubs.searchsorted(meet))
+            if at < len(s_hubs) and s_hubs[at] == meet and float(s_dist[at]) + cs < value:
+                fpos, i, value = s_first + at, n, float(s_dist[at]) + cs
         span = self.n + 1
         arcs: list[int] = []
         pair = self.f_pair
@@ -186,7 +192,7 @@ class Hierarchy:
         pair = self.b_pair
         for node, prev in down.chain(bpos):  # hub on to the target: reversed arcs
             arcs.append(pair[prev * span + node])
-        return cost, self.expand(arcs), s, t
+        return cost, self.expand(arcs), sources[i][0], targets[j][0]
 
     def query(
         self, sources: list[tuple[int, float]], targets: list[tuple[int, float]]
@@ -285,6 +291,7 @@ class Labels:
         pos = np.full(len(key), -1, dtype=np.int64)
         pos[has] = np.searchsorted(key, owner[has] * (n + 1) + pred_node[has])
         self.pred_pos = pos
+        self._ptr: list[int] = self.ptr.tolist()
 
     @property
     def size(self) -> int:
@@ -293,8 +300,13 @@ class Labels:
 
     def of(self, v: int) -> tuple[np.ndarray, np.ndarray, int]:
         """Node ``v``'s hubs, their costs, and the position of its first entry."""
-        a, b = int(self.ptr[v]), int(self.ptr[v + 1])
+        a, b = self._ptr[v], self._ptr[v + 1]
         return self.hub[a:b], self.dist[a:b], a
+
+    def lists(self, v: int) -> tuple[list[int], list[float], int]:
+        """:meth:`of` as plain lists."""
+        a, b = self._ptr[v], self._ptr[v + 1]
+        return self.hub[a:b].tolist(), self.dist[a:b].tolist(), a
 
     def chain(self, pos: int) -> list[tuple[int, int]]:
         """``(node, predecessor)`` pairs from the entry at ``pos`` back to the label's node."""

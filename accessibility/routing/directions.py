@@ -16,9 +16,9 @@ from typing import Any, NamedTuple
 
 from shapely import LineString
 
-from accessibility.i18n import N_, _, language, number, use_language
+from accessibility.i18n import N_, _, check_language, language, number, use_language
 
-__all__ = ["Leg", "bearing", "directions", "sentences", "turn_class", "way_label"]
+__all__ = ["Leg", "bearing", "directions", "sentences", "step_sentences", "turn_class", "way_label"]
 
 
 class Leg(NamedTuple):
@@ -163,7 +163,21 @@ def _sentences(legs: list[Leg]) -> list[str]:
             steps[-1][4] = leg.bearing_end
         else:
             steps.append([leg.name, leg.kind, leg.length, leg.bearing_start, leg.bearing_end])
-    lang = language()
+    return _phrases(steps, language())
+
+
+def step_sentences(steps: list[list[Any]], lang: str) -> list[str]:
+    """:func:`sentences` for legs already merged into steps ``[name, kind, metres, first
+    bearing, last bearing]`` (consecutive steps on different ways, each of some length:
+    what route assembly gives), in ``lang``.
+
+    >>> step_sentences([["Via Dante", "named", 100.0, 0.0, 0.0], [None, "crossing", 12.0, 90.0, 90.0]], "en")
+    ['start on Via Dante heading north, 100 m', 'turn right on the crossing, 12 m', 'you have arrived']
+    """
+    return _phrases(steps, check_language(lang))
+
+
+def _phrases(steps: list[list[Any]], lang: str) -> list[str]:
     t = _texts(lang)
     out: list[str] = []
     for i, (street, kind, length, first, _last) in enumerate(steps):

@@ -31,7 +31,7 @@ import shapely
 from accessibility.i18n import _, language, use_language
 from accessibility.model.barriers import taxonomy
 from accessibility.model.snapping import NetworkIndex
-from accessibility.routing.directions import Leg, way_label
+from accessibility.routing.directions import way_label
 
 __all__ = ["BarrierFacts", "EdgeGeometry", "barrier_facts", "edge_geometry"]
 
@@ -85,6 +85,8 @@ class EdgeGeometry:
         self.points: list[list[tuple[float, float]]] = [
             [(p[0], p[1]) for p in ll[bounds[e] : bounds[e + 1]]] for e in range(m)
         ]
+        #: the points after the first: an edge joined to the one before it
+        self.tails: list[list[tuple[float, float]]] = [pts[1:] for pts in self.points]
         xy_list, cum_list = self.xy.tolist(), self.cum.tolist()
         self.xy_lists: list[list[list[float]]] = [xy_list[bounds[e] : bounds[e + 1]] for e in range(m)]
         self.cum_lists: list[list[float]] = [cum_list[bounds[e] : bounds[e + 1]] for e in range(m)]
@@ -105,10 +107,12 @@ class EdgeGeometry:
 
     def trace(
         self, pieces: list[tuple[int, float, float]], length: list[float], legs: bool = True
-    ) -> tuple[list[tuple[float, float]], list[tuple[int, int]], list[Leg]]:
+    ) -> tuple[list[tuple[float, float]], list[int], list[list[Any]]]:
         """WGS84 points of a path's pieces ``(edge, from, to)`` (consecutive repeats once),
-        each piece's span in them (``points[first:end]``), and the direction legs
-        (consecutive legs on one way merged into one step).
+        where each piece ends in them (piece ``k`` spans ``points[ends[k - 1] - 1:ends[k]]``,
+        the first from 0), and the direction steps ``[name, kind, metres, first bearing,
+        last bearing]`` (consecutive legs on one way merged into one step; see
+        :func:`~accessibility.routing.directions.step_sentences`).
 
         ``length[e]`` is the edge length the pieces are measured against: a piece from 0
         to it is the whole edge, whose points are taken as they are; the others (the
@@ -116,40 +120,41 @@ class EdgeGeometry:
         placed by the same fraction of their segment in WGS84 as in metres (the segments
         are metres long: the difference is far below the 7 decimals kept)."""
         out: list[tuple[float, float]] = []
-        starts: list[int] = []
         ends: list[int] = []
         steps: list[list[Any]] = []
-        points, leg_of, walkable = self.points, self.leg_of, self.walkable_leg
+        points, tails, leg_of, walkable = self.points, self.tails, self.leg_of, self.walkable_leg
+        last: list[Any] = [None, None]  # the step being walked
         for e, a, b in pieces:
-            starts.append(len(out) - 1 if out else 0)
             if a <= _TINY and b >= length[e] - _TINY:
                 pts = points[e]
                 if out and pts and out[-1] == pts[0]:
-                    out.extend(pts[1:])
+                    out.extend(tails[e])
                 else:
                     out.extend(pts)
                 ends.append(len(out))
                 if legs and walkable[e]:
                     name, kind, glen, b0, b1 = leg_of[e]
-                    if steps and steps[-1][0] == name and steps[-1][1] == kind:
-                        steps[-1][2] += glen
-                        steps[-1][4] = b1
+                    if last[0] == name and last[1] == kind and steps:
+                        last[2] += glen
+                        last[4] = b1
                     else:
-                        steps.append([name, kind, glen, b0, b1])
+                        last = [name, kind, glen, b0, b1]
+                        steps.append(last)
                 continue
             pts, b0, b1 = self._cut(e, a, b)
             if legs and b - a > 0:
                 name, kind = leg_of[e][0], leg_of[e][1]
-                if steps and steps[-1][0] == name and steps[-1][1] == kind:
-                    steps[-1][2] += b - a
-                    steps[-1][4] = b1
+                if last[0] == name and last[1] == kind and steps:
+                    last[2] += b - a
+                    last[4] = b1
                 else:
-                    steps.append([name, kind, b - a, b0, b1])
+                    last = [name, kind, b - a, b0, b1]
+                    steps.append(last)
             for p in pts:
                 if not out or out[-1] != p:
                     out.append(p)
             ends.append(len(out))
-        return out, list(zip(starts, ends)), [Leg(*step) for step in steps]
+        return out, ends, steps
 
     def _cut(self, e: int, a: float, b: float) -> tuple[list[tuple[float, float]], float, float]:
         """WGS84 points of the piece ``a..b`` metres of edge ``e`` (as ``substring``: the
@@ -248,12 +253,12 @@ class BarrierFacts:
                 for i, x, y in zip(present.tolist(), np.round(lon, 7).tolist(), np.round(lat, 7).tolist()):
                     self.lon[i], self.lat[i] = x, y
 
-    def describe(self, row: int, distance: float) -> dict[str, Any]:
-        """One barrier as a route lists it (label in the language in use)."""
+    def describe(self, row: int, distance: float, lang: str | None = None) -> dict[str, Any]:
+        """One barrier as a route lists it (label in ``lang``, default the language in use)."""
         kind = self.kind[row]
         return {
             "kind": kind,
-            "label": _kind_label(kind, language()),
+            "label": _kind_label(kind, lang or language()),
             "measure": self.measure[row],
             "unit": self.unit[row],
             "street": self.street[row],

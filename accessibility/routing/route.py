@@ -26,7 +26,7 @@ from accessibility.model.costs import Edge, EdgeCosts
 from accessibility.model.facilities import destination, entrance_points
 from accessibility.model.profiles import Profile, load_profiles
 from accessibility.model.snapping import EdgeSnap as Snap
-from accessibility.routing.directions import sentences
+from accessibility.routing.directions import step_sentences
 from accessibility.routing.geometry import BarrierFacts, barrier_facts
 from accessibility.routing.router import _TINY, Path, Router, Routing
 
@@ -117,10 +117,8 @@ class Route:
             props["blocking_barriers"] = self.blockers
         if self.facility is not None:
             props["facility"] = self.facility
-        geometry = (
-            {"type": "LineString", "coordinates": [[round(x, 7), round(y, 7)] for x, y in self.coords]}
-            if len(self.coords) >= 2
-            else None
+        geometry = (  # points are rounded to 7 decimals when the route is traced
+            {"type": "LineString", "coordinates": list(map(list, self.coords))} if len(self.coords) >= 2 else None
         )
         return {"type": "Feature", "geometry": geometry, "properties": props}
 
@@ -138,7 +136,7 @@ def route(
     lang = check_language(lang)
     r = routing.router(profile, barriers)
     w = routing.router(walk, barriers)
-    o, d = routing.index.xy(origin), routing.index.xy(destination)
+    o, d = routing.index.xy_pair(origin, destination)
     if r is w:
         _so, _sd, path = r.route_xy(o, d)
         walk_path = path
@@ -182,9 +180,10 @@ def _assemble(
     )
     if walk_path is not None:
         out.walk_length_m = _length(walk_path)
-        out.walk_coords = geo.trace(walk_path.pieces, w._lengths, legs=False)[0]
+        if path is None or walk_path.pieces != path.pieces:
+            out.walk_coords = geo.trace(walk_path.pieces, w._lengths, legs=False)[0]
     if path is None:
-        out.blockers = _blockers(r, walk_path, facts) if walk_path is not None else []
+        out.blockers = _blockers(r, walk_path, facts, lang) if walk_path is not None else []
         return out
     c = r.costs
     pieces = path.pieces
@@ -194,19 +193,21 @@ def _assemble(
     edges, lengths = c.edges, r._lengths
     out.edges = [edges[e] for e, _, _ in pieces]
     out.fractions = [(b - a) / lengths[e] if lengths[e] > 0 else 1.0 for e, a, b in pieces]
-    coords, spans, legs = geo.trace(pieces, lengths)
+    coords, ends, steps = geo.trace(pieces, lengths)
     out.coords = coords
+    if walk_path is not None and walk_path.pieces == pieces:
+        out.walk_coords = list(coords)  # the same path: the same points, not traced twice
     unknown = r.unknown_list
     flags = [unknown[e] for e, _, _ in pieces]
     if any(flags):
-        part = sum(b - a for (_e, a, b), f in zip(pieces, flags) if f)
+        part = sum([b - a for (_e, a, b), f in zip(pieces, flags) if f])
         out.unknown_share = part / out.length_m if out.length_m > 0 else 0.0
-        out.unknown_coords = [coords[spans[i][0] : spans[j][1]] for i, j in _runs(flags)]
+        out.unknown_coords = [coords[max(ends[i - 1] - 1, 0) if i else 0 : ends[j]] for i, j in _runs(flags)]
     osmid = geo.osmid_list
-    out.osm_ways = list(dict.fromkeys(osmid[e] for e, _, _ in pieces))
+    out.osm_ways = list(dict.fromkeys([osmid[e] for e, _, _ in pieces]))
     if walk_path is not None:
-        out.barriers_avoided = _avoided(r, path, walk_path, facts)
-    out.directions = sentences(legs, lang)
+        out.barriers_avoided = _avoided(r, path, walk_path, facts, lang)
+    out.directions = step_sentences(steps, lang)
     return out
 
 
@@ -230,7 +231,7 @@ def _runs(flags: list[bool]) -> list[tuple[int, int]]:
 
 
 def _length(path: Path) -> float:
-    return float(sum(b - a for _, a, b in path.pieces))
+    return float(sum([b - a for _, a, b in path.pieces]))
 
 
 def _rows_on(r: Router, path: Path) -> list[tuple[float, int, int]]:
@@ -238,23 +239,19 @@ def _rows_on(r: Router, path: Path) -> list[tuple[float, int, int]]:
     edge)``, row ``-1`` where the edge is too steep in this direction (judged from its
     incline). Rows on an edge count where the edge starts, rows on a node where it is
     entered; only edges and nodes the router marked as carrying something are looked up."""
-    c = r.costs
     out: list[tuple[float, int, int]] = []
-    marked_edges, marked_nodes, steep = r.marked_edges, r.marked_nodes, r.steep_edges
-    v, lengths = r.v_list, r._lengths
-    edge_rows, node_rows = c.edge_rows, c.node_rows
+    edge_marks, entry_marks, lengths = r.edge_marks, r.entry_marks, r._lengths
     at = 0.0
     last = len(path.pieces) - 1
     for k, (e, a, b) in enumerate(path.pieces):
-        if e in marked_edges:
-            for row in edge_rows.get(e, ()):
+        marks = edge_marks[e]
+        if marks is not None:
+            for row in marks:
                 out.append((at, row, e))
-            if e in steep:
-                out.append((at, -1, e))
         at += b - a
-        node = v[e]
-        if node in marked_nodes and (k < last or b >= lengths[e] - _TINY):
-            for row in node_rows[node]:
+        marks = entry_marks[e]
+        if marks is not None and (k < last or b >= lengths[e] - _TINY):
+            for row in marks:
                 out.append((at, row, e))
     return out
 
@@ -273,7 +270,7 @@ def _steep(c: EdgeCosts, e: int, distance: float) -> dict[str, Any]:
     }
 
 
-def _blockers(r: Router, walk_path: Path, facts: BarrierFacts) -> list[dict[str, Any]]:
+def _blockers(r: Router, walk_path: Path, facts: BarrierFacts, lang: str) -> list[dict[str, Any]]:
     """Barriers on the plain walking route that block ``r``'s profile, nearest first."""
     c = r.costs
     blocks, steep_measured, steep = r.blocking_rows, facts.steep_measured, r.steep_edges
@@ -290,11 +287,11 @@ def _blockers(r: Router, walk_path: Path, facts: BarrierFacts) -> list[dict[str,
             blocking = row in blocks and not (steep_measured[row] and e not in steep and r.finite[e])
         if blocking and key not in seen:
             seen.add(key)
-            out.append(_steep(c, e, at) if row < 0 else facts.describe(row, at))
+            out.append(_steep(c, e, at) if row < 0 else facts.describe(row, at, lang))
     return out
 
 
-def _avoided(r: Router, path: Path, walk_path: Path, facts: BarrierFacts) -> list[dict[str, Any]]:
+def _avoided(r: Router, path: Path, walk_path: Path, facts: BarrierFacts, lang: str) -> list[dict[str, Any]]:
     """Barriers that hinder or block the profile on the walking route but not on this one."""
     on_route = {row for _, row, _ in _rows_on(r, path)}
     hinders = r.hindering_rows
@@ -303,7 +300,7 @@ def _avoided(r: Router, path: Path, walk_path: Path, facts: BarrierFacts) -> lis
         if row < 0 or row in on_route or row in seen or row not in hinders:
             continue
         seen.add(row)
-        out.append(facts.describe(row, at))
+        out.append(facts.describe(row, at, lang))
     return out
 
 

@@ -103,6 +103,18 @@ class Router:
         self.blocking_rows: set[int] = {i for i, s in enumerate(severity) if s == "blocking"}
         self.hindering_rows: set[int] = {i for i, s in enumerate(severity) if s in ("blocking", "hindering")}
         self.v_list: list[int] = costs.v.tolist()
+        #: per edge, what walking it passes (route descriptions look at tens of edges):
+        #: its barrier rows then ``-1`` when too steep this way, else None; and the rows
+        #: of the node it enters, else None
+        self.edge_marks: list[tuple[int, ...] | None] = [None] * len(self.v_list)
+        for e in self.marked_edges:
+            self.edge_marks[e] = (*costs.edge_rows.get(e, ()), *((-1,) if e in self.steep_edges else ()))
+        self.entry_marks: list[tuple[int, ...] | None] = [
+            tuple(costs.node_rows[v]) if v in self.marked_nodes else None for v in self.v_list
+        ]
+        self.u_list: list[int] = costs.u.tolist()
+        self.cost_list: list[float] = costs.cost.astype(float).tolist()
+        self.node_cost_list: list[float] = costs.node_cost.astype(float).tolist()
         self.unknown_list: list[bool] = costs.unknown.tolist()
         self.finite: list[bool] = np.isfinite(costs.cost).tolist()
         log.info(
@@ -121,34 +133,34 @@ class Router:
 
     def _starts(self, s: Snap) -> list[tuple[int, float, int, float, float]]:
         """Where a search from a snapped point enters the graph: (node, cost, edge, from, to)."""
-        c = self.costs
+        v, costs, node_cost = self.v_list, self.cost_list, self.node_cost_list
         out = []
         ahead, behind = s.length - s.offset, s.offset
         for edge, part, start in ((s.fwd, ahead, s.offset), (s.bwd, behind, s.length - s.offset)):
-            node = int(c.v[edge])
+            node = v[edge]
             if part <= _TINY:
                 cost = 0.0  # standing on the node itself: nothing to enter
-            elif np.isfinite(c.cost[edge]):
-                cost = part / s.length * c.cost[edge] + c.node_cost[node]
+            elif math.isfinite(costs[edge]):
+                cost = part / s.length * costs[edge] + node_cost[node]
             else:
                 continue
-            if np.isfinite(cost):
-                out.append((node, float(cost), edge, start, s.length))
+            if math.isfinite(cost):
+                out.append((node, cost, edge, start, s.length))
         return out
 
     def _ends(self, s: Snap) -> list[tuple[int, float, int, float, float]]:
         """How a search reaches a snapped point: (node, extra cost, edge, from, to)."""
-        c = self.costs
+        u, v, costs, node_cost = self.u_list, self.v_list, self.cost_list, self.node_cost_list
         out = []
         for edge, part in ((s.fwd, s.offset), (s.bwd, s.length - s.offset)):
-            node = int(c.u[edge])
+            node = u[edge]
             if part <= _TINY:
                 out.append((node, 0.0, edge, 0.0, 0.0))
-            elif np.isfinite(c.cost[edge]):
-                extra = part / s.length * c.cost[edge]
+            elif math.isfinite(costs[edge]):
+                extra = part / s.length * costs[edge]
                 if part >= s.length - _TINY:  # the point is the far node: it is entered
-                    extra += c.node_cost[c.v[edge]]
-                out.append((node, float(extra), edge, 0.0, part))
+                    extra += node_cost[v[edge]]
+                out.append((node, extra, edge, 0.0, part))
         return out
 
     def search(self, origin: Snap, limit: float = math.inf) -> tuple[np.ndarray, np.ndarray, list]:
@@ -285,14 +297,14 @@ class Router:
         """Along the shared edge when both points lie on the same one."""
         if o.fwd != d.fwd:
             return None
-        c = self.costs
-        if d.offset >= o.offset and np.isfinite(c.cost[o.fwd]):
+        costs = self.cost_list
+        if d.offset >= o.offset and math.isfinite(costs[o.fwd]):
             part = d.offset - o.offset
-            cost = part / o.length * c.cost[o.fwd] if part > _TINY else 0.0
+            cost = part / o.length * costs[o.fwd] if part > _TINY else 0.0
             return Path(cost, [(o.fwd, o.offset, d.offset)] if part > _TINY else [])
-        if d.offset < o.offset and np.isfinite(c.cost[o.bwd]):
+        if d.offset < o.offset and math.isfinite(costs[o.bwd]):
             part = o.offset - d.offset
-            return Path(part / o.length * c.cost[o.bwd], [(o.bwd, o.length - o.offset, o.length - d.offset)])
+            return Path(part / o.length * costs[o.bwd], [(o.bwd, o.length - o.offset, o.length - d.offset)])
         return None
 
     def _edge_between(self, p: int, q: int) -> int:
@@ -333,6 +345,8 @@ class Routing:
         self.index = network_index(G)
         self._routers: dict[tuple[Profile, int, int], Router] = {}
         self._geometry: EdgeGeometry | None = None
+        # by identity (profile, barrier table): hashing a profile costs more than a route's lookups
+        self._seen: dict[tuple[int, int, int], tuple[Profile, pd.DataFrame, Router]] = {}
 
     @property
     def geometry(self) -> EdgeGeometry:
@@ -342,8 +356,15 @@ class Routing:
         return self._geometry
 
     def router(self, profile: Profile, barriers: pd.DataFrame) -> Router:
+        """The compiled router of ``profile`` for ``barriers`` (compiled on first use)."""
+        seen = self._seen.get((id(profile), id(barriers), len(barriers)))
+        if seen is not None and seen[0] is profile and seen[1] is barriers:
+            return seen[2]  # the same objects as a recent route: no profile hash
         key = (profile, id(barriers), len(barriers))
         if key not in self._routers:
             self._routers = {k: r for k, r in self._routers.items() if k[1] == id(barriers)}
             self._routers[key] = Router(edge_costs(self.G, barriers, profile), self.index)
+        if len(self._seen) >= 64:
+            self._seen.clear()
+        self._seen[(id(profile), id(barriers), len(barriers))] = (profile, barriers, self._routers[key])
         return self._routers[key]
