@@ -25,4 +25,5 @@ if ! command -v pdftoppm >/dev/null 2>&1; then  # the PDF test renders pages to 
 fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"

@@ -176,7 +176,11 @@ def _assemble(
     geo = routing.geometry
     facts = barrier_facts(barriers, routing.index)
     out = Route(
-        profile=r.profile.name, found=path is not None, origin=tuple(origin), destination=tuple(destination), lang=lang
+        profile=r.profile.name,
+        found=path is not None,
+        origin=(origin[0], origin[1]),
+        destination=(destination[0], destination[1]),
+        lang=lang,
     )
     if walk_path is not None:
         out.walk_length_m = _length(walk_path)
@@ -306,12 +310,13 @@ def _avoided(r: Router, path: Path, walk_path: Path, facts: BarrierFacts, lang: 
 
 def _targets(routing: Routing, facilities: pd.DataFrame) -> list[tuple[int, tuple[float, float]]]:
     """(facility row position, projected point) for each entrance, or the facility itself."""
-    out = []
+    out: list[tuple[int, tuple[float, float]]] = []
     for pos in range(len(facilities)):
         f = facilities.iloc[pos]
         doors = entrance_points(f.get("entrances", ""))
         if doors:
-            xs, ys = routing.index.to_xy.transform(*zip(*doors))
+            lons, lats = zip(*doors)
+            xs, ys = routing.index.to_xy.transform(lons, lats)
             out.extend((pos, (float(x), float(y))) for x, y in zip(xs, ys))
         else:
             out.append((pos, (float(f.geometry.x), float(f.geometry.y))))
@@ -371,11 +376,12 @@ def nearest(
     path, pos, xy = _closest(r, so, targets)
     wo = routing.index.snap(*o, w.usable, settings.snap_max_m, "origin")
     if path is not None:
+        assert xy is not None  # a path found ends at a target
         sd = routing.index.snap(*xy, w.usable, settings.snap_max_m, "facility")
         walk_path = w.path(wo, sd)
     else:
         walk_path, pos, xy = _closest(w, wo, targets)
-    if pos is None:
+    if pos is None or xy is None:
         raise FacilityError(
             _("no facility of the category {name} lies within {limit} m of the network").format(
                 name=_(cat.label).lower(), limit=number(settings.snap_max_m)
