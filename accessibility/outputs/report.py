@@ -25,6 +25,7 @@ from accessibility.outputs.templates import render
 
 __all__ = [
     "UNREACHABLE_ROWS",
+    "CHAPTER_FACILITIES",
     "USABILITY_ROWS",
     "USE_STATUS",
     "field_labels",
@@ -40,6 +41,9 @@ __all__ = [
 UNREACHABLE_ROWS = 300
 #: Rows of the table of facilities reached but not usable shown in the report.
 USABILITY_ROWS = 300
+#: Facilities in the chapter on sports facilities (the named ones and those most residents
+#: reach first; usability.csv has them all).
+CHAPTER_FACILITIES = 60
 
 #: A facility's usability for a profile, in words.
 USE_STATUS = {
@@ -187,7 +191,11 @@ def _sports(result: Audit, clabel: dict[str, str], plabel: dict[str, str]) -> li
     works = result.works if result.works is not None else pd.DataFrame(columns=["element"])
     out = []
     elements = use["osm_type"].astype(str) + "/" + use["osm_id"].astype(str)
-    for element, sheet in sorted(result.sheets.items(), key=lambda item: (item[1].name == "", item[1].name, item[0])):
+    reached_most = use.assign(element=elements).groupby("element")["residents_reached"].max().fillna(0.0)
+    chosen = sorted(
+        result.sheets.items(), key=lambda item: (item[1].name == "", -reached_most.get(item[0], 0.0), item[0])
+    )[:CHAPTER_FACILITIES]
+    for element, sheet in sorted(chosen, key=lambda item: (item[1].name == "", item[1].name, item[0])):
         rows = use[elements == element]
         door = next((d for d in sheet.entrances if d.value("entrance").value == "main"), sheet.entrances[0])
         inside = []
@@ -380,6 +388,7 @@ def _context(result: Audit, maps: dict[str, str]) -> dict[str, Any]:
         "sources": sources_of(meta),
         **_usability(result, clabel, plabel),
         "sports": _sports(result, clabel, plabel),
+        "sports_more": max(0, len(result.sheets) - CHAPTER_FACILITIES),
         "sports_label": ", ".join(
             clabel.get(c, c) for c in settings.audit_facility_detail_categories if c in meta["categories"]
         ),
