@@ -137,6 +137,37 @@ def test_nearest_and_walkshed(helsinki_server: str, browser, tmp_path: Path) -> 
     assert not local_only(log.requests, base)
 
 
+def test_nearest_facility_shows_its_sheet_and_usable_only(helsinki_server: str, browser) -> None:
+    """The route to the nearest gym shows what the gym's sheet says for the chosen profile, as
+    the API gives it; "usable only" asks the server for usable ones and says so when none is."""
+    page, log = browser
+    base = helsinki_server
+    page.set_viewport_size(DESKTOP)
+    page.goto(base + "/?lang=it&from=60.1699,24.9384&nearest=gym&profile=manual_wheelchair")
+    page.wait_for_selector(".sheet details")
+    route = page.evaluate("window.accessibilityApp.route()")
+    osm = route["properties"]["facility"]["osm"].replace("/", "-")
+    with urllib.request.urlopen(f"{base}/api/v1/facilities/{osm}/sheet?lang=it") as r:
+        sheet = json.load(r)
+    use = sheet["usable"]["manual_wheelchair"]
+    status = page.locator(".sheet .sheet-status").inner_text()
+    assert use["profile_label"] in status and use["status_label"] in status
+    assert page.locator(".sheet dt").count() == len(sheet["fields"])
+    # only usable ones: the page sends usable_by and shows the server's sentence when none is
+    page.check("#usable-only")
+    with page.expect_response(lambda r: "/api/v1/nearest?" in r.url and "usable_by=manual_wheelchair" in r.url) as info:
+        page.click("#go")
+    answer = info.value
+    if answer.status == 404:  # none usable: the page says the server's sentence
+        message = answer.json()["error"]["message"]
+        page.wait_for_function("m => document.querySelector('#status').textContent.includes(m)", arg=message)
+    else:
+        page.wait_for_selector(".sheet .sheet-status")
+        assert "usable=1" in page.url
+    assert not log.errors, log.errors
+    assert not local_only(log.requests, base)
+
+
 @pytest.mark.parametrize("lang", ["it", "en"])
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
 def test_axe_finds_no_serious_violation(

@@ -764,6 +764,13 @@ def _page_messages() -> dict[str, str]:
     """What the page's script says, from the catalogue (in the language in use)."""
     return {
         "searching": _("Searching…"),
+        "sheet_title": _("Inside: the facility's sheet"),
+        "sheet_usable": _("With {profile}: {status}."),
+        "sheet_missing": _("Missing: {missing}."),
+        "sheet_unknown": _("Not known yet: {unknown}."),
+        "sheet_all": _("Every item of the sheet"),
+        "sheet_value": _("{value} (source: {source})"),
+        "sheet_unavailable": _("The facility's sheet is not available."),
         "no_match": _("No place matches: try another spelling, or pick the point on the map."),
         "suggestions": _("{count} suggestions: use the up and down arrows, Enter to choose."),
         "computing": _("Computing the route…"),

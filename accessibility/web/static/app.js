@@ -76,6 +76,7 @@
   var markers = { from: null, to: null };
   var inputs = { from: document.getElementById("from-input"), to: document.getElementById("to-input") };
   var nearestSelect = document.getElementById("nearest");
+  var usableOnly = document.getElementById("usable-only");
 
   function setPoint(which, lat, lon, label, quiet) {
     points[which] = { lat: +lat, lon: +lon, label: label };
@@ -291,7 +292,11 @@
       if (!points.to && !nearestSelect.value) { say(M.need_to, true); inputs.to.focus(); return; }
       var q = query({ from: ll(points.from) });
       var url;
-      if (nearestSelect.value) { q.set("category", nearestSelect.value); url = API + "/nearest?" + q; }
+      if (nearestSelect.value) {
+        q.set("category", nearestSelect.value);
+        if (usableOnly.checked) q.set("usable_by", q.get("profile"));
+        url = API + "/nearest?" + q;
+      }
       else { q.set("to", ll(points.to)); url = API + "/route?" + q; }
       goButton.disabled = true;
       say(M.computing);
@@ -335,6 +340,35 @@
     renderResult(doc);
   }
 
+  /* The facility's sheet (scheda impianto): whether the person can use it once there, what
+     is missing or not known, and every field with where it comes from. Filled when the
+     server answers; all of it as text. */
+  function facilitySheet(osm, profileName) {
+    var box = el("section", null, "sheet");
+    box.setAttribute("aria-labelledby", "sheet-title");
+    var heading = el("h3", M.sheet_title);
+    heading.id = "sheet-title";
+    box.appendChild(heading);
+    getJSON(API + "/facilities/" + encodeURIComponent(osm.replace("/", "-")) + "/sheet?lang=" + lang).then(function (doc) {
+      var use = doc.usable && doc.usable[profileName];
+      if (use) {
+        box.appendChild(el("p", fmt(M.sheet_usable, { profile: use.profile_label, status: use.status_label }), "sheet-status " + use.status));
+        if (use.missing) box.appendChild(el("p", fmt(M.sheet_missing, { missing: use.missing })));
+        if (use.unknown) box.appendChild(el("p", fmt(M.sheet_unknown, { unknown: use.unknown })));
+      }
+      var details = el("details");
+      details.appendChild(el("summary", M.sheet_all));
+      var dl = el("dl");
+      doc.fields.forEach(function (f) {
+        dl.appendChild(el("dt", f.label));
+        dl.appendChild(el("dd", f.source === "unknown" ? f.text : fmt(M.sheet_value, { value: f.text, source: f.source_text })));
+      });
+      details.appendChild(dl);
+      box.appendChild(details);
+    }).catch(function () { box.appendChild(el("p", M.sheet_unavailable)); });
+    return box;
+  }
+
   function renderResult(doc) {
     var route = doc.features[0];
     var p = route.properties;
@@ -343,6 +377,7 @@
     if (p.facility) {
       var name = p.facility.name || fmt(M.unnamed_facility, { category: p.facility.label });
       resultBody.appendChild(el("p", fmt(M.facility_reached, { name: name + " · " + p.facility.label })));
+      if (p.facility.osm) resultBody.appendChild(facilitySheet(p.facility.osm, p.profile));
     }
     if (p.found) {
       var dl = el("dl");
@@ -425,8 +460,10 @@
   // --- share link and print --------------------------------------------------------------------
   function share() {
     var q = query({ from: ll(points.from), from_label: points.from.label });
-    if (nearestSelect.value) q.set("nearest", nearestSelect.value);
-    else { q.set("to", ll(points.to)); q.set("to_label", points.to.label); }
+    if (nearestSelect.value) {
+      q.set("nearest", nearestSelect.value);
+      if (usableOnly.checked) q.set("usable", "1");
+    } else { q.set("to", ll(points.to)); q.set("to_label", points.to.label); }
     lastShare = location.origin + location.pathname + "?" + q.toString();
     history.replaceState(null, "", "?" + q.toString());
     document.getElementById("lang-switch").href = "?" + q.toString().replace(/lang=\w+/, "lang=" + (lang === "it" ? "en" : "it"));
@@ -457,6 +494,7 @@
     if (f) setPoint("from", f[0], f[1], q.get("from_label") || pointLabel(f[0], f[1]), true);
     if (t) setPoint("to", t[0], t[1], q.get("to_label") || pointLabel(t[0], t[1]), true);
     if (q.get("nearest")) nearestSelect.value = q.get("nearest");
+    usableOnly.checked = q.get("usable") === "1";
     if (f && (t || q.get("nearest"))) plan();
   }
   restore();
