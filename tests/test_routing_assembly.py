@@ -40,7 +40,7 @@ def reference_coords(routing: Routing, r: Router, pieces: list[tuple[int, float,
         xy.extend(part[1:] if xy and part and xy[-1] == part[0] else part)
     if not xy:
         return []
-    lon, lat = routing.index.to_lonlat.transform(*zip(*xy))
+    lon, lat = routing.index.to_lonlat.transform([p[0] for p in xy], [p[1] for p in xy])
     return list(zip(np.round(lon, 7).tolist(), np.round(lat, 7).tolist()))
 
 
@@ -70,7 +70,11 @@ def latlon_pairs(G: nx.MultiDiGraph, count: int, seed: int) -> list[tuple[tuple[
     """Seeded pairs of points near nodes of the largest connected part (on a node, or a
     few metres off it: the two ends are cut pieces)."""
     rnd = random.Random(seed)
-    nodes = sorted(max(nx.strongly_connected_components(G), key=len))
+    largest: set[int] = set()
+    for part in nx.strongly_connected_components(G):
+        if len(part) > len(largest):
+            largest = set(part)
+    nodes = sorted(largest)
     out = []
     for k in range(count):
         a, b = rnd.sample(nodes, 2)
@@ -186,7 +190,7 @@ def test_assembly_of_a_path_on_one_edge_and_of_no_path(helsinki_city: City) -> N
     city = helsinki_city
     routing = city._router_state()
     r = routing.router(city.profile("walk"), city.barriers)
-    e = max(range(len(r._lengths)), key=lambda i: r._lengths[i])  # the longest edge
+    e = int(np.argmax(r._lengths))  # the longest edge
     length = r._lengths[e]
     piece = (e, length / 4, length / 2)
     route = assemble(routing, r, r, Path(1.0, [piece]), Path(1.0, [piece]), (0.0, 0.0), (0.0, 0.0), city.barriers, "en")
