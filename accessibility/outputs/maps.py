@@ -66,6 +66,7 @@ __all__ = [
     "SCORE_CLASSES",
     "MapPage",
     "TileLayer",
+    "basemap_page_config",
     "basemap_script",
     "map_assets",
     "plan_map",
@@ -229,6 +230,12 @@ BASEMAP_SCRIPTS = {
     "protomaps-leaflet.js": ("protomaps-leaflet", "dist/protomaps-leaflet.js"),
     "basemap.js": ("", "basemap.js"),
 }
+
+
+def basemap_page_config(basemap: bytes, url: str = "/basemap.pmtiles") -> dict[str, Any] | None:
+    """What a web page's script (``basemap.js``) needs to draw a base map that a server
+    answers at ``url`` by byte ranges; ``None`` when the workspace has none."""
+    return {"url": url, "maxzoom": MAX_ZOOM} if basemap else None
 
 
 @cache

@@ -49,12 +49,11 @@ from accessibility.constants import WGS84
 from accessibility.errors import AccessibilityError, FacilityError, ProfileError
 from accessibility.i18n import LANGUAGES, _, ngettext, use_language
 from accessibility.model.barriers import taxonomy
-from accessibility.model.basemap import MAX_ZOOM
 from accessibility.model.facilities import destination, destinations
 from accessibility.model.sheets import facility_sheet
 from accessibility.model.usability import judge
 from accessibility.outputs.facilities import sheet_document
-from accessibility.outputs.maps import BASEMAP_SCRIPTS, basemap_script
+from accessibility.outputs.maps import BASEMAP_SCRIPTS, basemap_page_config, basemap_script
 from accessibility.web.inputs import (
     WebInputError,
     check_lang_parameter,
@@ -743,7 +742,7 @@ def _page_context(s: Service, lang: str) -> dict[str, Any]:
         "lang": lang,
         "bbox": list(s.box),
         "tiles": {"url": s.tiles_url, "attribution": s.tiles_attribution} if s.tiles_url else None,
-        "basemap": {"url": "/basemap.pmtiles", "maxzoom": MAX_ZOOM} if city.basemap else None,
+        "basemap": basemap_page_config(city.basemap),
         "profiles": profiles,
         "messages": _page_messages(),
     }

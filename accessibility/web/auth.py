@@ -40,6 +40,7 @@ from accessibility import settings
 from accessibility.accounts import Account, AccountStore
 from accessibility.errors import LoginError
 from accessibility.i18n import LANGUAGES, _, use_language
+from accessibility.outputs.maps import BASEMAP_SCRIPTS
 from accessibility.web.inputs import pick_language
 
 __all__ = ["COOKIE", "Denied", "Office", "install_auth"]
@@ -127,6 +128,7 @@ class Office:
                 csrf=self.csrf(request),
                 path=request.url.path,
                 city_name=self.city.meta.get("name") or "",
+                basemap_scripts=list(BASEMAP_SCRIPTS) if self.city.basemap else [],
                 **context,
             )
         response = HTMLResponse(html, status_code=status, headers={"Content-Language": lang})

@@ -32,6 +32,7 @@ from accessibility.constants import WGS84
 from accessibility.errors import AccessibilityError
 from accessibility.i18n import N_, _, date, money, number, use_language
 from accessibility.model.facilities import destinations
+from accessibility.outputs.maps import basemap_page_config
 from accessibility.planning.ranking import fund
 from accessibility.surveys.review import STATUSES
 from accessibility.web.auth import Denied, Office
@@ -121,6 +122,7 @@ def install_manager(app: FastAPI, office: Office) -> None:
                 "tiles": {"url": office.service.tiles_url, "attribution": office.service.tiles_attribution}
                 if office.service.tiles_url
                 else None,
+                "basemap": basemap_page_config(office.service.city.basemap),
                 "points": [
                     {"id": r["id"], "lat": r["lat"], "lon": r["lon"], "label": f"{r['id']} · {r['kind_label']}"}
                     for r in reports
@@ -208,6 +210,7 @@ def install_manager(app: FastAPI, office: Office) -> None:
                     "tiles": {"url": office.service.tiles_url, "attribution": office.service.tiles_attribution}
                     if office.service.tiles_url
                     else None,
+                    "basemap": basemap_page_config(office.service.city.basemap),
                     "messages": _plan_messages(),
                 },
             )

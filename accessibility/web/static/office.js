@@ -10,16 +10,29 @@
   function fmt(text, values) {
     return String(text || "").replace(/\{(\w+)\}/g, function (m, k) { return values && k in values ? values[k] : m; });
   }
+  // Leaflet puts a string tooltip in as HTML: names and kinds go in as text nodes
+  function text(value) {
+    var span = document.createElement("span");
+    span.textContent = String(value);
+    return span;
+  }
+  /* The workspace's base map (streets with their names), as the citizen's page draws it,
+     else the pedestrian network; an online layer when the operator configured one. */
   function baseMap(el) {
     var b = config.bbox;
     var map = L.map(el);
     map.fitBounds([[b[1], b[0]], [b[3], b[2]]]);
     if (config.tiles) { L.tileLayer(config.tiles.url, { attribution: config.tiles.attribution || "", maxZoom: 20 }).addTo(map); }
     map.attributionControl.setPrefix(false);
-    map.attributionControl.addAttribution("© OpenStreetMap contributors");
-    fetch("/api/v1/network").then(function (r) { return r.json(); }).then(function (doc) {
-      L.geoJSON(doc, { style: { color: "#5f6368", weight: 2, opacity: 0.8 }, interactive: false }).addTo(map);
-    }, function () {});
+    map.attributionControl.addAttribution("© OpenStreetMap contributors (ODbL)");
+    var B = window.accessibilityBasemap;
+    if (config.basemap && B) {
+      B.layer(B.fromUrl(config.basemap.url), config.basemap.maxzoom, document.documentElement.lang).addTo(map);
+    } else {
+      fetch("/api/v1/network").then(function (r) { return r.json(); }).then(function (doc) {
+        L.geoJSON(doc, { style: { color: "#5f6368", weight: 2, opacity: 0.8 }, interactive: false }).addTo(map);
+      }, function () {});
+    }
     return map;
   }
 
@@ -30,7 +43,7 @@
     var bounds = [];
     (config.points || []).forEach(function (p) {
       var m = L.circleMarker([p.lat, p.lon], { radius: 8, color: "#0b4f8a", weight: 2, fillOpacity: 0.6 }).addTo(map);
-      m.bindTooltip(p.label);
+      m.bindTooltip(text(p.label));
       m.on("click", function () {
         var box = document.getElementById("sel-" + p.id);
         if (box) { box.checked = !box.checked; box.focus(); box.scrollIntoView({ block: "center" }); }
@@ -116,7 +129,7 @@
       tbody.appendChild(tr);
       if (layer) {
         L.circleMarker([r.lat, r.lon], { radius: ok[i] ? 8 : 5, color: ok[i] ? "#1d6b2f" : "#6b7079", weight: 2, fillOpacity: 0.7 })
-          .bindTooltip(r.rank + ". " + r.kind).addTo(layer);
+          .bindTooltip(text(r.rank + ". " + r.kind)).addTo(layer);
       }
     });
     statusEl.textContent = fmt(M.ranked, { count: plan.rows.length, funded: count, budget: money(budget), spent: money(spent) });
