@@ -55,7 +55,7 @@ def _password(source: IO[str] | None) -> str:
 def user_add(name: str, city_dir: Path, role: str, password_file: IO[str] | None) -> None:
     store = _store(city_dir)
     account = store.add(name, role, _password(password_file), by=_operator())
-    click.echo(_("account {name} added with role {role}").format(name=plain(account.name), role=account.role))
+    click.echo(_("account {name} added with role {role}").format(name=plain(account.name), role=account.role_label))
 
 
 @command(user, "list", help=_("List the accounts of the workspace."))
