@@ -152,3 +152,48 @@ def test_unknown_form_and_barrier_files_unchanged(city, tmp_path):
     path.write_text("tipo;data;lat;lon;gradini\ngradini;2026-05-01;45.1327;10.02;3\n", encoding="utf-8")
     result = city.import_surveys(path, surveyor="B")
     assert len(result.accepted) == 1 and city.surveys.kind.iloc[0] == "steps"
+
+
+def test_web_sheet_and_nearest_usable_follow_the_verified_survey(city, export):
+    from fastapi.testclient import TestClient
+
+    from accessibility.web.app import create_app
+
+    start = {"from": "45.1326994,10.02", "category": "sports", "profile": "manual_wheelchair"}
+    with TestClient(create_app(city)) as client:
+        assert client.get("/api/v1/nearest", params=start | {"usable_by": "manual_wheelchair"}).status_code == 404
+        rid = city.import_surveys(export, surveyor="Bruno Neri").accepted[0]
+        city.review_survey(rid, "verified", by="Carla")
+        doc = client.get("/api/v1/facilities/way-20/sheet", params={"lang": "it"}).json()
+        fields = {f["field"]: f for f in doc["fields"]}
+        assert fields["changing_room"]["value"] == "yes" and f"survey/{rid}" in fields["changing_room"]["source_text"]
+        assert doc["usable"]["manual_wheelchair"]["status"] == "usable"
+        usable = client.get("/api/v1/nearest", params=start | {"usable_by": "manual_wheelchair"})
+        assert usable.status_code == 200 and "Piscina Comunale" in str(usable.json()["features"][0])
+
+
+def test_a_store_of_version_3_takes_facility_surveys(city, export, tmp_path):
+    """A store written before facility surveys (schema 3): its reports and history stay,
+    ``facility`` and ``answers`` are added on opening, and a facility file imports."""
+    import sqlite3
+
+    from accessibility import settings
+
+    path = tmp_path / "barriere.csv"
+    path.write_text("tipo;data;lat;lon;gradini\ngradini;2026-05-01;45.1327;10.02;3\n", encoding="utf-8")
+    first = city.import_surveys(path, surveyor="B").accepted
+    con = sqlite3.connect(city.store.path)
+    for column in ("facility", "answers"):
+        con.execute(f"ALTER TABLE surveys DROP COLUMN {column}")
+    con.execute("UPDATE survey_meta SET value = '3' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    reports = city.store.reports()
+    assert reports["report_id"].tolist() == first and reports["facility"].isna().all()
+    con = sqlite3.connect(city.store.path)
+    assert con.execute("SELECT value FROM survey_meta WHERE key = 'schema_version'").fetchone()[0] == str(
+        settings.survey_store_version
+    )
+    con.close()
+    assert len(city.import_surveys(export, surveyor="B").accepted) == 2
+    assert len(city.store.history()) == 3
