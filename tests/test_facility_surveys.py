@@ -197,3 +197,18 @@ def test_a_store_of_version_3_takes_facility_surveys(city, export, tmp_path):
     con.close()
     assert len(city.import_surveys(export, surveyor="B").accepted) == 2
     assert len(city.store.history()) == 3
+
+
+def test_survey_export_xlsx_names_the_facility_and_its_answers_in_italian(city, export, tmp_path):
+    import openpyxl
+
+    city.import_surveys(export, surveyor="Bruno Neri")
+    out = tmp_path / "segnalazioni.xlsx"
+    result = CliRunner().invoke(main, ["survey", "export", "--city", str(city.path), "-o", str(out), "--lang", "it"])
+    assert result.exit_code == 0, result.output
+    rows = list(openpyxl.load_workbook(out).worksheets[0].iter_rows(values_only=True))
+    head = next(r for r in rows if r and "Numero" in r)
+    body = [dict(zip(head, r)) for r in rows[rows.index(head) + 1 :] if r and r[0] is not None]
+    pool = next(r for r in body if r["Struttura (elemento OpenStreetMap)"] == "way/20")
+    assert pool["Tipo di barriera"] == "scheda impianto"
+    assert "Spogliatoio accessibile: si" in pool["Risposte della scheda impianto"]
