@@ -212,3 +212,19 @@ def test_survey_export_xlsx_names_the_facility_and_its_answers_in_italian(city, 
     pool = next(r for r in body if r["Struttura (elemento OpenStreetMap)"] == "way/20")
     assert pool["Tipo di barriera"] == "scheda impianto"
     assert "Spogliatoio accessibile: si" in pool["Risposte della scheda impianto"]
+
+
+def test_a_sheet_typed_at_the_office_needs_no_position_when_it_names_the_facility(city, tmp_path):
+    path = tmp_path / "ufficio.xlsx"
+    pd.DataFrame(
+        {
+            "impianto": ["Piscina", "Palestra"],
+            "elemento_osm": ["way/20", ""],
+            "changing_room": ["sì", "si"],
+            "data_rilievo": ["04/05/2026", "04/05/2026"],
+        }
+    ).to_excel(path, index=False)
+    result = city.import_surveys(path, surveyor="Ufficio tecnico")
+    assert len(result.accepted) == 1 and [(r.row, r.field) for r in result.rejected] == [(3, "location")]
+    stored = city.surveys.set_index("report_id").loc[result.accepted[0]]
+    assert stored.facility == "way/20" and stored.snap_m == 0

@@ -84,6 +84,17 @@ class FacilityIndex:
         self.points = np.array([(p.x, p.y) for p in wgs84.geometry], dtype=float).reshape(-1, 2)
         self.by_element = {e: i for i, e in enumerate(self.elements)}
 
+    def placed(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """A read row without a position (a sheet typed at the office) that names a facility
+        of the city stands at that facility's point; any other row as it is."""
+        if any(k in raw for k in ("lat", "lon", "x", "y", "position", "geometry_error")):
+            return raw
+        element = str(raw.get("facility_element") or "").strip().lower().replace(" ", "")
+        if element not in self.by_element:
+            return raw
+        lon, lat = self.points[self.by_element[element]].tolist()
+        return {**raw, "lon": round(lon, 7), "lat": round(lat, 7)}
+
     def find(self, element: str | None, lon: float, lat: float) -> tuple[int | None, float, Message | None]:
         """``(row, distance in m, problem)``: the facility ``element`` names, else the
         nearest within ``settings.survey_facility_m`` of ``(lon, lat)``."""

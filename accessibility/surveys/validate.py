@@ -154,6 +154,8 @@ def validate(
 
     pending: list[tuple[int, dict[str, Any], list[tuple[str, Message]]]] = []
     for number, raw in zip(table.row_numbers, table.rows):
+        if places is not None:
+            raw = places.placed(raw)
         problems = _RowProblems()
         report, notes = _normalise(number, raw, problems, surveyor, today, crs, area_wgs84, places is None)
         if places is not None and report is not None:
