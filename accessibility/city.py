@@ -66,6 +66,7 @@ from accessibility.sources.osm import OsmData, read_osm_files
 from accessibility.sources.overpass import fetch_osm
 from accessibility.sources.registry import Registry, join_facilities, read_registry
 from accessibility.sources.roadworks import read_roadworks
+from accessibility.surveys.facility import surveyed_answers, with_surveys
 from accessibility.surveys.importing import ImportResult, file_sha256, import_file
 from accessibility.surveys.merge import merge_barriers
 from accessibility.surveys.photos import photo_file
@@ -124,7 +125,8 @@ class City:
             facilities = gpd.GeoDataFrame(
                 columns=[*FACILITY_COLUMNS, "geometry"], geometry="geometry", crs=network.graph["crs"]
             )
-        self.facilities: gpd.GeoDataFrame = facilities
+        self._facilities: gpd.GeoDataFrame = facilities
+        self._surveyed: tuple[tuple[Any, ...], gpd.GeoDataFrame] | None = None
         #: The base map every map draws: a PMTiles archive (empty for old workspaces).
         self.basemap: bytes = basemap
         #: Addresses, squares, places and points of interest, for place search.
@@ -288,7 +290,7 @@ class City:
             self.osm_barriers,
             self.area,
             self.problems,
-            extra_layers={"facilities": self.facilities, "places": self.places},
+            extra_layers={"facilities": self._facilities, "places": self.places},
             basemap=self.basemap,
         )
         self.path = Path(path)
@@ -325,6 +327,7 @@ class City:
         columns: dict[str, str] | None = None,
         today: dt.date | None = None,
         media: Iterable[str | Path] = (),
+        form: str | None = None,
     ) -> ImportResult:
         """Import a survey file (CSV, XLSX, GeoJSON, GeoPackage, or a zip export with its
         media) into the store: also the exports of KoboToolbox, ODK Central, QField and
@@ -348,6 +351,9 @@ class City:
         media
             More folders or zips holding the photos the rows name (besides the file's
             own folder, its media folders and the zip it came in).
+        form
+            ``impianto`` for facility sheet surveys (found by their columns when not
+            given), ``rilievo`` for barrier reports.
 
         Returns
         -------
@@ -363,6 +369,8 @@ class City:
             columns=columns,
             today=today,
             media=media,
+            facilities=self._facilities,
+            form=form,
         )
 
     def review_survey(self, report_id: int, status: str, *, note: str | None = None, by: str = "") -> dict[str, Any]:
@@ -380,6 +388,27 @@ class City:
             reports = self.surveys if state != (0, 0) else None
             self._merged = (key, merge_barriers(self.osm_barriers, reports, self.network, self.profiles, today))
         return self._merged[1]
+
+    @property
+    def facilities(self) -> gpd.GeoDataFrame:
+        """The city's facilities (graph CRS); those with a verified (planned, fixed) facility
+        sheet survey carry the newest one in column ``survey``, which their sheet applies
+        (:func:`~accessibility.model.sheets.facility_sheet`): every sheet built from this
+        table, in the audit, the plan, the exports and the web, says what the surveyor
+        found (recomputed when the survey store changes)."""
+        state = self._store_state()
+        if state == (0, 0):
+            return self._facilities
+        key = (state, id(self._facilities))
+        if self._surveyed is None or self._surveyed[0] != key:
+            answers = surveyed_answers(self.store.reports())
+            self._surveyed = (key, with_surveys(self._facilities, answers))
+        return self._surveyed[1]
+
+    @facilities.setter
+    def facilities(self, value: gpd.GeoDataFrame) -> None:
+        self._facilities = value
+        self._surveyed = None
 
     def _store_state(self) -> tuple[int, int]:
         """The survey store's :meth:`~SurveyStore.state`, asked again only when the file's

@@ -183,9 +183,12 @@ residential_highways: frozenset[str] = frozenset(
 survey_store_name: str = "surveys.gpkg"
 #: Version of the survey store schema; bumped when it changes. An older store is brought
 #: up to date when it is opened (:mod:`accessibility.surveys.store` adds the new columns).
-survey_store_version: int = 3
+survey_store_version: int = 4
 #: Seconds an import or review waits for another one to finish writing the store.
 survey_lock_timeout_s: float = 60.0
+#: A facility sheet survey without the facility's element names the nearest facility
+#: within this many metres of its position.
+survey_facility_m: float = 100.0
 #: A point-like report (kerb, crossing) snaps to a graph node at most this far, in metres.
 survey_snap_node_m: float = 5.0
 #: Any report snaps to the nearest edge at most this far; farther is "off network".

@@ -16,12 +16,14 @@ from accessibility.i18n import N_, _, date, language, number
 from accessibility.outputs.export import write_table, write_xlsx
 from accessibility.outputs.forms import write_qfield_template, write_xlsform
 from accessibility.outputs.surveys import survey_sheet
+from accessibility.surveys.facility import FACILITY_FORMS
 from accessibility.surveys.review import parse_status, status_label
-from accessibility.surveys.schema import kind_label, parse_kind
+from accessibility.surveys.schema import FACILITY_KIND, kind_label, parse_kind
 from accessibility.surveys.validate import flag_labels
+from accessibility.values import normalise_name
 
 
-@main.group(help=_("Surveyors' barrier reports: import, list, review, export."))
+@main.group(help=_("Surveyors' barrier reports and facility sheets: import, list, review, export."))
 def survey() -> None:
     pass
 
@@ -52,8 +54,18 @@ def survey() -> None:
         "and its media folder are always searched."
     ),
 )
-def survey_import(file: Path, city_dir: Path, surveyor: str, crs: int | None, media: tuple[Path, ...]) -> None:
-    result = City.load(city_dir).import_surveys(file, surveyor=surveyor, crs=crs, media=media)
+@click.option(
+    "--form",
+    type=click.Choice(["rilievo", "impianto"]),
+    help=_(
+        "The form the file was filled in with: rilievo (barrier reports) or impianto (facility sheets); "
+        "found from its columns when not given."
+    ),
+)
+def survey_import(
+    file: Path, city_dir: Path, surveyor: str, crs: int | None, media: tuple[Path, ...], form: str | None
+) -> None:
+    result = City.load(city_dir).import_surveys(file, surveyor=surveyor, crs=crs, media=media, form=form)
     click.echo(_("accepted: {count}").format(count=number(len(result.accepted))))
     click.echo(_("rejected: {count}").format(count=number(len(result.rejected_rows))))
     if result.already_stored:
@@ -90,6 +102,8 @@ def _kind(value: str | None) -> str | None:
     """A barrier kind as surveyors write it (``gradini``, ``steps``)."""
     if value is None:
         return None
+    if normalise_name(value) in FACILITY_FORMS:
+        return FACILITY_KIND
     try:
         return parse_kind(value)
     except ValueError:
@@ -116,7 +130,9 @@ _STATUS_HELP = N_("Status: reported, verified, planned, fixed, rejected (also in
 @command(survey, "list", help=_("List the survey reports of the workspace."))
 @CITY_DIR
 @click.option("--status", help=_("Only reports with this status (verificato, verified ...)."))
-@click.option("--kind", help=_("Only reports of this kind of barrier (gradini, steps ...)."))
+@click.option(
+    "--kind", help=_("Only reports of this kind of barrier (gradini, steps ...), or facility sheets (impianto).")
+)
 def survey_list(city_dir: Path, status: str | None, kind: str | None) -> None:
     status, kind = _status(status, "--status"), _kind(kind)
     reports = store_of(city_dir).reports(status)

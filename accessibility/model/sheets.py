@@ -421,7 +421,10 @@ def facility_sheet(row: Any, lonlat: tuple[float, float] | None = None) -> Facil
     is the facility's point in WGS84 (the distance to disabled parking is measured from
     it when no entrance is mapped; entrances and nearby elements carry their own).
 
-    A row of a workspace built before the sheets existed (no ``osm_tags``) gives the
+    A row with a ``survey`` (JSON ``{"reference", "answers"}``: the newest verified facility
+    sheet survey, see :mod:`accessibility.surveys.facility`) has its answers applied
+    (:func:`with_survey`). A row of a workspace built before the sheets existed (no
+    ``osm_tags``) gives the
     sheet its ``wheelchair`` column and entrances say; a registry's row, the sheet of
     what the registry says (nothing, mostly: every field unknown).
     """
@@ -458,7 +461,14 @@ def facility_sheet(row: Any, lonlat: tuple[float, float] | None = None) -> Facil
         entrances=[e for e in entrances if isinstance(e, dict)],
         nearby=[n for n in nearby if isinstance(n, dict) and {"kind", "osm_type", "osm_id", "lon", "lat"} <= set(n)],
     )
-    return replace(sheet, works=works) if works else sheet
+    sheet = replace(sheet, works=works) if works else sheet
+    survey = _json(get("survey", ""), None)  # the newest verified facility sheet survey
+    if isinstance(survey, dict) and isinstance(survey.get("answers"), dict):
+        try:
+            sheet = with_survey(sheet, survey["answers"], str(survey.get("reference", "survey")))
+        except ValueError:
+            pass  # checked on import: a survey this program cannot read leaves OSM's sheet
+    return sheet
 
 
 def with_survey(sheet: FacilitySheet, answers: Mapping[str, Any], reference: str) -> FacilitySheet:

@@ -4,9 +4,12 @@ formula)."""
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from accessibility.i18n import N_, _, use_language
+from accessibility.model.sheets import sheet_fields
 from accessibility.outputs.export import Sheet
 from accessibility.surveys.review import status_label
 from accessibility.surveys.schema import kind_label
@@ -38,6 +41,8 @@ SURVEY_COLUMNS: dict[str, tuple[str, str | None]] = {
     "lat": (N_("Latitude"), "coord"),
     "lon": (N_("Longitude"), "coord"),
     "gps_precision_m": (N_("GPS accuracy (m)"), "decimal"),
+    "facility": (N_("Facility (OpenStreetMap element)"), None),
+    "answers_label": (N_("Facility sheet answers"), None),
     "flags_label": (N_("To check"), None),
     "photo": (N_("Photo"), None),
     "photos": (N_("Photos stored"), None),
@@ -68,9 +73,27 @@ def survey_sheet(reports: pd.DataFrame, lang: str | None = "it") -> Sheet:
         frame["kind_label"] = frame["kind"].map(kind_label)
         frame["flags_label"] = frame["flags"].map(flag_labels)
         frame["temporary"] = frame["temporary"].map(lambda t: _("yes") if t else _("no"))
+        if "answers" in frame:
+            frame["answers_label"] = frame["answers"].map(_answers)
         columns = [c for c in SURVEY_COLUMNS if c in frame]
         return Sheet(
             pd.DataFrame(frame[columns]),
             headers={c: _(SURVEY_COLUMNS[c][0]) for c in columns},
             kinds={c: k for c, (_h, k) in SURVEY_COLUMNS.items() if k and c in columns},
         )
+
+
+def _answers(text: object) -> str | None:
+    """A facility survey's answers (JSON) as people read them: ``Accessible toilet: si; ...``
+    in the language in use, in the sheet's order."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        answers = json.loads(text)
+    except json.JSONDecodeError:
+        return text
+    if not isinstance(answers, dict):
+        return text
+    specs = sheet_fields()
+    order = [n for n in specs if n in answers] + [n for n in answers if n not in specs]
+    return "; ".join(f"{_(specs[n].label) if n in specs else n}: {answers[n]}" for n in order)

@@ -38,6 +38,7 @@ from accessibility.constants import WGS84
 from accessibility.model.profiles import Profile
 from accessibility.snapshots import AdoptedProgramme, Snapshot
 from accessibility.surveys.merge import merge_barriers
+from accessibility.surveys.schema import FACILITY_KIND
 
 __all__ = [
     "Change",
@@ -360,7 +361,10 @@ def year_report(
     """Everything the yearly report says about ``year``: ``later`` is the year's last
     snapshot, ``earlier`` the one it is compared with (``None``: the first snapshot, no
     comparison), ``snapshots`` every snapshot up to ``later`` (for the charts); ``G``,
-    ``osm_barriers``, ``reports``, ``history`` are the later snapshot's workspace."""
+    ``osm_barriers``, ``reports``, ``history`` are the later snapshot's workspace (its
+    facility sheet surveys left out: the report is about barriers)."""
+    if len(reports) and "kind" in reports:
+        reports = reports[reports["kind"] != FACILITY_KIND]
     threshold = main_threshold([t["label"] for t in later.meta["thresholds"]])
     change = compare(earlier, later, G, osm_barriers, reports, history, profiles) if earlier is not None else None
     start = _as_time(earlier.meta["created_at"]) if earlier is not None else None

@@ -88,7 +88,7 @@ def map_columns(headers: list[str], extra: dict[str, str] | None = None) -> tupl
             continue
         target = extra_norm.get(key) or aliases.get(key)
         if target is None and key not in extra_norm:
-            target = tool_field(header)
+            target = tool_field(header, extra_norm)
             if target == "":
                 continue
         if target is None or key in ignored_names and key not in extra_norm:
@@ -128,22 +128,23 @@ _GEOPOINT_FIELD = {
 }
 
 
-def tool_field(header: str) -> str | None:
+def tool_field(header: str, extra: dict[str, str] | None = None) -> str | None:
     """The field of a header as a field tool writes it, ``""`` for a part to set aside,
-    ``None`` when it is no field.
+    ``None`` when it is no field. ``extra`` maps more normalised names to fields (the
+    facility form's questions), looked up before the shipped names.
 
     >>> [tool_field(h) for h in ("dati/tipo", "rilievo-gradini", "_posizione_latitude", "grp-posizione-Accuracy")]
     ['kind', 'step_count', 'lat', 'gps_precision_m']
     >>> tool_field("foto_2_URL"), tool_field("_posizione_altitude"), tool_field("colore")
     ('photo_2_url', '', None)
     """
-    aliases = _aliases()
+    aliases = {**_aliases(), **extra} if extra else _aliases()
     name = header.strip().rsplit("/", 1)[-1]  # KoboToolbox groups: "dati/tipo"
     geo = _GEOPOINT_PART.match(name)
     if geo:
         return _GEOPOINT_FIELD[geo.group(2).lower()]
     if name.endswith("_URL"):  # KoboToolbox's link to a media file beside the file name
-        base = tool_field(name[: -len("_URL")]) or aliases.get(normalise_name(name[: -len("_URL")]))
+        base = tool_field(name[: -len("_URL")], extra) or aliases.get(normalise_name(name[: -len("_URL")]))
         return f"{base}_url" if base in {"photo", "photo_2", "photo_3"} else None
     parts = name.split("-")  # ODK Central groups: "rilievo-tipo"
     for i in range(len(parts)):

@@ -28,9 +28,11 @@ from accessibility.i18n import M, Message, _
 from accessibility.outputs.export import write_csv
 from accessibility.sources.media import MediaFiles, media_beside
 from accessibility.sources.surveys import CSV_SUFFIXES, GEO_SUFFIXES, XLSX_SUFFIXES, RawTable, read_survey_file
+from accessibility.surveys.facility import FACILITY_COLUMNS, FACILITY_FORMS, is_facility_table
 from accessibility.surveys.photos import store_photo
 from accessibility.surveys.store import SurveyStore, prepare_reports
 from accessibility.surveys.validate import Flag, Reject, Validation, validate
+from accessibility.values import normalise_name
 
 __all__ = [
     "ImportResult",
@@ -214,6 +216,14 @@ def _table_in_zip(path: Path, folder: Path) -> Path:
     return target
 
 
+def _read_table(path: Path, columns: dict[str, str] | None) -> RawTable:
+    """The survey table of a file, or of the zip export it is."""
+    if path.suffix.lower() == ".zip" and zipfile.is_zipfile(path):
+        with tempfile.TemporaryDirectory(prefix="accessibility-zip-") as folder:
+            return read_survey_file(_table_in_zip(path, Path(folder)), columns=columns)
+    return read_survey_file(path, columns=columns)
+
+
 def file_sha256(path: str | Path) -> str:
     """SHA-256 of a file's bytes, read in blocks."""
     digest = hashlib.sha256()
@@ -234,6 +244,8 @@ def import_file(
     columns: dict[str, str] | None = None,
     today: dt.date | None = None,
     media: Iterable[str | Path] = (),
+    facilities: gpd.GeoDataFrame | None = None,
+    form: str | None = None,
 ) -> ImportResult:
     """Import a survey file (CSV, XLSX, GeoJSON, GeoPackage, or a zip holding one and its
     media) into ``store``.
@@ -245,11 +257,18 @@ def import_file(
     for beside the file, in its media folders, in the zip, and in ``media`` (folders or
     zips), and stored in the workspace (:func:`attach_photos`).
 
+    A file of the facility form (``form="impianto"``, or columns ``impianto`` /
+    ``elemento_osm``) holds facility sheet surveys about ``facilities``
+    (:mod:`accessibility.surveys.facility`), stored as reports of kind ``facility``.
+
     Raises
     ------
     SurveyError
-        No surveyor, or the file cannot be read as a survey table.
+        No surveyor, the file cannot be read as a survey table, an unknown ``form``, or a
+        facility file without ``facilities``.
     """
+    if form is not None and normalise_name(form) not in FACILITY_FORMS | {"rilievo", "barriere", "barrier"}:
+        raise SurveyError(_("unknown form {form}: use impianto or rilievo").format(form=repr(form)))
     if not surveyor or not str(surveyor).strip():
         raise SurveyError(_("say who imports the file (surveyor)"))
     if crs is not None and crs not in settings.survey_crs:
@@ -259,15 +278,18 @@ def import_file(
             )
         )
     path = Path(path)
-    if path.suffix.lower() == ".zip" and zipfile.is_zipfile(path):
-        with tempfile.TemporaryDirectory(prefix="accessibility-zip-") as folder:
-            table = read_survey_file(_table_in_zip(path, Path(folder)), columns=columns)
-    else:
-        table = read_survey_file(path, columns=columns)
+    table = _read_table(path, columns)
+    facility_form = normalise_name(form) in FACILITY_FORMS if form else is_facility_table(table.headers)
+    if facility_form:
+        if facilities is None:
+            raise SurveyError(_("a facility sheet survey needs the city's facilities"))
+        table = _read_table(path, {**FACILITY_COLUMNS, **(columns or {})})
     sha256 = file_sha256(path)
     today = today or dt.date.today()
     existing, last = store.snapshot()
-    validation = validate(table, area, network, surveyor, today, existing, crs)  # without the lock
+    validation = validate(  # without the lock
+        table, area, network, surveyor, today, existing, crs, facilities if facility_form else None
+    )
     photo_notes = attach_photos(validation, media_beside(path, [Path(m) for m in media]), store.path.parent)
     prepared = prepare_reports(validation.accepted, surveyor, str(path))
     with store.transaction() as tx:  # the lock, for the write alone

@@ -46,7 +46,7 @@ from accessibility.model.profiles import Profile
 from accessibility.model.snapping import ReportSnap, network_index
 from accessibility.sources.surveys import survey_schema
 from accessibility.surveys.review import in_force
-from accessibility.surveys.schema import clearing_kinds, node_kinds
+from accessibility.surveys.schema import FACILITY_KIND, clearing_kinds, node_kinds
 
 __all__ = ["EXTRA_COLUMNS", "Match", "acted_kinds", "fix_point", "match_reports", "merge_barriers"]
 
@@ -185,6 +185,8 @@ def merge_barriers(
         if col not in osm:
             kind = "object" if col in {"description", "replaces"} else "Int64"
             osm[col] = pd.Series(pd.NA if kind == "Int64" else None, index=osm.index, dtype=kind)
+    if reports is not None and "kind" in reports:  # facility sheet surveys act on no barrier
+        reports = reports[reports["kind"] != FACILITY_KIND]
     if reports is None or not len(reports):
         return osm
     reports = reports.to_crs(osm.crs) if reports.crs != osm.crs else reports

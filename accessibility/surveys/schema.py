@@ -15,6 +15,7 @@ from accessibility.values import normalise_name
 __all__ = [
     "MEASURES",
     "RANGES",
+    "FACILITY_KIND",
     "REPORT_FIELDS",
     "clearing_kinds",
     "kind_label",
@@ -60,7 +61,12 @@ REPORT_FIELDS = (
     "flags",
     "content_hash",
     "source_row",
+    "facility",
+    "answers",
 )
+#: The kind of a facility sheet survey (scheda impianto) in the store: ``facility`` names
+#: the facility's element (``way/123``), ``answers`` the sheet's fields as JSON.
+FACILITY_KIND = "facility"
 
 
 @cache
@@ -98,6 +104,8 @@ def kind_label(kind: str) -> str:
     """A kind's name for people, in the language in use (survey-only kinds included)."""
     if kind in taxonomy():
         return _(taxonomy()[kind].label)
+    if kind == FACILITY_KIND:
+        return _("facility sheet")
     table = survey_schema()["clearing_kinds"].get(kind)
     return _(table["label"]) if table else kind
 

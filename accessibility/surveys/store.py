@@ -4,7 +4,9 @@ Files only: this module reads and writes the store; checking reports is
 :mod:`accessibility.surveys`' job. The store is a plain SQLite file laid out as an OGC
 GeoPackage 1.3, so QGIS opens it as it is. Tables:
 
-``surveys``          one point feature per report (WGS84), with its status
+``surveys``          one point feature per report (WGS84), with its status: barrier
+                     reports, and facility sheet surveys (kind ``facility``: the
+                     facility's element and the answers as JSON), reviewed alike
 ``survey_history``   every change: report, when, who, what (import or review), note
 ``survey_imports``   every import: file, its SHA-256, counts
 ``survey_meta``      ``schema_version`` and the time the store was created
@@ -76,6 +78,8 @@ _TYPES = {
     "flags": "TEXT",
     "content_hash": "TEXT NOT NULL UNIQUE",
     "source_row": "INTEGER",
+    "facility": "TEXT",
+    "answers": "TEXT",
 }
 REPORT_SET = frozenset(REPORT_FIELDS)
 #: Columns of the ``surveys`` table besides ``fid`` and ``geom``.
@@ -514,7 +518,8 @@ def _migrate(con: sqlite3.Connection) -> None:
     """Bring a store of an older schema version up to this one, inside the caller's
     transaction: every column the ``surveys`` table lacks is added (empty for the reports
     already stored), then the version is written. Version 2 added ``barrier_code``;
-    version 3 ``submission_id``, ``gps_precision_m`` and ``photos``."""
+    version 3 ``submission_id``, ``gps_precision_m`` and ``photos``; version 4 ``facility``
+    and ``answers`` (facility sheet surveys)."""
     have = {r["name"] for r in con.execute("PRAGMA table_info(surveys)")}
     for column in COLUMNS:
         if column not in have:

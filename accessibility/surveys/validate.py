@@ -29,6 +29,7 @@ from accessibility.i18n import N_, Date, M, Message, Number, _
 from accessibility.model.snapping import network_index
 from accessibility.sources.surveys import RawTable
 from accessibility.surveys.schema import (
+    FACILITY_KIND,
     INTEGER_FIELDS,
     MEASURES,
     RANGES,
@@ -114,22 +115,28 @@ def validate(
     today: dt.date,
     existing: pd.DataFrame | None = None,
     crs: int | None = None,
+    facilities: gpd.GeoDataFrame | None = None,
 ) -> Validation:
     """Check every row of ``table`` and normalise the good ones (see module docstring).
 
     ``area``: the study area (any CRS); ``G``: the network, for snapping and its CRS;
     ``surveyor``: who imports (a row's own surveyor column wins); ``existing``: reports
     already stored (columns ``report_id, ref, kind, content_hash, lon, lat``), for
-    duplicates; ``crs``: EPSG code of x/y columns when the file has no CRS column.
+    duplicates; ``crs``: EPSG code of x/y columns when the file has no CRS column;
+    ``facilities``: given, the rows are facility sheet surveys
+    (:mod:`accessibility.surveys.facility`) about these facilities, not barrier reports.
     """
+    from accessibility.surveys.facility import FacilityIndex, facility_answers
+
     out = Validation()
+    places = FacilityIndex(facilities) if facilities is not None else None
     area_wgs84 = area.to_crs(4326).union_all()
     to_graph = Transformer.from_crs(4326, G.graph["crs"], always_xy=True)
     index = network_index(G)
     if table.ignored_columns:
         out.notes.append(M("ignored columns: {columns}", columns=", ".join(table.ignored_columns)))
     fields = set(table.mapping.values())
-    if "kind" not in fields:
+    if "kind" not in fields and places is None:
         out.notes.append(M("no column for the kind of barrier (tipo)"))
 
     existing = (
@@ -147,8 +154,12 @@ def validate(
 
     pending: list[tuple[int, dict[str, Any], list[tuple[str, Message]]]] = []
     for number, raw in zip(table.row_numbers, table.rows):
+        if places is not None:
+            raw = places.placed(raw)
         problems = _RowProblems()
-        report, notes = _normalise(number, raw, problems, surveyor, today, crs, area_wgs84)
+        report, notes = _normalise(number, raw, problems, surveyor, today, crs, area_wgs84, places is None)
+        if places is not None and report is not None:
+            _facility(number, raw, report, problems, places, facility_answers)
         if problems:
             out.rejects.extend(problems)
             continue
@@ -203,6 +214,10 @@ def validate(
                 continue
             seen_refs[ref] = number
         report["source_row"] = number
+        if places is not None:  # a facility survey stands at its facility: no snapping
+            out.accepted.append(report)
+            out.flags.extend(Flag(number, len(out.accepted) - 1, code, reason) for code, reason in notes)
+            continue
         pending.append((number, report, notes))
 
     # one projection for all rows (pyproj per row costs more than the rest of a row)
@@ -250,13 +265,14 @@ def validate(
                     ),
                 )
             )
-    _flag_near(out, existing, to_graph)
+    if places is None:
+        _flag_near(out, existing, to_graph)
     codes: list[set[str]] = [set() for _ in out.accepted]
     for f in out.flags:
         codes[f.report].add(f.code)
     for report, found in zip(out.accepted, codes):
         report["flags"] = ";".join(sorted(found))
-        del report["_xy"]
+        report.pop("_xy", None)
     return out
 
 
@@ -268,12 +284,17 @@ def _normalise(
     today: dt.date,
     crs: int | None,
     area_wgs84: BaseGeometry,
+    barrier: bool = True,
 ) -> tuple[dict[str, Any] | None, list[tuple[str, Message]]]:
-    """One row -> a report dict, adding each problem found to ``problems``."""
+    """One row -> a report dict, adding each problem found to ``problems`` (``barrier``
+    false: a facility sheet survey, without kind, measures or expiry)."""
     notes: list[tuple[str, Message]] = []
     report: dict[str, Any] = {"ref": None if raw.get("id") is None else _text(raw["id"])}
 
-    if "kind" not in raw:
+    if not barrier:
+        report["kind"] = FACILITY_KIND
+        raw = {k: v for k, v in raw.items() if k not in {*MEASURES, "severity", "temporary", "expires_on"}}
+    elif "kind" not in raw:
         problems.add(number, "kind", None, M("the kind of barrier is missing"))
     else:
         try:
@@ -473,6 +494,25 @@ def _location(
     return found  # type: ignore[return-value]
 
 
+def _facility(
+    number: int, raw: dict[str, Any], report: dict[str, Any], problems: _RowProblems, places: Any, answers_of: Any
+) -> None:
+    """Add to a facility survey's report its facility (``facility``: the element; ``street``:
+    its name), the distance to it (``snap_m``) and its answers as JSON (``answers``)."""
+    element = _short_text(raw.get("facility_element"))
+    found, distance, problem = places.find(element, report["lon"], report["lat"])
+    if problem is not None:
+        problems.add(number, "elemento_osm" if element else "location", element, problem)
+    else:
+        report["facility"] = places.elements[found]
+        report["street"] = places.names[found] or _short_text(raw.get("facility_name"))
+        report["snap"], report["snap_m"] = "facility", round(distance, 2)
+    answers, bad = answers_of(raw)
+    for name, value, reason in bad:
+        problems.add(number, name, value, reason)
+    report["answers"] = json.dumps(answers, sort_keys=True, ensure_ascii=False)
+
+
 #: Review states of the field tools that mean "rejected" (KoboToolbox's validation
 #: status, as its label or its code; ODK Central's review state), normalised.
 REFUSED_STATES = frozenset({"not_approved", "validation_status_not_approved", "rejected", "respinto", "non_approvato"})
@@ -534,7 +574,7 @@ def content_hash(report: dict[str, Any], surveyor_in_file: bool) -> str:
     """
     keys = ["ref", "kind", *MEASURES, "severity", *TEXT_FIELDS, "surveyed_on", "temporary", "expires_on", "lon", "lat"]
     content = {k: report.get(k) for k in keys}
-    for k in ("barrier_code", "submission_id", "gps_precision_m"):  # added later: hashed only when given
+    for k in ("barrier_code", "submission_id", "gps_precision_m", "facility", "answers"):  # hashed only when given
         if report.get(k) is not None:
             content[k] = report[k]
     if surveyor_in_file:
