@@ -187,52 +187,77 @@ def form_fields() -> list[FormField]:
     return fields
 
 
-def xlsform_sheets(version: str | None = None) -> dict[str, list[dict[str, str]]]:
-    """The form as the rows of an XLSForm's three sheets, every label and hint in every
-    language of the catalogue (``label::Italiano (it)``, ``label::English (en)``), Italian
-    the default language."""
-    langs = [LANGUAGE_NAMES[lang] for lang in LANGUAGES]
+def _texts(message: str, column: str) -> dict[str, str]:
+    """``message`` in every language of the catalogue, as an XLSForm's ``column::Language``."""
+    if not message:
+        return {}
+    every = in_every_language(message)
+    return {f"{column}::{LANGUAGE_NAMES[lang]}": every[lang] for lang in LANGUAGES}
 
-    def texts(message: str, column: str) -> dict[str, str]:
-        if not message:
-            return {}
-        every = in_every_language(message)
-        return {f"{column}::{LANGUAGE_NAMES[lang]}": every[lang] for lang in LANGUAGES}
 
+def _measure_ranges(row: dict[str, str], name: str) -> None:
+    """A measurement's constraint message with the range of ``schema`` filled in."""
+    if name not in {n for n, *_ in MEASUREMENTS.values()}:
+        return
+    measure = next(m for m, (n, *_) in MEASUREMENTS.items() if n == name)
+    low, high = RANGES[measure]
+    for key, value in list(row.items()):
+        if key.startswith("constraint_message::"):
+            row[key] = value.format(low=f"{low:g}", high=f"{high:g}")
+
+
+def _xlsform(
+    fields: list[FormField],
+    choice_lists: dict[str, list[Choice]],
+    title: str,
+    form_id: str,
+    instance_name: str,
+    version: str | None,
+) -> dict[str, list[dict[str, str]]]:
+    """A form's fields and choice lists as the rows of an XLSForm's three sheets, every
+    label and hint in every language of the catalogue, Italian the default language."""
     survey = []
-    for f in form_fields():
-        row = {"type": f.type, "name": f.name, **texts(f.label, "label"), **texts(f.hint, "hint")}
+    for f in fields:
+        row = {"type": f.type, "name": f.name, **_texts(f.label, "label"), **_texts(f.hint, "hint")}
         if f.required:
             row["required"] = "yes"
         if f.constraint:
             row["constraint"] = f.constraint
-            row.update(texts(f.constraint_message, "constraint_message"))
-            if f.name in {name for name, *_ in MEASUREMENTS.values()}:
-                measure = next(m for m, (name, *_) in MEASUREMENTS.items() if name == f.name)
-                low, high = RANGES[measure]
-                for key, value in list(row.items()):
-                    if key.startswith("constraint_message::"):
-                        row[key] = value.format(low=f"{low:g}", high=f"{high:g}")
+            row.update(_texts(f.constraint_message, "constraint_message"))
+            _measure_ranges(row, f.name)
         for key in ("relevant", "appearance", "default", "parameters"):
             if getattr(f, key):
                 row[key] = getattr(f, key)
         for key, value in f.body.items():
             row[f"body::{key}"] = value
         survey.append(row)
-    choices = []
-    for list_name, options in choice_lists().items():
-        for option in options:
-            choices.append({"list_name": list_name, "name": option.name, **texts(option.label, "label")})
+    choices = [
+        {"list_name": list_name, "name": option.name, **_texts(option.label, "label")}
+        for list_name, options in choice_lists.items()
+        for option in options
+    ]
     settings = [
         {
-            "form_title": in_every_language(N_("Barrier survey sheet"))[LANGUAGES[0]],
-            "form_id": FORM_ID,
+            "form_title": in_every_language(title)[LANGUAGES[0]],
+            "form_id": form_id,
             "version": version or _package_version(),
-            "default_language": langs[0],
-            "instance_name": "concat(${tipo}, ' - ', ${via}, ' - ', ${data_rilievo})",
+            "default_language": LANGUAGE_NAMES[LANGUAGES[0]],
+            "instance_name": instance_name,
         }
     ]
     return {"survey": survey, "choices": choices, "settings": settings}
+
+
+def xlsform_sheets(version: str | None = None) -> dict[str, list[dict[str, str]]]:
+    """The barrier form as the rows of an XLSForm's three sheets (see :func:`_xlsform`)."""
+    return _xlsform(
+        form_fields(),
+        choice_lists(),
+        N_("Barrier survey sheet"),
+        FORM_ID,
+        "concat(${tipo}, ' - ', ${via}, ' - ', ${data_rilievo})",
+        version,
+    )
 
 
 def _package_version() -> str:
@@ -470,42 +495,12 @@ def facility_form_fields() -> list[FormField]:
 
 
 def facility_xlsform_sheets(version: str | None = None) -> dict[str, list[dict[str, str]]]:
-    """The scheda impianto as the rows of an XLSForm's three sheets, every label and hint
-    in every language of the catalogue, Italian the default (as :func:`xlsform_sheets`)."""
-    langs = [LANGUAGE_NAMES[lang] for lang in LANGUAGES]
-
-    def texts(message: str, column: str) -> dict[str, str]:
-        if not message:
-            return {}
-        every = in_every_language(message)
-        return {f"{column}::{LANGUAGE_NAMES[lang]}": every[lang] for lang in LANGUAGES}
-
-    survey = []
-    for f in facility_form_fields():
-        row = {"type": f.type, "name": f.name, **texts(f.label, "label"), **texts(f.hint, "hint")}
-        if f.required:
-            row["required"] = "yes"
-        if f.constraint:
-            row["constraint"] = f.constraint
-            row.update(texts(f.constraint_message, "constraint_message"))
-        for key in ("relevant", "appearance", "default", "parameters"):
-            if getattr(f, key):
-                row[key] = getattr(f, key)
-        for key, value in f.body.items():
-            row[f"body::{key}"] = value
-        survey.append(row)
-    choices = [
-        {"list_name": list_name, "name": option.name, **texts(option.label, "label")}
-        for list_name, options in facility_choice_lists().items()
-        for option in options
-    ]
-    settings = [
-        {
-            "form_title": in_every_language(N_("Facility survey sheet"))[LANGUAGES[0]],
-            "form_id": FACILITY_FORM_ID,
-            "version": version or _package_version(),
-            "default_language": langs[0],
-            "instance_name": "concat(${impianto}, ' - ', ${data_rilievo})",
-        }
-    ]
-    return {"survey": survey, "choices": choices, "settings": settings}
+    """The scheda impianto as the rows of an XLSForm's three sheets (see :func:`_xlsform`)."""
+    return _xlsform(
+        facility_form_fields(),
+        facility_choice_lists(),
+        N_("Facility survey sheet"),
+        FACILITY_FORM_ID,
+        "concat(${impianto}, ' - ', ${data_rilievo})",
+        version,
+    )
