@@ -33,6 +33,8 @@ __all__ = [
     "FIELDS",
     "STATUS_LABELS",
     "ReportRefused",
+    "facility_choices",
+    "facility_questions",
     "form_kinds",
     "parse_status",
     "report_json",
@@ -55,8 +57,15 @@ FIELDS = (
     "temporary",
     "expires_on",
 )
-#: Longest free text of a web report field, in characters.
-TEXT_LIMITS = {"description": 2000, "street": 200, "surface": 100, "id": 80}
+#: Prefix of a facility sheet question among a web report's fields (``sheet.changing_room``).
+SHEET = "sheet."
+#: Fields a web facility sheet survey may carry besides its questions (``sheet.<name>``):
+#: the facility's OSM element (``way/123``), notes, the date and the sender's identifier.
+FACILITY_FIELDS = ("id", "facility_element", "description", "surveyed_on")
+#: Longest free text of a web report field, in characters (a sheet's answer: ``sheet.*``).
+TEXT_LIMITS = {"description": 2000, "street": 200, "surface": 100, "id": 80, "facility_element": 40, SHEET: 200}
+#: The units of the sheet's numbers, as the form asks them.
+_UNITS = {"length": "cm", "percent": "%"}
 #: The statuses as people read them.
 STATUS_LABELS = {
     "reported": N_("reported"),
@@ -121,12 +130,62 @@ def form_kinds() -> list[dict[str, Any]]:
     return out
 
 
+def facility_questions() -> list[dict[str, Any]]:
+    """The facility sheet's questions as the web form asks them, by section
+    (:data:`~accessibility.surveys.forms.FACILITY_GROUPS`, labels in the language in use):
+    ``[{"name", "label", "questions": [{"name", "label", "kind", "unit", "choices"}]}]``;
+    ``choices`` are ``(value, label)`` of a yes/no question (the form's own answers)."""
+    from accessibility.model.sheets import sheet_fields
+    from accessibility.surveys.forms import FACILITY_GROUPS, facility_choice_lists
+
+    lists = facility_choice_lists()
+    specs = sheet_fields()
+    groups = []
+    for group, label in FACILITY_GROUPS.items():
+        questions = []
+        for name, spec in specs.items():
+            if spec.group != group:
+                continue
+            choices = []
+            if spec.kind == "yesno":
+                choices = [(c.name, _(c.label)) for c in lists["si_limitato_no" if spec.limited else "si_no"]]
+            questions.append(
+                {
+                    "name": name,
+                    "label": _(spec.label),
+                    "kind": spec.kind,
+                    "unit": _UNITS.get(spec.kind, ""),
+                    "choices": choices,
+                }
+            )
+        groups.append({"name": group, "label": _(label), "questions": questions})
+    return groups
+
+
+def facility_choices(facilities: Any) -> list[dict[str, str]]:
+    """The city's facilities for the form's list: ``{"element", "label"}`` (name and
+    category), sports facilities first, then by category and name."""
+    from accessibility.model.facilities import categories
+
+    cats = categories()
+    rows = []
+    for osm_type, osm_id, name, cat in zip(
+        facilities["osm_type"], facilities["osm_id"], facilities["name"], facilities["category"]
+    ):
+        shown = str(name) if isinstance(name, str) and name else _("(no name)")
+        cat_label = _(cats[cat].label) if cat in cats else str(cat)
+        rows.append((cat != "sports", str(cat_label), shown.casefold(), f"{osm_type}/{int(osm_id)}", shown))
+    rows.sort()
+    return [{"element": e, "label": f"{shown} ({cat})"} for _s, cat, _n, e, shown in rows]
+
+
 def submit_report(
     city: Any,
     account: str,
     fields: dict[str, Any],
     photos: list[str],
     today: dt.date | None = None,
+    facility: bool = False,
 ) -> dict[str, Any]:
     """Check and store one report sent by ``account`` (who is its surveyor).
 
@@ -142,6 +201,10 @@ def submit_report(
         References of photos already stored (``photos/ab/….jpg``).
     today
         The date survey dates are checked against.
+    facility
+        A facility sheet survey (:mod:`accessibility.surveys.facility`), not a barrier
+        report: its fields are :data:`FACILITY_FIELDS` and the sheet's questions
+        (``sheet.<name>``), checked as an imported facility row against the city's facilities.
 
     Returns
     -------
@@ -156,15 +219,20 @@ def submit_report(
     today = today or dt.date.today()
     row: dict[str, Any] = {}
     problems = []
-    for name in FIELDS:
+    names = [*FACILITY_FIELDS, *(k for k in fields if k.startswith(SHEET))] if facility else FIELDS
+    for name in names:
         value = fields.get(name)
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
         value = value.strip() if isinstance(value, str) else value
-        limit = TEXT_LIMITS.get(name)
+        limit = TEXT_LIMITS.get(SHEET if name.startswith(SHEET) else name)
         if limit and len(str(value)) > limit:
-            problems.append({"field": name, "reason": _("at most {count} characters").format(count=limit)})
+            problems.append(
+                {"field": name.removeprefix(SHEET), "reason": _("at most {count} characters").format(count=limit)}
+            )
         row[name] = value
+    if facility and not row.get("facility_element"):
+        problems.append({"field": "facility", "reason": _("choose the facility")})
     if problems:
         raise ReportRefused(problems)
     row["surveyor"] = account
@@ -182,7 +250,8 @@ def submit_report(
     )
     store = city.store
     existing, last = store.snapshot()
-    validation = validate(table, city.area, city.network, account, today, existing)
+    places = city.facilities if facility else None
+    validation = validate(table, city.area, city.network, account, today, existing, facilities=places)
     if validation.rejects:
         raise ReportRefused([{"field": r.field, "reason": str(r.reason)} for r in validation.rejects])
     if validation.already_stored:

@@ -4,6 +4,9 @@
                        the map), kind with its pictogram, the measurement the kind needs,
                        severity, temporary with an end date, notes, up to three photos;
                        reports made offline wait in the browser and go when it is online
+``/survey/facility``   the facility sheet (scheda impianto) of a chosen facility: its
+                       questions by section, notes, up to three photos; a plain form post,
+                       stored as a facility sheet survey (reviewed like a report)
 ``/survey/mine``       the account's reports with their status and the reviewer's note
 ``/survey/upload``     a survey file, as ``survey import`` takes it, with the same result
                        per row and the rejects file to download
@@ -31,8 +34,11 @@ from accessibility.surveys.review import STATUSES
 from accessibility.web.auth import Denied, Office
 from accessibility.web.reports import (
     FIELDS,
+    SHEET,
     STATUS_LABELS,
     ReportRefused,
+    facility_choices,
+    facility_questions,
     form_kinds,
     parse_status,
     report_json,
@@ -99,13 +105,47 @@ def install_surveyor(app: FastAPI, office: Office) -> None:
         }
         if fields.get("temporary") in ("on", True):
             fields["temporary"] = "yes"
+        refs = await store_photos(photos, lang)
+        return await in_writer(submit_report, office.city, account.name, fields, refs, lang=lang)
+
+    async def store_photos(photos: list[tuple[UploadFile, bytes]], lang: str) -> list[str]:
         refs = []
         for upload, data in photos:
             try:
                 refs.append(await in_writer(_store_photo, office.city.path, upload, data, lang=lang))
             except AccessibilityError as exc:
                 raise ReportRefused([{"field": "photos", "reason": str(exc)}]) from None
-        return await in_writer(submit_report, office.city, account.name, fields, refs, lang=lang)
+        return refs
+
+    async def receive_sheet(form: Any, account: Account, lang: str) -> dict[str, Any]:
+        """A facility sheet from the form: its answers checked as an imported facility
+        row, photos stored first, then the survey in one transaction (as a report)."""
+        fields = {SHEET + k: v for k, v in form.items() if k in _sheet_names() and isinstance(v, str)}
+        for key, name in (("facility", "facility_element"), ("description", "description")):
+            if isinstance(form.get(key), str):
+                fields[name] = form[key]
+        refs = await store_photos(await _read_photos(office, form), lang)
+        return await in_writer(submit_report, office.city, account.name, fields, refs, lang=lang, facility=True)
+
+    def sheet_page(request: Request, status: int, values: dict[str, str], problems: list[dict[str, str]]) -> Response:
+        errors: dict[str, str] = {}
+        for p in problems:
+            field = _FACILITY_ERROR_FIELDS.get(p["field"], p["field"])
+            errors[field] = f"{errors[field]}; {p['reason']}" if field in errors else p["reason"]
+        groups = facility_questions()
+        labels = {q["name"]: q["label"] for g in groups for q in g["questions"]}
+        labels.update({"facility": _("Facility or building"), "description": _("Notes"), "photos": _("Photos")})
+        return office.render(
+            request,
+            "survey_facility.html",
+            status,
+            facilities=facility_choices(office.city.facilities),
+            groups=groups,
+            labels=labels,
+            values=values,
+            errors=errors,
+            photos_max=settings.web_photos_per_report,
+        )
 
     def reports_of(account: Account, query: dict[str, str]) -> list[dict[str, Any]]:
         frame = office.city.store.reports()
@@ -157,6 +197,26 @@ def install_surveyor(app: FastAPI, office: Office) -> None:
                     values={k: v for k, v in form.items() if isinstance(v, str)},
                     account_name=account.name,
                 )
+        return RedirectResponse(f"/survey/mine?sent={result['report_id']}", status_code=303)
+
+    @app.get("/survey/facility", response_class=HTMLResponse, include_in_schema=False)
+    async def facility_page(request: Request) -> Response:
+        await office.require(request, "surveyor", "manager")
+        chosen = (request.query_params.get("facility") or "").replace("-", "/", 1)
+        with use_language(office.language(request)):
+            return sheet_page(request, 200, {"facility": chosen[:40]}, [])
+
+    @app.post("/survey/facility", response_class=HTMLResponse, include_in_schema=False)
+    async def facility_post(request: Request) -> Response:
+        account = await office.require(request, "surveyor", "manager")
+        lang = office.language(request)
+        with use_language(lang):
+            form = await office.form(request)
+            try:
+                result = await receive_sheet(form, account, lang)
+            except ReportRefused as exc:
+                values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"}
+                return sheet_page(request, 422, values, exc.problems)
         return RedirectResponse(f"/survey/mine?sent={result['report_id']}", status_code=303)
 
     @app.get("/survey/mine", response_class=HTMLResponse, include_in_schema=False)
@@ -321,6 +381,16 @@ def review(city: Any, report: str, status: str, note: str | None, by: str) -> di
             raise ReviewError(_("no survey report #{report} in the store").format(report=str(report)[:40]))
         report_id = int(found["report_id"].iloc[0])
     return city.review_survey(report_id, parse_status(status), note=(note or "").strip() or None, by=by)
+
+
+#: Fields of the validation's problems -> the facility form's field they are shown beside.
+_FACILITY_ERROR_FIELDS = {"facility_element": "facility", "elemento_osm": "facility", "location": "facility"}
+
+
+def _sheet_names() -> frozenset[str]:
+    from accessibility.model.sheets import sheet_fields
+
+    return frozenset(sheet_fields())
 
 
 def _report_config(office: Office) -> dict[str, Any]:
