@@ -74,7 +74,7 @@ def test_sheet_sent_listed_verified_and_applied(server: Server) -> None:
     marta = logged_in(server.base, "marta")
     queue = marta.get("/office/review?status=reported&lang=it", headers={"Accept-Language": "it"}).text
     row = re.search(rf'id="report-{rid}".*?</tr>', queue, re.S)
-    assert row and "scheda impianto" in row.group(0)
+    assert row and "scheda impianto" in row.group(0) and "Piscina Comunale" in row.group(0)
     # not verified yet: the sheet still says what OSM says
     doc = marta.get("/api/v1/facilities/way-20/sheet").json()
     assert {f["field"]: f for f in doc["fields"]}["changing_room"]["source"] != "survey"
@@ -103,6 +103,30 @@ def test_bad_number_is_refused_beside_its_field_and_the_rest_kept(server: Server
     none = sara.post("/survey/facility", data={"csrf": token, "changing_room": "si"})
     assert none.status_code == 422 and 'id="e-facility"' in none.text
     assert len(sara.get("/api/v1/reports").json()["reports"]) == before
+
+
+def test_sheet_photo_is_stored_cleaned_with_the_survey(server: Server) -> None:
+    from test_web_office import jpeg_with_gps
+
+    sara = logged_in(server.base, "sara")
+    sara.headers.pop("X-CSRF-Token")
+    _html, token = _form(sara)
+    r = sara.post(
+        "/survey/facility",
+        data={"csrf": token, "facility": POOL, "lift": "no"},
+        files=[("photos", ("ingresso.jpg", jpeg_with_gps(), "image/jpeg"))],
+    )
+    assert r.status_code == 303, r.text[:300]
+    rid = int(r.headers["location"].split("sent=")[1])
+    (url,) = next(x for x in sara.get("/api/v1/reports").json()["reports"] if x["id"] == rid)["photos"]
+    assert re.fullmatch(r"/survey/photos/[0-9a-f]{2}/[0-9a-f]{64}\.jpg", url) and sara.get(url).status_code == 200
+    four = sara.post(
+        "/survey/facility",
+        data={"csrf": token, "facility": POOL, "lift": "si"},
+        files=[("photos", (f"{i}.jpg", jpeg_with_gps(), "image/jpeg")) for i in range(4)],
+    )
+    assert four.status_code == 422 and 'name="lift" value="si" checked' in four.text
+    assert "at most 3 photos" in four.text
 
 
 def test_no_csrf_token_no_sheet(server: Server) -> None:
