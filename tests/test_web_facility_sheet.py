@@ -84,6 +84,9 @@ def test_sheet_sent_listed_verified_and_applied(server: Server) -> None:
     assert fields["changing_room"]["value"] == "yes" and fields["changing_room"]["source"] == "survey"
     assert f"survey/{rid}" in fields["changing_room"]["element"]
     assert fields["shower"]["value"] == "yes" and fields["shower"]["source"] == "survey"
+    # an entrance answer describes the entrance the surveyor used: one more entrance
+    doors = [f for e in doc["entrances"] for f in e["fields"] if f["field"] == "door_width"]
+    assert any(f["source"] == "survey" for f in doors), doors
 
 
 def test_bad_number_is_refused_beside_its_field_and_the_rest_kept(server: Server) -> None:
