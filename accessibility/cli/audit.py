@@ -5,65 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import geopandas as gpd
 
 from accessibility.analysis.audit import DATA_GAPS
 from accessibility.city import City
+from accessibility.cli.cityoptions import areas_options, check_registries, read_areas, registry_options
 from accessibility.cli.main import CITY_DIR, Finite, command, main, names, plain
 from accessibility.cli.mapoptions import tile_layer, tiles_options
 from accessibility.cli.progress import TerminalProgress
-from accessibility.errors import brief
 from accessibility.i18n import N_, _, language, number, percent
 from accessibility.model.facilities import categories as all_categories
 from accessibility.outputs.export import write_audit
 from accessibility.outputs.report import limit_label
 
-__all__ = ["audit", "check_registries", "read_areas", "warn"]
-
-
-def check_registries(registries: tuple[Path, ...], registry_maps: tuple[Path, ...]) -> list[tuple[Path, Path]]:
-    """The ``(registry, mapping)`` pairs of the command line; a usage error when the
-    counts differ."""
-    if len(registries) != len(registry_maps):
-        raise click.BadParameter(
-            _(
-                "{registries} --registry file(s) but {maps} --registry-map; give one mapping per "
-                "registry, in the same order"
-            ).format(registries=len(registries), maps=len(registry_maps)),
-            param_hint="--registry-map",
-        )
-    return list(zip(registries, registry_maps))
-
-
-def read_areas(areas_file: Path | None, area_id: str | None) -> gpd.GeoDataFrame | None:
-    """The ``--areas`` polygons, checking ``--area-id`` names one of their columns."""
-    if areas_file is None:
-        return None
-    try:
-        areas = gpd.read_file(areas_file)
-    except Exception as exc:  # GDAL reports unreadable files in many ways
-        raise click.BadParameter(
-            _("{file} cannot be read as polygons (GeoPackage, GeoJSON): {reason}").format(
-                file=areas_file.name, reason=brief(exc)
-            ),
-            param_hint="--areas",
-        ) from None
-    kinds = set(areas.geometry.geom_type.dropna()) if len(areas) else set()
-    if not kinds or not kinds <= {"Polygon", "MultiPolygon"}:
-        raise click.BadParameter(
-            _("{file}: the areas must be polygons (neighbourhoods); this layer holds: {kinds}").format(
-                file=areas_file.name, kinds=", ".join(sorted(kinds)) or _("no geometry")
-            ),
-            param_hint="--areas",
-        )
-    if area_id and area_id not in areas.columns:
-        raise click.BadParameter(
-            _("{file} has no column {column}; it has: {columns}").format(
-                file=areas_file.name, column=repr(area_id), columns=", ".join(map(str, areas.columns))
-            ),
-            param_hint="--area-id",
-        )
-    return areas
+__all__ = ["audit", "warn"]
 
 
 def warn(messages: list[object]) -> None:
@@ -95,27 +49,8 @@ def warn(messages: list[object]) -> None:
     type=Finite(min=0, min_open=True),
     help=_("Residents to spread when there is no --population table."),
 )
-@click.option(
-    "--registry",
-    "registries",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=_("A facility registry (CSV, GeoPackage, GeoJSON); repeat, each with its --registry-map."),
-)
-@click.option(
-    "--registry-map",
-    "registry_maps",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=_("The TOML mapping file of each --registry, in the same order (see data/registries/)."),
-)
-@click.option(
-    "--areas",
-    "areas_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=_("Neighbourhood polygons (GeoPackage, GeoJSON) to score (default: hexagons)."),
-)
-@click.option("--area-id", help=_("Column of --areas holding the area ids (default: row order)."))
+@registry_options
+@areas_options(N_("Neighbourhood polygons (GeoPackage, GeoJSON) to score (default: hexagons)."))
 @click.option("--hex-size", type=Finite(min=0, min_open=True), help=_("Hexagon size in metres."))
 @click.option(
     "--snapshot/--no-snapshot",

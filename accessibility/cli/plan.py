@@ -9,7 +9,8 @@ from typing import Any
 import click
 
 from accessibility.city import City
-from accessibility.cli.audit import check_registries, read_areas, warn
+from accessibility.cli.audit import warn
+from accessibility.cli.cityoptions import areas_options, check_registries, read_areas, registry_options
 from accessibility.cli.main import CITY_DIR, Finite, command, main, names, plain
 from accessibility.cli.mapoptions import tile_layer, tiles_options
 from accessibility.cli.progress import TerminalProgress
@@ -91,27 +92,8 @@ class Euros(click.ParamType):
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help=_("The city's own cost table (same form as data/costs.toml)."),
 )
-@click.option(
-    "--registry",
-    "registries",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=_("A facility registry (CSV, GeoPackage, GeoJSON); repeat, each with its --registry-map."),
-)
-@click.option(
-    "--registry-map",
-    "registry_maps",
-    multiple=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=_("The TOML mapping file of each --registry, in the same order (see data/registries/)."),
-)
-@click.option(
-    "--areas",
-    "areas_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help=_("Neighbourhood polygons (GeoPackage, GeoJSON): each intervention is placed in its neighbourhood."),
-)
-@click.option("--area-id", help=_("Column of --areas holding the area ids (default: row order)."))
+@registry_options
+@areas_options(N_("Neighbourhood polygons (GeoPackage, GeoJSON): each intervention is placed in its neighbourhood."))
 @click.option(
     "-o",
     "--output",
