@@ -248,6 +248,11 @@ def test_openapi_documents_every_endpoint(api: httpx.Client) -> None:
     for name in ("route", "nearest", "reach", "search", "facilities", "barriers", "profiles", "categories", "health"):
         assert f"/api/v1/{name}" in spec["paths"]
     assert "from" in {p["name"] for p in spec["paths"]["/api/v1/route"]["get"]["parameters"]}
+    limits = {"max_kerb_cm", "max_incline_up_pct", "max_incline_down_pct", "min_width_cm", "max_steps", "unknown"}
+    for path in ("/api/v1/route", "/api/v1/nearest", "/api/v1/reach"):  # the limits, documented on each
+        documented = {p["name"]: p for p in spec["paths"][path]["get"]["parameters"]}
+        assert limits <= set(documented) and all(documented[n]["in"] == "query" for n in limits), path
+        assert documented["max_kerb_cm"]["description"] == "highest kerb passed, cm (0-30)"
     docs = api.get("/api/docs").text
     assert "/api/docs-assets/swagger-ui-bundle.js" in docs and "cdn" not in docs.lower()
 

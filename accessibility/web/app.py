@@ -27,13 +27,14 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import numpy as np
 import orjson
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -74,6 +75,20 @@ T = TypeVar("T")
 
 #: Destinations offered first: sports facilities (then every other one: services).
 SPORTS = "sports"
+
+
+@dataclass
+class ProfileLimits:
+    """The profile limits a route, nearest or reach request may change, declared once for
+    the API's documentation and its validation; the values are read, checked and turned
+    into overrides by ``parse_overrides`` (one place for every endpoint)."""
+
+    max_kerb_cm: str | None = Query(None, description="highest kerb passed, cm (0-30)")
+    max_incline_up_pct: str | None = Query(None, description="steepest slope uphill, % (0.5-30)")
+    max_incline_down_pct: str | None = Query(None, description="steepest slope downhill, % (0.5-30)")
+    min_width_cm: str | None = Query(None, description="narrowest passage, cm (0-300)")
+    max_steps: str | None = Query(None, description="most steps climbed (0-1000)")
+    unknown: str | None = Query(None, description="paths without data: avoid or accept")
 
 
 class Service:
@@ -382,16 +397,11 @@ def create_app(
     @app.get(f"{API}/route", tags=["routes"], summary="An accessible route between two points")
     async def route_(
         request: Request,
+        limits: Annotated[ProfileLimits, Depends()],
         from_: str | None = Query(None, alias="from", description="start, lat,lon"),
         to: str | None = Query(None, description="destination, lat,lon"),
         profile: str | None = None,
         lang: str | None = None,
-        max_kerb_cm: str | None = Query(None, description="highest kerb passed, cm (0-30)"),
-        max_incline_up_pct: str | None = Query(None, description="steepest slope uphill, % (0.5-30)"),
-        max_incline_down_pct: str | None = Query(None, description="steepest slope downhill, % (0.5-30)"),
-        min_width_cm: str | None = Query(None, description="narrowest passage, cm (0-300)"),
-        max_steps: str | None = Query(None, description="most steps climbed (0-1000)"),
-        unknown: str | None = Query(None, description="paths without data: avoid or accept"),
     ) -> Any:
         """``from`` and ``to`` as ``lat,lon``; ``profile`` by name (``/profiles``); the
         profile's limits may be changed (``max_kerb_cm`` ...; ``unknown=avoid|accept``).
@@ -409,16 +419,11 @@ def create_app(
     @app.get(f"{API}/nearest", tags=["routes"], summary="The route to the nearest facility of a category")
     async def nearest_(
         request: Request,
+        limits: Annotated[ProfileLimits, Depends()],
         from_: str | None = Query(None, alias="from", description="start, lat,lon"),
         category: str | None = None,
         profile: str | None = None,
         lang: str | None = None,
-        max_kerb_cm: str | None = Query(None, description="highest kerb passed, cm (0-30)"),
-        max_incline_up_pct: str | None = Query(None, description="steepest slope uphill, % (0.5-30)"),
-        max_incline_down_pct: str | None = Query(None, description="steepest slope downhill, % (0.5-30)"),
-        min_width_cm: str | None = Query(None, description="narrowest passage, cm (0-300)"),
-        max_steps: str | None = Query(None, description="most steps climbed (0-1000)"),
-        unknown: str | None = Query(None, description="paths without data: avoid or accept"),
         usable_by: str | None = Query(None, description="only facilities usable with this profile (their sheet)"),
     ) -> Any:
         """``from`` as ``lat,lon``; ``category`` one of ``/categories``; the rest as
@@ -474,16 +479,11 @@ def create_app(
     @app.get(f"{API}/reach", tags=["routes"], summary="Where can I get to? The network within minutes")
     async def reach(
         request: Request,
+        limits: Annotated[ProfileLimits, Depends()],
         from_: str | None = Query(None, alias="from", description="start, lat,lon"),
         profile: str | None = None,
         minutes: str | None = None,
         lang: str | None = None,
-        max_kerb_cm: str | None = Query(None, description="highest kerb passed, cm (0-30)"),
-        max_incline_up_pct: str | None = Query(None, description="steepest slope uphill, % (0.5-30)"),
-        max_incline_down_pct: str | None = Query(None, description="steepest slope downhill, % (0.5-30)"),
-        min_width_cm: str | None = Query(None, description="narrowest passage, cm (0-300)"),
-        max_steps: str | None = Query(None, description="most steps climbed (0-1000)"),
-        unknown: str | None = Query(None, description="paths without data: avoid or accept"),
     ) -> Any:
         """``from`` as ``lat,lon``; ``minutes`` such as ``5,10,15`` (at most 30)."""
         code, name, overrides = _route_params(request)
