@@ -108,12 +108,13 @@ class Service:
         self.box: tuple[float, float, float, float] = tuple(float(v) for v in area)  # type: ignore[assignment]
 
     def prepare(self) -> None:
-        """Compile every profile's router, the place index and the network layer (at
-        start-up, before the first request); then build the routers' contraction
-        hierarchies one by one in a background thread (routes are exact meanwhile, on
-        the plain search)."""
+        """Compile every profile's router, the place index and, when the workspace has no
+        base map, the network layer the pages draw instead (at start-up, before the first
+        request); then build the routers' contraction hierarchies one by one in a
+        background thread (routes are exact meanwhile, on the plain search)."""
         self.city.prepare(hierarchies=False)
-        self.network_geojson()
+        if not self.city.basemap:
+            self.network_geojson()
         self.ready.set()
         threading.Thread(target=self._hierarchies, name="hierarchies", daemon=True).start()
 
@@ -165,7 +166,7 @@ class Service:
 
     def network_geojson(self) -> bytes:
         """The pedestrian network as one light GeoJSON layer (each way piece once), made
-        once: the page draws it until a base map is configured."""
+        once: the pages draw it when the workspace has no base map."""
         if self._network_json is None:
             state = self.city._router_state()
             geo, index = state.geometry, state.index
@@ -577,8 +578,9 @@ def create_app(
             }
 
     @app.get(f"{API}/network", tags=["places"], summary="The pedestrian network as one GeoJSON feature (map layer)")
-    async def network() -> Response:
-        return Response(service().network_geojson(), media_type="application/geo+json")
+    async def network(request: Request) -> Response:
+        s = service()
+        return Response(await s.run(_language_of(request), s.network_geojson), media_type="application/geo+json")
 
     # --- the base map: the workspace's archive, read by byte ranges, and its scripts -----------
 
