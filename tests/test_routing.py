@@ -405,7 +405,7 @@ def test_hub_labels_match_the_hierarchy_search(helsinki: City, profile: str) -> 
             continue
         found += 1
         assert got[0] == pytest.approx(expected[0], rel=1e-12, abs=1e-9)
-        edges = got[1]
+        edges = got[1].tolist()
         assert all(c.v[e1] == c.u[e2] for e1, e2 in zip(edges, edges[1:]))
         if edges:
             assert c.u[edges[0]] == got[2] and c.v[edges[-1]] == got[3]

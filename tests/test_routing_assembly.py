@@ -190,10 +190,12 @@ def test_assembly_of_a_path_on_one_edge_and_of_no_path(helsinki_city: City) -> N
     city = helsinki_city
     routing = city._router_state()
     r = routing.router(city.profile("walk"), city.barriers)
-    e = int(np.argmax(r._lengths))  # the longest edge
-    length = r._lengths[e]
+    e = int(np.argmax(r.costs.length))  # the longest edge
+    length = float(r.costs.length[e])
     piece = (e, length / 4, length / 2)
-    route = assemble(routing, r, r, Path(1.0, [piece]), Path(1.0, [piece]), (0.0, 0.0), (0.0, 0.0), city.barriers, "en")
+    route = assemble(
+        routing, r, r, Path.of(1.0, [piece]), Path.of(1.0, [piece]), (0.0, 0.0), (0.0, 0.0), city.barriers, "en"
+    )
     same_points(route.coords, reference_coords(routing, r, [piece]))
     assert route.walk_coords == route.coords and route.walk_coords is not route.coords
     assert route.directions == reference_directions(routing, r, [piece], "en")

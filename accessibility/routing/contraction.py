@@ -12,13 +12,14 @@ back to the original edges.
 
 Those two searches are small (tens of nodes) but each call into scipy costs about 80 µs
 whatever its size, so the hierarchy also keeps every node's upward search, done once
-(:class:`Labels`: hub labels, in flat sorted arrays): a query then intersects two sorted
-labels with ``numpy.searchsorted`` and walks the winning hub's tree back, a few
-microseconds, the same optimum.
+(:class:`Labels`: hub labels, in flat sorted arrays): a query then merges two sorted
+labels and walks the winning hub's tree back, in compiled loops
+(:mod:`~accessibility.routing.kernels`), a few microseconds, the same optimum.
 
 >>> import numpy as np
 >>> h = Hierarchy(3, np.array([0, 1]), np.array([1, 2]), np.array([10.0, 5.0]), np.array([7, 8]))
->>> h.query([(0, 0.0)], [(2, 0.0)])
+>>> cost, edges, first, last = h.query([(0, 0.0)], [(2, 0.0)])
+>>> cost, edges.tolist(), first, last
 (15.0, [7, 8], 0, 2)
 """
 
@@ -30,6 +31,8 @@ import math
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
+
+from accessibility.routing.kernels import hub_meet, unpack
 
 #: Witness searches settle at most this many nodes (more: fewer needless shortcuts,
 #: slower build; the result is exact either way).
@@ -114,6 +117,13 @@ class Hierarchy:
         self.arc_edge = np.asarray(a_edge, dtype=np.int64)
         self.arc_kids = a_kids
         self.arc_edge_list = a_edge
+        kids = np.array([k if k is not None else (-1, -1) for k in a_kids], dtype=np.int64).reshape(-1, 2)
+        self.arc_kid_first, self.arc_kid_second = kids[:, 0].copy(), kids[:, 1].copy()
+        size = [1] * len(a_edge)  # original edges per arc (a shortcut comes after its two arcs)
+        for a, pair in enumerate(a_kids):
+            if pair is not None:
+                size[a] = size[pair[0]] + size[pair[1]]
+        self.arc_size = np.asarray(size, dtype=np.int64)
         self._unpacked: dict[int, tuple[int, ...]] = {}
         self.shortcuts = len(a_tail) - len(tail)
         t, h, w = np.asarray(a_tail), np.asarray(a_head), np.asarray(a_w, dtype=np.float64)
@@ -129,77 +139,47 @@ class Hierarchy:
     def build_labels(self) -> Hierarchy:
         """Keep every node's upward searches (forward and backward) for fast queries."""
         if self.labels_up is None:
-            self._scratch = np.full(self.n, math.inf)  # merged source labels, per query
-            self.labels_down = Labels(self.backward, self.n)
-            self.labels_up = Labels(self.forward, self.n)  # last: queries test it
+            down = Labels(self.backward, self.n)
+            down.arcs_from(self.b_pair, self.n + 1)
+            up = Labels(self.forward, self.n)
+            up.arcs_from(self.f_pair, self.n + 1)
+            self.labels_down = down
+            self.labels_up = up  # last: queries test it
         return self
 
     def query_labels(
         self, sources: list[tuple[int, float]], targets: list[tuple[int, float]]
-    ) -> tuple[float, list[int], int, int] | None:
-        """:meth:`query` on the kept labels (:meth:`build_labels` first).
-
-        The sources' labels are merged into a dense scratch array (per hub the cheapest
-        cost; reset after use: not thread-safe, as the whole router), the targets' labels
-        looked up in it in one gather; the first cheapest meeting wins (``argmin`` in
-        target order, then hub order), and the source it came from is the first of those
-        as cheap at that hub. A query is about fifteen numpy calls whatever the labels'
-        sizes.
+    ) -> tuple[float, np.ndarray, int, int] | None:
+        """:meth:`query` on the kept labels (:meth:`build_labels` first): the sources'
+        upward labels meet the targets' downward labels (sorted by hub: one merge each,
+        compiled, :func:`~accessibility.routing.kernels.hub_meet`); the first cheapest
+        meeting wins (in target order, then hub order; at that hub the first source as
+        cheap), and the winning entries' trees are walked back into original edges
+        (:func:`~accessibility.routing.kernels.unpack`). Thread-safe: nothing is shared.
         """
         up, down = self.labels_up, self.labels_down
         assert up is not None and down is not None
-        best = self._scratch
-        src = [up.of(s) + (cs,) for s, cs in sources]
-        for hubs, dist, _, cs in reversed(src):  # the first source last: its values stay on ties
-            value = dist + cs
-            if len(src) > 1:
-                np.minimum(best[hubs], value, out=value)
-            best[hubs] = value
-        labels = [down.of(t) for t, _ in targets]
-        if len(labels) == 1:
-            hubs, dist, _ = labels[0]
-            total = best[hubs] + dist
-        else:
-            hubs = np.concatenate([lab[0] for lab in labels])
-            total = best[hubs] + np.concatenate([lab[1] + ct for lab, (_, ct) in zip(labels, targets)])
-        for entry in src:
-            best[entry[0]] = math.inf
-        if not len(total):
-            return None
-        k = int(total.argmin())
-        cost = float(total[k])
-        if len(labels) == 1:
-            cost += targets[0][1]
+        s_nodes = np.array([s for s, _ in sources], dtype=np.int64)
+        s_cost = np.array([c for _, c in sources], dtype=np.float64)
+        t_nodes = np.array([t for t, _ in targets], dtype=np.int64)
+        t_cost = np.array([c for _, c in targets], dtype=np.float64)
+        cost, i, fpos, j, bpos = hub_meet(
+            up.ptr, up.hub, up.dist, down.ptr, down.hub, down.dist, s_nodes, s_cost, t_nodes, t_cost
+        )
         if not math.isfinite(cost):
             return None
-        meet = int(hubs[k])
-        j = 0  # which target: the label the winning entry came from
-        while k >= len(labels[j][0]):
-            k -= len(labels[j][0])
-            j += 1
-        bpos = labels[j][2] + k
-        fpos, i, value = -1, -1, math.inf
-        for n, (s_hubs, s_dist, s_first, cs) in enumerate(src):  # the first source as cheap
-            at = int(s_hubs.searchsorted(meet))
-            if at < len(s_hubs) and s_hubs[at] == meet and float(s_dist[at]) + cs < value:
-                fpos, i, value = s_first + at, n, float(s_dist[at]) + cs
-        span = self.n + 1
-        arcs: list[int] = []
-        pair = self.f_pair
-        for node, prev in up.chain(fpos):  # hub back to the source: arcs prev -> node
-            arcs.append(pair[prev * span + node])
-        arcs.reverse()
-        pair = self.b_pair
-        for node, prev in down.chain(bpos):  # hub on to the target: reversed arcs
-            arcs.append(pair[prev * span + node])
-        return cost, self.expand(arcs), sources[i][0], targets[j][0]
+        edges = unpack(
+            up.pred_pos, up.arc, fpos, down.pred_pos, down.arc, bpos,
+            self.arc_edge, self.arc_kid_first, self.arc_kid_second, self.arc_size,
+        )  # fmt: skip
+        return float(cost), edges, sources[i][0], targets[j][0]
 
     def query(
         self, sources: list[tuple[int, float]], targets: list[tuple[int, float]]
-    ) -> tuple[float, list[int], int, int] | None:
+    ) -> tuple[float, np.ndarray, int, int] | None:
         """The cheapest path from any ``(node, cost to enter it)`` of ``sources`` to any
         ``(node, cost from it to the end)`` of ``targets`` (at most two each, one per node):
-        ``(cost, [edge ids], source node used, target node used)``, or None.
+        ``(cost, edge ids (an array), source node used, target node used)``, or None.
         Not thread-safe (the virtual endpoints' slots are shared)."""
         n = self.n
         df, pf = _search(self.forward, self.f_slot, n, sources)
@@ -222,7 +202,7 @@ class Hierarchy:
             q = int(pb[node])
             arcs.append(pair[q * span + node])
             node = q
-        return cost, self.expand(arcs), first, node
+        return cost, np.asarray(self.expand(arcs), dtype=np.int64), first, node
 
     def expand(self, arcs: list[int]) -> list[int]:
         """The original edge ids of a sequence of arcs, shortcuts unpacked in order
@@ -291,32 +271,27 @@ class Labels:
         pos = np.full(len(key), -1, dtype=np.int64)
         pos[has] = np.searchsorted(key, owner[has] * (n + 1) + pred_node[has])
         self.pred_pos = pos
-        self._ptr: list[int] = self.ptr.tolist()
+        #: per entry, the arc from its predecessor's hub to its hub (-1 at the label's node)
+        self.arc = np.full(len(self.hub), -1, dtype=np.int64)
+
+    def arcs_from(self, pair: dict[int, int], span: int) -> None:
+        """Fill :attr:`arc` from the searched graph's arcs, ``pair[tail * span + head]``."""
+        has = np.flatnonzero(self.pred_pos >= 0)
+        if not len(has) or not pair:
+            return
+        keys = np.fromiter(pair.keys(), dtype=np.int64, count=len(pair))
+        ids = np.fromiter(pair.values(), dtype=np.int64, count=len(pair))
+        order = np.argsort(keys)
+        keys, ids = keys[order], ids[order]
+        hub = self.hub.astype(np.int64)
+        want = hub[self.pred_pos[has]] * span + hub[has]
+        at = np.searchsorted(keys, want)
+        self.arc[has] = ids[at]
 
     @property
     def size(self) -> int:
-        """Entries kept (memory: 20 bytes each)."""
+        """Entries kept (memory: 28 bytes each)."""
         return len(self.hub)
-
-    def of(self, v: int) -> tuple[np.ndarray, np.ndarray, int]:
-        """Node ``v``'s hubs, their costs, and the position of its first entry."""
-        a, b = self._ptr[v], self._ptr[v + 1]
-        return self.hub[a:b], self.dist[a:b], a
-
-    def lists(self, v: int) -> tuple[list[int], list[float], int]:
-        """:meth:`of` as plain lists."""
-        a, b = self._ptr[v], self._ptr[v + 1]
-        return self.hub[a:b].tolist(), self.dist[a:b].tolist(), a
-
-    def chain(self, pos: int) -> list[tuple[int, int]]:
-        """``(node, predecessor)`` pairs from the entry at ``pos`` back to the label's node."""
-        out = []
-        hub, pred = self.hub, self.pred_pos
-        p = int(pred[pos])
-        while p >= 0:
-            out.append((int(hub[pos]), int(hub[p])))
-            pos, p = p, int(pred[p])
-        return out
 
 
 def _witness(

@@ -6,9 +6,9 @@ directed edge's vertices in one flat array (projected and WGS84), the distance o
 vertex along its edge, the bearing of its first and last segment, its OSM way id and its
 name for directions, all aligned with the edge order of
 :func:`~accessibility.model.costs.edge_costs`. A path's pieces ``(edge, from, to)`` then
-turn into coordinates, lengths and direction legs with a few numpy gathers; only the two
-partial pieces at the ends are cut (by interpolation along the edge, as
-``shapely.ops.substring`` does).
+turn into coordinates, lengths and direction legs in one compiled loop
+(:func:`~accessibility.routing.kernels.trace`); only the two partial pieces at the ends
+are cut (by interpolation along the edge, as ``shapely.ops.substring`` does).
 
 :class:`BarrierFacts` holds what a route says about each barrier row (label, measure,
 street, OSM id, place) as plain lists, read once per barrier table instead of one pandas
@@ -17,11 +17,10 @@ row per barrier per route.
 
 from __future__ import annotations
 
-import bisect
 import math
 import weakref
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
@@ -31,11 +30,13 @@ import shapely
 from accessibility.i18n import _, language, use_language
 from accessibility.model.barriers import taxonomy
 from accessibility.model.snapping import NetworkIndex
+from accessibility.routing import kernels
 from accessibility.routing.directions import way_label
 
-__all__ = ["BarrierFacts", "EdgeGeometry", "barrier_facts", "edge_geometry"]
+if TYPE_CHECKING:
+    from accessibility.routing.router import Path
 
-_TINY = 1e-9
+__all__ = ["BarrierFacts", "EdgeGeometry", "barrier_facts", "edge_geometry"]
 
 
 class EdgeGeometry:
@@ -78,122 +79,43 @@ class EdgeGeometry:
         self.label = np.fromiter((labels.setdefault(way_label(d), len(labels)) for d in data), dtype=np.int64, count=m)
         self.labels: list[tuple[str | None, str]] = list(labels)
         self.osmid = np.fromiter((int(d["osmid"]) for d in data), dtype=np.int64, count=m)
-        # the same as plain Python lists per edge: a route walks tens of edges, and one
-        # Python step per edge costs less than one numpy call per route stage
+        self.walkable = (counts >= 2) & (self.geometric_length > 0)  # a leg of the directions
+        #: each edge's WGS84 points as plain tuples (walksheds list whole edges)
         bounds = self.start.tolist()
         ll = self.lonlat.tolist()
         self.points: list[list[tuple[float, float]]] = [
             [(p[0], p[1]) for p in ll[bounds[e] : bounds[e + 1]]] for e in range(m)
         ]
-        #: the points after the first: an edge joined to the one before it
-        self.tails: list[list[tuple[float, float]]] = [pts[1:] for pts in self.points]
-        xy_list, cum_list = self.xy.tolist(), self.cum.tolist()
-        self.xy_lists: list[list[list[float]]] = [xy_list[bounds[e] : bounds[e + 1]] for e in range(m)]
-        self.cum_lists: list[list[float]] = [cum_list[bounds[e] : bounds[e + 1]] for e in range(m)]
-        self.glen: list[float] = self.geometric_length.tolist()
-        self.leg_of: list[tuple[str | None, str, float, float, float]] = [
-            (*self.labels[lab], glen, b0, b1)
-            for lab, glen, b0, b1 in zip(
-                self.label.tolist(),
-                self.geometric_length.tolist(),
-                self.bearing_start.tolist(),
-                self.bearing_end.tolist(),
-            )
-        ]
-        self.walkable_leg: list[bool] = ((counts >= 2) & (self.geometric_length > 0)).tolist()
-        self.osmid_list: list[int] = self.osmid.tolist()
-
-    # --- a path, in plain Python ------------------------------------------------------
 
     def trace(
-        self, pieces: list[tuple[int, float, float]], length: list[float], legs: bool = True
+        self, path: Path, length: np.ndarray, legs: bool = True
     ) -> tuple[list[tuple[float, float]], list[int], list[list[Any]]]:
-        """WGS84 points of a path's pieces ``(edge, from, to)`` (consecutive repeats once),
-        where each piece ends in them (piece ``k`` spans ``points[ends[k - 1] - 1:ends[k]]``,
-        the first from 0), and the direction steps ``[name, kind, metres, first bearing,
-        last bearing]`` (consecutive legs on one way merged into one step; see
+        """WGS84 points of a path's pieces (consecutive repeats once), where each piece
+        ends in them (piece ``k`` spans ``points[ends[k - 1] - 1:ends[k]]``, the first
+        from 0), and the direction steps ``[name, kind, metres, first bearing, last
+        bearing]`` (consecutive legs on one way merged into one step; see
         :func:`~accessibility.routing.directions.step_sentences`).
 
         ``length[e]`` is the edge length the pieces are measured against: a piece from 0
         to it is the whole edge, whose points are taken as they are; the others (the
         first and the last) are cut as ``shapely.ops.substring`` cuts, the cut points
         placed by the same fraction of their segment in WGS84 as in metres (the segments
-        are metres long: the difference is far below the 7 decimals kept)."""
-        out: list[tuple[float, float]] = []
-        ends: list[int] = []
-        steps: list[list[Any]] = []
-        points, tails, leg_of, walkable = self.points, self.tails, self.leg_of, self.walkable_leg
-        last: list[Any] = [None, None]  # the step being walked
-        for e, a, b in pieces:
-            if a <= _TINY and b >= length[e] - _TINY:
-                pts = points[e]
-                if out and pts and out[-1] == pts[0]:
-                    out.extend(tails[e])
-                else:
-                    out.extend(pts)
-                ends.append(len(out))
-                if legs and walkable[e]:
-                    name, kind, glen, b0, b1 = leg_of[e]
-                    if last[0] == name and last[1] == kind and steps:
-                        last[2] += glen
-                        last[4] = b1
-                    else:
-                        last = [name, kind, glen, b0, b1]
-                        steps.append(last)
-                continue
-            pts, b0, b1 = self._cut(e, a, b)
-            if legs and b - a > 0:
-                name, kind = leg_of[e][0], leg_of[e][1]
-                if last[0] == name and last[1] == kind and steps:
-                    last[2] += b - a
-                    last[4] = b1
-                else:
-                    last = [name, kind, b - a, b0, b1]
-                    steps.append(last)
-            for p in pts:
-                if not out or out[-1] != p:
-                    out.append(p)
-            ends.append(len(out))
-        return out, ends, steps
-
-    def _cut(self, e: int, a: float, b: float) -> tuple[list[tuple[float, float]], float, float]:
-        """WGS84 points of the piece ``a..b`` metres of edge ``e`` (as ``substring``: the
-        two cut points and the vertices strictly between), and the bearings of its first
-        and last segment (from the metric coordinates)."""
-        xy, cum, ll = self.xy_lists[e], self.cum_lists[e], self.points[e]
-        n = len(cum)
-        if n < 2:
-            return list(ll), 0.0, 0.0
-        full = self.glen[e]  # the pieces' lengths may differ from the geometry's by rounding
-        a, b = min(max(a, 0.0), full), min(max(b, 0.0), full)
-
-        def at(d: float) -> tuple[tuple[float, float], tuple[float, float]]:
-            j = min(max(bisect.bisect_right(cum, d) - 1, 0), n - 2)
-            seg = cum[j + 1] - cum[j]
-            f = 0.0 if seg <= 0 else min(max((d - cum[j]) / seg, 0.0), 1.0)
-            (x0, y0), (x1, y1) = xy[j], xy[j + 1]
-            (lon0, lat0), (lon1, lat1) = ll[j], ll[j + 1]
-            return (x0 + f * (x1 - x0), y0 + f * (y1 - y0)), (
-                round(lon0 + f * (lon1 - lon0), 7),
-                round(lat0 + f * (lat1 - lat0), 7),
-            )
-
-        xa, pa = at(a)
-        if b - a <= 0:
-            return [pa], 0.0, 0.0
-        xb, pb = at(b)
-        inner = [i for i in range(n) if a + _TINY < cum[i] < b - _TINY]  # a cut on a vertex keeps it once
-        metric = [xa, *(xy[i] for i in inner), xb]
-        points = [pa, *(ll[i] for i in inner), pb]
-        return points, _bearing2(metric[0], metric[1]), _bearing2(metric[-2], metric[-1])
+        are metres long: the difference is far below the 7 decimals kept). One compiled
+        loop (:func:`~accessibility.routing.kernels.trace`)."""
+        coords, ends, steps = kernels.trace(
+            path.edges, path.starts, path.ends, length, self.start, self.xy, self.lonlat, self.cum,
+            self.geometric_length, self.walkable, self.label, self.bearing_start, self.bearing_end, legs,
+        )  # fmt: skip
+        labels = self.labels
+        return (
+            list(map(tuple, coords.tolist())),
+            ends.tolist(),
+            [[*labels[int(lab)], metres, b0, b1] for lab, metres, b0, b1 in steps.tolist()],
+        )
 
 
 def _bearing(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2(b[:, 0] - a[:, 0], b[:, 1] - a[:, 1])) % 360
-
-
-def _bearing2(a: Any, b: Any) -> float:
-    return math.degrees(math.atan2(b[0] - a[0], b[1] - a[1])) % 360
 
 
 _GEOMETRIES: weakref.WeakKeyDictionary[nx.MultiDiGraph, tuple[int, EdgeGeometry]] = weakref.WeakKeyDictionary()

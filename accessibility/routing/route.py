@@ -28,7 +28,8 @@ from accessibility.model.profiles import Profile, load_profiles
 from accessibility.model.snapping import EdgeSnap as Snap
 from accessibility.routing.directions import step_sentences
 from accessibility.routing.geometry import BarrierFacts, barrier_facts
-from accessibility.routing.router import _TINY, Path, Router, Routing
+from accessibility.routing.kernels import marks_on
+from accessibility.routing.router import Path, Router, Routing
 
 __all__ = ["Route", "assemble", "nearest", "route"]
 
@@ -182,33 +183,32 @@ def _assemble(
         destination=(destination[0], destination[1]),
         lang=lang,
     )
+    walk_same = walk_path is not None and path is not None and walk_path.same(path)
     if walk_path is not None:
-        out.walk_length_m = _length(walk_path)
-        if path is None or walk_path.pieces != path.pieces:
-            out.walk_coords = geo.trace(walk_path.pieces, w._lengths, legs=False)[0]
+        out.walk_length_m = walk_path.length
+        if not walk_same:
+            out.walk_coords = geo.trace(walk_path, w.costs.length, legs=False)[0]
     if path is None:
         out.blockers = _blockers(r, walk_path, facts, lang) if walk_path is not None else []
         return out
     c = r.costs
-    pieces = path.pieces
-    out.length_m = _length(path)
+    e, walked = path.edges, path.ends - path.starts
+    out.length_m = path.length
     out.duration_s = out.length_m / r.profile.speed_mps
     out.cost = path.cost
-    edges, lengths = c.edges, r._lengths
-    out.edges = [edges[e] for e, _, _ in pieces]
-    out.fractions = [(b - a) / lengths[e] if lengths[e] > 0 else 1.0 for e, a, b in pieces]
-    coords, ends, steps = geo.trace(pieces, lengths)
+    edges = c.edges
+    out.edges = [edges[i] for i in e.tolist()]
+    full = c.length[e]
+    out.fractions = np.divide(walked, full, out=np.ones(len(e)), where=full > 0).tolist()
+    coords, ends, steps = geo.trace(path, c.length)
     out.coords = coords
-    if walk_path is not None and walk_path.pieces == pieces:
+    if walk_same:
         out.walk_coords = list(coords)  # the same path: the same points, not traced twice
-    unknown = r.unknown_list
-    flags = [unknown[e] for e, _, _ in pieces]
-    if any(flags):
-        part = sum([b - a for (_e, a, b), f in zip(pieces, flags) if f])
-        out.unknown_share = part / out.length_m if out.length_m > 0 else 0.0
-        out.unknown_coords = [coords[max(ends[i - 1] - 1, 0) if i else 0 : ends[j]] for i, j in _runs(flags)]
-    osmid = geo.osmid_list
-    out.osm_ways = list(dict.fromkeys([osmid[e] for e, _, _ in pieces]))
+    flags = c.unknown[e]
+    if flags.any():
+        out.unknown_share = float(walked[flags].sum()) / out.length_m if out.length_m > 0 else 0.0
+        out.unknown_coords = [coords[max(ends[i - 1] - 1, 0) if i else 0 : ends[j]] for i, j in _runs(flags.tolist())]
+    out.osm_ways = list(dict.fromkeys(geo.osmid[e].tolist()))
     if walk_path is not None:
         out.barriers_avoided = _avoided(r, path, walk_path, facts, lang)
     out.directions = step_sentences(steps, lang)
@@ -234,30 +234,15 @@ def _runs(flags: list[bool]) -> list[tuple[int, int]]:
     return out
 
 
-def _length(path: Path) -> float:
-    return float(sum([b - a for _, a, b in path.pieces]))
-
-
 def _rows_on(r: Router, path: Path) -> list[tuple[float, int, int]]:
     """What a path passes, in walking order: ``(distance from the start, barrier row,
     edge)``, row ``-1`` where the edge is too steep in this direction (judged from its
     incline). Rows on an edge count where the edge starts, rows on a node where it is
-    entered; only edges and nodes the router marked as carrying something are looked up."""
-    out: list[tuple[float, int, int]] = []
-    edge_marks, entry_marks, lengths = r.edge_marks, r.entry_marks, r._lengths
-    at = 0.0
-    last = len(path.pieces) - 1
-    for k, (e, a, b) in enumerate(path.pieces):
-        marks = edge_marks[e]
-        if marks is not None:
-            for row in marks:
-                out.append((at, row, e))
-        at += b - a
-        marks = entry_marks[e]
-        if marks is not None and (k < last or b >= lengths[e] - _TINY):
-            for row in marks:
-                out.append((at, row, e))
-    return out
+    entered (:func:`~accessibility.routing.kernels.marks_on`)."""
+    at, rows, on = marks_on(
+        path.edges, path.starts, path.ends, r.costs.length, r.costs.v, r.edge_ptr, r.edge_rows, r.node_ptr, r.node_rows
+    )
+    return list(zip(at.tolist(), rows.tolist(), on.tolist()))
 
 
 def _steep(c: EdgeCosts, e: int, distance: float) -> dict[str, Any]:

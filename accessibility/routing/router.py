@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
@@ -34,6 +34,7 @@ from accessibility.model.snapping import EdgeSnap as Snap
 from accessibility.model.snapping import NetworkIndex, network_index
 from accessibility.routing.contraction import Hierarchy
 from accessibility.routing.geometry import EdgeGeometry, edge_geometry
+from accessibility.routing.kernels import join_pieces
 
 __all__ = ["Path", "Router", "Routing"]
 
@@ -45,20 +46,40 @@ _TINY = 1e-9
 # --- the compiled structure -------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)
 class Path:
-    """A search result: pieces ``(edge index, start, end)`` in metres along each edge."""
+    """A search result: pieces ``(edge index, start, end)`` in metres along each edge, held
+    as three aligned arrays (``edges``, ``starts``, ``ends``; route assembly reads them in
+    compiled loops) and, when asked, as a list of tuples (:attr:`pieces`)."""
 
     cost: float
-    pieces: list[tuple[int, float, float]]
-    _arrays: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
+    edges: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The pieces as three arrays (edges, starts, ends), made once."""
-        if self._arrays is None:
-            table = np.array(self.pieces, dtype=float).reshape(-1, 3)
-            self._arrays = (table[:, 0].astype(np.int64), table[:, 1].copy(), table[:, 2].copy())
-        return self._arrays
+    @classmethod
+    def of(cls, cost: float, pieces: list[tuple[int, float, float]]) -> Path:
+        """A path from its pieces as ``(edge, start, end)`` tuples."""
+        table = np.array(pieces, dtype=float).reshape(-1, 3)
+        return cls(cost, table[:, 0].astype(np.int64), table[:, 1].copy(), table[:, 2].copy())
+
+    @property
+    def pieces(self) -> list[tuple[int, float, float]]:
+        """The pieces as ``(edge, start, end)`` tuples."""
+        return list(zip(self.edges.tolist(), self.starts.tolist(), self.ends.tolist()))
+
+    @property
+    def length(self) -> float:
+        """Metres walked: the pieces' lengths summed."""
+        return float((self.ends - self.starts).sum())
+
+    def same(self, other: Path) -> bool:
+        """Whether both paths walk the same pieces."""
+        return (
+            np.array_equal(self.edges, other.edges)
+            and np.array_equal(self.starts, other.starts)
+            and np.array_equal(self.ends, other.ends)
+        )
 
 
 class Router:
@@ -94,28 +115,27 @@ class Router:
         self._building = False  # a hierarchy is being built in another thread
         self._length_graph: LengthGraph | None = None
         self._routes = 0
-        self._lengths: list[float] = costs.length.astype(float).tolist()
         # the same as Python sets and lists: route assembly looks at tens of edges, one by one
         self.steep_edges: set[int] = set(np.flatnonzero(costs.incline_blocked).tolist())
-        self.marked_edges: set[int] = set(costs.edge_rows) | self.steep_edges
-        self.marked_nodes: set[int] = set(costs.node_rows)
         severity = list(costs.severity)
         self.blocking_rows: set[int] = {i for i, s in enumerate(severity) if s == "blocking"}
         self.hindering_rows: set[int] = {i for i, s in enumerate(severity) if s in ("blocking", "hindering")}
         self.v_list: list[int] = costs.v.tolist()
-        #: per edge, what walking it passes (route descriptions look at tens of edges):
-        #: its barrier rows then ``-1`` when too steep this way, else None; and the rows
-        #: of the node it enters, else None
-        self.edge_marks: list[tuple[int, ...] | None] = [None] * len(self.v_list)
-        for e in self.marked_edges:
-            self.edge_marks[e] = (*costs.edge_rows.get(e, ()), *((-1,) if e in self.steep_edges else ()))
-        self.entry_marks: list[tuple[int, ...] | None] = [
-            tuple(costs.node_rows[v]) if v in self.marked_nodes else None for v in self.v_list
-        ]
+        #: what walking an edge passes, for route descriptions (compiled loops,
+        #: :func:`~accessibility.routing.kernels.marks_on`): per edge its barrier rows then
+        #: ``-1`` when too steep this way (``edge_rows[edge_ptr[e]:edge_ptr[e + 1]]``), per
+        #: node the rows on it (``node_rows[node_ptr[v]:node_ptr[v + 1]]``)
+        self.edge_ptr, self.edge_rows = _flat(
+            len(self.v_list),
+            {
+                e: [*costs.edge_rows.get(e, ()), *((-1,) if e in self.steep_edges else ())]
+                for e in set(costs.edge_rows) | self.steep_edges
+            },
+        )
+        self.node_ptr, self.node_rows = _flat(n, {v: list(rows) for v, rows in costs.node_rows.items()})
         self.u_list: list[int] = costs.u.tolist()
         self.cost_list: list[float] = costs.cost.astype(float).tolist()
         self.node_cost_list: list[float] = costs.node_cost.astype(float).tolist()
-        self.unknown_list: list[bool] = costs.unknown.tolist()
         self.finite: list[bool] = np.isfinite(costs.cost).tolist()
         log.info(
             "compiled %s router: %d nodes, %d usable of %d edges",
@@ -257,14 +277,11 @@ class Router:
         if found is None:
             return None
         cost, edges, first, last = found
-        length = self._lengths
         _, _, edge0, a0, b0 = starts[first]
         _, _, edge1, a1, b1 = ends[last]
-        pieces = [(edge0, a0, b0)] if b0 - a0 > _TINY else []
-        pieces.extend([(e, 0.0, length[e]) for e in edges])
-        if b1 - a1 > _TINY:
-            pieces.append((edge1, a1, b1))
-        return Path(cost, pieces)
+        return Path(
+            cost, *join_pieces(np.asarray(edges, dtype=np.int64), self.costs.length, edge0, a0, b0, edge1, a1, b1)
+        )
 
     def _finish(self, dist, pred, starts, origin: Snap, destination: Snap) -> Path | None:
         best: tuple[float, Any] = (math.inf, None)
@@ -291,7 +308,7 @@ class Router:
             pieces.append((edge0, a0, b0))
         pieces.reverse()
         length = self.costs.length
-        return Path(best[0], [(e, a, length[e] if b is None else b) for e, a, b in pieces])
+        return Path.of(best[0], [(e, a, length[e] if b is None else b) for e, a, b in pieces])
 
     def _direct(self, o: Snap, d: Snap) -> Path | None:
         """Along the shared edge when both points lie on the same one."""
@@ -301,10 +318,10 @@ class Router:
         if d.offset >= o.offset and math.isfinite(costs[o.fwd]):
             part = d.offset - o.offset
             cost = part / o.length * costs[o.fwd] if part > _TINY else 0.0
-            return Path(cost, [(o.fwd, o.offset, d.offset)] if part > _TINY else [])
+            return Path.of(cost, [(o.fwd, o.offset, d.offset)] if part > _TINY else [])
         if d.offset < o.offset and math.isfinite(costs[o.bwd]):
             part = o.offset - d.offset
-            return Path(part / o.length * costs[o.bwd], [(o.bwd, o.length - o.offset, o.length - d.offset)])
+            return Path.of(part / o.length * costs[o.bwd], [(o.bwd, o.length - o.offset, o.length - d.offset)])
         return None
 
     def _edge_between(self, p: int, q: int) -> int:
@@ -320,6 +337,20 @@ class Router:
         """Snap two projected points and find the path between them (the benchmarked query)."""
         so, sd = self.index.snap_pair(o, d, self.usable, settings.snap_max_m)
         return so, sd, self.path(so, sd)
+
+
+def _flat(n: int, rows: dict[int, list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """``rows`` by key ``0..n-1`` as CSR arrays ``(ptr, flat)``: key ``k``'s rows are
+    ``flat[ptr[k]:ptr[k + 1]]``."""
+    counts = np.zeros(n, dtype=np.int64)
+    for k, r in rows.items():
+        counts[k] = len(r)
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    flat = np.empty(int(ptr[-1]), dtype=np.int64)
+    for k, r in rows.items():
+        flat[ptr[k] : ptr[k + 1]] = r
+    return ptr, flat
 
 
 def _cheapest_per_node(entries: list[tuple[int, float, int, float, float]]) -> dict[int, tuple]:

@@ -1,0 +1,386 @@
+"""The inner loops of a route, compiled to machine code with numba.
+
+A route as people receive it walks tens to hundreds of edges three times (the profile's
+path, the walking comparison, the barriers on each) and meets its hub labels in arrays of
+hundreds of entries. As Python steps or as numpy calls (a few microseconds each, whatever
+their size) that is most of a route's time; as compiled loops over the same flat arrays it
+is a few microseconds in all. Each function here does one such loop on arrays only (no
+Python objects) and is compiled once, on first use, then cached on disk by numba
+(``cache=True``), so later processes load it in milliseconds.
+
+The callers (:mod:`~accessibility.routing.contraction`, :mod:`~accessibility.routing.router`,
+:mod:`~accessibility.routing.geometry`, :mod:`~accessibility.routing.route`,
+:mod:`~accessibility.model.snapping`) keep the meaning; each kernel's docstring says which
+Python it replaces, step for step (the same ties, the same rounding).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+__all__ = ["hub_meet", "join_pieces", "locate", "marks_on", "trace", "unpack"]
+
+_TINY = 1e-9
+
+
+@njit(cache=True)
+def hub_meet(
+    up_ptr: np.ndarray,
+    up_hub: np.ndarray,
+    up_dist: np.ndarray,
+    down_ptr: np.ndarray,
+    down_hub: np.ndarray,
+    down_dist: np.ndarray,
+    s_nodes: np.ndarray,
+    s_cost: np.ndarray,
+    t_nodes: np.ndarray,
+    t_cost: np.ndarray,
+) -> tuple[float, int, int, int, int]:
+    """The cheapest meeting of the sources' upward labels with the targets' downward
+    labels: ``(cost, source index, position in the source's label, target index,
+    position in the target's label)``; cost ``inf`` and positions ``-1`` when none meet.
+
+    Ties as :meth:`Hierarchy.query_labels` breaks them: the first cheapest entry in target
+    order, then in the target label's hub order; at that hub, the first source as cheap.
+    Labels are sorted by hub, so each source label is walked once beside each target's.
+    """
+    best = math.inf
+    best_s, best_fpos, best_t, best_bpos = -1, -1, -1, -1
+    ns = len(s_nodes)
+    for j in range(len(t_nodes)):
+        t = t_nodes[j]
+        a, b = down_ptr[t], down_ptr[t + 1]
+        at = np.empty(ns, dtype=np.int64)  # per source: the walk through its label
+        for i in range(ns):
+            at[i] = up_ptr[s_nodes[i]]
+        for k in range(a, b):
+            hub = down_hub[k]
+            value = math.inf
+            src, fpos = -1, -1
+            for i in range(ns):
+                end = up_ptr[s_nodes[i] + 1]
+                p = at[i]
+                while p < end and up_hub[p] < hub:
+                    p += 1
+                at[i] = p
+                if p < end and up_hub[p] == hub:
+                    v = up_dist[p] + s_cost[i]
+                    if v < value:
+                        value, src, fpos = v, i, p
+            total = value + down_dist[k] + t_cost[j]
+            if total < best:
+                best, best_s, best_fpos, best_t, best_bpos = total, src, fpos, j, k
+    return best, best_s, best_fpos, best_t, best_bpos
+
+
+@njit(cache=True)
+def unpack(
+    up_pred: np.ndarray,
+    up_arc: np.ndarray,
+    fpos: int,
+    down_pred: np.ndarray,
+    down_arc: np.ndarray,
+    bpos: int,
+    arc_edge: np.ndarray,
+    kid_first: np.ndarray,
+    kid_second: np.ndarray,
+    arc_size: np.ndarray,
+) -> np.ndarray:
+    """The original edges of the path through a meeting: the upward label's arcs from its
+    source to the hub (walked back from ``fpos``, then reversed), the downward label's from
+    the hub on to its target (from ``bpos``), each shortcut unpacked into its two arcs in
+    order until only original edges remain (``arc_edge >= 0``; ``arc_size``: how many
+    original edges each arc stands for)."""
+    n_up, n_down, total = 0, 0, 0
+    p = fpos
+    while up_pred[p] >= 0:
+        total += arc_size[up_arc[p]]
+        n_up += 1
+        p = up_pred[p]
+    p = bpos
+    while down_pred[p] >= 0:
+        total += arc_size[down_arc[p]]
+        n_down += 1
+        p = down_pred[p]
+    arcs = np.empty(n_up + n_down, dtype=np.int64)
+    p = fpos
+    for i in range(n_up - 1, -1, -1):  # the upward chain runs hub to source: reversed
+        arcs[i] = up_arc[p]
+        p = up_pred[p]
+    p = bpos
+    for i in range(n_up, n_up + n_down):
+        arcs[i] = down_arc[p]
+        p = down_pred[p]
+    out = np.empty(total, dtype=np.int64)
+    stack = np.empty(max(total, 1), dtype=np.int64)  # each entry stands for >= 1 edge still to come
+    n = 0
+    for a in arcs:
+        top = 0
+        stack[0] = a
+        top = 1
+        while top:
+            top -= 1
+            x = stack[top]
+            e = arc_edge[x]
+            if e >= 0:
+                out[n] = e
+                n += 1
+            else:
+                stack[top] = kid_second[x]
+                stack[top + 1] = kid_first[x]
+                top += 2
+    return out
+
+
+@njit(cache=True)
+def join_pieces(
+    edges: np.ndarray, length: np.ndarray, edge0: int, a0: float, b0: float, edge1: int, a1: float, b1: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A path's pieces ``(edges, starts, ends)``: the first edge's part ``a0..b0`` (when
+    longer than nothing), the whole ``edges``, the last edge's part ``a1..b1`` (same)."""
+    head = 1 if b0 - a0 > _TINY else 0
+    tail = 1 if b1 - a1 > _TINY else 0
+    n = head + len(edges) + tail
+    e = np.empty(n, dtype=np.int64)
+    s = np.zeros(n)
+    t = np.empty(n)
+    if head:
+        e[0], s[0], t[0] = edge0, a0, b0
+    for i in range(len(edges)):
+        e[head + i] = edges[i]
+        t[head + i] = length[edges[i]]
+    if tail:
+        e[n - 1], s[n - 1], t[n - 1] = edge1, a1, b1
+    return e, s, t
+
+
+@njit(cache=True)
+def _round7(v: float) -> float:
+    return np.round(v, 7)
+
+
+@njit(cache=True)
+def _bearing(x0: float, y0: float, x1: float, y1: float) -> float:
+    return math.degrees(math.atan2(x1 - x0, y1 - y0)) % 360.0
+
+
+@njit(cache=True)
+def trace(
+    edges: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    length: np.ndarray,
+    first: np.ndarray,
+    xy: np.ndarray,
+    lonlat: np.ndarray,
+    cum: np.ndarray,
+    glen: np.ndarray,
+    walkable: np.ndarray,
+    label: np.ndarray,
+    bearing_start: np.ndarray,
+    bearing_end: np.ndarray,
+    legs: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """WGS84 points of a path's pieces (``edges[k]`` from ``starts[k]`` to ``ends[k]``
+    metres), with consecutive repeats once; where each piece ends in them; and the
+    direction steps as rows ``(label, metres, first bearing, last bearing)``, consecutive
+    legs with the same label merged. What :meth:`EdgeGeometry.trace` describes.
+
+    A piece from 0 to ``length[e]`` is the whole edge, taken as it is; the others are cut
+    as ``shapely.ops.substring`` cuts (the two cut points, placed by the same fraction of
+    their segment in WGS84 as in metres, rounded to 7 decimals, and the vertices strictly
+    between), their bearings from the metric coordinates.
+    """
+    total = 0
+    for k in range(len(edges)):
+        e = edges[k]
+        total += first[e + 1] - first[e] + 2
+    out = np.empty((total, 2))
+    n_out = 0
+    piece_end = np.empty(len(edges), dtype=np.int64)
+    steps = np.empty((len(edges), 4))
+    n_steps = 0
+    last_label = -1
+    for k in range(len(edges)):
+        e, a, b = edges[k], starts[k], ends[k]
+        s0, s1 = first[e], first[e + 1]
+        n = s1 - s0
+        if a <= _TINY and b >= length[e] - _TINY:  # the whole edge
+            j = s0
+            if n_out > 0 and n > 0 and out[n_out - 1, 0] == lonlat[s0, 0] and out[n_out - 1, 1] == lonlat[s0, 1]:
+                j = s0 + 1
+            for i in range(j, s1):
+                out[n_out, 0], out[n_out, 1] = lonlat[i, 0], lonlat[i, 1]
+                n_out += 1
+            piece_end[k] = n_out
+            if legs and walkable[e]:
+                if n_steps > 0 and label[e] == last_label:
+                    steps[n_steps - 1, 1] += glen[e]
+                    steps[n_steps - 1, 3] = bearing_end[e]
+                else:
+                    steps[n_steps, 0], steps[n_steps, 1] = label[e], glen[e]
+                    steps[n_steps, 2], steps[n_steps, 3] = bearing_start[e], bearing_end[e]
+                    n_steps += 1
+                    last_label = label[e]
+            continue
+        # a piece cut from its edge
+        b0, b1 = 0.0, 0.0
+        if n < 2:
+            for i in range(s0, s1):
+                if n_out == 0 or out[n_out - 1, 0] != lonlat[i, 0] or out[n_out - 1, 1] != lonlat[i, 1]:
+                    out[n_out, 0], out[n_out, 1] = lonlat[i, 0], lonlat[i, 1]
+                    n_out += 1
+        else:
+            full = glen[e]
+            a = min(max(a, 0.0), full)
+            b = min(max(b, 0.0), full)
+            # where a and b fall: the segment j (clamped to the edge's), the fraction f
+            cut_x = np.empty(2)
+            cut_y = np.empty(2)
+            cut_lon = np.empty(2)
+            cut_lat = np.empty(2)
+            for c in range(2):
+                d = a if c == 0 else b
+                j = s0
+                while j + 1 < s1 and cum[j + 1] <= d:  # bisect_right - 1
+                    j += 1
+                j = min(max(j, s0), s1 - 2)
+                seg = cum[j + 1] - cum[j]
+                f = 0.0 if seg <= 0 else min(max((d - cum[j]) / seg, 0.0), 1.0)
+                cut_x[c] = xy[j, 0] + f * (xy[j + 1, 0] - xy[j, 0])
+                cut_y[c] = xy[j, 1] + f * (xy[j + 1, 1] - xy[j, 1])
+                cut_lon[c] = _round7(lonlat[j, 0] + f * (lonlat[j + 1, 0] - lonlat[j, 0]))
+                cut_lat[c] = _round7(lonlat[j, 1] + f * (lonlat[j + 1, 1] - lonlat[j, 1]))
+            if b - a <= 0:
+                if n_out == 0 or out[n_out - 1, 0] != cut_lon[0] or out[n_out - 1, 1] != cut_lat[0]:
+                    out[n_out, 0], out[n_out, 1] = cut_lon[0], cut_lat[0]
+                    n_out += 1
+            else:
+                # the cut points and the vertices strictly between (a cut on a vertex keeps it once)
+                px, py = cut_x[0], cut_y[0]  # the previous metric point
+                count = 0
+                for i in range(-1, s1 - s0 + 1):
+                    if i == -1:
+                        lon, lat, x, y = cut_lon[0], cut_lat[0], cut_x[0], cut_y[0]
+                    elif i == s1 - s0:
+                        lon, lat, x, y = cut_lon[1], cut_lat[1], cut_x[1], cut_y[1]
+                    else:
+                        v = s0 + i
+                        if not (a + _TINY < cum[v] < b - _TINY):
+                            continue
+                        lon, lat, x, y = lonlat[v, 0], lonlat[v, 1], xy[v, 0], xy[v, 1]
+                    if count == 1:
+                        b0 = _bearing(px, py, x, y)
+                    if count >= 1:
+                        b1 = _bearing(px, py, x, y)
+                    px, py = x, y
+                    count += 1
+                    if n_out == 0 or out[n_out - 1, 0] != lon or out[n_out - 1, 1] != lat:
+                        out[n_out, 0], out[n_out, 1] = lon, lat
+                        n_out += 1
+        piece_end[k] = n_out
+        if legs and ends[k] - starts[k] > 0:
+            metres = ends[k] - starts[k]
+            if n_steps > 0 and label[e] == last_label:
+                steps[n_steps - 1, 1] += metres
+                steps[n_steps - 1, 3] = b1
+            else:
+                steps[n_steps, 0], steps[n_steps, 1] = label[e], metres
+                steps[n_steps, 2], steps[n_steps, 3] = b0, b1
+                n_steps += 1
+                last_label = label[e]
+    return out[:n_out], piece_end, steps[:n_steps]
+
+
+@njit(cache=True)
+def marks_on(
+    edges: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    length: np.ndarray,
+    head: np.ndarray,
+    edge_ptr: np.ndarray,
+    edge_rows: np.ndarray,
+    node_ptr: np.ndarray,
+    node_rows: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What a path passes, in walking order: ``(distance from the start, row, edge)``.
+    Rows on an edge (``edge_rows[edge_ptr[e]:edge_ptr[e+1]]``) count where the edge starts;
+    rows on the node an edge enters (``head[e]``; ``node_rows`` likewise) where it is
+    entered, on the last piece only when it reaches the node."""
+    count = 0
+    last = len(edges) - 1
+    for k in range(len(edges)):
+        e = edges[k]
+        v = head[e]
+        count += edge_ptr[e + 1] - edge_ptr[e] + node_ptr[v + 1] - node_ptr[v]
+    at = np.empty(count)
+    rows = np.empty(count, dtype=np.int64)
+    on = np.empty(count, dtype=np.int64)
+    n = 0
+    walked = 0.0
+    for k in range(len(edges)):
+        e = edges[k]
+        for i in range(edge_ptr[e], edge_ptr[e + 1]):
+            at[n], rows[n], on[n] = walked, edge_rows[i], e
+            n += 1
+        walked += ends[k] - starts[k]
+        if k < last or ends[k] >= length[e] - _TINY:
+            v = head[e]
+            for i in range(node_ptr[v], node_ptr[v + 1]):
+                at[n], rows[n], on[n] = walked, node_rows[i], e
+                n += 1
+    return at[:n], rows[:n], on[:n]
+
+
+@njit(cache=True)
+def locate(coords: np.ndarray, a: int, b: int, x: float, y: float) -> tuple[float, float, float]:
+    """Where ``(x, y)`` falls on the line of vertices ``coords[a:b]``: ``(offset, length,
+    distance)``, as shapely's ``line_locate_point``, ``length`` and ``distance`` give them
+    (GEOS's arithmetic step for step: the nearest segment, the first of equals, the
+    projection clamped to the segment). See :meth:`NetworkIndex.locate`."""
+    if b - a < 2:
+        if b == a:
+            return 0.0, 0.0, math.inf
+        return 0.0, 0.0, math.sqrt((x - coords[a, 0]) ** 2 + (y - coords[a, 1]) ** 2)
+    best = math.inf
+    measure = 0.0
+    start = 0.0
+    x0, y0 = coords[a, 0], coords[a, 1]
+    for i in range(a + 1, b):
+        x1, y1 = coords[i, 0], coords[i, 1]
+        dx, dy = x1 - x0, y1 - y0
+        len2 = dx * dx + dy * dy
+        seg = math.sqrt(dx * dx + dy * dy)
+        r = math.nan
+        if len2 == 0.0:  # a repeated vertex
+            dist = math.sqrt((x - x0) * (x - x0) + (y - y0) * (y - y0))
+        else:
+            r = ((x - x0) * dx + (y - y0) * dy) / len2
+            if r <= 0:
+                dist = math.sqrt((x - x0) * (x - x0) + (y - y0) * (y - y0))
+            elif r >= 1:
+                dist = math.sqrt((x - x1) * (x - x1) + (y - y1) * (y - y1))
+            else:
+                s = ((y0 - y) * dx - (x0 - x) * dy) / len2
+                dist = abs(s) * math.sqrt(len2)
+        if dist < best:
+            best = dist
+            if x == x0 and y == y0:
+                factor = 0.0
+            elif x == x1 and y == y1:
+                factor = 1.0
+            else:
+                factor = r
+            if factor <= 0 or factor != factor:
+                measure = start
+            elif factor <= 1:
+                measure = start + factor * seg
+            else:
+                measure = start + seg
+        start += seg
+        x0, y0 = x1, y1
+    return measure, start, best
