@@ -10,6 +10,12 @@ Edge positions follow ``G.edges(keys=True)`` order, the order of
 :func:`~accessibility.model.costs.edge_costs`, so a usable-edge mask from a profile's
 costs applies directly. Each physical edge (a forward edge and its reverse) is stored
 once in the edge tree.
+
+A route's two ends are snapped on every request, so that search has its own structure: the
+edges' segments in a uniform grid of cells, searched ring by ring around the point in a
+compiled loop (numba, :func:`_nearest_line`), a few microseconds where a tree query
+through shapely costs tens. It finds the same nearest edge (among equally near ones, the
+first in edge order) and places the point on it with GEOS's arithmetic (:func:`_locate`).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import shapely
+from numba import njit
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 from shapely import Point, STRtree
@@ -149,7 +156,8 @@ class NetworkIndex:
         self.line_xy = np.ascontiguousarray(coords, dtype=float)
         self.line_start = np.zeros(len(geoms) + 1, dtype=np.int64)
         np.cumsum(np.bincount(owner, minlength=len(geoms)), out=self.line_start[1:])
-        self._line_start: list[int] = self.line_start.tolist()
+        self._grid: tuple[Any, ...] | None = None
+        self._lines_of: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.to_xy = Transformer.from_crs(WGS84, self.crs, always_xy=True)
         self.to_lonlat = Transformer.from_crs(self.crs, WGS84, always_xy=True)
 
@@ -158,16 +166,14 @@ class NetworkIndex:
     def xy(self, latlon: tuple[float, float]) -> tuple[float, float]:
         """Project a ``(lat, lon)`` pair to the graph CRS, checking it first."""
         lat, lon = check_latlon(latlon)
-        x, y = self.to_xy.transform(lon, lat)
+        x, y = self.to_xy.transform(lon, lat)  # scalars: a third of the cost of a sequence
         return float(x), float(y)
 
     def xy_pair(
         self, origin: tuple[float, float], destination: tuple[float, float]
     ) -> tuple[tuple[float, float], tuple[float, float]]:
-        """:meth:`xy` of two ``(lat, lon)`` pairs in one projection call."""
-        (lat0, lon0), (lat1, lon1) = check_latlon(origin), check_latlon(destination)
-        x, y = self.to_xy.transform((lon0, lon1), (lat0, lat1))
-        return (float(x[0]), float(y[0])), (float(x[1]), float(y[1]))
+        """:meth:`xy` of two ``(lat, lon)`` pairs."""
+        return self.xy(origin), self.xy(destination)
 
     # --- nodes -------------------------------------------------------------------------
 
@@ -185,107 +191,66 @@ class NetworkIndex:
     # --- edges for routing --------------------------------------------------------------
 
     def snap(self, x: float, y: float, usable: np.ndarray, max_m: float, what: str = "point") -> EdgeSnap:
-        """The nearest physical edge within ``max_m`` with a usable direction.
+        """The nearest physical edge within ``max_m`` with a usable direction (among equally
+        near ones, the first in edge order), and where the point falls on it.
 
         ``usable[i]`` tells whether directed edge ``i`` may be used. Raises
-        :class:`SnapError` naming the distance to the nearest edge of any kind.
+        :class:`SnapError` naming the distance to the nearest usable edge, or to the
+        nearest edge of any kind when none within the limit is usable.
         """
-        point = Point(x, y)
+        return self._snap_points([(x, y)], usable, max_m, [what])[0]
+
+    def snap_pair(
+        self, o: tuple[float, float], d: tuple[float, float], usable: np.ndarray, max_m: float
+    ) -> tuple[EdgeSnap, EdgeSnap]:
+        """:meth:`snap` for an origin and a destination at once (errors name which)."""
+        so, sd = self._snap_points([o, d], usable, max_m, ["origin", "destination"])
+        return so, sd
+
+    def snap_pairs(
+        self, o: tuple[float, float], d: tuple[float, float], usables: list[np.ndarray], max_m: float
+    ) -> list[tuple[EdgeSnap, EdgeSnap]]:
+        """:meth:`snap_pair` for several usable-edge masks (a route and its walking
+        comparison)."""
+        return [self.snap_pair(o, d, usable, max_m) for usable in usables]
+
+    def _snap_points(
+        self, points: list[tuple[float, float]], usable: np.ndarray, max_m: float, what: list[str]
+    ) -> list[EdgeSnap]:
         if self.edge_tree is None:
             raise SnapError(_("the network has no paths"))
-        near = self.edge_tree.query_nearest(point, max_distance=max_m, all_matches=True)
-        hits = (
-            near
-            if any(usable[self.fwd[h]] or usable[self.bwd[h]] for h in near)
-            else self.edge_tree.query(point, predicate="dwithin", distance=max_m)
-        )
-        if len(hits):
-            dists = shapely.distance(self.geoms[hits], point)
-            for h in hits[np.argsort(dists, kind="stable")]:
-                f, b = self.fwd[h], self.bwd[h]
-                if usable[f] or usable[b]:
-                    line = self.geoms[h]
-                    return EdgeSnap(
-                        int(f),
-                        int(b),
-                        float(line.project(point)),
-                        float(line.length),
-                        float(line.distance(point)),
-                        (float(x), float(y)),
-                    )
-        nearest = self.edge_tree.query_nearest(point, return_distance=True)
+        grid = self._segment_grid()
+        xs = np.array([p[0] for p in points], dtype=float)
+        ys = np.array([p[1] for p in points], dtype=float)
+        h, offset, length, distance = _snap(xs, ys, float(max_m), self._usable_lines(usable), *grid)
+        out = []
+        for k, (x, y) in enumerate(zip(xs.tolist(), ys.tolist())):
+            line = int(h[k])
+            if line < 0:
+                self._snap_error(x, y, usable, max_m, what[k])
+            fwd, bwd = int(self.fwd[line]), int(self.bwd[line])
+            out.append(EdgeSnap(fwd, bwd, float(offset[k]), float(length[k]), float(distance[k]), (x, y)))
+        return out
+
+    def _snap_error(self, x: float, y: float, usable: np.ndarray, max_m: float, what: str) -> None:
+        """Raise the :class:`SnapError` of a point with no usable edge within ``max_m``."""
+        assert self.edge_tree is not None
+        nearest = self.edge_tree.query_nearest(Point(x, y), return_distance=True)
         far = float(nearest[1][0]) if len(nearest[1]) else math.inf
-        if len(hits):
+        if far <= max_m:
             message = _(
                 "{what}: {far} m from the nearest path usable with this profile, beyond the limit of "
                 "{limit} m; check the coordinates or choose a less restrictive profile"
             )
+            xs, ys = np.array([x]), np.array([y])
+            usable_far = float(_snap(xs, ys, math.inf, self._usable_lines(usable), *self._segment_grid())[3][0])
+            far = usable_far if math.isfinite(usable_far) else far
         else:
             message = _(
                 "{what}: {far} m from the nearest path of the network, beyond the limit of {limit} m; "
                 "check the coordinates"
             )
         raise SnapError(message.format(what=_point_name(what), far=number(far), limit=number(max_m)))
-
-    def snap_pair(
-        self, o: tuple[float, float], d: tuple[float, float], usable: np.ndarray, max_m: float
-    ) -> tuple[EdgeSnap, EdgeSnap]:
-        """:meth:`snap` for an origin and a destination at once (one batch of shapely
-        calls; same choice of edge). Falls back to :meth:`snap` when the nearest edges
-        of either point are all unusable, and for its errors."""
-        if self.edge_tree is None:
-            raise SnapError(_("the network has no paths"))
-        points = shapely.points([o, d])
-        which, hit = self.edge_tree.query_nearest(points, max_distance=max_m, all_matches=True)
-        chosen = [-1, -1]
-        for i, h in zip(which.tolist(), hit.tolist()):  # tree order, as in snap()
-            if chosen[i] < 0 and (usable[self.fwd[h]] or usable[self.bwd[h]]):
-                chosen[i] = h
-        if chosen[0] < 0 or chosen[1] < 0:
-            return self.snap(*o, usable, max_m, "origin"), self.snap(*d, usable, max_m, "destination")
-        lines = self.geoms[chosen]
-        offset = shapely.line_locate_point(lines, points).tolist()
-        length = shapely.length(lines).tolist()
-        dist = shapely.distance(lines, points).tolist()
-        so, sd = (
-            EdgeSnap(int(self.fwd[h]), int(self.bwd[h]), offset[i], length[i], dist[i], (float(x), float(y)))
-            for i, (h, (x, y)) in enumerate(zip(chosen, (o, d)))
-        )
-        return so, sd
-
-    def snap_pairs(
-        self, o: tuple[float, float], d: tuple[float, float], usables: list[np.ndarray], max_m: float
-    ) -> list[tuple[EdgeSnap, EdgeSnap]]:
-        """:meth:`snap_pair` for several usable-edge masks at once (a route and its walking
-        comparison): one tree query, the same choices; each point placed on its line by
-        :meth:`locate` (as shapely places it, without a shapely call per route)."""
-        if self.edge_tree is None:
-            raise SnapError(_("the network has no paths"))
-        points = shapely.points([o, d])
-        which, hit = self.edge_tree.query_nearest(points, max_distance=max_m, all_matches=True)
-        pairs = list(zip(which.tolist(), hit.tolist()))
-        fwd, bwd = self.fwd, self.bwd
-        xy = (o, d)
-        placed: dict[tuple[int, int], EdgeSnap] = {}
-        out = []
-        for usable in usables:
-            pick = [-1, -1]
-            for i, h in pairs:  # tree order, as in snap()
-                if pick[i] < 0 and (usable[fwd[h]] or usable[bwd[h]]):
-                    pick[i] = h
-            if pick[0] < 0 or pick[1] < 0:
-                out.append(self.snap_pair(o, d, usable, max_m))
-                continue
-            ends = []
-            for i, h in enumerate(pick):
-                snap = placed.get((i, h))
-                if snap is None:
-                    x, y = float(xy[i][0]), float(xy[i][1])
-                    offset, length, distance = self.locate(h, x, y)
-                    snap = placed[(i, h)] = EdgeSnap(int(fwd[h]), int(bwd[h]), offset, length, distance, (x, y))
-                ends.append(snap)
-            out.append((ends[0], ends[1]))
-        return out
 
     def locate(self, h: int, x: float, y: float) -> tuple[float, float, float]:
         """Where the point ``(x, y)`` falls on physical edge ``h``: ``(offset, length,
@@ -307,49 +272,32 @@ class NetworkIndex:
             Metres from the edge's first vertex to the point's projection, the edge's
             length, and the distance from the point to the edge.
         """
-        a, b = self._line_start[h], self._line_start[h + 1]
-        coords = self.line_xy[a:b].tolist()
-        if len(coords) < 2:
-            if not coords:
-                return 0.0, 0.0, math.inf
-            return 0.0, 0.0, math.sqrt((x - coords[0][0]) ** 2 + (y - coords[0][1]) ** 2)
-        best = math.inf
-        measure = 0.0
-        start = 0.0
-        x0, y0 = coords[0]
-        for x1, y1 in coords[1:]:
-            dx, dy = x1 - x0, y1 - y0
-            len2 = dx * dx + dy * dy
-            seg = math.sqrt(dx * dx + dy * dy)
-            if len2 == 0.0:  # a repeated vertex
-                dist = math.sqrt((x - x0) * (x - x0) + (y - y0) * (y - y0))
-                r = math.nan
-            else:
-                r = ((x - x0) * dx + (y - y0) * dy) / len2
-                if r <= 0:
-                    dist = math.sqrt((x - x0) * (x - x0) + (y - y0) * (y - y0))
-                elif r >= 1:
-                    dist = math.sqrt((x - x1) * (x - x1) + (y - y1) * (y - y1))
-                else:
-                    s = ((y0 - y) * dx - (x0 - x) * dy) / len2
-                    dist = abs(s) * math.sqrt(len2)
-            if dist < best:
-                best = dist
-                if x == x0 and y == y0:
-                    factor = 0.0
-                elif x == x1 and y == y1:
-                    factor = 1.0
-                else:
-                    factor = r
-                if factor <= 0 or factor != factor:
-                    measure = start
-                elif factor <= 1:
-                    measure = start + factor * seg
-                else:
-                    measure = start + seg
-            start += seg
-            x0, y0 = x1, y1
-        return measure, start, best
+        return _locate(self.line_xy, int(self.line_start[h]), int(self.line_start[h + 1]), float(x), float(y))
+
+    def _usable_lines(self, usable: np.ndarray) -> np.ndarray:
+        """Per physical edge: whether either direction is usable (kept for the last few
+        masks: a router asks with the same mask on every route)."""
+        kept = self._lines_of.get(id(usable))
+        if kept is not None and kept[0] is usable:
+            return kept[1]
+        lines = usable[self.fwd] | usable[self.bwd]
+        if len(self._lines_of) >= 16:
+            self._lines_of.pop(next(iter(self._lines_of)))
+        self._lines_of[id(usable)] = (usable, lines)
+        return lines
+
+    def _segment_grid(self) -> tuple[Any, ...]:
+        """The edges' segments in a grid of :data:`GRID_CELL_M` cells (built on first use):
+        the arguments :func:`_nearest_line` takes after the point, limit and mask."""
+        if self._grid is None:
+            xy = self.line_xy
+            x0, y0 = (float(v) - 1.0 for v in xy.min(axis=0))
+            x1, y1 = (float(v) + 1.0 for v in xy.max(axis=0))
+            nx_, ny_ = int((x1 - x0) // GRID_CELL_M) + 1, int((y1 - y0) // GRID_CELL_M) + 1
+            owner = np.repeat(np.arange(len(self.line_start) - 1, dtype=np.int64), np.diff(self.line_start))
+            ptr, entries = _grid_build(xy, self.line_start, owner, x0, y0, GRID_CELL_M, nx_, ny_)
+            self._grid = (xy, owner, self.line_start, ptr, entries, x0, y0, GRID_CELL_M, nx_, ny_)
+        return self._grid
 
     # --- survey reports ------------------------------------------------------------------
 
@@ -459,3 +407,198 @@ def within_distance(points: np.ndarray, centres: np.ndarray, radius: float) -> n
     return (
         cKDTree(np.asarray(centres, dtype=float).reshape(-1, 2)).query(points, distance_upper_bound=radius)[0] <= radius
     )
+
+
+# --- compiled loops of the route-end search ---------------------------------------------
+
+#: Side of a cell of the segment grid, in metres: most segments of a pedestrian network
+#: are shorter, so a point's nearest edge lies in its own cell or the next ring.
+GRID_CELL_M = 25.0
+
+
+@njit(cache=True)
+def _grid_build(
+    xy: np.ndarray, line_start: np.ndarray, owner: np.ndarray, x0: float, y0: float, cell: float, nx: int, ny: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every segment (by its first vertex) in each cell its bounding box touches, as CSR
+    arrays ``(ptr, entries)``; a line of one vertex enters as that vertex."""
+    counts = np.zeros(nx * ny + 1, dtype=np.int64)
+    for rep in range(2):
+        if rep == 1:
+            for c in range(1, nx * ny + 1):
+                counts[c] += counts[c - 1]
+            entries = np.empty(counts[nx * ny], dtype=np.int64)
+            fill = counts[:-1].copy()
+        for i in range(len(xy)):
+            h = owner[i]
+            end = line_start[h + 1]
+            if i + 1 >= end and i > line_start[h]:
+                continue  # the last vertex of a line starts no segment
+            j = i + 1 if i + 1 < end else i
+            ix0 = int((min(xy[i, 0], xy[j, 0]) - x0) // cell)
+            ix1 = int((max(xy[i, 0], xy[j, 0]) - x0) // cell)
+            iy0 = int((min(xy[i, 1], xy[j, 1]) - y0) // cell)
+            iy1 = int((max(xy[i, 1], xy[j, 1]) - y0) // cell)
+            for iy in range(iy0, iy1 + 1):
+                for ix in range(ix0, ix1 + 1):
+                    c = iy * nx + ix
+                    if rep == 0:
+                        counts[c + 1] += 1
+                    else:
+                        entries[fill[c]] = i
+                        fill[c] += 1
+    return counts, entries
+
+
+@njit(cache=True)
+def _segment_distance(xy: np.ndarray, i: int, j: int, x: float, y: float) -> float:
+    """Distance from ``(x, y)`` to the segment ``xy[i]``-``xy[j]``, as GEOS computes it."""
+    x0, y0, x1, y1 = xy[i, 0], xy[i, 1], xy[j, 0], xy[j, 1]
+    dx, dy = x1 - x0, y1 - y0
+    len2 = dx * dx + dy * dy
+    if len2 == 0.0:
+        return math.sqrt((x - x0) * (x - x0) + (y - y0) * (y - y0))
+    r = ((x - x0) * dx + (y - y0) * dy) / len2
+    if r <= 0:
+        return math.sqrt((x - x0) * (x - x0) + (y - y0) * (y - y0))
+    if r >= 1:
+        return math.sqrt((x - x1) * (x - x1) + (y - y1) * (y - y1))
+    s = ((y0 - y) * dx - (x0 - x) * dy) / len2
+    return abs(s) * math.sqrt(len2)
+
+
+@njit(cache=True)
+def _nearest_line(
+    x: float,
+    y: float,
+    max_m: float,
+    ok: np.ndarray,
+    xy: np.ndarray,
+    owner: np.ndarray,
+    line_start: np.ndarray,
+    ptr: np.ndarray,
+    entries: np.ndarray,
+    x0: float,
+    y0: float,
+    cell: float,
+    nx: int,
+    ny: int,
+) -> tuple[int, float]:
+    """The nearest line with ``ok[line]`` within ``max_m`` of ``(x, y)`` (ties: the lowest
+    line) and its distance; ``-1`` when there is none (with the distance of the nearest
+    found beyond the limit, else inf). Rings of cells around the
+    point's cell are searched outwards until no unsearched cell can hold a nearer segment
+    (ring ``k + 1`` lies at least ``k`` cells away) or the limit or the grid is passed."""
+    cx = int(math.floor((x - x0) / cell))
+    cy = int(math.floor((y - y0) / cell))
+    best, best_h = math.inf, -1
+    k = 0
+    while True:
+        for iy in range(max(cy - k, 0), min(cy + k, ny - 1) + 1):
+            edge_row = iy == cy - k or iy == cy + k
+            ix = max(cx - k, 0)
+            last = min(cx + k, nx - 1)
+            while ix <= last:
+                if edge_row or ix == cx - k or ix == cx + k:
+                    c = iy * nx + ix
+                    for p in range(ptr[c], ptr[c + 1]):
+                        i = entries[p]
+                        h = owner[i]
+                        if not ok[h]:
+                            continue
+                        j = i + 1 if i + 1 < line_start[h + 1] else i
+                        d = _segment_distance(xy, i, j, x, y)
+                        if d < best or (d == best and h < best_h):
+                            best, best_h = d, h
+                    ix += 1
+                else:
+                    ix = cx + k  # inside a side row: only the two ends belong to the ring
+        if best < k * cell or k * cell > max_m:
+            break
+        if cx - k <= 0 and cy - k <= 0 and cx + k >= nx - 1 and cy + k >= ny - 1:
+            break  # the ring holds the whole grid
+        k += 1
+    if best > max_m:
+        return -1, best
+    return best_h, best
+
+
+@njit(cache=True)
+def _snap(
+    xs: np.ndarray,
+    ys: np.ndarray,
+    max_m: float,
+    ok: np.ndarray,
+    xy: np.ndarray,
+    owner: np.ndarray,
+    line_start: np.ndarray,
+    ptr: np.ndarray,
+    entries: np.ndarray,
+    x0: float,
+    y0: float,
+    cell: float,
+    nx: int,
+    ny: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For each point: the nearest usable line within ``max_m`` (:func:`_nearest_line`,
+    ``-1`` when none) and where the point falls on it (:func:`_locate`: offset, length,
+    distance; for ``-1`` the distance to the nearest usable line at any range, else inf)."""
+    n = len(xs)
+    h = np.empty(n, dtype=np.int64)
+    offset = np.zeros(n)
+    length = np.zeros(n)
+    distance = np.empty(n)
+    for k in range(n):
+        line, d = _nearest_line(xs[k], ys[k], max_m, ok, xy, owner, line_start, ptr, entries, x0, y0, cell, nx, ny)
+        h[k] = line
+        distance[k] = d
+        if line >= 0:
+            offset[k], length[k], distance[k] = _locate(xy, line_start[line], line_start[line + 1], xs[k], ys[k])
+    return h, offset, length, distance
+
+
+@njit(cache=True)
+def _locate(coords: np.ndarray, a: int, b: int, x: float, y: float) -> tuple[float, float, float]:
+    """:meth:`NetworkIndex.locate` on the vertices ``coords[a:b]``."""
+    if b - a < 2:
+        if b == a:
+            return 0.0, 0.0, math.inf
+        return 0.0, 0.0, math.sqrt((x - coords[a, 0]) ** 2 + (y - coords[a, 1]) ** 2)
+    best = math.inf
+    measure = 0.0
+    start = 0.0
+    x0, y0 = coords[a, 0], coords[a, 1]
+    for i in range(a + 1, b):
+        x1, y1 = coords[i, 0], coords[i, 1]
+        dx, dy = x1 - x0, y1 - y0
+        len2 = dx * dx + dy * dy
+        seg = math.sqrt(dx * dx + dy * dy)
+        r = math.nan
+        if len2 == 0.0:  # a repeated vertex
+            dist = math.sqrt((x - x0) * (x - x0) + (y - y0) * (y - y0))
+        else:
+            r = ((x - x0) * dx + (y - y0) * dy) / len2
+            if r <= 0:
+                dist = math.sqrt((x - x0) * (x - x0) + (y - y0) * (y - y0))
+            elif r >= 1:
+                dist = math.sqrt((x - x1) * (x - x1) + (y - y1) * (y - y1))
+            else:
+                s = ((y0 - y) * dx - (x0 - x) * dy) / len2
+                dist = abs(s) * math.sqrt(len2)
+        if dist < best:
+            best = dist
+            if x == x0 and y == y0:
+                factor = 0.0
+            elif x == x1 and y == y1:
+                factor = 1.0
+            else:
+                factor = r
+            if factor <= 0 or factor != factor:
+                measure = start
+            elif factor <= 1:
+                measure = start + factor * seg
+            else:
+                measure = start + seg
+        start += seg
+        x0, y0 = x1, y1
+    return measure, start, best

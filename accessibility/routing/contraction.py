@@ -150,29 +150,48 @@ class Hierarchy:
     def query_labels(
         self, sources: list[tuple[int, float]], targets: list[tuple[int, float]]
     ) -> tuple[float, np.ndarray, int, int] | None:
-        """:meth:`query` on the kept labels (:meth:`build_labels` first): the sources'
-        upward labels meet the targets' downward labels (sorted by hub: one merge each,
-        compiled, :func:`~accessibility.routing.kernels.hub_meet`); the first cheapest
-        meeting wins (in target order, then hub order; at that hub the first source as
-        cheap), and the winning entries' trees are walked back into original edges
-        (:func:`~accessibility.routing.kernels.unpack`). Thread-safe: nothing is shared.
+        """:meth:`query` on the kept labels (:meth:`build_labels` first): see
+        :meth:`pieces` (edge lengths unknown here: only the edges are returned)."""
+        no_length = np.zeros(int(self.arc_edge.max(initial=-1)) + 1)
+        found = self.pieces(
+            [(s, c, -1, 0.0, 0.0) for s, c in sources], [(t, c, -1, 0.0, 0.0) for t, c in targets], no_length
+        )
+        if found is None:
+            return None
+        cost, (edges, _, _), first, last = found
+        return cost, edges, sources[first][0], targets[last][0]
+
+    def pieces(
+        self,
+        sources: list[tuple[int, float, int, float, float]],
+        targets: list[tuple[int, float, int, float, float]],
+        length: np.ndarray,
+    ) -> tuple[float, tuple[np.ndarray, np.ndarray, np.ndarray], int, int] | None:
+        """The cheapest path from the sources to the targets on the kept labels: ``(cost,
+        (edges, starts, ends), source row, target row)``, or None. Rows are ``(node, cost
+        to enter it (from it to the end), edge, from, to)``: the partial edge walked before
+        the node (after it), put before (after) the path's edges when longer than nothing;
+        ``length[e]`` is where a whole edge ends.
+
+        The sources' upward labels meet the targets' downward labels (sorted by hub: one
+        merge each, compiled, :func:`~accessibility.routing.kernels.hub_meet`); the first
+        cheapest meeting wins (in target order, then hub order; at that hub the first
+        source as cheap), and the winning entries' trees are walked back into original
+        edges (:func:`~accessibility.routing.kernels.unpack`). Thread-safe: nothing is
+        shared.
         """
         up, down = self.labels_up, self.labels_down
         assert up is not None and down is not None
-        s_nodes = np.array([s for s, _ in sources], dtype=np.int64)
-        s_cost = np.array([c for _, c in sources], dtype=np.float64)
-        t_nodes = np.array([t for t, _ in targets], dtype=np.int64)
-        t_cost = np.array([c for _, c in targets], dtype=np.float64)
-        cost, i, fpos, j, bpos = hub_meet(
-            up.ptr, up.hub, up.dist, down.ptr, down.hub, down.dist, s_nodes, s_cost, t_nodes, t_cost
-        )
+        s_rows = np.array(sources, dtype=np.float64).reshape(-1, 5)
+        t_rows = np.array(targets, dtype=np.float64).reshape(-1, 5)
+        cost, i, fpos, j, bpos = hub_meet(up.ptr, up.hub, up.dist, down.ptr, down.hub, down.dist, s_rows, t_rows)
         if not math.isfinite(cost):
             return None
-        edges = unpack(
+        pieces = unpack(
             up.pred_pos, up.arc, fpos, down.pred_pos, down.arc, bpos,
-            self.arc_edge, self.arc_kid_first, self.arc_kid_second, self.arc_size,
+            self.arc_edge, self.arc_kid_first, self.arc_kid_second, self.arc_size, length, s_rows[i], t_rows[j],
         )  # fmt: skip
-        return float(cost), edges, sources[i][0], targets[j][0]
+        return float(cost), pieces, i, j
 
     def query(
         self, sources: list[tuple[int, float]], targets: list[tuple[int, float]]

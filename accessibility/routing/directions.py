@@ -179,18 +179,21 @@ def step_sentences(steps: list[list[Any]], lang: str) -> list[str]:
 
 def _phrases(steps: list[list[Any]], lang: str) -> list[str]:
     t = _texts(lang)
+    unnamed, turns, headings = t["unnamed"], t["turns"], t["headings"]
+    start_on, start_where, turn_onto, turn_where = t["start_on"], t["start_where"], t["turn_onto"], t["turn_where"]
     out: list[str] = []
-    for i, (street, kind, length, first, _last) in enumerate(steps):
-        metres = _metres(length, lang)
-        unnamed = t["unnamed"][kind] if not street else ""
+    previous = 0.0  # the last bearing of the step before
+    for i, (street, kind, length, first, last) in enumerate(steps):
+        metres = _whole_number(int(round(length)) if math.isfinite(length) else -1, lang)
+        where = "" if street else unnamed[kind]
         if i == 0:
-            heading = t["headings"][int((first + 22.5) // 45) % 8]
-            text = t["start_on"] if street else t["start_where"]
-            out.append(text.format(street=street, where=unnamed, heading=heading, metres=metres))
-            continue
-        turn = t["turns"][turn_class(first - steps[i - 1][4])]
-        text = t["turn_onto"] if street else t["turn_where"]
-        out.append(text.format(turn=turn, street=street, where=unnamed, metres=metres))
+            heading = headings[int((first + 22.5) // 45) % 8]
+            text = start_on if street else start_where
+            out.append(text.format(street=street, where=where, heading=heading, metres=metres))
+        else:
+            text = turn_onto if street else turn_where
+            out.append(text.format(turn=turns[turn_class(first - previous)], street=street, where=where, metres=metres))
+        previous = last
     out.append(t["arrived"])
     return out
 

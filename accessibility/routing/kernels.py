@@ -9,9 +9,9 @@ Python objects) and is compiled once, on first use, then cached on disk by numba
 (``cache=True``), so later processes load it in milliseconds.
 
 The callers (:mod:`~accessibility.routing.contraction`, :mod:`~accessibility.routing.router`,
-:mod:`~accessibility.routing.geometry`, :mod:`~accessibility.routing.route`,
-:mod:`~accessibility.model.snapping`) keep the meaning; each kernel's docstring says which
-Python it replaces, step for step (the same ties, the same rounding).
+:mod:`~accessibility.routing.geometry`, :mod:`~accessibility.routing.route`) keep the
+meaning; each kernel's docstring says what it computes, ties and rounding included. (The
+spatial index compiles its own loops, in :mod:`~accessibility.model.snapping`.)
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["hub_meet", "join_pieces", "locate", "marks_on", "trace", "unpack"]
+__all__ = ["hub_meet", "join_pieces", "marks_on", "trace", "unpack"]
 
 _TINY = 1e-9
 
@@ -34,14 +34,13 @@ def hub_meet(
     down_ptr: np.ndarray,
     down_hub: np.ndarray,
     down_dist: np.ndarray,
-    s_nodes: np.ndarray,
-    s_cost: np.ndarray,
-    t_nodes: np.ndarray,
-    t_cost: np.ndarray,
+    sources: np.ndarray,
+    targets: np.ndarray,
 ) -> tuple[float, int, int, int, int]:
     """The cheapest meeting of the sources' upward labels with the targets' downward
-    labels: ``(cost, source index, position in the source's label, target index,
-    position in the target's label)``; cost ``inf`` and positions ``-1`` when none meet.
+    labels (rows ``(node, cost to enter it or from it to the end, ...)``): ``(cost, source
+    row, position in the source's label, target row, position in the target's label)``;
+    cost ``inf`` and positions ``-1`` when none meet.
 
     Ties as :meth:`Hierarchy.query_labels` breaks them: the first cheapest entry in target
     order, then in the target label's hub order; at that hub, the first source as cheap.
@@ -49,31 +48,53 @@ def hub_meet(
     """
     best = math.inf
     best_s, best_fpos, best_t, best_bpos = -1, -1, -1, -1
-    ns = len(s_nodes)
-    for j in range(len(t_nodes)):
-        t = t_nodes[j]
+    ns = len(sources)
+    at = np.empty(ns, dtype=np.int64)  # per source: the walk through its label
+    for j in range(len(targets)):
+        t = int(targets[j, 0])
         a, b = down_ptr[t], down_ptr[t + 1]
-        at = np.empty(ns, dtype=np.int64)  # per source: the walk through its label
         for i in range(ns):
-            at[i] = up_ptr[s_nodes[i]]
+            at[i] = up_ptr[int(sources[i, 0])]
         for k in range(a, b):
             hub = down_hub[k]
             value = math.inf
             src, fpos = -1, -1
             for i in range(ns):
-                end = up_ptr[s_nodes[i] + 1]
+                end = up_ptr[int(sources[i, 0]) + 1]
                 p = at[i]
                 while p < end and up_hub[p] < hub:
                     p += 1
                 at[i] = p
                 if p < end and up_hub[p] == hub:
-                    v = up_dist[p] + s_cost[i]
+                    v = up_dist[p] + sources[i, 1]
                     if v < value:
                         value, src, fpos = v, i, p
-            total = value + down_dist[k] + t_cost[j]
+            total = value + down_dist[k] + targets[j, 1]
             if total < best:
                 best, best_s, best_fpos, best_t, best_bpos = total, src, fpos, j, k
     return best, best_s, best_fpos, best_t, best_bpos
+
+
+@njit(cache=True)
+def join_pieces(
+    edges: np.ndarray, length: np.ndarray, edge0: int, a0: float, b0: float, edge1: int, a1: float, b1: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A path's pieces ``(edges, starts, ends)``: the first edge's part ``a0..b0`` (when
+    longer than nothing), the whole ``edges``, the last edge's part ``a1..b1`` (same)."""
+    head = 1 if b0 - a0 > _TINY else 0
+    tail = 1 if b1 - a1 > _TINY else 0
+    n = head + len(edges) + tail
+    e = np.empty(n, dtype=np.int64)
+    s = np.zeros(n)
+    t = np.empty(n)
+    if head:
+        e[0], s[0], t[0] = edge0, a0, b0
+    for i in range(len(edges)):
+        e[head + i] = edges[i]
+        t[head + i] = length[edges[i]]
+    if tail:
+        e[n - 1], s[n - 1], t[n - 1] = edge1, a1, b1
+    return e, s, t
 
 
 @njit(cache=True)
@@ -88,12 +109,17 @@ def unpack(
     kid_first: np.ndarray,
     kid_second: np.ndarray,
     arc_size: np.ndarray,
-) -> np.ndarray:
-    """The original edges of the path through a meeting: the upward label's arcs from its
-    source to the hub (walked back from ``fpos``, then reversed), the downward label's from
-    the hub on to its target (from ``bpos``), each shortcut unpacked into its two arcs in
-    order until only original edges remain (``arc_edge >= 0``; ``arc_size``: how many
-    original edges each arc stands for)."""
+    length: np.ndarray,
+    head: np.ndarray,
+    tail: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pieces ``(edges, starts, ends)`` of the path through a meeting: the upward
+    label's arcs from its source to the hub (walked back from ``fpos``, then reversed), the
+    downward label's from the hub on to its target (from ``bpos``), each shortcut unpacked
+    into its two arcs in order until only original edges remain (``arc_edge >= 0``;
+    ``arc_size``: how many original edges each arc stands for); joined as
+    :func:`join_pieces` joins them to the partial edges ``head`` and ``tail`` (rows
+    ``(node, cost, edge, from, to)``) where the path leaves its origin and reaches its end."""
     n_up, n_down, total = 0, 0, 0
     p = fpos
     while up_pred[p] >= 0:
@@ -132,29 +158,7 @@ def unpack(
                 stack[top] = kid_second[x]
                 stack[top + 1] = kid_first[x]
                 top += 2
-    return out
-
-
-@njit(cache=True)
-def join_pieces(
-    edges: np.ndarray, length: np.ndarray, edge0: int, a0: float, b0: float, edge1: int, a1: float, b1: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A path's pieces ``(edges, starts, ends)``: the first edge's part ``a0..b0`` (when
-    longer than nothing), the whole ``edges``, the last edge's part ``a1..b1`` (same)."""
-    head = 1 if b0 - a0 > _TINY else 0
-    tail = 1 if b1 - a1 > _TINY else 0
-    n = head + len(edges) + tail
-    e = np.empty(n, dtype=np.int64)
-    s = np.zeros(n)
-    t = np.empty(n)
-    if head:
-        e[0], s[0], t[0] = edge0, a0, b0
-    for i in range(len(edges)):
-        e[head + i] = edges[i]
-        t[head + i] = length[edges[i]]
-    if tail:
-        e[n - 1], s[n - 1], t[n - 1] = edge1, a1, b1
-    return e, s, t
+    return join_pieces(out, length, int(head[2]), head[3], head[4], int(tail[2]), tail[3], tail[4])
 
 
 @njit(cache=True)
@@ -334,53 +338,3 @@ def marks_on(
                 at[n], rows[n], on[n] = walked, node_rows[i], e
                 n += 1
     return at[:n], rows[:n], on[:n]
-
-
-@njit(cache=True)
-def locate(coords: np.ndarray, a: int, b: int, x: float, y: float) -> tuple[float, float, float]:
-    """Where ``(x, y)`` falls on the line of vertices ``coords[a:b]``: ``(offset, length,
-    distance)``, as shapely's ``line_locate_point``, ``length`` and ``distance`` give them
-    (GEOS's arithmetic step for step: the nearest segment, the first of equals, the
-    projection clamped to the segment). See :meth:`NetworkIndex.locate`."""
-    if b - a < 2:
-        if b == a:
-            return 0.0, 0.0, math.inf
-        return 0.0, 0.0, math.sqrt((x - coords[a, 0]) ** 2 + (y - coords[a, 1]) ** 2)
-    best = math.inf
-    measure = 0.0
-    start = 0.0
-    x0, y0 = coords[a, 0], coords[a, 1]
-    for i in range(a + 1, b):
-        x1, y1 = coords[i, 0], coords[i, 1]
-        dx, dy = x1 - x0, y1 - y0
-        len2 = dx * dx + dy * dy
-        seg = math.sqrt(dx * dx + dy * dy)
-        r = math.nan
-        if len2 == 0.0:  # a repeated vertex
-            dist = math.sqrt((x - x0) * (x - x0) + (y - y0) * (y - y0))
-        else:
-            r = ((x - x0) * dx + (y - y0) * dy) / len2
-            if r <= 0:
-                dist = math.sqrt((x - x0) * (x - x0) + (y - y0) * (y - y0))
-            elif r >= 1:
-                dist = math.sqrt((x - x1) * (x - x1) + (y - y1) * (y - y1))
-            else:
-                s = ((y0 - y) * dx - (x0 - x) * dy) / len2
-                dist = abs(s) * math.sqrt(len2)
-        if dist < best:
-            best = dist
-            if x == x0 and y == y0:
-                factor = 0.0
-            elif x == x1 and y == y1:
-                factor = 1.0
-            else:
-                factor = r
-            if factor <= 0 or factor != factor:
-                measure = start
-            elif factor <= 1:
-                measure = start + factor * seg
-            else:
-                measure = start + seg
-        start += seg
-        x0, y0 = x1, y1
-    return measure, start, best

@@ -45,8 +45,6 @@ class Route:
     length_m: float = 0.0
     duration_s: float = 0.0
     cost: float = math.inf
-    edges: list[Edge] = field(default_factory=list)
-    fractions: list[float] = field(default_factory=list)
     coords: list[tuple[float, float]] = field(default_factory=list)  # WGS84 (lon, lat)
     unknown_share: float = 0.0
     unknown_coords: list[list[tuple[float, float]]] = field(default_factory=list)
@@ -58,6 +56,27 @@ class Route:
     directions: list[str] = field(default_factory=list)
     lang: str = "it"
     facility: dict[str, Any] | None = None
+    #: the pieces walked: (the graph's edges by index, edge indices, metres walked on each,
+    #: each edge's length); :attr:`edges` and :attr:`fractions` are read from them on demand
+    _walked: tuple[list[Edge], np.ndarray, np.ndarray, np.ndarray] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    @property
+    def edges(self) -> list[Edge]:
+        """The ``(u, v, key)`` edges of the city's network the route walks, in order."""
+        if self._walked is None:
+            return []
+        graph_edges, ids, _, _ = self._walked
+        return [graph_edges[i] for i in ids.tolist()]
+
+    @property
+    def fractions(self) -> list[float]:
+        """The share of each of :attr:`edges` walked (1.0: the whole edge)."""
+        if self._walked is None:
+            return []
+        _, _, walked, full = self._walked
+        return np.divide(walked, full, out=np.ones(len(full)), where=full > 0).tolist()
 
     @property
     def detour_ratio(self) -> float | None:
@@ -193,13 +212,10 @@ def _assemble(
         return out
     c = r.costs
     e, walked = path.edges, path.ends - path.starts
-    out.length_m = path.length
+    out.length_m = float(walked.sum())
     out.duration_s = out.length_m / r.profile.speed_mps
     out.cost = path.cost
-    edges = c.edges
-    out.edges = [edges[i] for i in e.tolist()]
-    full = c.length[e]
-    out.fractions = np.divide(walked, full, out=np.ones(len(e)), where=full > 0).tolist()
+    out._walked = (c.edges, e, walked, c.length[e])
     coords, ends, steps = geo.trace(path, c.length)
     out.coords = coords
     if walk_same:
@@ -234,14 +250,18 @@ def _runs(flags: list[bool]) -> list[tuple[int, int]]:
     return out
 
 
-def _rows_on(r: Router, path: Path) -> list[tuple[float, int, int]]:
-    """What a path passes, in walking order: ``(distance from the start, barrier row,
-    edge)``, row ``-1`` where the edge is too steep in this direction (judged from its
+def _marks(r: Router, path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What a path passes, in walking order: distances from the start, barrier rows,
+    edges; row ``-1`` where the edge is too steep in this direction (judged from its
     incline). Rows on an edge count where the edge starts, rows on a node where it is
     entered (:func:`~accessibility.routing.kernels.marks_on`)."""
-    at, rows, on = marks_on(
-        path.edges, path.starts, path.ends, r.costs.length, r.costs.v, r.edge_ptr, r.edge_rows, r.node_ptr, r.node_rows
-    )
+    c = r.costs
+    return marks_on(path.edges, path.starts, path.ends, c.length, c.v, r.edge_ptr, r.edge_rows, r.node_ptr, r.node_rows)
+
+
+def _rows_on(r: Router, path: Path) -> list[tuple[float, int, int]]:
+    """:func:`_marks` as ``(distance, row, edge)`` tuples."""
+    at, rows, on = _marks(r, path)
     return list(zip(at.tolist(), rows.tolist(), on.tolist()))
 
 
@@ -282,14 +302,15 @@ def _blockers(r: Router, walk_path: Path, facts: BarrierFacts, lang: str) -> lis
 
 def _avoided(r: Router, path: Path, walk_path: Path, facts: BarrierFacts, lang: str) -> list[dict[str, Any]]:
     """Barriers that hinder or block the profile on the walking route but not on this one."""
-    on_route = {row for _, row, _ in _rows_on(r, path)}
+    on_route = set(_marks(r, path)[1].tolist())
     hinders = r.hindering_rows
     out, seen = [], set()
-    for at, row, _e in _rows_on(r, walk_path):
+    at, rows, _e = _marks(r, walk_path)
+    for distance, row in zip(at.tolist(), rows.tolist()):
         if row < 0 or row in on_route or row in seen or row not in hinders:
             continue
         seen.add(row)
-        out.append(facts.describe(row, at, lang))
+        out.append(facts.describe(row, distance, lang))
     return out
 
 

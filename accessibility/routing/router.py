@@ -266,22 +266,27 @@ class Router:
 
     def path_hierarchy(self, origin: Snap, destination: Snap) -> Path | None:
         """Cheapest path on the contraction hierarchy: two small upward searches."""
-        starts = _cheapest_per_node(self._starts(origin))
-        ends = _cheapest_per_node(self._ends(destination))
+        starts = list(_cheapest_per_node(self._starts(origin)).values())
+        ends = list(_cheapest_per_node(self._ends(destination)).values())
         h = self.hierarchy
-        ask = h.query_labels if h.labels_up is not None else h.query
-        found = ask([(s[0], s[1]) for s in starts.values()], [(e[0], e[1]) for e in ends.values()])
+        found: tuple[float, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+        if h.labels_up is not None:
+            labelled = h.pieces(starts, ends, self.costs.length)
+            if labelled is not None:
+                found = labelled[0], labelled[1]
+        else:
+            searched = h.query([(s[0], s[1]) for s in starts], [(e[0], e[1]) for e in ends])
+            if searched is not None:
+                cost, edges, first, last = searched
+                _, _, edge0, a0, b0 = next(s for s in starts if s[0] == first)
+                _, _, edge1, a1, b1 = next(e for e in ends if e[0] == last)
+                found = cost, join_pieces(edges, self.costs.length, edge0, a0, b0, edge1, a1, b1)
         direct = self._direct(origin, destination)
         if direct is not None and (found is None or direct.cost <= found[0]):
             return direct
         if found is None:
             return None
-        cost, edges, first, last = found
-        _, _, edge0, a0, b0 = starts[first]
-        _, _, edge1, a1, b1 = ends[last]
-        return Path(
-            cost, *join_pieces(np.asarray(edges, dtype=np.int64), self.costs.length, edge0, a0, b0, edge1, a1, b1)
-        )
+        return Path(found[0], *found[1])
 
     def _finish(self, dist, pred, starts, origin: Snap, destination: Snap) -> Path | None:
         best: tuple[float, Any] = (math.inf, None)
@@ -353,8 +358,10 @@ def _flat(n: int, rows: dict[int, list[int]]) -> tuple[np.ndarray, np.ndarray]:
     return ptr, flat
 
 
-def _cheapest_per_node(entries: list[tuple[int, float, int, float, float]]) -> dict[int, tuple]:
-    best: dict[int, tuple] = {}
+def _cheapest_per_node(
+    entries: list[tuple[int, float, int, float, float]],
+) -> dict[int, tuple[int, float, int, float, float]]:
+    best: dict[int, tuple[int, float, int, float, float]] = {}
     for entry in entries:
         if entry[0] not in best or entry[1] < best[entry[0]][1]:
             best[entry[0]] = entry
