@@ -29,6 +29,7 @@ from accessibility.analysis.audit import Audit, audit, missing_facilities, popul
 from accessibility.analysis.population import age_structure, residents_on_network
 from accessibility.constants import FACILITY_COLUMNS, WGS84
 from accessibility.errors import (
+    AccessibilityError,
     FacilityError,
     InputError,
     PhotoError,
@@ -587,11 +588,26 @@ class City:
         minutes per profile on a large city: :meth:`routers` lets a service build them
         later, in another thread)."""
         state = self._router_state()
-        for router in self.routers(profiles):
+        names = list(profiles or self.profiles)
+        for router in self.routers(names):
             if hierarchies:
                 router.prepare()
         _ = state.geometry, self.gazetteer
+        self._warm_up(names[0] if names else "walk")
         return self
+
+    def _warm_up(self, profile: str) -> None:
+        """One route along the network's first edge, so that the compiled loops of route
+        search and assembly (:mod:`~accessibility.routing.kernels`, the spatial index's)
+        are loaded now, or compiled: the first time on a machine, some seconds."""
+        G = self.network
+        for u, v in G.edges():
+            a, b = G.nodes[u], G.nodes[v]
+            try:
+                self.route((a["lat"], a["lon"]), (b["lat"], b["lon"]), profile=profile)
+            except AccessibilityError:
+                pass  # an edge the profile cannot use: the loops are compiled all the same
+            return
 
     def routers(self, profiles: Iterable[str] | None = None) -> list[Router]:
         """The compiled routers of ``profiles`` (default: all), for the barriers in force."""

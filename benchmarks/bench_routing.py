@@ -5,7 +5,7 @@ connected part of each city's graph and prints the median and 95th percentile ti
 route, in the same run and on the same pairs, for:
 
 - ours: ``Router.route_xy`` from projected coordinates: snapping both endpoints to the
-  nearest usable edge (STRtree), the exact search on the profile's contraction
+  nearest usable edge (the index's segment grid), the exact search on the profile's contraction
   hierarchy, and expanding the path into original ``(edge, from, to)`` pieces;
 - networkx: ``networkx.shortest_path(G, a, b, weight="length")`` given the node ids
   (no snapping), plus ``networkx.path_weight`` for the length;
@@ -13,21 +13,21 @@ route, in the same run and on the same pairs, for:
   from ``(lat, lon)``, with its walking comparison, barriers avoided, directions and
   GeoJSON (``route.to_geojson()``), routers prepared (hierarchy and hub labels) as a
   service prepares them. Its median is compared with networkx's on the same pairs, both
-  warm, in blocks one right after the other and interleaved (the issue's target: at
-  least 20x). The machine's load average is printed with it: on a shared machine,
+  warm (the issue's target: at least 20x), in blocks one right after the other; and
+  interleaved, for comparison (each side then starts cold, see below). The machine's load average is printed with it: on a shared machine,
   figures measured while other work runs are slower and noisier (the ratio less so:
   both sides slow down), so run it more than once and report the load.
 
-  What a route costs there, warm (Helsinki, about 45 pieces and 60 points a route): the
-  two end points placed on their edges (one STRtree query for both ends and both
-  profiles, then plain Python: GEOS's arithmetic, the same offsets), two hub-label
-  queries (the profile's and walking's), and assembly over per-edge lists built once
-  (points, point tails, direction legs, barrier marks): whole edges are appended as
-  they are, only the two end pieces are cut, direction steps are merged while tracing.
+  What a route costs there, warm: the two ends placed on their edges (a compiled search
+  of a grid of the edges' segments, one call per profile for both ends), two hub-label
+  meetings (the profile's and walking's), each unpacked into its pieces in one compiled
+  pass, then assembly: points, direction legs and the barriers passed in compiled loops
+  over flat arrays (``accessibility/routing/kernels.py``), the sentences of the
+  directions and the barriers' descriptions in Python.
 
 Two orders, both printed: interleaved (ours then networkx for each pair: each side
-starts with caches the other side has cooled, which costs our sub-millisecond queries
-about 2x) and in blocks (all our routes, then all networkx routes: each side warm, as in
+starts with caches the other side has cooled, which costs our sub-millisecond routes
+two to three times their warm time) and in blocks (all our routes, then all networkx routes: each side warm, as in
 a service answering many routes).
 
 Compile time (cost arrays, CSR matrix, contraction hierarchy) is paid once per profile

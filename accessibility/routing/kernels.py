@@ -21,7 +21,7 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["hub_meet", "join_pieces", "marks_on", "trace", "unpack"]
+__all__ = ["avoided", "hub_meet", "join_pieces", "marks_on", "trace", "unpack"]
 
 _TINY = 1e-9
 
@@ -338,3 +338,34 @@ def marks_on(
                 at[n], rows[n], on[n] = walked, node_rows[i], e
                 n += 1
     return at[:n], rows[:n], on[:n]
+
+
+@njit(cache=True)
+def avoided(
+    at: np.ndarray, rows: np.ndarray, route_rows: np.ndarray, hinders: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Of what the walking route passes (``at``, ``rows``: :func:`marks_on`), the barrier
+    rows that hinder the profile (``hinders[row]``) and that the profile's route does not
+    pass (``route_rows``), each once where first passed: ``(distances, rows)``."""
+    on_route = np.sort(route_rows)
+    keep = np.zeros(len(rows), dtype=np.bool_)
+    taken = np.empty(len(rows), dtype=np.int64)
+    n_taken = 0
+    for k in range(len(rows)):
+        row = rows[k]
+        if row < 0 or not hinders[row]:
+            continue
+        p = np.searchsorted(on_route, row)
+        if p < len(on_route) and on_route[p] == row:
+            continue
+        seen = False
+        for i in range(n_taken):
+            if taken[i] == row:
+                seen = True
+                break
+        if seen:
+            continue
+        taken[n_taken] = row
+        n_taken += 1
+        keep[k] = True
+    return at[keep], rows[keep]

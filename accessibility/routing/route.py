@@ -10,7 +10,6 @@ uses, and :meth:`Route.to_geojson`.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +27,7 @@ from accessibility.model.profiles import Profile, load_profiles
 from accessibility.model.snapping import EdgeSnap as Snap
 from accessibility.routing.directions import step_sentences
 from accessibility.routing.geometry import BarrierFacts, barrier_facts
-from accessibility.routing.kernels import marks_on
+from accessibility.routing.kernels import avoided, marks_on
 from accessibility.routing.router import Path, Router, Routing
 
 __all__ = ["Route", "assemble", "nearest", "route"]
@@ -115,6 +114,9 @@ class Route:
 
     def to_geojson(self) -> dict[str, Any]:
         """A GeoJSON Feature: the route as a WGS84 LineString with its properties."""
+        kinds: dict[str, int] = {}
+        for b in self.barriers_avoided:
+            kinds[b["kind"]] = kinds.get(b["kind"], 0) + 1
         props: dict[str, Any] = {
             "profile": self.profile,
             "found": self.found,
@@ -122,10 +124,7 @@ class Route:
             "duration_s": round(self.duration_s, 1),
             "walk_length_m": None if self.walk_length_m is None else round(self.walk_length_m, 2),
             "detour_ratio": None if self.detour_ratio is None else round(self.detour_ratio, 4),
-            "barriers_avoided": {
-                "count": len(self.barriers_avoided),
-                "kinds": dict(Counter(b["kind"] for b in self.barriers_avoided)),
-            },
+            "barriers_avoided": {"count": len(self.barriers_avoided), "kinds": kinds},
             "unknown_share": round(self.unknown_share, 4),
             "osm_way_ids": self.osm_ways,
             "directions": self.directions,
@@ -302,16 +301,9 @@ def _blockers(r: Router, walk_path: Path, facts: BarrierFacts, lang: str) -> lis
 
 def _avoided(r: Router, path: Path, walk_path: Path, facts: BarrierFacts, lang: str) -> list[dict[str, Any]]:
     """Barriers that hinder or block the profile on the walking route but not on this one."""
-    on_route = set(_marks(r, path)[1].tolist())
-    hinders = r.hindering_rows
-    out, seen = [], set()
-    at, rows, _e = _marks(r, walk_path)
-    for distance, row in zip(at.tolist(), rows.tolist()):
-        if row < 0 or row in on_route or row in seen or row not in hinders:
-            continue
-        seen.add(row)
-        out.append(facts.describe(row, distance, lang))
-    return out
+    at, rows, _ = _marks(r, walk_path)
+    at, rows = avoided(at, rows, _marks(r, path)[1], r.hinders)
+    return [facts.describe(row, distance, lang) for distance, row in zip(at.tolist(), rows.tolist())]
 
 
 def _targets(routing: Routing, facilities: pd.DataFrame) -> list[tuple[int, tuple[float, float]]]:

@@ -119,7 +119,8 @@ class Router:
         self.steep_edges: set[int] = set(np.flatnonzero(costs.incline_blocked).tolist())
         severity = list(costs.severity)
         self.blocking_rows: set[int] = {i for i, s in enumerate(severity) if s == "blocking"}
-        self.hindering_rows: set[int] = {i for i, s in enumerate(severity) if s in ("blocking", "hindering")}
+        #: per barrier row: whether it hinders or blocks the profile
+        self.hinders = np.array([s in ("blocking", "hindering") for s in severity], dtype=bool)
         self.v_list: list[int] = costs.v.tolist()
         #: what walking an edge passes, for route descriptions (compiled loops,
         #: :func:`~accessibility.routing.kernels.marks_on`): per edge its barrier rows then
@@ -227,6 +228,8 @@ class Router:
         try:
             hierarchy = self._hierarchy or Hierarchy(self.source, *self._arcs)
             hierarchy.build_labels()
+            if hierarchy.n:  # the compiled loops of a labelled path, loaded (or compiled) now
+                hierarchy.pieces([(0, 0.0, -1, 0.0, 0.0)], [(0, 0.0, -1, 0.0, 0.0)], self.costs.length)
             self._hierarchy = hierarchy  # one assignment: routes see all of it or none
         finally:
             self._building = False
