@@ -14,9 +14,10 @@ route, in the same run and on the same pairs, for:
   GeoJSON (``route.to_geojson()``), routers prepared (hierarchy and hub labels) as a
   service prepares them. Its median is compared with networkx's on the same pairs, both
   warm (the issue's target: at least 20x), in blocks one right after the other; and
-  interleaved, for comparison (each side then starts cold, see below). The machine's load average is printed with it: on a shared machine,
-  figures measured while other work runs are slower and noisier (the ratio less so:
-  both sides slow down), so run it more than once and report the load.
+  interleaved, for comparison (each side then starts cold, see below). The machine's
+  load average is printed with it: on a shared machine, figures measured while other
+  work runs are slower and noisier (the ratio less so: both sides slow down), so run it
+  more than once and report the load.
 
   What a route costs there, warm: the two ends placed on their edges (a compiled search
   of a grid of the edges' segments, one call per profile for both ends), two hub-label
