@@ -157,7 +157,9 @@ class NetworkIndex:
         self.line_start = np.zeros(len(geoms) + 1, dtype=np.int64)
         np.cumsum(np.bincount(owner, minlength=len(geoms)), out=self.line_start[1:])
         self._grid: tuple[Any, ...] | None = None
-        self._lines_of: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._lines_of: dict[tuple[int, ...], tuple[list[np.ndarray], np.ndarray]] = {}
+        self._fwd: list[int] = self.fwd.tolist()
+        self._bwd: list[int] = self.bwd.tolist()
         self.to_xy = Transformer.from_crs(WGS84, self.crs, always_xy=True)
         self.to_lonlat = Transformer.from_crs(self.crs, WGS84, always_xy=True)
 
@@ -198,38 +200,44 @@ class NetworkIndex:
         :class:`SnapError` naming the distance to the nearest usable edge, or to the
         nearest edge of any kind when none within the limit is usable.
         """
-        return self._snap_points([(x, y)], usable, max_m, [what])[0]
+        return self._snap_points([(x, y)], [usable], max_m, [what])[0][0]
 
     def snap_pair(
         self, o: tuple[float, float], d: tuple[float, float], usable: np.ndarray, max_m: float
     ) -> tuple[EdgeSnap, EdgeSnap]:
         """:meth:`snap` for an origin and a destination at once (errors name which)."""
-        so, sd = self._snap_points([o, d], usable, max_m, ["origin", "destination"])
+        so, sd = self._snap_points([o, d], [usable], max_m, ["origin", "destination"])[0]
         return so, sd
 
     def snap_pairs(
         self, o: tuple[float, float], d: tuple[float, float], usables: list[np.ndarray], max_m: float
     ) -> list[tuple[EdgeSnap, EdgeSnap]]:
-        """:meth:`snap_pair` for several usable-edge masks (a route and its walking
-        comparison)."""
-        return [self.snap_pair(o, d, usable, max_m) for usable in usables]
+        """:meth:`snap_pair` for several usable-edge masks at once (a route and its
+        walking comparison: one compiled call)."""
+        return [(so, sd) for so, sd in self._snap_points([o, d], usables, max_m, ["origin", "destination"])]
 
     def _snap_points(
-        self, points: list[tuple[float, float]], usable: np.ndarray, max_m: float, what: list[str]
-    ) -> list[EdgeSnap]:
+        self, points: list[tuple[float, float]], usables: list[np.ndarray], max_m: float, what: list[str]
+    ) -> list[list[EdgeSnap]]:
+        """Per usable-edge mask, per point: its :class:`EdgeSnap` (errors name the point
+        by ``what``)."""
         if self.edge_tree is None:
             raise SnapError(_("the network has no paths"))
-        grid = self._segment_grid()
-        xs = np.array([p[0] for p in points], dtype=float)
-        ys = np.array([p[1] for p in points], dtype=float)
-        h, offset, length, distance = _snap(xs, ys, float(max_m), self._usable_lines(usable), *grid)
+        xy = np.array(points, dtype=float).reshape(-1, 2)
+        found = _snap(xy, float(max_m), self._usable_lines(usables), *self._segment_grid())
+        h, offset, length, distance = (a.tolist() for a in found)
+        fwd, bwd = self._fwd, self._bwd
         out = []
-        for k, (x, y) in enumerate(zip(xs.tolist(), ys.tolist())):
-            line = int(h[k])
-            if line < 0:
-                self._snap_error(x, y, usable, max_m, what[k])
-            fwd, bwd = int(self.fwd[line]), int(self.bwd[line])
-            out.append(EdgeSnap(fwd, bwd, float(offset[k]), float(length[k]), float(distance[k]), (x, y)))
+        for m, usable in enumerate(usables):
+            snaps = []
+            for k, (x, y) in enumerate(points):
+                line = h[m][k]
+                if line < 0:
+                    self._snap_error(float(x), float(y), usable, max_m, what[k])
+                snaps.append(
+                    EdgeSnap(fwd[line], bwd[line], offset[m][k], length[m][k], distance[m][k], (float(x), float(y)))
+                )
+            out.append(snaps)
         return out
 
     def _snap_error(self, x: float, y: float, usable: np.ndarray, max_m: float, what: str) -> None:
@@ -242,8 +250,8 @@ class NetworkIndex:
                 "{what}: {far} m from the nearest path usable with this profile, beyond the limit of "
                 "{limit} m; check the coordinates or choose a less restrictive profile"
             )
-            xs, ys = np.array([x]), np.array([y])
-            usable_far = float(_snap(xs, ys, math.inf, self._usable_lines(usable), *self._segment_grid())[3][0])
+            found = _snap(np.array([[x, y]]), math.inf, self._usable_lines([usable]), *self._segment_grid())
+            usable_far = float(found[3][0, 0])
             far = usable_far if math.isfinite(usable_far) else far
         else:
             message = _(
@@ -274,16 +282,18 @@ class NetworkIndex:
         """
         return _locate(self.line_xy, int(self.line_start[h]), int(self.line_start[h + 1]), float(x), float(y))
 
-    def _usable_lines(self, usable: np.ndarray) -> np.ndarray:
-        """Per physical edge: whether either direction is usable (kept for the last few
-        masks: a router asks with the same mask on every route)."""
-        kept = self._lines_of.get(id(usable))
-        if kept is not None and kept[0] is usable:
+    def _usable_lines(self, usables: list[np.ndarray]) -> np.ndarray:
+        """Per mask, per physical edge: whether either direction is usable, as one 2-D
+        array (kept for the last few lists of masks: a service asks with the same masks
+        on every route)."""
+        key = tuple(id(u) for u in usables)
+        kept = self._lines_of.get(key)
+        if kept is not None and all(a is b for a, b in zip(kept[0], usables)):
             return kept[1]
-        lines = usable[self.fwd] | usable[self.bwd]
+        lines = np.vstack([usable[self.fwd] | usable[self.bwd] for usable in usables])
         if len(self._lines_of) >= 16:
             self._lines_of.pop(next(iter(self._lines_of)))
-        self._lines_of[id(usable)] = (usable, lines)
+        self._lines_of[key] = (list(usables), lines)
         return lines
 
     def _segment_grid(self) -> tuple[Any, ...]:
@@ -525,8 +535,7 @@ def _nearest_line(
 
 @njit(cache=True)
 def _snap(
-    xs: np.ndarray,
-    ys: np.ndarray,
+    points: np.ndarray,
     max_m: float,
     ok: np.ndarray,
     xy: np.ndarray,
@@ -540,20 +549,23 @@ def _snap(
     nx: int,
     ny: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """For each point: the nearest usable line within ``max_m`` (:func:`_nearest_line`,
-    ``-1`` when none) and where the point falls on it (:func:`_locate`: offset, length,
-    distance; for ``-1`` the distance to the nearest usable line at any range, else inf)."""
-    n = len(xs)
-    h = np.empty(n, dtype=np.int64)
-    offset = np.zeros(n)
-    length = np.zeros(n)
-    distance = np.empty(n)
-    for k in range(n):
-        line, d = _nearest_line(xs[k], ys[k], max_m, ok, xy, owner, line_start, ptr, entries, x0, y0, cell, nx, ny)
-        h[k] = line
-        distance[k] = d
-        if line >= 0:
-            offset[k], length[k], distance[k] = _locate(xy, line_start[line], line_start[line + 1], xs[k], ys[k])
+    """For each mask (row of ``ok``) and point (row of ``points``): the nearest usable line
+    within ``max_m`` (:func:`_nearest_line`, ``-1`` when none) and where the point falls on
+    it (:func:`_locate`: offset, length, distance; for ``-1``, the distance of the nearest
+    usable line found beyond the limit, else inf), as ``(masks, points)`` arrays."""
+    m, n = ok.shape[0], points.shape[0]
+    h = np.empty((m, n), dtype=np.int64)
+    offset = np.zeros((m, n))
+    length = np.zeros((m, n))
+    distance = np.empty((m, n))
+    for r in range(m):
+        for k in range(n):
+            x, y = points[k, 0], points[k, 1]
+            line, d = _nearest_line(x, y, max_m, ok[r], xy, owner, line_start, ptr, entries, x0, y0, cell, nx, ny)
+            h[r, k] = line
+            distance[r, k] = d
+            if line >= 0:
+                offset[r, k], length[r, k], distance[r, k] = _locate(xy, line_start[line], line_start[line + 1], x, y)
     return h, offset, length, distance
 
 

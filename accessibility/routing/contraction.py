@@ -32,7 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from accessibility.routing.kernels import hub_meet, unpack
+from accessibility.routing.kernels import hub_path
 
 #: Witness searches settle at most this many nodes (more: fewer needless shortcuts,
 #: slower build; the result is exact either way).
@@ -174,24 +174,21 @@ class Hierarchy:
         ``length[e]`` is where a whole edge ends.
 
         The sources' upward labels meet the targets' downward labels (sorted by hub: one
-        merge each, compiled, :func:`~accessibility.routing.kernels.hub_meet`); the first
-        cheapest meeting wins (in target order, then hub order; at that hub the first
-        source as cheap), and the winning entries' trees are walked back into original
-        edges (:func:`~accessibility.routing.kernels.unpack`). Thread-safe: nothing is
-        shared.
+        merge each); the first cheapest meeting wins (in target order, then hub order; at
+        that hub the first source as cheap), and the winning entries' trees are walked
+        back into original edges: one compiled call
+        (:func:`~accessibility.routing.kernels.hub_path`). Thread-safe: nothing is shared.
         """
         up, down = self.labels_up, self.labels_down
         assert up is not None and down is not None
-        s_rows = np.array(sources, dtype=np.float64).reshape(-1, 5)
-        t_rows = np.array(targets, dtype=np.float64).reshape(-1, 5)
-        cost, i, fpos, j, bpos = hub_meet(up.ptr, up.hub, up.dist, down.ptr, down.hub, down.dist, s_rows, t_rows)
+        cost, i, j, e, s, t = hub_path(
+            up.ptr, up.hub, up.dist, up.pred_pos, up.arc, down.ptr, down.hub, down.dist, down.pred_pos, down.arc,
+            self.arc_edge, self.arc_kid_first, self.arc_kid_second, self.arc_size, length,
+            np.array(sources, dtype=np.float64).reshape(-1, 5), np.array(targets, dtype=np.float64).reshape(-1, 5),
+        )  # fmt: skip
         if not math.isfinite(cost):
             return None
-        pieces = unpack(
-            up.pred_pos, up.arc, fpos, down.pred_pos, down.arc, bpos,
-            self.arc_edge, self.arc_kid_first, self.arc_kid_second, self.arc_size, length, s_rows[i], t_rows[j],
-        )  # fmt: skip
-        return float(cost), pieces, i, j
+        return float(cost), (e, s, t), i, j
 
     def query(
         self, sources: list[tuple[int, float]], targets: list[tuple[int, float]]

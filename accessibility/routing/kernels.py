@@ -21,7 +21,7 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["avoided", "hub_meet", "join_pieces", "marks_on", "trace", "unpack"]
+__all__ = ["avoided", "hub_meet", "hub_path", "join_pieces", "marks_on", "trace", "unpack"]
 
 _TINY = 1e-9
 
@@ -369,3 +369,35 @@ def avoided(
         n_taken += 1
         keep[k] = True
     return at[keep], rows[keep]
+
+
+@njit(cache=True)
+def hub_path(
+    up_ptr: np.ndarray,
+    up_hub: np.ndarray,
+    up_dist: np.ndarray,
+    up_pred: np.ndarray,
+    up_arc: np.ndarray,
+    down_ptr: np.ndarray,
+    down_hub: np.ndarray,
+    down_dist: np.ndarray,
+    down_pred: np.ndarray,
+    down_arc: np.ndarray,
+    arc_edge: np.ndarray,
+    kid_first: np.ndarray,
+    kid_second: np.ndarray,
+    arc_size: np.ndarray,
+    length: np.ndarray,
+    sources: np.ndarray,
+    targets: np.ndarray,
+) -> tuple[float, int, int, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`hub_meet` then :func:`unpack` in one call: ``(cost, source row, target row,
+    edges, starts, ends)``; cost ``inf`` (rows ``-1``, no pieces) when none meet."""
+    cost, i, fpos, j, bpos = hub_meet(up_ptr, up_hub, up_dist, down_ptr, down_hub, down_dist, sources, targets)
+    if not math.isfinite(cost):
+        return cost, -1, -1, np.empty(0, dtype=np.int64), np.empty(0), np.empty(0)
+    e, s, t = unpack(
+        up_pred, up_arc, fpos, down_pred, down_arc, bpos, arc_edge, kid_first, kid_second, arc_size, length,
+        sources[i], targets[j],
+    )  # fmt: skip
+    return cost, i, j, e, s, t
