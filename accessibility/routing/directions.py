@@ -14,11 +14,24 @@ import math
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+import numpy as np
+from numba import njit
 from shapely import LineString
 
 from accessibility.i18n import N_, _, check_language, language, number, use_language
 
-__all__ = ["Leg", "bearing", "directions", "sentences", "step_sentences", "turn_class", "way_label"]
+__all__ = [
+    "TURNS",
+    "Leg",
+    "bearing",
+    "coded_sentences",
+    "directions",
+    "sentences",
+    "step_sentences",
+    "turn_class",
+    "turn_code",
+    "way_label",
+]
 
 
 class Leg(NamedTuple):
@@ -86,24 +99,53 @@ def bearing(a: tuple[float, float], b: tuple[float, float]) -> float:
     return math.degrees(math.atan2(b[0] - a[0], b[1] - a[1])) % 360
 
 
+#: Turn classes by code (:func:`turn_code`).
+TURNS = ("straight", "slight_right", "slight_left", "right", "left", "sharp_right", "sharp_left", "back")
+
+
 def turn_class(delta: float) -> str:
     """Name a change of bearing (degrees, clockwise positive) as a turn.
 
     >>> turn_class(90), turn_class(-30), turn_class(5)
     ('right', 'slight_left', 'straight')
     """
-    delta = (delta + 180) % 360 - 180
-    side = "right" if delta > 0 else "left"
+    return TURNS[turn_code(delta)]
+
+
+@njit(cache=True)
+def turn_code(delta: float) -> int:
+    """The turn class of a change of bearing as its position in :data:`TURNS`: straight
+    under 20°, slight under 45°, plain under 135°, sharp under 170°, else back."""
+    delta = (delta + 180.0) % 360.0 - 180.0
     a = abs(delta)
     if a < 20:
-        return "straight"
+        return 0
+    left = 0 if delta > 0 else 1
     if a < 45:
-        return f"slight_{side}"
+        return 1 + left
     if a < 135:
-        return side
+        return 3 + left
     if a < 170:
-        return f"sharp_{side}"
-    return "back"
+        return 5 + left
+    return 7
+
+
+@njit(cache=True)
+def step_codes(steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per step (rows ``(metres, first bearing, last bearing)``): its whole metres (``-1``
+    when not finite) and its code, the heading (0 north, 1 north-east ...) of the first
+    step and the :func:`turn_code` of the others from the step before."""
+    n = steps.shape[0]
+    metres = np.empty(n, dtype=np.int64)
+    codes = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        length = steps[i, 0]
+        metres[i] = int(round(length)) if math.isfinite(length) else -1
+        if i == 0:
+            codes[i] = int((steps[i, 1] + 22.5) // 45) % 8
+        else:
+            codes[i] = turn_code(steps[i, 1] - steps[i - 1, 2])
+    return metres, codes
 
 
 def directions(legs: list[tuple[dict[str, Any], LineString]], lang: str | None = None) -> list[str]:
@@ -143,7 +185,7 @@ def _texts(lang: str) -> dict[str, Any]:
     with use_language(lang):
         return {
             "unnamed": {k: _(v) for k, v in _UNNAMED.items()},
-            "turns": {k: _(v) for k, v in _TURNS.items()},
+            "turns": [_(_TURNS[name]) for name in TURNS],
             "headings": [_(h) for h in _HEADINGS],
             "start_on": _("start on {street} heading {heading}, {metres} m"),
             "start_where": _("start {where} heading {heading}, {metres} m"),
@@ -163,7 +205,7 @@ def _sentences(legs: list[Leg]) -> list[str]:
             steps[-1][4] = leg.bearing_end
         else:
             steps.append([leg.name, leg.kind, leg.length, leg.bearing_start, leg.bearing_end])
-    return _phrases(steps, language())
+    return step_sentences(steps, language())
 
 
 def step_sentences(steps: list[list[Any]], lang: str) -> list[str]:
@@ -174,33 +216,30 @@ def step_sentences(steps: list[list[Any]], lang: str) -> list[str]:
     >>> step_sentences([["Via Dante", "named", 100.0, 0.0, 0.0], [None, "crossing", 12.0, 90.0, 90.0]], "en")
     ['start on Via Dante heading north, 100 m', 'turn right on the crossing, 12 m', 'you have arrived']
     """
-    return _phrases(steps, check_language(lang))
+    table = np.array([step[2:] for step in steps], dtype=float).reshape(-1, 3)
+    return coded_sentences([(step[0], step[1]) for step in steps], table, check_language(lang))
 
 
-def _phrases(steps: list[list[Any]], lang: str) -> list[str]:
+def coded_sentences(ways: list[tuple[str | None, str]], steps: np.ndarray, lang: str) -> list[str]:
+    """The sentences of steps given as their ways ``(name, kind)`` and an array of rows
+    ``(metres, first bearing, last bearing)`` (:func:`step_codes` names the turns), in
+    ``lang``."""
     t = _texts(lang)
     unnamed, turns, headings = t["unnamed"], t["turns"], t["headings"]
     start_on, start_where, turn_onto, turn_where = t["start_on"], t["start_where"], t["turn_onto"], t["turn_where"]
     out: list[str] = []
-    previous = 0.0  # the last bearing of the step before
-    for i, (street, kind, length, first, last) in enumerate(steps):
-        metres = _whole_number(int(round(length)) if math.isfinite(length) else -1, lang)
+    whole, codes = (a.tolist() for a in step_codes(steps))
+    for i, ((street, kind), m, code) in enumerate(zip(ways, whole, codes)):
+        metres = _whole_number(m, lang)
         where = "" if street else unnamed[kind]
         if i == 0:
-            heading = headings[int((first + 22.5) // 45) % 8]
             text = start_on if street else start_where
-            out.append(text.format(street=street, where=where, heading=heading, metres=metres))
+            out.append(text.format(street=street, where=where, heading=headings[code], metres=metres))
         else:
             text = turn_onto if street else turn_where
-            out.append(text.format(turn=turns[turn_class(first - previous)], street=street, where=where, metres=metres))
-        previous = last
+            out.append(text.format(turn=turns[code], street=street, where=where, metres=metres))
     out.append(t["arrived"])
     return out
-
-
-def _metres(length: float, lang: str) -> str:
-    """Whole metres in the language's form (formatting is cached: Babel is slow)."""
-    return _whole_number(int(round(length)) if math.isfinite(length) else -1, lang)
 
 
 @lru_cache(maxsize=8192)

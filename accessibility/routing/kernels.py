@@ -187,11 +187,11 @@ def trace(
     bearing_start: np.ndarray,
     bearing_end: np.ndarray,
     legs: bool,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """WGS84 points of a path's pieces (``edges[k]`` from ``starts[k]`` to ``ends[k]``
     metres), with consecutive repeats once; where each piece ends in them; and the
-    direction steps as rows ``(label, metres, first bearing, last bearing)``, consecutive
-    legs with the same label merged. What :meth:`EdgeGeometry.trace` describes.
+    direction steps: their labels, and rows ``(metres, first bearing, last bearing)``,
+    consecutive legs with the same label merged. What :meth:`EdgeGeometry.trace` describes.
 
     A piece from 0 to ``length[e]`` is the whole edge, taken as it is; the others are cut
     as ``shapely.ops.substring`` cuts (the two cut points, placed by the same fraction of
@@ -205,7 +205,8 @@ def trace(
     out = np.empty((total, 2))
     n_out = 0
     piece_end = np.empty(len(edges), dtype=np.int64)
-    steps = np.empty((len(edges), 4))
+    step_label = np.empty(len(edges), dtype=np.int64)
+    steps = np.empty((len(edges), 3))
     n_steps = 0
     last_label = -1
     for k in range(len(edges)):
@@ -222,11 +223,11 @@ def trace(
             piece_end[k] = n_out
             if legs and walkable[e]:
                 if n_steps > 0 and label[e] == last_label:
-                    steps[n_steps - 1, 1] += glen[e]
-                    steps[n_steps - 1, 3] = bearing_end[e]
+                    steps[n_steps - 1, 0] += glen[e]
+                    steps[n_steps - 1, 2] = bearing_end[e]
                 else:
-                    steps[n_steps, 0], steps[n_steps, 1] = label[e], glen[e]
-                    steps[n_steps, 2], steps[n_steps, 3] = bearing_start[e], bearing_end[e]
+                    step_label[n_steps] = label[e]
+                    steps[n_steps, 0], steps[n_steps, 1], steps[n_steps, 2] = glen[e], bearing_start[e], bearing_end[e]
                     n_steps += 1
                     last_label = label[e]
             continue
@@ -289,14 +290,14 @@ def trace(
         if legs and ends[k] - starts[k] > 0:
             metres = ends[k] - starts[k]
             if n_steps > 0 and label[e] == last_label:
-                steps[n_steps - 1, 1] += metres
-                steps[n_steps - 1, 3] = b1
+                steps[n_steps - 1, 0] += metres
+                steps[n_steps - 1, 2] = b1
             else:
-                steps[n_steps, 0], steps[n_steps, 1] = label[e], metres
-                steps[n_steps, 2], steps[n_steps, 3] = b0, b1
+                step_label[n_steps] = label[e]
+                steps[n_steps, 0], steps[n_steps, 1], steps[n_steps, 2] = metres, b0, b1
                 n_steps += 1
                 last_label = label[e]
-    return out[:n_out], piece_end, steps[:n_steps]
+    return out[:n_out], piece_end, step_label[:n_steps], steps[:n_steps]
 
 
 @njit(cache=True)

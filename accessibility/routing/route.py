@@ -25,7 +25,7 @@ from accessibility.model.costs import Edge, EdgeCosts
 from accessibility.model.facilities import destination, entrance_points
 from accessibility.model.profiles import Profile, load_profiles
 from accessibility.model.snapping import EdgeSnap as Snap
-from accessibility.routing.directions import step_sentences
+from accessibility.routing.directions import coded_sentences
 from accessibility.routing.geometry import BarrierFacts, barrier_facts
 from accessibility.routing.kernels import avoided, marks_on
 from accessibility.routing.router import Path, Router, Routing
@@ -215,7 +215,7 @@ def _assemble(
     out.duration_s = out.length_m / r.profile.speed_mps
     out.cost = path.cost
     out._walked = (c.edges, e, walked, c.length[e])
-    coords, ends, steps = geo.trace(path, c.length)
+    coords, ends, ways, steps = geo.trace(path, c.length)
     out.coords = coords
     if walk_same:
         out.walk_coords = list(coords)  # the same path: the same points, not traced twice
@@ -226,7 +226,7 @@ def _assemble(
     out.osm_ways = list(dict.fromkeys(geo.osmid[e].tolist()))
     if walk_path is not None:
         out.barriers_avoided = _avoided(r, path, walk_path, facts, lang)
-    out.directions = step_sentences(steps, lang)
+    out.directions = coded_sentences(ways, steps, lang)
     return out
 
 
