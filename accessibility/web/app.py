@@ -27,14 +27,13 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import orjson
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -77,18 +76,48 @@ T = TypeVar("T")
 SPORTS = "sports"
 
 
-@dataclass
-class ProfileLimits:
-    """The profile limits a route, nearest or reach request may change, declared once for
-    the API's documentation and its validation; the values are read, checked and turned
-    into overrides by ``parse_overrides`` (one place for every endpoint)."""
+#: The profile limits a route, nearest or reach request may change, declared once for the
+#: API's documentation (:func:`query_parameters`); the values are read, checked and turned
+#: into overrides by ``parse_overrides`` (one place for every endpoint).
+PROFILE_LIMITS: tuple[tuple[str, str], ...] = (
+    ("max_kerb_cm", "highest kerb passed, cm (0-30)"),
+    ("max_incline_up_pct", "steepest slope uphill, % (0.5-30)"),
+    ("max_incline_down_pct", "steepest slope downhill, % (0.5-30)"),
+    ("min_width_cm", "narrowest passage, cm (0-300)"),
+    ("max_steps", "most steps climbed (0-1000)"),
+    ("unknown", "paths without data: avoid or accept"),
+)
+FROM = ("from", "start, lat,lon")
+PROFILE = ("profile", "a profile's name (/api/v1/profiles); default walk")
+LANG = ("lang", "language of the answer: it or en (default: Accept-Language, else it)")
 
-    max_kerb_cm: str | None = Query(None, description="highest kerb passed, cm (0-30)")
-    max_incline_up_pct: str | None = Query(None, description="steepest slope uphill, % (0.5-30)")
-    max_incline_down_pct: str | None = Query(None, description="steepest slope downhill, % (0.5-30)")
-    min_width_cm: str | None = Query(None, description="narrowest passage, cm (0-300)")
-    max_steps: str | None = Query(None, description="most steps climbed (0-1000)")
-    unknown: str | None = Query(None, description="paths without data: avoid or accept")
+
+def query_parameters(*params: tuple[str, str]) -> dict[str, Any]:
+    """The OpenAPI ``parameters`` of an endpoint that reads its (optional, text) query
+    parameters itself, from their names and descriptions.
+
+    The route, nearest and reach endpoints read ``request.query_params`` directly instead
+    of declaring a FastAPI parameter each: FastAPI's per-parameter validation cost about
+    half a millisecond per request (a third of the server's CPU per route once the route
+    itself is fast), for text parameters that every endpoint checks itself anyway
+    (:mod:`accessibility.web.inputs`).
+
+    Parameters
+    ----------
+    *params
+        ``(name, description)`` of each query parameter.
+
+    Returns
+    -------
+    dict
+        For the route decorator's ``openapi_extra``.
+    """
+    return {
+        "parameters": [
+            {"name": name, "in": "query", "required": False, "description": text, "schema": {"type": "string"}}
+            for name, text in params
+        ]
+    }
 
 
 class Service:
@@ -407,15 +436,13 @@ def create_app(
                 )
             return code, profile, parse_overrides(params)
 
-    @app.get(f"{API}/route", tags=["routes"], summary="An accessible route between two points")
-    async def route_(
-        request: Request,
-        limits: Annotated[ProfileLimits, Depends()],
-        from_: str | None = Query(None, alias="from", description="start, lat,lon"),
-        to: str | None = Query(None, description="destination, lat,lon"),
-        profile: str | None = None,
-        lang: str | None = None,
-    ) -> Any:
+    @app.get(
+        f"{API}/route",
+        tags=["routes"],
+        summary="An accessible route between two points",
+        openapi_extra=query_parameters(FROM, ("to", "destination, lat,lon"), PROFILE, LANG, *PROFILE_LIMITS),
+    )
+    async def route_(request: Request) -> Any:
         """``from`` and ``to`` as ``lat,lon``; ``profile`` by name (``/profiles``); the
         profile's limits may be changed (``max_kerb_cm`` ...; ``unknown=avoid|accept``).
         Answers a FeatureCollection: the route (its properties as ``City.route`` gives
@@ -424,29 +451,35 @@ def create_app(
         code, name, overrides = _route_params(request)
         s = service()
         with use_language(code):
-            origin = parse_latlon(from_, "from", s.box)
-            target = parse_latlon(to, "to", s.box)
+            origin = parse_latlon(request.query_params.get("from"), "from", s.box)
+            target = parse_latlon(request.query_params.get("to"), "to", s.box)
         result = await s.run(code, s.city.route, origin, target, profile=name, lang=code, **overrides)
         return FastJSON(_route_json(result, code))
 
-    @app.get(f"{API}/nearest", tags=["routes"], summary="The route to the nearest facility of a category")
-    async def nearest_(
-        request: Request,
-        limits: Annotated[ProfileLimits, Depends()],
-        from_: str | None = Query(None, alias="from", description="start, lat,lon"),
-        category: str | None = None,
-        profile: str | None = None,
-        lang: str | None = None,
-        usable_by: str | None = Query(None, description="only facilities usable with this profile (their sheet)"),
-    ) -> Any:
+    @app.get(
+        f"{API}/nearest",
+        tags=["routes"],
+        summary="The route to the nearest facility of a category",
+        openapi_extra=query_parameters(
+            FROM,
+            ("category", "a category's name (/api/v1/categories)"),
+            PROFILE,
+            LANG,
+            ("usable_by", "only facilities usable with this profile (their sheet)"),
+            *PROFILE_LIMITS,
+        ),
+    )
+    async def nearest_(request: Request) -> Any:
         """``from`` as ``lat,lon``; ``category`` one of ``/categories``; the rest as
         ``/route``. The route feature's properties name the facility reached. With
         ``usable_by=PROFILE``, only the facilities whose sheet says they are usable with
         that profile ("the nearest pool usable with a wheelchair")."""
         code, name, overrides = _route_params(request)
         s = service()
+        category = request.query_params.get("category")
+        usable_by = request.query_params.get("usable_by")
         with use_language(code):
-            origin = parse_latlon(from_, "from", s.box)
+            origin = parse_latlon(request.query_params.get("from"), "from", s.box)
             if not category:
                 raise WebInputError(_("category is missing: choose one of /api/v1/categories"), "category")
             destination(category)  # an unknown one: 404 with the list
@@ -489,21 +522,21 @@ def create_app(
             uses = {name: judge(sheet, s.city.profile(name)) for name in TABLE_PROFILES if name in s.city.profiles}
             return FastJSON(sheet_document(sheet, uses, code))
 
-    @app.get(f"{API}/reach", tags=["routes"], summary="Where can I get to? The network within minutes")
-    async def reach(
-        request: Request,
-        limits: Annotated[ProfileLimits, Depends()],
-        from_: str | None = Query(None, alias="from", description="start, lat,lon"),
-        profile: str | None = None,
-        minutes: str | None = None,
-        lang: str | None = None,
-    ) -> Any:
+    @app.get(
+        f"{API}/reach",
+        tags=["routes"],
+        summary="Where can I get to? The network within minutes",
+        openapi_extra=query_parameters(
+            FROM, PROFILE, ("minutes", "minutes such as 5,10,15 (at most 30)"), LANG, *PROFILE_LIMITS
+        ),
+    )
+    async def reach(request: Request) -> Any:
         """``from`` as ``lat,lon``; ``minutes`` such as ``5,10,15`` (at most 30)."""
         code, name, overrides = _route_params(request)
         s = service()
         with use_language(code):
-            origin = parse_latlon(from_, "from", s.box)
-            bands = parse_minutes(minutes, most=settings.web_reach_max_minutes)
+            origin = parse_latlon(request.query_params.get("from"), "from", s.box)
+            bands = parse_minutes(request.query_params.get("minutes"), most=settings.web_reach_max_minutes)
         result = await s.run(code, s.city.walkshed, origin, bands, profile=name, lang=code, **overrides)
         return FastJSON(result.to_geojson())
 
