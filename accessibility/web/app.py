@@ -729,7 +729,9 @@ def _profile_json(p: Any) -> dict[str, Any]:
 
 def _route_json(route: Any, lang: str) -> dict[str, Any]:
     """A route as the API gives it: a FeatureCollection whose first feature is exactly
-    ``route.to_geojson()``, then the walking route, unknown stretches and barriers."""
+    ``route.to_geojson()``, then the walking route, unknown stretches and barriers.
+    Coordinates are passed as the route holds them (orjson writes tuples and numpy
+    arrays as JSON arrays): no copy, point by point, per request."""
     with use_language(lang):
         features: list[dict[str, Any]] = [route.to_geojson()]
         features[0]["properties"]["role"] = "route"
@@ -738,7 +740,7 @@ def _route_json(route: Any, lang: str) -> dict[str, Any]:
             features.append(
                 {
                     "type": "Feature",
-                    "geometry": {"type": "LineString", "coordinates": [list(p) for p in route.walk_coords]},
+                    "geometry": {"type": "LineString", "coordinates": route.walk_coords},
                     "properties": {"role": "walk", "length_m": round(route.walk_length_m or 0.0, 2)},
                 }
             )
@@ -748,7 +750,7 @@ def _route_json(route: Any, lang: str) -> dict[str, Any]:
                     "type": "Feature",
                     "geometry": {
                         "type": "MultiLineString",
-                        "coordinates": [[list(p) for p in s] for s in route.unknown_coords],
+                        "coordinates": route.unknown_coords,
                     },
                     "properties": {"role": "unknown", "share": round(route.unknown_share, 4)},
                 }
