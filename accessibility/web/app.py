@@ -324,10 +324,6 @@ def create_app(
     def service() -> Service:
         return holder["service"]
 
-    from accessibility.web.office import install_office  # part 2: accounts, surveyors, the office
-
-    install_office(app, service, templates())
-
     # --- errors, in the request's language ------------------------------------------
 
     @app.exception_handler(WebInputError)
@@ -658,6 +654,10 @@ def create_app(
             html = templates().get_template("index.html").render(**_page_context(s, code))
         return HTMLResponse(html, headers={"Content-Language": code})
 
+    from accessibility.web.office import install_office  # part 2: accounts, surveyors, the office
+
+    # after the API: a request is matched against the routes in order, the API's first
+    install_office(app, service, templates())
     return app
 
 
