@@ -105,14 +105,18 @@ def cpu_seconds(pid: int) -> float:
     return total
 
 
-async def client(port: int, paths: Iterator[str], stop_at: float, latencies: list[float], codes: Counter) -> None:
-    """One keep-alive connection asking ``paths`` one after another until ``stop_at``."""
+async def client(
+    port: int, paths: Iterator[str], stop_at: float, latencies: list[float], codes: Counter, gzip: bool
+) -> None:
+    """One keep-alive connection asking ``paths`` one after another until ``stop_at``
+    (with ``gzip``, accepting a compressed answer as browsers do; it is not unpacked)."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    accept = "Accept-Encoding: gzip\r\n" if gzip else ""
     try:
         while time.perf_counter() < stop_at:
             path = next(paths)
             t = time.perf_counter()
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n".encode())
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{accept}Connection: keep-alive\r\n\r\n".encode())
             head = await reader.readuntil(b"\r\n\r\n")
             lines = head.decode("latin-1").split("\r\n")
             status = int(lines[0].split()[1])
@@ -141,14 +145,16 @@ class Load:
         )
 
 
-def load(port: int, server_pid: int | None, paths: Iterator[str], clients: int, seconds: float) -> Load:
+def load(
+    port: int, server_pid: int | None, paths: Iterator[str], clients: int, seconds: float, gzip: bool = False
+) -> Load:
     """``clients`` connections asking ``paths`` for ``seconds``; CPU counted on both sides."""
 
     async def run() -> tuple[list[float], Counter]:
         latencies: list[float] = []
         codes: Counter = Counter()
         stop_at = time.perf_counter() + seconds
-        await asyncio.gather(*(client(port, paths, stop_at, latencies, codes) for _ in range(clients)))
+        await asyncio.gather(*(client(port, paths, stop_at, latencies, codes, gzip) for _ in range(clients)))
         return latencies, codes
 
     own = resource.getrusage(resource.RUSAGE_SELF)
@@ -203,6 +209,7 @@ def main() -> None:
     parser.add_argument("--floor-seconds", type=float, default=10.0, help="length of the HTTP floor's load")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--gzip", action="store_true", help="accept gzip answers, as the page's browser does")
     parser.add_argument("--profiles", help="quick iterations only: the routes' profiles, comma-separated")
     parser.add_argument("--port", type=int, help="quick iterations only: a server already on 127.0.0.1:PORT")
     parser.add_argument("--pid", type=int, help="with --port: the server's process (to count its CPU)")
@@ -250,12 +257,14 @@ def main() -> None:
             if not ok:
                 return
             pid = server.pid if server else args.pid
-            load(port, pid, counted(warm, Counter()), min(args.clients, 4), 3.0)  # warm-up, its own pairs, not counted
+            load(
+                port, pid, counted(warm, Counter()), min(args.clients, 4), 3.0, args.gzip
+            )  # warm-up, its own pairs, not counted
             before = os.getloadavg()[0]
             print(f"machine load average before the load: {before:.1f} on {os.cpu_count()} cores")
             floor = load(port, pid, iter(lambda: HEALTH, None), args.clients, args.floor_seconds)
             asked: Counter = Counter()
-            routes = load(port, pid, counted(paths, asked), args.clients, args.seconds)
+            routes = load(port, pid, counted(paths, asked), args.clients, args.seconds, args.gzip)
         finally:
             if server is not None:
                 server.terminate()
@@ -268,7 +277,7 @@ def main() -> None:
     print(
         f"\n{len(routes.ms):,} route requests by {args.clients} concurrent clients in {routes.elapsed:.1f} s "
         f"({len(paths):,} distinct pairs drawn, {repeats:,} asked twice), after the floor "
-        f"({args.floor_seconds:.0f} s of {HEALTH})"
+        f"({args.floor_seconds:.0f} s of {HEALTH})" + (", answers gzip-compressed" if args.gzip else "")
     )
     print(floor.line("floor"))
     print(routes.line("route"))

@@ -317,7 +317,9 @@ def create_app(
         static_url="/api/docs-assets",
         swagger_ui_parameters={"validatorUrl": None, "defaultModelsExpandDepth": 0},
     )
-    app.add_middleware(GZipMiddleware, minimum_size=2000)
+    # level 1, not Starlette's 9: a route answer (14 kB of JSON) packs to 21 % of its size
+    # instead of 18 % in a third of the CPU (0.19 ms instead of 0.56 ms per answer)
+    app.add_middleware(GZipMiddleware, minimum_size=2000, compresslevel=1)
     app.mount("/static/leaflet", StaticFiles(directory=_leaflet_dir()), name="leaflet")
     app.mount("/static/app", StaticFiles(directory=_static_dir()), name="app-static")
 
