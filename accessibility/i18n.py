@@ -28,11 +28,12 @@ import math
 import os
 from collections.abc import Iterator
 from contextvars import ContextVar
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache, lru_cache
 from importlib import resources
 
 from babel import Locale
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_currency, format_decimal, get_decimal_symbol, get_group_symbol
 from babel.support import NullTranslations, Translations
 
 __all__ = [
@@ -62,6 +63,8 @@ __all__ = [
 LANGUAGES: tuple[str, ...] = ("it", "en")
 #: Babel locales used for formatting (British English writes dates day first, as Italy).
 _LOCALES = {"it": "it_IT", "en": "en_GB"}
+#: ``Decimal.quantize`` targets by digits after the point: 1, 0.1, 0.01 ...
+_QUANTUM = [Decimal(1).scaleb(-d) for d in range(21)]
 _DATE_FORMAT = "dd/MM/yyyy"
 
 _language: ContextVar[str | None] = ContextVar("accessibility_language", default=None)
@@ -271,7 +274,19 @@ def in_every_language(message: str | Message) -> dict[str, str]:
 
 
 def _locale() -> Locale:
-    return Locale.parse(_LOCALES[language()])
+    return _locale_of(language())
+
+
+@cache
+def _locale_of(code: str) -> Locale:
+    return Locale.parse(_LOCALES[code])
+
+
+@cache
+def _number_symbols(code: str) -> dict[int, str]:
+    """``str.translate`` table from Python's ``1,234.5`` to the language's separators."""
+    locale = _locale_of(code)
+    return str.maketrans({",": get_group_symbol(locale=locale), ".": get_decimal_symbol(locale=locale)})
 
 
 def _missing(value: float | None) -> bool:
@@ -288,9 +303,16 @@ def number(value: float | None, digits: int = 0) -> str:
     """``150000`` -> ``150.000`` (Italian) or ``150,000``; ``digits`` after the point."""
     if _missing(value):
         return not_available()
-    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
     assert value is not None
-    return format_decimal(float(value), format=pattern, locale=_locale())
+    x = float(value)
+    if not math.isfinite(x) or not 0 <= digits <= 20:
+        pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+        return format_decimal(x, format=pattern, locale=_locale())
+    # Babel's result for pattern #,##0.00..., without its per-call parsing (a route's
+    # summary formats a few numbers per request): the float's shortest decimal form,
+    # rounded half to even at ``digits``, grouped by thousands in the language's symbols.
+    exact = Decimal(repr(x)).quantize(_QUANTUM[digits], rounding=ROUND_HALF_EVEN)
+    return f"{exact:,.{digits}f}".translate(_number_symbols(language()))
 
 
 def percent(share: float | None, digits: int = 0) -> str:

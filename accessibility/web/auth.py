@@ -34,7 +34,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from jinja2 import Environment
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from accessibility import settings
 from accessibility.accounts import Account, AccountStore
@@ -273,50 +274,87 @@ def _csp(request: Request, office: Office, extra_scripts: list[str]) -> str:
 _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
 
 
-class SecurityMiddleware(BaseHTTPMiddleware):
+class SecurityMiddleware:
     """Security headers and the CSP on every answer; the session cookie when it changed;
-    oversized uploads refused from their declared length."""
+    oversized uploads refused from their declared length.
 
-    def __init__(self, app: Any, office: Office) -> None:
-        super().__init__(app)
+    A plain ASGI middleware that edits the answer's headers as they pass: Starlette's
+    ``BaseHTTPMiddleware`` ran every request in an extra task through memory streams
+    (0.4-0.5 ms of CPU per request on this machine). Only the pages whose inline
+    scripts are allowed by hash (the API documentation, audit files) are held whole
+    until their body is known."""
+
+    def __init__(self, app: ASGIApp, office: Office) -> None:
+        self.app = app
         self.office = office
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        if request.method == "POST" and _UPLOAD_PATHS.match(request.url.path):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        path: str = scope["path"]
+        hashed = path == "/api/docs" or path.startswith("/office/audit/files/")
+        held: Message | None = None
+        chunks: list[bytes] = []
+
+        async def secured(message: Message) -> None:
+            nonlocal held
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if hashed and headers.get("content-type", "").startswith("text/html"):
+                    held = message  # sent with the body, once its inline scripts are known
+                    return
+                self._secure(request, headers, [])
+                await send(message)
+            elif held is not None and message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if message.get("more_body", False):
+                    return
+                body = b"".join(chunks)
+                headers = MutableHeaders(scope=held)
+                text = gzip.decompress(body) if headers.get("content-encoding") == "gzip" else body
+                extra = [
+                    f"'sha256-{base64.b64encode(hashlib.sha256(script).digest()).decode()}'"
+                    for script in _INLINE_SCRIPT.findall(text)
+                ]
+                headers["content-length"] = str(len(body))
+                self._secure(request, headers, extra)
+                await send(held)
+                await send({"type": "http.response.body", "body": body, "more_body": False})
+            else:
+                await send(message)
+
+        if scope["method"] == "POST" and _UPLOAD_PATHS.match(path):
             length = request.headers.get("content-length")
             limit = max(settings.web_report_max_bytes, settings.web_upload_max_bytes)
             if length is not None and (not length.isdigit() or int(length) > limit):
                 with use_language(self.office.language(request)):
                     message = _("the request is too large: at most {mb} MB").format(mb=limit // (1024 * 1024))
-                return JSONResponse({"error": {"status": 413, "message": message, "parameter": None}}, 413)
-        response = await call_next(request)
-        extra: list[str] = []
-        if (
-            request.url.path == "/api/docs" or request.url.path.startswith("/office/audit/files/")
-        ) and response.headers.get("content-type", "").startswith("text/html"):
-            body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
-            text = gzip.decompress(body) if response.headers.get("content-encoding") == "gzip" else body
-            for script in _INLINE_SCRIPT.findall(text):
-                digest = base64.b64encode(hashlib.sha256(script).digest()).decode()
-                extra.append(f"'sha256-{digest}'")
-            headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
-            response = Response(body, status_code=response.status_code, headers=headers)
-        response.headers["Content-Security-Policy"] = _csp(request, self.office, extra)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        response.headers["X-Frame-Options"] = "DENY"
+                refused = JSONResponse({"error": {"status": 413, "message": message, "parameter": None}}, 413)
+                await refused(scope, receive, secured)  # with the headers too
+                return
+        await self.app(scope, receive, secured)
+
+    def _secure(self, request: Request, headers: MutableHeaders, extra: list[str]) -> None:
+        headers["Content-Security-Policy"] = _csp(request, self.office, extra)
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["Referrer-Policy"] = "same-origin"
+        headers["X-Frame-Options"] = "DENY"
         if getattr(request.state, "session_changed", False):
-            data = request.state.session
-            response.set_cookie(
+            cookie = Response()
+            cookie.set_cookie(
                 COOKIE,
-                self.office.signer.dumps(data),
+                self.office.signer.dumps(request.state.session),
                 max_age=settings.session_max_age_s,
                 httponly=True,
                 samesite="lax",
                 secure=request.url.scheme == "https",
                 path="/",
             )
-        return response
+            for key, value in cookie.raw_headers:
+                if key == b"set-cookie":
+                    headers.append("set-cookie", value.decode("latin-1"))
 
 
 def install_auth(app: FastAPI, office: Office) -> None:
