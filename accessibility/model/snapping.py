@@ -426,7 +426,7 @@ def within_distance(points: np.ndarray, centres: np.ndarray, radius: float) -> n
 GRID_CELL_M = 25.0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _grid_build(
     xy: np.ndarray, line_start: np.ndarray, owner: np.ndarray, x0: float, y0: float, cell: float, nx: int, ny: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -460,7 +460,7 @@ def _grid_build(
     return counts, entries
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _segment_distance(xy: np.ndarray, i: int, j: int, x: float, y: float) -> float:
     """Distance from ``(x, y)`` to the segment ``xy[i]``-``xy[j]``, as GEOS computes it."""
     x0, y0, x1, y1 = xy[i, 0], xy[i, 1], xy[j, 0], xy[j, 1]
@@ -477,7 +477,7 @@ def _segment_distance(xy: np.ndarray, i: int, j: int, x: float, y: float) -> flo
     return abs(s) * math.sqrt(len2)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _nearest_line(
     x: float,
     y: float,
@@ -533,7 +533,7 @@ def _nearest_line(
     return best_h, best
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _snap(
     points: np.ndarray,
     max_m: float,
@@ -569,7 +569,7 @@ def _snap(
     return h, offset, length, distance
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _locate(coords: np.ndarray, a: int, b: int, x: float, y: float) -> tuple[float, float, float]:
     """:meth:`NetworkIndex.locate` on the vertices ``coords[a:b]``."""
     if b - a < 2:

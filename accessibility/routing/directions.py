@@ -112,7 +112,7 @@ def turn_class(delta: float) -> str:
     return TURNS[turn_code(delta)]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def turn_code(delta: float) -> int:
     """The turn class of a change of bearing as its position in :data:`TURNS`: straight
     under 20°, slight under 45°, plain under 135°, sharp under 170°, else back."""
@@ -130,7 +130,7 @@ def turn_code(delta: float) -> int:
     return 7
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def step_codes(steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per step (rows ``(metres, first bearing, last bearing)``): its whole metres (``-1``
     when not finite) and its code, the heading (0 north, 1 north-east ...) of the first

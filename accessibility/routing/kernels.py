@@ -6,7 +6,8 @@ hundreds of entries. As Python steps or as numpy calls (a few microseconds each,
 their size) that is most of a route's time; as compiled loops over the same flat arrays it
 is a few microseconds in all. Each function here does one such loop on arrays only (no
 Python objects) and is compiled once, on first use, then cached on disk by numba
-(``cache=True``), so later processes load it in milliseconds.
+(``cache=True``), so later processes load it in milliseconds. They release the GIL while
+they run (``nogil=True``): a web service's event loop goes on meanwhile.
 
 The callers (:mod:`~accessibility.routing.contraction`, :mod:`~accessibility.routing.router`,
 :mod:`~accessibility.routing.geometry`, :mod:`~accessibility.routing.route`) keep the
@@ -26,7 +27,7 @@ __all__ = ["avoided", "hub_meet", "hub_path", "join_pieces", "marks_on", "trace"
 _TINY = 1e-9
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def hub_meet(
     up_ptr: np.ndarray,
     up_hub: np.ndarray,
@@ -75,7 +76,7 @@ def hub_meet(
     return best, best_s, best_fpos, best_t, best_bpos
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def join_pieces(
     edges: np.ndarray, length: np.ndarray, edge0: int, a0: float, b0: float, edge1: int, a1: float, b1: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -97,7 +98,7 @@ def join_pieces(
     return e, s, t
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def unpack(
     up_pred: np.ndarray,
     up_arc: np.ndarray,
@@ -161,17 +162,17 @@ def unpack(
     return join_pieces(out, length, int(head[2]), head[3], head[4], int(tail[2]), tail[3], tail[4])
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _round7(v: float) -> float:
     return np.round(v, 7)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _bearing(x0: float, y0: float, x1: float, y1: float) -> float:
     return math.degrees(math.atan2(x1 - x0, y1 - y0)) % 360.0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def trace(
     edges: np.ndarray,
     starts: np.ndarray,
@@ -300,7 +301,7 @@ def trace(
     return out[:n_out], piece_end, step_label[:n_steps], steps[:n_steps]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def marks_on(
     edges: np.ndarray,
     starts: np.ndarray,
@@ -341,7 +342,7 @@ def marks_on(
     return at[:n], rows[:n], on[:n]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def avoided(
     at: np.ndarray, rows: np.ndarray, route_rows: np.ndarray, hinders: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -372,7 +373,7 @@ def avoided(
     return at[keep], rows[keep]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def hub_path(
     up_ptr: np.ndarray,
     up_hub: np.ndarray,
