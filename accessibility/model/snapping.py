@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import weakref
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import networkx as nx
 import numpy as np
@@ -49,9 +49,9 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class EdgeSnap:
-    """A point placed on a physical edge: ``offset`` metres from ``u`` along the forward edge."""
+class EdgeSnap(NamedTuple):
+    """A point placed on a physical edge: ``offset`` metres from ``u`` along the forward edge
+    (a named tuple: made four times per route)."""
 
     fwd: int  # position of the forward directed edge (u -> v)
     bwd: int  # position of its reverse (v -> u)

@@ -160,6 +160,8 @@ class BarrierFacts:
         self.steep_measured: list[bool] = [
             k == "steep_incline" and m is not None for k, m in zip(self.kind, self.measure)
         ]
+        #: each row's description by language, made once (a route copies it with its distance)
+        self._described: dict[tuple[int, str], dict[str, Any]] = {}
         self.lon: list[float | None] = [None] * n
         self.lat: list[float | None] = [None] * n
         if n and "geometry" in barriers:
@@ -173,17 +175,24 @@ class BarrierFacts:
 
     def describe(self, row: int, distance: float, lang: str | None = None) -> dict[str, Any]:
         """One barrier as a route lists it (label in ``lang``, default the language in use)."""
+        lang = lang or language()
+        known = self._described.get((row, lang))
+        if known is None:
+            known = self._described[(row, lang)] = self._describe(row, lang)
+        return {**known, "distance_m": round(float(distance), 1)}
+
+    def _describe(self, row: int, lang: str) -> dict[str, Any]:
         kind = self.kind[row]
         return {
             "kind": kind,
-            "label": _kind_label(kind, lang or language()),
+            "label": _kind_label(kind, lang),
             "measure": self.measure[row],
             "unit": self.unit[row],
             "street": self.street[row],
             "osm": self.osm[row],
             "barrier_id": self.barrier_id[row],
             "description": self.description[row],
-            "distance_m": round(float(distance), 1),
+            "distance_m": 0.0,
             "lon": self.lon[row],
             "lat": self.lat[row],
         }

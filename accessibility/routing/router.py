@@ -76,7 +76,8 @@ class Path:
     def same(self, other: Path) -> bool:
         """Whether both paths walk the same pieces."""
         return (
-            np.array_equal(self.edges, other.edges)
+            len(self.edges) == len(other.edges)
+            and np.array_equal(self.edges, other.edges)
             and np.array_equal(self.starts, other.starts)
             and np.array_equal(self.ends, other.ends)
         )
