@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import gc
 import json
 import logging
 import math
@@ -141,11 +142,18 @@ class Service:
         """Compile every profile's router, the place index and, when the workspace has no
         base map, the network layer the pages draw instead (at start-up, before the first
         request); then build the routers' contraction hierarchies one by one in a
-        background thread (routes are exact meanwhile, on the plain search)."""
+        background thread (routes are exact meanwhile, on the plain search).
+
+        The objects loaded so far (the graph: millions of them on a large city) are then
+        moved out of the garbage collector's sight (``gc.freeze``): they live as long as
+        the service, and a full collection would otherwise walk them all in the middle of
+        some request."""
         self.city.prepare(hierarchies=False)
         self.sizes()
         if not self.city.basemap:
             self.network_geojson()
+        gc.collect()
+        gc.freeze()
         self.ready.set()
         threading.Thread(target=self._hierarchies, name="hierarchies", daemon=True).start()
 
