@@ -461,20 +461,22 @@ def _grid_build(
 
 
 @njit(cache=True, nogil=True)
-def _segment_distance(xy: np.ndarray, i: int, j: int, x: float, y: float) -> float:
-    """Distance from ``(x, y)`` to the segment ``xy[i]``-``xy[j]``, as GEOS computes it."""
+def _segment_distance(xy: np.ndarray, i: int, j: int, x: float, y: float) -> tuple[float, float]:
+    """Distance from ``(x, y)`` to the segment ``xy[i]``-``xy[j]`` as GEOS computes it, and
+    where the point projects on the segment's line (0 at ``xy[i]``, 1 at ``xy[j]``; nan
+    for a segment of no length)."""
     x0, y0, x1, y1 = xy[i, 0], xy[i, 1], xy[j, 0], xy[j, 1]
     dx, dy = x1 - x0, y1 - y0
     len2 = dx * dx + dy * dy
     if len2 == 0.0:
-        return math.sqrt((x - x0) * (x - x0) + (y - y0) * (y - y0))
+        return math.sqrt((x - x0) * (x - x0) + (y - y0) * (y - y0)), math.nan
     r = ((x - x0) * dx + (y - y0) * dy) / len2
     if r <= 0:
-        return math.sqrt((x - x0) * (x - x0) + (y - y0) * (y - y0))
+        return math.sqrt((x - x0) * (x - x0) + (y - y0) * (y - y0)), r
     if r >= 1:
-        return math.sqrt((x - x1) * (x - x1) + (y - y1) * (y - y1))
+        return math.sqrt((x - x1) * (x - x1) + (y - y1) * (y - y1)), r
     s = ((y0 - y) * dx - (x0 - x) * dy) / len2
-    return abs(s) * math.sqrt(len2)
+    return abs(s) * math.sqrt(len2), r
 
 
 @njit(cache=True, nogil=True)
@@ -517,7 +519,7 @@ def _nearest_line(
                         if not ok[h]:
                             continue
                         j = i + 1 if i + 1 < line_start[h + 1] else i
-                        d = _segment_distance(xy, i, j, x, y)
+                        d = _segment_distance(xy, i, j, x, y)[0]
                         if d < best or (d == best and h < best_h):
                             best, best_h = d, h
                     ix += 1
@@ -583,20 +585,8 @@ def _locate(coords: np.ndarray, a: int, b: int, x: float, y: float) -> tuple[flo
     for i in range(a + 1, b):
         x1, y1 = coords[i, 0], coords[i, 1]
         dx, dy = x1 - x0, y1 - y0
-        len2 = dx * dx + dy * dy
         seg = math.sqrt(dx * dx + dy * dy)
-        r = math.nan
-        if len2 == 0.0:  # a repeated vertex
-            dist = math.sqrt((x - x0) * (x - x0) + (y - y0) * (y - y0))
-        else:
-            r = ((x - x0) * dx + (y - y0) * dy) / len2
-            if r <= 0:
-                dist = math.sqrt((x - x0) * (x - x0) + (y - y0) * (y - y0))
-            elif r >= 1:
-                dist = math.sqrt((x - x1) * (x - x1) + (y - y1) * (y - y1))
-            else:
-                s = ((y0 - y) * dx - (x0 - x) * dy) / len2
-                dist = abs(s) * math.sqrt(len2)
+        dist, r = _segment_distance(coords, i - 1, i, x, y)
         if dist < best:
             best = dist
             if x == x0 and y == y0:
