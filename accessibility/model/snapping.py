@@ -224,19 +224,17 @@ class NetworkIndex:
         if self.edge_tree is None:
             raise SnapError(_("the network has no paths"))
         xy = np.array(points, dtype=float).reshape(-1, 2)
-        found = _snap(xy, float(max_m), self._usable_lines(usables), *self._segment_grid())
-        h, offset, length, distance = (a.tolist() for a in found)
+        found = _snap(xy, float(max_m), self._usable_lines(usables), *self._segment_grid()).tolist()
         fwd, bwd = self._fwd, self._bwd
         out = []
         for m, usable in enumerate(usables):
             snaps = []
-            for k, (x, y) in enumerate(points):
-                line = h[m][k]
+            for k, (line, offset, length, distance) in enumerate(found[m]):
+                x, y = points[k]
                 if line < 0:
                     self._snap_error(float(x), float(y), usable, max_m, what[k])
-                snaps.append(
-                    EdgeSnap(fwd[line], bwd[line], offset[m][k], length[m][k], distance[m][k], (float(x), float(y)))
-                )
+                h = int(line)
+                snaps.append(EdgeSnap(fwd[h], bwd[h], offset, length, distance, (float(x), float(y))))
             out.append(snaps)
         return out
 
@@ -251,7 +249,7 @@ class NetworkIndex:
                 "{limit} m; check the coordinates or choose a less restrictive profile"
             )
             found = _snap(np.array([[x, y]]), math.inf, self._usable_lines([usable]), *self._segment_grid())
-            usable_far = float(found[3][0, 0])
+            usable_far = float(found[0, 0, 3])
             far = usable_far if math.isfinite(usable_far) else far
         else:
             message = _(
@@ -550,25 +548,23 @@ def _snap(
     cell: float,
     nx: int,
     ny: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> np.ndarray:
     """For each mask (row of ``ok``) and point (row of ``points``): the nearest usable line
     within ``max_m`` (:func:`_nearest_line`, ``-1`` when none) and where the point falls on
     it (:func:`_locate`: offset, length, distance; for ``-1``, the distance of the nearest
-    usable line found beyond the limit, else inf), as ``(masks, points)`` arrays."""
+    usable line found beyond the limit, else inf), as rows ``(line, offset, length,
+    distance)`` of a ``(masks, points, 4)`` array (one array: one conversion per route)."""
     m, n = ok.shape[0], points.shape[0]
-    h = np.empty((m, n), dtype=np.int64)
-    offset = np.zeros((m, n))
-    length = np.zeros((m, n))
-    distance = np.empty((m, n))
+    out = np.zeros((m, n, 4))
     for r in range(m):
         for k in range(n):
             x, y = points[k, 0], points[k, 1]
             line, d = _nearest_line(x, y, max_m, ok[r], xy, owner, line_start, ptr, entries, x0, y0, cell, nx, ny)
-            h[r, k] = line
-            distance[r, k] = d
+            out[r, k, 0] = line
+            out[r, k, 3] = d
             if line >= 0:
-                offset[r, k], length[r, k], distance[r, k] = _locate(xy, line_start[line], line_start[line + 1], x, y)
-    return h, offset, length, distance
+                out[r, k, 1], out[r, k, 2], out[r, k, 3] = _locate(xy, line_start[line], line_start[line + 1], x, y)
+    return out
 
 
 @njit(cache=True, nogil=True)

@@ -223,23 +223,49 @@ def step_sentences(steps: list[list[Any]], lang: str) -> list[str]:
 def coded_sentences(ways: list[tuple[str | None, str]], steps: np.ndarray, lang: str) -> list[str]:
     """The sentences of steps given as their ways ``(name, kind)`` and an array of rows
     ``(metres, first bearing, last bearing)`` (:func:`step_codes` names the turns), in
-    ``lang``."""
+    ``lang``.
+
+    A sentence differs from the last one on the same way, turn and language only by its
+    metres: it is made once as the text before and after them (:func:`_around_metres`),
+    and later only joined to them."""
     t = _texts(lang)
-    unnamed, turns, headings = t["unnamed"], t["turns"], t["headings"]
-    start_on, start_where, turn_onto, turn_where = t["start_on"], t["start_where"], t["turn_onto"], t["turn_where"]
     out: list[str] = []
     whole, codes = (a.tolist() for a in step_codes(steps))
-    for i, ((street, kind), m, code) in enumerate(zip(ways, whole, codes)):
+    for i, (way, m, code) in enumerate(zip(ways, whole, codes)):
+        key = (lang, i == 0, way, code)
+        around = _AROUND.get(key)
+        if around is None:
+            if len(_AROUND) >= _AROUND_MAX:
+                _AROUND.clear()
+            around = _AROUND[key] = _around_metres(t, i == 0, way, code)
         metres = _whole_number(m, lang)
-        where = "" if street else unnamed[kind]
-        if i == 0:
-            text = start_on if street else start_where
-            out.append(text.format(street=street, where=where, heading=headings[code], metres=metres))
-        else:
-            text = turn_onto if street else turn_where
-            out.append(text.format(turn=turns[code], street=street, where=where, metres=metres))
+        out.append(around[0] + metres + around[1] if len(around) == 2 else _sentence(t, i == 0, way, code, metres))
     out.append(t["arrived"])
     return out
+
+
+#: sentences by ``(language, first step, way, code)`` as the text around their metres
+_AROUND: dict[tuple[str, bool, tuple[str | None, str], int], tuple[str, ...]] = {}
+_AROUND_MAX = 50_000
+_METRES = "\x00"  # stands for the metres while a sentence is split around them
+
+
+def _sentence(t: dict[str, Any], first: bool, way: tuple[str | None, str], code: int, metres: str) -> str:
+    """One step's sentence: the first names the heading, the others the turn."""
+    street, kind = way
+    where = "" if street else t["unnamed"][kind]
+    if first:
+        text = t["start_on"] if street else t["start_where"]
+        return text.format(street=street, where=where, heading=t["headings"][code], metres=metres)
+    text = t["turn_onto"] if street else t["turn_where"]
+    return text.format(turn=t["turns"][code], street=street, where=where, metres=metres)
+
+
+def _around_metres(t: dict[str, Any], first: bool, way: tuple[str | None, str], code: int) -> tuple[str, ...]:
+    """:func:`_sentence` split where its metres go: ``(before, after)``; more or fewer
+    parts when that cannot be told (a name holding the marker, a translation without
+    the metres): the caller then formats the sentence whole."""
+    return tuple(_sentence(t, first, way, code, _METRES).split(_METRES))
 
 
 @lru_cache(maxsize=8192)

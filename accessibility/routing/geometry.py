@@ -89,12 +89,13 @@ class EdgeGeometry:
 
     def trace(
         self, path: Path, length: np.ndarray, legs: bool = True
-    ) -> tuple[list[tuple[float, float]], list[int], list[tuple[str | None, str]], np.ndarray]:
-        """WGS84 points of a path's pieces (consecutive repeats once), where each piece
-        ends in them (piece ``k`` spans ``points[ends[k - 1] - 1:ends[k]]``, the first
-        from 0), and the direction steps: their ways ``(name, kind)`` and rows ``(metres,
-        first bearing, last bearing)`` (consecutive legs on one way merged into one step;
-        see :func:`~accessibility.routing.directions.coded_sentences`).
+    ) -> tuple[np.ndarray, list[int], list[tuple[str | None, str]], np.ndarray]:
+        """WGS84 points of a path's pieces as an ``(n, 2)`` array of ``(lon, lat)`` rows
+        (consecutive repeats once), where each piece ends in them (piece ``k`` spans
+        ``points[ends[k - 1] - 1:ends[k]]``, the first from 0), and the direction steps:
+        their ways ``(name, kind)`` and rows ``(metres, first bearing, last bearing)``
+        (consecutive legs on one way merged into one step; see
+        :func:`~accessibility.routing.directions.coded_sentences`).
 
         ``length[e]`` is the edge length the pieces are measured against: a piece from 0
         to it is the whole edge, whose points are taken as they are; the others (the
@@ -102,12 +103,12 @@ class EdgeGeometry:
         placed by the same fraction of their segment in WGS84 as in metres (the segments
         are metres long: the difference is far below the 7 decimals kept). One compiled
         loop (:func:`~accessibility.routing.kernels.trace`)."""
-        coords, ends, step_label, steps = kernels.trace(
+        points, ends, step_label, steps = kernels.trace(
             path.edges, path.starts, path.ends, length, self.start, self.xy, self.lonlat, self.cum,
             self.geometric_length, self.walkable, self.label, self.bearing_start, self.bearing_end, legs,
         )  # fmt: skip
         labels = self.labels
-        return list(map(tuple, coords.tolist())), ends.tolist(), [labels[i] for i in step_label.tolist()], steps
+        return points, ends.tolist(), [labels[i] for i in step_label.tolist()], steps
 
 
 def _bearing(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -22,7 +22,22 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["avoided", "hub_meet", "hub_path", "join_pieces", "marks_on", "trace", "unpack"]
+__all__ = [
+    "avoided",
+    "avoided_on",
+    "cheapest_per_node",
+    "direct",
+    "entries",
+    "hub_meet",
+    "hub_path",
+    "hub_route",
+    "join_pieces",
+    "marks_on",
+    "tally",
+    "trace",
+    "unpack",
+    "walked",
+]
 
 _TINY = 1e-9
 
@@ -302,6 +317,61 @@ def trace(
 
 
 @njit(cache=True, nogil=True)
+def walked(starts: np.ndarray, ends: np.ndarray) -> float:
+    """Metres walked on pieces from ``starts`` to ``ends``, summed in walking order (every
+    length of a route and of its walking comparison is summed this way: equal paths
+    give equal lengths)."""
+    total = 0.0
+    for k in range(len(starts)):
+        total += ends[k] - starts[k]
+    return total
+
+
+@njit(cache=True, nogil=True)
+def tally(
+    edges: np.ndarray, starts: np.ndarray, ends: np.ndarray, unknown: np.ndarray, osmid: np.ndarray
+) -> tuple[float, float, np.ndarray, np.ndarray]:
+    """What a path's pieces add up to: ``(metres walked, metres on edges with unknown
+    data (``unknown[e]``), the runs of consecutive pieces on such edges as rows ``(first,
+    last)``, the OSM ways walked (``osmid[e]``) each once, in walking order)``."""
+    n = len(edges)
+    unsure = 0.0
+    runs = np.empty((n, 2), dtype=np.int64)
+    n_runs = 0
+    first = -1
+    for k in range(n):
+        if unknown[edges[k]]:
+            unsure += ends[k] - starts[k]
+            if first < 0:
+                first = k
+        elif first >= 0:
+            runs[n_runs, 0], runs[n_runs, 1] = first, k - 1
+            n_runs += 1
+            first = -1
+    if first >= 0:
+        runs[n_runs, 0], runs[n_runs, 1] = first, n - 1
+        n_runs += 1
+    # each way once, where first walked: consecutive repeats dropped, then a stable sort
+    # brings the rest of each way's repeats after its first
+    ways = np.empty(n, dtype=np.int64)
+    m = 0
+    for k in range(n):
+        way = osmid[edges[k]]
+        if m == 0 or ways[m - 1] != way:
+            ways[m] = way
+            m += 1
+    ways = ways[:m]
+    order = np.argsort(ways, kind="mergesort")
+    firsts = np.empty(m, dtype=np.int64)
+    n_firsts = 0
+    for i in range(m):
+        if i == 0 or ways[order[i]] != ways[order[i - 1]]:
+            firsts[n_firsts] = order[i]
+            n_firsts += 1
+    return walked(starts, ends), unsure, runs[:n_runs], ways[np.sort(firsts[:n_firsts])]
+
+
+@njit(cache=True, nogil=True)
 def marks_on(
     edges: np.ndarray,
     starts: np.ndarray,
@@ -374,6 +444,29 @@ def avoided(
 
 
 @njit(cache=True, nogil=True)
+def avoided_on(
+    walk_edges: np.ndarray,
+    walk_starts: np.ndarray,
+    walk_ends: np.ndarray,
+    route_edges: np.ndarray,
+    route_starts: np.ndarray,
+    route_ends: np.ndarray,
+    length: np.ndarray,
+    head: np.ndarray,
+    edge_ptr: np.ndarray,
+    edge_rows: np.ndarray,
+    node_ptr: np.ndarray,
+    node_rows: np.ndarray,
+    hinders: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`avoided` of a walking path and a profile's path given as their pieces: what
+    each passes (:func:`marks_on`), compared in one call."""
+    at, rows, _ = marks_on(walk_edges, walk_starts, walk_ends, length, head, edge_ptr, edge_rows, node_ptr, node_rows)
+    on_route = marks_on(route_edges, route_starts, route_ends, length, head, edge_ptr, edge_rows, node_ptr, node_rows)
+    return avoided(at, rows, on_route[1], hinders)
+
+
+@njit(cache=True, nogil=True)
 def hub_path(
     up_ptr: np.ndarray,
     up_hub: np.ndarray,
@@ -403,3 +496,147 @@ def hub_path(
         sources[i], targets[j],
     )  # fmt: skip
     return cost, i, j, e, s, t
+
+
+@njit(cache=True, nogil=True)
+def entries(
+    fwd: int,
+    bwd: int,
+    offset: float,
+    length: float,
+    u: np.ndarray,
+    v: np.ndarray,
+    cost: np.ndarray,
+    node_cost: np.ndarray,
+    leaving: bool,
+) -> np.ndarray:
+    """Where a search meets a point snapped ``offset`` metres along the physical edge
+    ``fwd`` (``bwd`` its reverse) of ``length`` metres, as rows ``(node, cost, edge,
+    from, to)``: leaving the point (``leaving``), the node each direction leads to and the
+    cost of the part walked to it, node cost included (0 when standing on the node);
+    arriving, the node each direction comes from and the cost of the part walked from it
+    (the far node's cost when the point is that node). Directions the profile may not
+    use (``cost`` not finite) are left out."""
+    out = np.empty((2, 5))
+    n = 0
+    for k in range(2):
+        edge = fwd if k == 0 else bwd
+        if leaving:
+            part = length - offset if k == 0 else offset
+            node = v[edge]
+            if part <= _TINY:
+                c = 0.0  # standing on the node itself: nothing to enter
+            elif math.isfinite(cost[edge]):
+                c = part / length * cost[edge] + node_cost[node]
+            else:
+                continue
+            if math.isfinite(c):
+                out[n, 0], out[n, 1], out[n, 2] = node, c, edge
+                out[n, 3], out[n, 4] = (offset if k == 0 else length - offset), length
+                n += 1
+        else:
+            part = offset if k == 0 else length - offset
+            node = u[edge]
+            if part <= _TINY:
+                out[n, 0], out[n, 1], out[n, 2], out[n, 3], out[n, 4] = node, 0.0, edge, 0.0, 0.0
+                n += 1
+            elif math.isfinite(cost[edge]):
+                extra = part / length * cost[edge]
+                if part >= length - _TINY:  # the point is the far node: it is entered
+                    extra += node_cost[v[edge]]
+                out[n, 0], out[n, 1], out[n, 2], out[n, 3], out[n, 4] = node, extra, edge, 0.0, part
+                n += 1
+    return out[:n]
+
+
+@njit(cache=True, nogil=True)
+def cheapest_per_node(rows: np.ndarray) -> np.ndarray:
+    """Of rows ``(node, cost, ...)``, the cheapest per node (the first of equals), in the
+    order each node first appears."""
+    keep = np.empty(len(rows), dtype=np.int64)
+    n = 0
+    for k in range(len(rows)):
+        seen = False
+        for i in range(n):
+            if rows[keep[i], 0] == rows[k, 0]:
+                seen = True
+                if rows[k, 1] < rows[keep[i], 1]:
+                    keep[i] = k
+                break
+        if not seen:
+            keep[n] = k
+            n += 1
+    return rows[keep[:n]]
+
+
+@njit(cache=True, nogil=True)
+def direct(
+    o_fwd: int, o_bwd: int, o_offset: float, o_length: float, d_fwd: int, d_offset: float, cost: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """The path along the one edge both points lie on (``o_fwd == d_fwd``), in the
+    direction from the origin to the destination: ``(cost, edges, starts, ends)``, cost
+    ``inf`` when there is none (other edges, or a direction the profile may not use)."""
+    none = (math.inf, np.empty(0, dtype=np.int64), np.empty(0), np.empty(0))
+    if o_fwd != d_fwd:
+        return none
+    if d_offset >= o_offset and math.isfinite(cost[o_fwd]):
+        part = d_offset - o_offset
+        if part > _TINY:
+            return part / o_length * cost[o_fwd], np.array([o_fwd]), np.array([o_offset]), np.array([d_offset])
+        return 0.0, none[1], none[2], none[3]
+    if d_offset < o_offset and math.isfinite(cost[o_bwd]):
+        part = o_offset - d_offset
+        return (
+            part / o_length * cost[o_bwd],
+            np.array([o_bwd]),
+            np.array([o_length - o_offset]),
+            np.array([o_length - d_offset]),
+        )
+    return none
+
+
+@njit(cache=True, nogil=True)
+def hub_route(
+    up_ptr: np.ndarray,
+    up_hub: np.ndarray,
+    up_dist: np.ndarray,
+    up_pred: np.ndarray,
+    up_arc: np.ndarray,
+    down_ptr: np.ndarray,
+    down_hub: np.ndarray,
+    down_dist: np.ndarray,
+    down_pred: np.ndarray,
+    down_arc: np.ndarray,
+    arc_edge: np.ndarray,
+    kid_first: np.ndarray,
+    kid_second: np.ndarray,
+    arc_size: np.ndarray,
+    length: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    cost: np.ndarray,
+    node_cost: np.ndarray,
+    o_fwd: int,
+    o_bwd: int,
+    o_offset: float,
+    o_length: float,
+    d_fwd: int,
+    d_bwd: int,
+    d_offset: float,
+    d_length: float,
+) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """The cheapest path between two snapped points on hub labels, in one call: where
+    each search meets its point (:func:`entries`, the cheapest per node), the labels'
+    meeting unpacked into pieces (:func:`hub_path`), or the path along the points' shared
+    edge (:func:`direct`) when it costs no more. ``(cost, edges, starts, ends)``, cost
+    ``inf`` when there is no path."""
+    sources = cheapest_per_node(entries(o_fwd, o_bwd, o_offset, o_length, u, v, cost, node_cost, True))
+    targets = cheapest_per_node(entries(d_fwd, d_bwd, d_offset, d_length, u, v, cost, node_cost, False))
+    found, _, _, e, s, t = hub_path(
+        up_ptr, up_hub, up_dist, up_pred, up_arc, down_ptr, down_hub, down_dist, down_pred, down_arc,
+        arc_edge, kid_first, kid_second, arc_size, length, sources, targets,
+    )  # fmt: skip
+    along = direct(o_fwd, o_bwd, o_offset, o_length, d_fwd, d_offset, cost)
+    if math.isfinite(along[0]) and (not math.isfinite(found) or along[0] <= found):
+        return along
+    return found, e, s, t

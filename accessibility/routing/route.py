@@ -27,10 +27,15 @@ from accessibility.model.profiles import Profile, load_profiles
 from accessibility.model.snapping import EdgeSnap as Snap
 from accessibility.routing.directions import coded_sentences
 from accessibility.routing.geometry import BarrierFacts, barrier_facts
-from accessibility.routing.kernels import avoided, marks_on
+from accessibility.routing.kernels import avoided_on, marks_on, tally
 from accessibility.routing.router import Path, Router, Routing
 
 __all__ = ["Route", "assemble", "nearest", "route"]
+
+
+#: a route's points when it has none (read-only: shared by every such route)
+_NO_POINTS: np.ndarray = np.empty((0, 2))
+_NO_POINTS.flags.writeable = False
 
 
 @dataclass
@@ -44,37 +49,55 @@ class Route:
     length_m: float = 0.0
     duration_s: float = 0.0
     cost: float = math.inf
-    coords: list[tuple[float, float]] = field(default_factory=list)  # WGS84 (lon, lat)
+    #: the route's WGS84 points as an ``(n, 2)`` array of ``(lon, lat)`` rows (JSON writers
+    #: take it as it is; :attr:`coords` gives them as tuples)
+    line: np.ndarray = field(default_factory=lambda: _NO_POINTS, repr=False)
     unknown_share: float = 0.0
-    unknown_coords: list[list[tuple[float, float]]] = field(default_factory=list)
+    #: the stretches with unknown data, each a slice of :attr:`line`
+    unknown_lines: list[np.ndarray] = field(default_factory=list, repr=False)
     osm_ways: list[int] = field(default_factory=list)
     walk_length_m: float | None = None
-    walk_coords: list[tuple[float, float]] = field(default_factory=list)
+    #: the walking comparison's points, as :attr:`line`
+    walk_line: np.ndarray = field(default_factory=lambda: _NO_POINTS, repr=False)
     barriers_avoided: list[dict[str, Any]] = field(default_factory=list)
     blockers: list[dict[str, Any]] = field(default_factory=list)
     directions: list[str] = field(default_factory=list)
     lang: str = "it"
     facility: dict[str, Any] | None = None
-    #: the pieces walked: (the graph's edges by index, edge indices, metres walked on each,
-    #: each edge's length); :attr:`edges` and :attr:`fractions` are read from them on demand
-    _walked: tuple[list[Edge], np.ndarray, np.ndarray, np.ndarray] | None = field(
-        default=None, repr=False, compare=False
-    )
+    #: the path walked, with the graph's edges by index and their lengths:
+    #: :attr:`edges` and :attr:`fractions` are read from them on demand
+    _walked: tuple[list[Edge], Path, np.ndarray] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def coords(self) -> list[tuple[float, float]]:
+        """The route's points as ``(lon, lat)`` tuples."""
+        return _tuples(self.line)
+
+    @property
+    def walk_coords(self) -> list[tuple[float, float]]:
+        """The walking comparison's points as ``(lon, lat)`` tuples."""
+        return _tuples(self.walk_line)
+
+    @property
+    def unknown_coords(self) -> list[list[tuple[float, float]]]:
+        """The stretches with unknown data, each as ``(lon, lat)`` tuples."""
+        return [_tuples(stretch) for stretch in self.unknown_lines]
 
     @property
     def edges(self) -> list[Edge]:
         """The ``(u, v, key)`` edges of the city's network the route walks, in order."""
         if self._walked is None:
             return []
-        graph_edges, ids, _, _ = self._walked
-        return [graph_edges[i] for i in ids.tolist()]
+        graph_edges, path, _ = self._walked
+        return [graph_edges[i] for i in path.edges.tolist()]
 
     @property
     def fractions(self) -> list[float]:
         """The share of each of :attr:`edges` walked (1.0: the whole edge)."""
         if self._walked is None:
             return []
-        _, _, walked, full = self._walked
+        _, path, length = self._walked
+        walked, full = path.ends - path.starts, length[path.edges]
         return np.divide(walked, full, out=np.ones(len(full)), where=full > 0).tolist()
 
     @property
@@ -137,7 +160,7 @@ class Route:
         if self.facility is not None:
             props["facility"] = self.facility
         geometry = (  # points are rounded to 7 decimals when the route is traced
-            {"type": "LineString", "coordinates": list(map(list, self.coords))} if len(self.coords) >= 2 else None
+            {"type": "LineString", "coordinates": self.line.tolist()} if len(self.line) >= 2 else None
         )
         return {"type": "Feature", "geometry": geometry, "properties": props}
 
@@ -205,48 +228,32 @@ def _assemble(
     if walk_path is not None:
         out.walk_length_m = walk_path.length
         if not walk_same:
-            out.walk_coords = geo.trace(walk_path, w.costs.length, legs=False)[0]
+            out.walk_line = geo.trace(walk_path, w.costs.length, legs=False)[0]
     if path is None:
         out.blockers = _blockers(r, walk_path, facts, lang) if walk_path is not None else []
         return out
     c = r.costs
-    e, walked = path.edges, path.ends - path.starts
-    out.length_m = float(walked.sum())
-    out.duration_s = out.length_m / r.profile.speed_mps
+    length_m, unknown_m, runs, osm_ways = tally(path.edges, path.starts, path.ends, c.unknown, geo.osmid)
+    out.length_m = length_m
+    out.duration_s = length_m / r.profile.speed_mps
     out.cost = path.cost
-    out._walked = (c.edges, e, walked, c.length[e])
-    coords, ends, ways, steps = geo.trace(path, c.length)
-    out.coords = coords
+    out._walked = (c.edges, path, c.length)
+    line, ends, ways, steps = geo.trace(path, c.length)
+    out.line = line
     if walk_same:
-        out.walk_coords = list(coords)  # the same path: the same points, not traced twice
-    flags = c.unknown[e]
-    if flags.any():
-        out.unknown_share = float(walked[flags].sum()) / out.length_m if out.length_m > 0 else 0.0
-        out.unknown_coords = [coords[max(ends[i - 1] - 1, 0) if i else 0 : ends[j]] for i, j in _runs(flags.tolist())]
-    out.osm_ways = list(dict.fromkeys(geo.osmid[e].tolist()))
+        out.walk_line = line  # the same path: the same points, not traced twice
+    if len(runs):
+        out.unknown_share = unknown_m / length_m if length_m > 0 else 0.0
+        out.unknown_lines = [line[max(ends[i - 1] - 1, 0) if i else 0 : ends[j]] for i, j in runs.tolist()]
+    out.osm_ways = osm_ways.tolist()
     if walk_path is not None:
         out.barriers_avoided = _avoided(r, path, walk_path, facts, lang)
     out.directions = coded_sentences(ways, steps, lang)
     return out
 
 
-def _runs(flags: list[bool]) -> list[tuple[int, int]]:
-    """``(first, last)`` of each run of consecutive true values.
-
-    >>> _runs([True, True, False, True])
-    [(0, 1), (3, 3)]
-    """
-    out: list[tuple[int, int]] = []
-    first = -1
-    for i, f in enumerate(flags):
-        if f and first < 0:
-            first = i
-        elif not f and first >= 0:
-            out.append((first, i - 1))
-            first = -1
-    if first >= 0:
-        out.append((first, len(flags) - 1))
-    return out
+def _tuples(points: np.ndarray) -> list[tuple[float, float]]:
+    return [(p[0], p[1]) for p in points.tolist()]
 
 
 def _marks(r: Router, path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -301,8 +308,11 @@ def _blockers(r: Router, walk_path: Path, facts: BarrierFacts, lang: str) -> lis
 
 def _avoided(r: Router, path: Path, walk_path: Path, facts: BarrierFacts, lang: str) -> list[dict[str, Any]]:
     """Barriers that hinder or block the profile on the walking route but not on this one."""
-    at, rows, _ = _marks(r, walk_path)
-    at, rows = avoided(at, rows, _marks(r, path)[1], r.hinders)
+    c = r.costs
+    at, rows = avoided_on(
+        walk_path.edges, walk_path.starts, walk_path.ends, path.edges, path.starts, path.ends,
+        c.length, c.v, r.edge_ptr, r.edge_rows, r.node_ptr, r.node_rows, r.hinders,
+    )  # fmt: skip
     return [facts.describe(row, distance, lang) for distance, row in zip(at.tolist(), rows.tolist())]
 
 

@@ -34,7 +34,7 @@ from accessibility.model.snapping import EdgeSnap as Snap
 from accessibility.model.snapping import NetworkIndex, network_index
 from accessibility.routing.contraction import Hierarchy
 from accessibility.routing.geometry import EdgeGeometry, edge_geometry
-from accessibility.routing.kernels import join_pieces
+from accessibility.routing.kernels import direct, entries, hub_route, join_pieces, walked
 
 __all__ = ["Path", "Router", "Routing"]
 
@@ -70,8 +70,8 @@ class Path:
 
     @property
     def length(self) -> float:
-        """Metres walked: the pieces' lengths summed."""
-        return float((self.ends - self.starts).sum())
+        """Metres walked: the pieces' lengths summed in walking order."""
+        return walked(self.starts, self.ends)
 
     def same(self, other: Path) -> bool:
         """Whether both paths walk the same pieces."""
@@ -107,7 +107,6 @@ class Router:
         self.matrix = sp.csr_matrix(
             (w.astype(np.float64), cols.astype(np.int32), indptr.astype(np.int32)), shape=(n + 1, n + 1)
         )
-        self.csr_edge = eidx
         self._pair_edge = dict(zip((rows[:-2] * (n + 1) + cols[:-2]).tolist(), eidx[:-2].tolist()))
         self.slot = int(indptr[n])
         self.usable = np.isfinite(costs.cost)
@@ -122,22 +121,25 @@ class Router:
         self.blocking_rows: set[int] = {i for i, s in enumerate(severity) if s == "blocking"}
         #: per barrier row: whether it hinders or blocks the profile
         self.hinders = np.array([s in ("blocking", "hindering") for s in severity], dtype=bool)
-        self.v_list: list[int] = costs.v.tolist()
         #: what walking an edge passes, for route descriptions (compiled loops,
         #: :func:`~accessibility.routing.kernels.marks_on`): per edge its barrier rows then
         #: ``-1`` when too steep this way (``edge_rows[edge_ptr[e]:edge_ptr[e + 1]]``), per
         #: node the rows on it (``node_rows[node_ptr[v]:node_ptr[v + 1]]``)
         self.edge_ptr, self.edge_rows = _flat(
-            len(self.v_list),
+            len(costs.v),
             {
                 e: [*costs.edge_rows.get(e, ()), *((-1,) if e in self.steep_edges else ())]
                 for e in set(costs.edge_rows) | self.steep_edges
             },
         )
         self.node_ptr, self.node_rows = _flat(n, {v: list(rows) for v, rows in costs.node_rows.items()})
-        self.u_list: list[int] = costs.u.tolist()
-        self.cost_list: list[float] = costs.cost.astype(float).tolist()
-        self.node_cost_list: list[float] = costs.node_cost.astype(float).tolist()
+        #: what :func:`~accessibility.routing.kernels.entries` reads: u, v, cost, node cost
+        self._entry_arrays = (
+            costs.u.astype(np.int64),
+            costs.v.astype(np.int64),
+            costs.cost.astype(np.float64),
+            costs.node_cost.astype(np.float64),
+        )
         self.finite: list[bool] = np.isfinite(costs.cost).tolist()
         log.info(
             "compiled %s router: %d nodes, %d usable of %d edges",
@@ -155,35 +157,11 @@ class Router:
 
     def _starts(self, s: Snap) -> list[tuple[int, float, int, float, float]]:
         """Where a search from a snapped point enters the graph: (node, cost, edge, from, to)."""
-        v, costs, node_cost = self.v_list, self.cost_list, self.node_cost_list
-        out = []
-        ahead, behind = s.length - s.offset, s.offset
-        for edge, part, start in ((s.fwd, ahead, s.offset), (s.bwd, behind, s.length - s.offset)):
-            node = v[edge]
-            if part <= _TINY:
-                cost = 0.0  # standing on the node itself: nothing to enter
-            elif math.isfinite(costs[edge]):
-                cost = part / s.length * costs[edge] + node_cost[node]
-            else:
-                continue
-            if math.isfinite(cost):
-                out.append((node, cost, edge, start, s.length))
-        return out
+        return _entry_tuples(entries(s.fwd, s.bwd, s.offset, s.length, *self._entry_arrays, True))
 
     def _ends(self, s: Snap) -> list[tuple[int, float, int, float, float]]:
         """How a search reaches a snapped point: (node, extra cost, edge, from, to)."""
-        u, v, costs, node_cost = self.u_list, self.v_list, self.cost_list, self.node_cost_list
-        out = []
-        for edge, part in ((s.fwd, s.offset), (s.bwd, s.length - s.offset)):
-            node = u[edge]
-            if part <= _TINY:
-                out.append((node, 0.0, edge, 0.0, 0.0))
-            elif math.isfinite(costs[edge]):
-                extra = part / s.length * costs[edge]
-                if part >= s.length - _TINY:  # the point is the far node: it is entered
-                    extra += node_cost[v[edge]]
-                out.append((node, extra, edge, 0.0, part))
-        return out
+        return _entry_tuples(entries(s.fwd, s.bwd, s.offset, s.length, *self._entry_arrays, False))
 
     def search(self, origin: Snap, limit: float = math.inf) -> tuple[np.ndarray, np.ndarray, list]:
         """One-to-all costs from a snapped origin: ``(dist, predecessors, starts)``."""
@@ -229,8 +207,8 @@ class Router:
         try:
             hierarchy = self._hierarchy or Hierarchy(self.source, *self._arcs)
             hierarchy.build_labels()
-            if hierarchy.n:  # the compiled loops of a labelled path, loaded (or compiled) now
-                hierarchy.pieces([(0, 0.0, -1, 0.0, 0.0)], [(0, 0.0, -1, 0.0, 0.0)], self.costs.length)
+            if hierarchy.n and len(self.costs.u):  # a route's compiled loop, loaded (or compiled) now
+                self._hub_route(hierarchy, Snap(0, 0, 0.0, 1.0, 0.0), Snap(0, 0, 1.0, 1.0, 0.0))
             self._hierarchy = hierarchy  # one assignment: routes see all of it or none
         finally:
             self._building = False
@@ -269,28 +247,39 @@ class Router:
         return None
 
     def path_hierarchy(self, origin: Snap, destination: Snap) -> Path | None:
-        """Cheapest path on the contraction hierarchy: two small upward searches."""
+        """Cheapest path on the contraction hierarchy: on its hub labels, one compiled
+        call (:func:`~accessibility.routing.kernels.hub_route`); until they are built,
+        two small upward searches."""
+        h = self.hierarchy
+        if h.labels_up is not None:
+            return self._hub_route(h, origin, destination)
         starts = list(_cheapest_per_node(self._starts(origin)).values())
         ends = list(_cheapest_per_node(self._ends(destination)).values())
-        h = self.hierarchy
         found: tuple[float, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
-        if h.labels_up is not None:
-            labelled = h.pieces(starts, ends, self.costs.length)
-            if labelled is not None:
-                found = labelled[0], labelled[1]
-        else:
-            searched = h.query([(s[0], s[1]) for s in starts], [(e[0], e[1]) for e in ends])
-            if searched is not None:
-                cost, edges, first, last = searched
-                _, _, edge0, a0, b0 = next(s for s in starts if s[0] == first)
-                _, _, edge1, a1, b1 = next(e for e in ends if e[0] == last)
-                found = cost, join_pieces(edges, self.costs.length, edge0, a0, b0, edge1, a1, b1)
-        direct = self._direct(origin, destination)
-        if direct is not None and (found is None or direct.cost <= found[0]):
-            return direct
+        searched = h.query([(s[0], s[1]) for s in starts], [(e[0], e[1]) for e in ends])
+        if searched is not None:
+            cost, edges, first, last = searched
+            _, _, edge0, a0, b0 = next(s for s in starts if s[0] == first)
+            _, _, edge1, a1, b1 = next(e for e in ends if e[0] == last)
+            found = cost, join_pieces(edges, self.costs.length, edge0, a0, b0, edge1, a1, b1)
+        along = self._direct(origin, destination)
+        if along is not None and (found is None or along.cost <= found[0]):
+            return along
         if found is None:
             return None
         return Path(found[0], *found[1])
+
+    def _hub_route(self, h: Hierarchy, origin: Snap, destination: Snap) -> Path | None:
+        """:meth:`path_hierarchy` on the hub labels of ``h``."""
+        up, down = h.labels_up, h.labels_down
+        assert up is not None and down is not None
+        cost, e, s, t = hub_route(
+            up.ptr, up.hub, up.dist, up.pred_pos, up.arc, down.ptr, down.hub, down.dist, down.pred_pos, down.arc,
+            h.arc_edge, h.arc_kid_first, h.arc_kid_second, h.arc_size, self.costs.length, *self._entry_arrays,
+            origin.fwd, origin.bwd, origin.offset, origin.length,
+            destination.fwd, destination.bwd, destination.offset, destination.length,
+        )  # fmt: skip
+        return Path(cost, e, s, t) if math.isfinite(cost) else None
 
     def _finish(self, dist, pred, starts, origin: Snap, destination: Snap) -> Path | None:
         best: tuple[float, Any] = (math.inf, None)
@@ -320,18 +309,10 @@ class Router:
         return Path.of(best[0], [(e, a, length[e] if b is None else b) for e, a, b in pieces])
 
     def _direct(self, o: Snap, d: Snap) -> Path | None:
-        """Along the shared edge when both points lie on the same one."""
-        if o.fwd != d.fwd:
-            return None
-        costs = self.cost_list
-        if d.offset >= o.offset and math.isfinite(costs[o.fwd]):
-            part = d.offset - o.offset
-            cost = part / o.length * costs[o.fwd] if part > _TINY else 0.0
-            return Path.of(cost, [(o.fwd, o.offset, d.offset)] if part > _TINY else [])
-        if d.offset < o.offset and math.isfinite(costs[o.bwd]):
-            part = o.offset - d.offset
-            return Path.of(part / o.length * costs[o.bwd], [(o.bwd, o.length - o.offset, o.length - d.offset)])
-        return None
+        """Along the shared edge when both points lie on the same one
+        (:func:`~accessibility.routing.kernels.direct`)."""
+        cost, e, s, t = direct(o.fwd, o.bwd, o.offset, o.length, d.fwd, d.offset, self._entry_arrays[2])
+        return Path(cost, e, s, t) if math.isfinite(cost) else None
 
     def _edge_between(self, p: int, q: int) -> int:
         return self._pair_edge[p * (self.source + 1) + q]
@@ -360,6 +341,11 @@ def _flat(n: int, rows: dict[int, list[int]]) -> tuple[np.ndarray, np.ndarray]:
     for k, r in rows.items():
         flat[ptr[k] : ptr[k + 1]] = r
     return ptr, flat
+
+
+def _entry_tuples(rows: np.ndarray) -> list[tuple[int, float, int, float, float]]:
+    """Rows of :func:`~accessibility.routing.kernels.entries` as tuples."""
+    return [(int(n), c, int(e), a, b) for n, c, e, a, b in rows.tolist()]
 
 
 def _cheapest_per_node(

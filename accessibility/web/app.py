@@ -740,27 +740,27 @@ def _profile_json(p: Any) -> dict[str, Any]:
 def _route_json(route: Any, lang: str) -> dict[str, Any]:
     """A route as the API gives it: a FeatureCollection whose first feature is exactly
     ``route.to_geojson()``, then the walking route, unknown stretches and barriers.
-    Coordinates are passed as the route holds them (orjson writes tuples and numpy
-    arrays as JSON arrays): no copy, point by point, per request."""
+    Coordinates are passed as the route holds them, numpy arrays (orjson writes them as
+    JSON arrays): no copy, point by point, per request."""
     with use_language(lang):
         features: list[dict[str, Any]] = [route.to_geojson()]
         features[0]["properties"]["role"] = "route"
         features[0]["properties"]["summary"] = route.message()
-        if len(route.walk_coords) >= 2:
+        if len(route.walk_line) >= 2:
             features.append(
                 {
                     "type": "Feature",
-                    "geometry": {"type": "LineString", "coordinates": route.walk_coords},
+                    "geometry": {"type": "LineString", "coordinates": route.walk_line},
                     "properties": {"role": "walk", "length_m": round(route.walk_length_m or 0.0, 2)},
                 }
             )
-        if route.unknown_coords:
+        if route.unknown_lines:
             features.append(
                 {
                     "type": "Feature",
                     "geometry": {
                         "type": "MultiLineString",
-                        "coordinates": route.unknown_coords,
+                        "coordinates": route.unknown_lines,
                     },
                     "properties": {"role": "unknown", "share": round(route.unknown_share, 4)},
                 }
