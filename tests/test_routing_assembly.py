@@ -21,6 +21,7 @@ from shapely.ops import substring
 
 from accessibility import City, settings
 from accessibility.errors import SnapError
+from accessibility.routing import kernels
 from accessibility.routing.directions import directions
 from accessibility.routing.route import assemble
 from accessibility.routing.router import _TINY, Path, Router, Routing
@@ -202,3 +203,44 @@ def test_assembly_of_a_path_on_one_edge_and_of_no_path(helsinki_city: City) -> N
     assert math.isclose(route.length_m, length / 4)
     empty = assemble(routing, r, r, None, None, (0.0, 0.0), (0.0, 0.0), city.barriers, "en")
     assert not empty.found and empty.coords == [] and empty.directions == [] and empty.blockers == []
+
+
+def test_where_searches_meet_a_snapped_point() -> None:
+    """``entries``: leaving a point, the node ahead at the share of the edge's cost plus
+    the node's cost; arriving, the node behind at its share; a direction the profile may
+    not use is left out, unless the point stands on its node (nothing to walk)."""
+    u, v = np.array([0, 1]), np.array([1, 0])  # edge 0: 0 -> 1, edge 1 its reverse
+    cost, node_cost = np.array([10.0, math.inf]), np.array([0.0, 2.0])
+    leaving = kernels.entries(0, 1, 4.0, 10.0, u, v, cost, node_cost, True).tolist()
+    assert leaving == [[1, 6 / 10 * 10 + 2, 0, 4.0, 10.0]]
+    assert kernels.entries(0, 1, 4.0, 10.0, u, v, cost, node_cost, False).tolist() == [[0, 4.0, 0, 0.0, 4.0]]
+    on_node = kernels.entries(0, 1, 0.0, 10.0, u, v, cost, node_cost, True).tolist()
+    assert on_node == [[1, 12.0, 0, 0.0, 10.0], [0, 0.0, 1, 10.0, 10.0]]
+    at_far_node = kernels.entries(0, 1, 10.0, 10.0, u, v, cost, node_cost, False).tolist()
+    # on node 1: reached from node 0 with node 1 entered, or standing there already
+    assert at_far_node == [[0, 10.0 + 2.0, 0, 0.0, 10.0], [1, 0.0, 1, 0.0, 0.0]]
+    rows = np.array([[3, 5.0, 0, 0, 0], [4, 1.0, 0, 0, 0], [3, 4.0, 1, 0, 0], [4, 1.0, 2, 0, 0]])
+    assert kernels.cheapest_per_node(rows)[:, :3].tolist() == [[3, 4.0, 1], [4, 1.0, 0]]
+
+
+def test_the_path_along_one_edge() -> None:
+    """``direct``: along the points' shared edge in the walking direction, at the share of
+    its cost; none against a direction the profile may not use, nor between edges."""
+    cost = np.array([10.0, math.inf])
+    found, e, s, t = kernels.direct(0, 1, 2.0, 10.0, 0, 7.0, cost)
+    assert (found, e.tolist(), s.tolist(), t.tolist()) == (5.0, [0], [2.0], [7.0])
+    assert math.isinf(kernels.direct(0, 1, 7.0, 10.0, 0, 2.0, cost)[0])  # backwards: edge 1 not usable
+    assert math.isinf(kernels.direct(0, 1, 2.0, 10.0, 1, 7.0, cost)[0])
+    assert kernels.direct(0, 1, 3.0, 10.0, 0, 3.0, cost)[0] == 0.0  # the same point
+
+
+def test_what_a_path_adds_up_to() -> None:
+    """``tally``: metres walked, metres and runs of pieces on edges with unknown data,
+    each OSM way once where first walked."""
+    edges = np.array([0, 1, 0, 2, 1])
+    starts, ends = np.array([5.0, 0, 0, 0, 0]), np.array([10.0, 4, 10, 6, 1])
+    unknown, osmid = np.array([False, True, False]), np.array([7, 9, 8])
+    length, unsure, runs, ways = kernels.tally(edges, starts, ends, unknown, osmid)
+    assert length == sum((ends - starts).tolist()) and unsure == 4 + 1
+    assert runs.tolist() == [[1, 1], [4, 4]]
+    assert ways.tolist() == list(dict.fromkeys(osmid[edges].tolist())) == [7, 9, 8]
