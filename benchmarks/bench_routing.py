@@ -21,11 +21,13 @@ route, in the same run and on the same pairs, for:
   more than once and report the load.
 
   What a route costs there, warm: the two ends placed on their edges (a compiled search
-  of a grid of the edges' segments, one call per profile for both ends), two hub-label
-  meetings (the profile's and walking's), each unpacked into its pieces in one compiled
-  pass, then assembly: points, direction legs and the barriers passed in compiled loops
-  over flat arrays (``accessibility/routing/kernels.py``), the sentences of the
-  directions and the barriers' descriptions in Python.
+  of a grid of the edges' segments, one call for both ends and both profiles), two
+  paths (the profile's and walking's), each one compiled call from the snapped points
+  (where the searches meet them, the hub labels' meeting, its unpacking into pieces),
+  then assembly in compiled loops over flat arrays (``accessibility/routing/kernels.py``):
+  points and direction steps, the path's totals, unknown stretches and OSM ways, the
+  barriers avoided; in Python, the sentences of the directions (each made once per way
+  and turn, then joined to its metres) and the barriers' descriptions.
 
 Two orders, both printed: interleaved (ours then networkx for each pair: each side
 starts with caches the other side has cooled, which costs our sub-millisecond routes
