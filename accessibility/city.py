@@ -616,7 +616,8 @@ class City:
 
     def _router_state(self) -> Routing:
         if self._routing is None or self._routing.G is not self.network:
-            self._routing = Routing(self.network)
+            keeper = workspace.KeptHierarchies(self.path) if self.path is not None else None
+            self._routing = Routing(self.network, keeper)
         return self._routing
 
     # --- audit -------------------------------------------------------------------------------

@@ -263,6 +263,12 @@ facility_parking_radius_m: float = 150.0
 #: A router builds its contraction hierarchy after this many routes (the build costs
 #: about as much as a few thousand plain routes: one-off queries should not pay it).
 hierarchy_after: int = 500
+#: The workspace folder where prepared routers keep their contraction hierarchies and hub
+#: labels (a service started again reads them instead of building them for minutes).
+hierarchies_folder: str = "routers"
+#: Hierarchies kept there at most (the least recently used go first): every profile's,
+#: for a few barrier tables (a barrier reviewed changes the costs, and so the key).
+hierarchies_kept: int = 24
 
 # --- Places ---------------------------------------------------------------------------------
 

@@ -8,6 +8,9 @@ Layout (version ``settings.workspace_version``)::
     basemap.pmtiles    the base map every map draws (vector tiles; may be absent in
                        workspaces built before it existed)
     surveys.gpkg       survey reports (``accessibility.store``), kept across saves
+    routers/           the routers' contraction hierarchies and hub labels, one ``.npz``
+                       per content key (:class:`KeptHierarchies`); written by a service
+                       or a batch, dropped by a save (a new network, new keys)
 
 A save writes a new folder beside the old one and swaps it in at the end, so a failed
 save never leaves a half-written workspace. Files the build does not own (the survey
@@ -22,18 +25,22 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
+import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 import pandas as pd
 import pyogrio
 
 from accessibility import settings
 from accessibility.errors import WorkspaceError, brief
-from accessibility.files import link_or_copy, sqlite_write_lock, swap_in, temp_folder
+from accessibility.files import link_or_copy, new_file, sqlite_write_lock, swap_in, temp_folder
 from accessibility.i18n import _
 from accessibility.outputs.export import restore, write_csv
 
@@ -294,3 +301,66 @@ def _damaged(file: Path, exc: BaseException) -> WorkspaceError:
             file=file, reason=reason
         )
     )
+
+
+class KeptHierarchies:
+    """The routers' contraction hierarchies and hub labels kept in a workspace's
+    ``routers/`` folder, one ``KEY.npz`` each (numpy's archive of plain arrays; never
+    pickles), so that a service started again reads them in about a second instead of
+    building them for minutes. The key is a digest of what the hierarchy is built from
+    (:meth:`~accessibility.routing.contraction.Hierarchy.key`): a hierarchy kept is the
+    one a build would give, and a change of barriers or profile means another key.
+
+    A file is written atomically (two workers that build the same hierarchy at once
+    each write a whole file, the last one stays); one that cannot be read is ignored
+    (the router builds it again); a folder that cannot be written is a warning. The
+    files used least recently beyond ``settings.hierarchies_kept`` are removed.
+    """
+
+    def __init__(self, workspace: str | Path) -> None:
+        self.folder = Path(workspace) / settings.hierarchies_folder
+
+    def _file(self, key: str) -> Path:
+        if not key.isalnum():
+            raise ValueError(f"not a hierarchy key: {key!r}")
+        return self.folder / f"{key}.npz"
+
+    def read(self, key: str) -> dict[str, np.ndarray] | None:
+        """The arrays kept under ``key``, or None (none kept, or not readable)."""
+        file = self._file(key)
+        if not file.is_file():
+            return None
+        try:
+            with np.load(file, allow_pickle=False) as archive:
+                arrays = {name: archive[name] for name in archive.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:  # truncated, not an archive, pickled
+            log.warning("%s: unreadable (%s), not used", file, brief(exc))
+            return None
+        try:
+            os.utime(file)  # used now: the last to be removed
+        except OSError:
+            pass
+        return arrays
+
+    def write(self, key: str, arrays: Mapping[str, np.ndarray]) -> None:
+        """Keep ``arrays`` under ``key`` (a warning when the folder cannot be written)."""
+        file = self._file(key)
+        try:
+            with new_file(file) as tmp, tmp.open("wb") as fh:
+                np.savez(fh, allow_pickle=False, **arrays)
+            self._prune(keep=file)
+        except OSError as exc:
+            log.warning("%s: not written (%s); the hierarchy is built again next time", file, brief(exc))
+
+    def _prune(self, keep: Path) -> None:
+        """Remove the files used least recently beyond ``settings.hierarchies_kept``."""
+        files = []
+        for file in self.folder.glob("*.npz"):
+            try:
+                files.append((file.stat().st_mtime_ns, file))
+            except OSError:
+                continue  # removed meanwhile by another worker
+        files.sort(reverse=True)
+        for _mtime, file in files[settings.hierarchies_kept :]:
+            if file != keep:
+                file.unlink(missing_ok=True)

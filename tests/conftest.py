@@ -110,10 +110,13 @@ def milan_workspace(milan_city, tmp_path_factory) -> Path:
 
 
 def copy_workspace(source: Path, target: Path) -> Path:
-    """A private copy of a saved workspace (its survey store included)."""
+    """A private copy of a saved workspace (its survey store included; not the routers'
+    kept hierarchies, tens of megabytes that a test which wants them builds)."""
     import shutil
 
-    shutil.copytree(source, target)
+    from accessibility import settings
+
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(settings.hierarchies_folder))
     return target
 
 

@@ -25,14 +25,20 @@ labels and walks the winning hub's tree back, in compiled loops
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from accessibility.routing.kernels import hub_path
+
+#: The layout of a hierarchy's arrays (:meth:`Hierarchy.arrays`): a new one when it changes,
+#: so that hierarchies kept in an older layout are built again.
+FORMAT = 1
 
 #: Witness searches settle at most this many nodes (more: fewer needless shortcuts,
 #: slower build; the result is exact either way).
@@ -113,21 +119,52 @@ class Hierarchy:
                 del out[u][v]
                 deleted[u] += 1
             out[v], inn[v] = {}, {}
-        self.rank = rank
-        self.arc_edge = np.asarray(a_edge, dtype=np.int64)
-        self.arc_kids = a_kids
-        self.arc_edge_list = a_edge
         kids = np.array([k if k is not None else (-1, -1) for k in a_kids], dtype=np.int64).reshape(-1, 2)
+        self._arrange(
+            n,
+            np.asarray(a_tail, dtype=np.int64),
+            np.asarray(a_head, dtype=np.int64),
+            np.asarray(a_w, dtype=np.float64),
+            np.asarray(a_edge, dtype=np.int64),
+            kids,
+            rank,
+            np.asarray(up, dtype=np.int64),
+            np.asarray(down, dtype=np.int64),
+            len(tail),
+        )
+
+    def _arrange(
+        self,
+        n: int,
+        tail: np.ndarray,
+        head: np.ndarray,
+        weight: np.ndarray,
+        edge: np.ndarray,
+        kids: np.ndarray,
+        rank: np.ndarray,
+        up_ids: np.ndarray,
+        down_ids: np.ndarray,
+        originals: int,
+    ) -> None:
+        """Everything a query reads, from the contracted arcs (originals first, then the
+        shortcuts, each with its two arcs in ``kids``, ``-1`` for an original), the nodes'
+        ranks and which arcs lead up and which down."""
+        self.n = n
+        self.rank = rank
+        self.arc_tail, self.arc_head, self.arc_weight = tail, head, weight
+        self.arc_edge = edge
+        self.arc_edge_list: list[int] = edge.tolist()
+        self.arc_kids: list[tuple[int, int] | None] = [None if a < 0 else (a, b) for a, b in kids.tolist()]
         self.arc_kid_first, self.arc_kid_second = kids[:, 0].copy(), kids[:, 1].copy()
-        size = [1] * len(a_edge)  # original edges per arc (a shortcut comes after its two arcs)
-        for a, pair in enumerate(a_kids):
+        size = [1] * len(edge)  # original edges per arc (a shortcut comes after its two arcs)
+        for a, pair in enumerate(self.arc_kids):
             if pair is not None:
                 size[a] = size[pair[0]] + size[pair[1]]
         self.arc_size = np.asarray(size, dtype=np.int64)
         self._unpacked: dict[int, tuple[int, ...]] = {}
-        self.shortcuts = len(a_tail) - len(tail)
-        t, h, w = np.asarray(a_tail), np.asarray(a_head), np.asarray(a_w, dtype=np.float64)
-        up_ids, down_ids = np.asarray(up, dtype=np.int64), np.asarray(down, dtype=np.int64)
+        self.shortcuts = len(edge) - originals
+        self.up_ids, self.down_ids = up_ids, down_ids
+        t, h, w = tail, head, weight
         # forward search: up arcs as they are; backward: down arcs reversed
         self.forward, self.f_arc, self.f_slot = _csr(n, t[up_ids], h[up_ids], w[up_ids], up_ids)
         self.backward, self.b_arc, self.b_slot = _csr(n, h[down_ids], t[down_ids], w[down_ids], down_ids)
@@ -135,6 +172,89 @@ class Hierarchy:
         self.b_pair = dict(zip((h[down_ids] * (n + 1) + t[down_ids]).tolist(), down_ids.tolist()))
         self.labels_up: Labels | None = None
         self.labels_down: Labels | None = None
+
+    # --- kept on disk -------------------------------------------------------------------
+
+    @staticmethod
+    def key(n: int, tail: np.ndarray, head: np.ndarray, weight: np.ndarray, edge: np.ndarray) -> str:
+        """What a hierarchy is built from, as a hex digest: the arcs given to
+        :class:`Hierarchy` (costs included, so a barrier or a profile that changes a cost
+        changes it), the witness limit and :data:`FORMAT`. A hierarchy kept under this key
+        is the one a build would give."""
+        digest = hashlib.sha256(f"{FORMAT}:{WITNESS_SETTLED}:{n}:{len(tail)}".encode())
+        for values, dtype in ((tail, np.int64), (head, np.int64), (weight, np.float64), (edge, np.int64)):
+            digest.update(np.ascontiguousarray(values, dtype=dtype).tobytes())
+        return digest.hexdigest()[:40]
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The hierarchy and its hub labels (:meth:`build_labels` first) as plain arrays,
+        for :meth:`from_arrays`."""
+        up, down = self.labels_up, self.labels_down
+        if up is None or down is None:
+            raise ValueError("a hierarchy is kept with its hub labels: build_labels() first")
+        kids = np.column_stack([self.arc_kid_first, self.arc_kid_second])
+        out = {
+            "format": np.array([FORMAT]),
+            "shape": np.array([self.n, len(self.arc_edge) - self.shortcuts]),
+            "tail": self.arc_tail,
+            "head": self.arc_head,
+            "weight": self.arc_weight,
+            "edge": self.arc_edge,
+            "kids": kids,
+            "rank": self.rank,
+            "up": self.up_ids,
+            "down": self.down_ids,
+        }
+        for side, labels in (("up", up), ("down", down)):
+            for name, values in labels.arrays().items():
+                out[f"{side}_{name}"] = values
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray]) -> Hierarchy:
+        """A hierarchy with its hub labels from :meth:`arrays`.
+
+        Raises
+        ------
+        ValueError
+            The arrays are not those of a hierarchy of this :data:`FORMAT` (another
+            version, missing or inconsistent arrays).
+        """
+        try:
+            if int(arrays["format"][0]) != FORMAT:
+                raise ValueError(f"format {int(arrays['format'][0])}, not {FORMAT}")
+            n, originals = (int(v) for v in arrays["shape"])
+            edge, kids = arrays["edge"], arrays["kids"]
+            m = len(edge)
+            if not (
+                len(arrays["tail"]) == len(arrays["head"]) == len(arrays["weight"]) == m
+                and kids.shape == (m, 2)
+                and len(arrays["rank"]) == n
+                and 0 <= originals <= m
+                and kids.max(initial=-1) < m
+                and all(arrays[side].max(initial=-1) < m for side in ("up", "down"))
+            ):
+                raise ValueError("arcs of inconsistent sizes")
+            h = cls.__new__(cls)
+            h._arrange(
+                n,
+                arrays["tail"].astype(np.int64),
+                arrays["head"].astype(np.int64),
+                arrays["weight"].astype(np.float64),
+                edge.astype(np.int64),
+                kids.astype(np.int64),
+                arrays["rank"].astype(np.int64),
+                arrays["up"].astype(np.int64),
+                arrays["down"].astype(np.int64),
+                originals,
+            )
+            down = Labels.from_arrays({k[5:]: v for k, v in arrays.items() if k.startswith("down_")}, n, m)
+            up = Labels.from_arrays({k[3:]: v for k, v in arrays.items() if k.startswith("up_")}, n, m)
+        except KeyError as exc:
+            raise ValueError(f"missing array {exc}") from None
+        h.labels_down = down
+        h.labels_up = up  # last: queries test it
+        return h
 
     def build_labels(self) -> Hierarchy:
         """Keep every node's upward searches (forward and backward) for fast queries."""
@@ -308,6 +428,41 @@ class Labels:
     def size(self) -> int:
         """Entries kept (memory: 28 bytes each)."""
         return len(self.hub)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The label arrays by name, for :meth:`from_arrays` (positions as 32-bit integers
+        where they fit: files a third smaller)."""
+        small = np.int32 if max(len(self.hub), int(self.arc.max(initial=0))) < 2**31 else np.int64
+        return {
+            "ptr": self.ptr,
+            "hub": self.hub,
+            "dist": self.dist,
+            "pred": self.pred_pos.astype(small),
+            "arc": self.arc.astype(small),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], n: int, arcs: int) -> Labels:
+        """Labels of ``n`` nodes over ``arcs`` arcs from :meth:`arrays` (checked for
+        consistent sizes and positions in range: ``ValueError`` otherwise)."""
+        ptr, hub, dist = arrays["ptr"], arrays["hub"], arrays["dist"]
+        pred, arc = arrays["pred"], arrays["arc"]
+        size = len(hub)
+        if not (
+            len(ptr) == n + 1
+            and int(ptr[0]) == 0
+            and int(ptr[-1]) == size == len(dist) == len(pred) == len(arc)
+            and bool(np.all(np.diff(ptr) >= 0))
+            and (size == 0 or (hub.min() >= 0 and hub.max() < n and pred.max() < size and arc.max() < arcs))
+        ):
+            raise ValueError("hub labels of inconsistent sizes")
+        labels = cls.__new__(cls)
+        labels.ptr = ptr.astype(np.int64)
+        labels.hub = hub.astype(np.int32)
+        labels.dist = dist.astype(np.float64)
+        labels.pred_pos = pred.astype(np.int64)
+        labels.arc = arc.astype(np.int64)
+        return labels
 
 
 def _witness(

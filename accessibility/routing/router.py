@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import networkx as nx
 import numpy as np
@@ -83,12 +84,25 @@ class Path:
         )
 
 
+class HierarchyKeeper(Protocol):
+    """Keeps contraction hierarchies between runs, by :meth:`Hierarchy.key`
+    (:class:`~accessibility.workspace.KeptHierarchies` keeps them in the workspace)."""
+
+    def read(self, key: str) -> Mapping[str, np.ndarray] | None:
+        """The arrays kept under ``key`` (:meth:`Hierarchy.arrays`), or None."""
+
+    def write(self, key: str, arrays: Mapping[str, np.ndarray]) -> None:
+        """Keep ``arrays`` under ``key`` (failing quietly: a hierarchy can be built again)."""
+
+
 class Router:
     """One profile's costs compiled into a CSR matrix, answering routes fast."""
 
-    def __init__(self, costs: EdgeCosts, index: NetworkIndex) -> None:
+    def __init__(self, costs: EdgeCosts, index: NetworkIndex, keeper: HierarchyKeeper | None = None) -> None:
         self.costs = costs
         self.index = index
+        #: where :meth:`prepare` finds the hierarchy built before, and keeps the one it builds
+        self.keeper = keeper
         n = len(costs.nodes)
         self.source = n  # the extra row: the virtual origin
         weight = costs.cost + costs.node_cost[costs.v]
@@ -205,8 +219,13 @@ class Router:
         routes take the plain Dijkstra (exact either way)."""
         self._building = True
         try:
-            hierarchy = self._hierarchy or Hierarchy(self.source, *self._arcs)
-            hierarchy.build_labels()
+            hierarchy = self._hierarchy
+            if hierarchy is None or hierarchy.labels_up is None:
+                hierarchy = self._kept_hierarchy() or hierarchy
+            if hierarchy is None or hierarchy.labels_up is None:
+                hierarchy = (hierarchy or Hierarchy(self.source, *self._arcs)).build_labels()
+                if self.keeper is not None:
+                    self.keeper.write(Hierarchy.key(self.source, *self._arcs), hierarchy.arrays())
             if hierarchy.n and len(self.costs.u):  # a route's compiled loop, loaded (or compiled) now
                 self._hub_route(hierarchy, Snap(0, 0, 0.0, 1.0, 0.0), Snap(0, 0, 1.0, 1.0, 0.0))
             self._hierarchy = hierarchy  # one assignment: routes see all of it or none
@@ -214,6 +233,20 @@ class Router:
             self._building = False
         log.info("%s router: contraction hierarchy with %d shortcuts", self.profile.name, hierarchy.shortcuts)
         return self
+
+    def _kept_hierarchy(self) -> Hierarchy | None:
+        """The hierarchy :attr:`keeper` holds for these arcs, or None (none kept, or one
+        that cannot be read: it is built again)."""
+        if self.keeper is None:
+            return None
+        arrays = self.keeper.read(Hierarchy.key(self.source, *self._arcs))
+        if arrays is None:
+            return None
+        try:
+            return Hierarchy.from_arrays(arrays)
+        except ValueError as exc:
+            log.warning("%s router: kept contraction hierarchy unusable (%s), built again", self.profile.name, exc)
+            return None
 
     @property
     def prepared(self) -> bool:
@@ -365,12 +398,14 @@ class Routing:
     """The routing state of one city: its edge index and a compiled router per profile.
 
     Routers are compiled on first use from the barrier table given at that time and kept
-    while the same table object is used (assign a new table to recompile).
+    while the same table object is used (assign a new table to recompile). With a
+    ``keeper``, their contraction hierarchies are kept between runs.
     """
 
-    def __init__(self, G: nx.MultiDiGraph) -> None:
+    def __init__(self, G: nx.MultiDiGraph, keeper: HierarchyKeeper | None = None) -> None:
         self.G = G
         self.index = network_index(G)
+        self.keeper = keeper
         self._routers: dict[tuple[Profile, int, int], Router] = {}
         self._geometry: EdgeGeometry | None = None
         # by identity (profile, barrier table): hashing a profile costs more than a route's lookups
@@ -391,7 +426,7 @@ class Routing:
         key = (profile, id(barriers), len(barriers))
         if key not in self._routers:
             self._routers = {k: r for k, r in self._routers.items() if k[1] == id(barriers)}
-            self._routers[key] = Router(edge_costs(self.G, barriers, profile), self.index)
+            self._routers[key] = Router(edge_costs(self.G, barriers, profile), self.index, self.keeper)
         if len(self._seen) >= 64:
             self._seen.clear()
         self._seen[(id(profile), id(barriers), len(barriers))] = (profile, barriers, self._routers[key])
