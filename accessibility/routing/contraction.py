@@ -34,7 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from accessibility.routing.kernels import hub_path
+from accessibility.routing.kernels import hub_meet, unpack
 
 #: The layout of a hierarchy's arrays (:meth:`Hierarchy.arrays`): a new one when it changes,
 #: so that hierarchies kept in an older layout are built again.
@@ -296,19 +296,22 @@ class Hierarchy:
         The sources' upward labels meet the targets' downward labels (sorted by hub: one
         merge each); the first cheapest meeting wins (in target order, then hub order; at
         that hub the first source as cheap), and the winning entries' trees are walked
-        back into original edges: one compiled call
-        (:func:`~accessibility.routing.kernels.hub_path`). Thread-safe: nothing is shared.
+        back into original edges, in compiled loops (:func:`~accessibility.routing.kernels.hub_meet`,
+        :func:`~accessibility.routing.kernels.unpack`; a route does both in one call,
+        :func:`~accessibility.routing.kernels.hub_route`). Thread-safe: nothing is shared.
         """
         up, down = self.labels_up, self.labels_down
         assert up is not None and down is not None
-        cost, i, j, e, s, t = hub_path(
-            up.ptr, up.hub, up.dist, up.pred_pos, up.arc, down.ptr, down.hub, down.dist, down.pred_pos, down.arc,
-            self.arc_edge, self.arc_kid_first, self.arc_kid_second, self.arc_size, length,
-            np.array(sources, dtype=np.float64).reshape(-1, 5), np.array(targets, dtype=np.float64).reshape(-1, 5),
-        )  # fmt: skip
+        rows = np.array(sources, dtype=np.float64).reshape(-1, 5)
+        ends = np.array(targets, dtype=np.float64).reshape(-1, 5)
+        cost, i, fpos, j, bpos = hub_meet(up.ptr, up.hub, up.dist, down.ptr, down.hub, down.dist, rows, ends)
         if not math.isfinite(cost):
             return None
-        return float(cost), (e, s, t), i, j
+        pieces = unpack(
+            up.pred_pos, up.arc, fpos, down.pred_pos, down.arc, bpos,
+            self.arc_edge, self.arc_kid_first, self.arc_kid_second, self.arc_size, length, rows[i], ends[j],
+        )  # fmt: skip
+        return float(cost), pieces, i, j
 
     def query(
         self, sources: list[tuple[int, float]], targets: list[tuple[int, float]]

@@ -29,7 +29,6 @@ __all__ = [
     "direct",
     "entries",
     "hub_meet",
-    "hub_path",
     "hub_route",
     "join_pieces",
     "marks_on",
@@ -467,38 +466,6 @@ def avoided_on(
 
 
 @njit(cache=True, nogil=True)
-def hub_path(
-    up_ptr: np.ndarray,
-    up_hub: np.ndarray,
-    up_dist: np.ndarray,
-    up_pred: np.ndarray,
-    up_arc: np.ndarray,
-    down_ptr: np.ndarray,
-    down_hub: np.ndarray,
-    down_dist: np.ndarray,
-    down_pred: np.ndarray,
-    down_arc: np.ndarray,
-    arc_edge: np.ndarray,
-    kid_first: np.ndarray,
-    kid_second: np.ndarray,
-    arc_size: np.ndarray,
-    length: np.ndarray,
-    sources: np.ndarray,
-    targets: np.ndarray,
-) -> tuple[float, int, int, np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`hub_meet` then :func:`unpack` in one call: ``(cost, source row, target row,
-    edges, starts, ends)``; cost ``inf`` (rows ``-1``, no pieces) when none meet."""
-    cost, i, fpos, j, bpos = hub_meet(up_ptr, up_hub, up_dist, down_ptr, down_hub, down_dist, sources, targets)
-    if not math.isfinite(cost):
-        return cost, -1, -1, np.empty(0, dtype=np.int64), np.empty(0), np.empty(0)
-    e, s, t = unpack(
-        up_pred, up_arc, fpos, down_pred, down_arc, bpos, arc_edge, kid_first, kid_second, arc_size, length,
-        sources[i], targets[j],
-    )  # fmt: skip
-    return cost, i, j, e, s, t
-
-
-@njit(cache=True, nogil=True)
 def entries(
     fwd: int,
     bwd: int,
@@ -627,16 +594,20 @@ def hub_route(
 ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
     """The cheapest path between two snapped points on hub labels, in one call: where
     each search meets its point (:func:`entries`, the cheapest per node), the labels'
-    meeting unpacked into pieces (:func:`hub_path`), or the path along the points' shared
+    meeting (:func:`hub_meet`) unpacked into pieces (:func:`unpack`), or the path along the
+    points' shared
     edge (:func:`direct`) when it costs no more. ``(cost, edges, starts, ends)``, cost
     ``inf`` when there is no path."""
     sources = cheapest_per_node(entries(o_fwd, o_bwd, o_offset, o_length, u, v, cost, node_cost, True))
     targets = cheapest_per_node(entries(d_fwd, d_bwd, d_offset, d_length, u, v, cost, node_cost, False))
-    found, _, _, e, s, t = hub_path(
-        up_ptr, up_hub, up_dist, up_pred, up_arc, down_ptr, down_hub, down_dist, down_pred, down_arc,
-        arc_edge, kid_first, kid_second, arc_size, length, sources, targets,
-    )  # fmt: skip
+    found, i, fpos, j, bpos = hub_meet(up_ptr, up_hub, up_dist, down_ptr, down_hub, down_dist, sources, targets)
     along = direct(o_fwd, o_bwd, o_offset, o_length, d_fwd, d_offset, cost)
     if math.isfinite(along[0]) and (not math.isfinite(found) or along[0] <= found):
         return along
+    if not math.isfinite(found):
+        return found, along[1], along[2], along[3]  # no path: no pieces
+    e, s, t = unpack(
+        up_pred, up_arc, fpos, down_pred, down_arc, bpos, arc_edge, kid_first, kid_second, arc_size, length,
+        sources[i], targets[j],
+    )  # fmt: skip
     return found, e, s, t
