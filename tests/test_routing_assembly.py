@@ -244,3 +244,6 @@ def test_what_a_path_adds_up_to() -> None:
     assert length == sum((ends - starts).tolist()) and unsure == 4 + 1
     assert runs.tolist() == [[1, 1], [4, 4]]
     assert ways.tolist() == list(dict.fromkeys(osmid[edges].tolist())) == [7, 9, 8]
+    assert kernels.same_pieces(edges, starts, ends, edges.copy(), starts.copy(), ends.copy())
+    assert not kernels.same_pieces(edges, starts, ends, edges, starts, ends + np.eye(1, len(ends), 4)[0])
+    assert not kernels.same_pieces(edges, starts, ends, edges[:-1], starts[:-1], ends[:-1])

@@ -32,6 +32,7 @@ __all__ = [
     "hub_route",
     "join_pieces",
     "marks_on",
+    "same_pieces",
     "tally",
     "trace",
     "unpack",
@@ -324,6 +325,19 @@ def walked(starts: np.ndarray, ends: np.ndarray) -> float:
     for k in range(len(starts)):
         total += ends[k] - starts[k]
     return total
+
+
+@njit(cache=True, nogil=True)
+def same_pieces(
+    edges: np.ndarray, starts: np.ndarray, ends: np.ndarray, edges2: np.ndarray, starts2: np.ndarray, ends2: np.ndarray
+) -> bool:
+    """Whether two paths walk the same pieces (equal edges, starts and ends, in order)."""
+    if len(edges) != len(edges2):
+        return False
+    for k in range(len(edges)):
+        if edges[k] != edges2[k] or starts[k] != starts2[k] or ends[k] != ends2[k]:
+            return False
+    return True
 
 
 @njit(cache=True, nogil=True)

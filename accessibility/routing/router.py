@@ -35,7 +35,7 @@ from accessibility.model.snapping import EdgeSnap as Snap
 from accessibility.model.snapping import NetworkIndex, network_index
 from accessibility.routing.contraction import Hierarchy
 from accessibility.routing.geometry import EdgeGeometry, edge_geometry
-from accessibility.routing.kernels import direct, entries, hub_route, join_pieces, walked
+from accessibility.routing.kernels import direct, entries, hub_route, join_pieces, same_pieces, walked
 
 __all__ = ["Path", "Router", "Routing"]
 
@@ -76,11 +76,8 @@ class Path:
 
     def same(self, other: Path) -> bool:
         """Whether both paths walk the same pieces."""
-        return (
-            len(self.edges) == len(other.edges)
-            and np.array_equal(self.edges, other.edges)
-            and np.array_equal(self.starts, other.starts)
-            and np.array_equal(self.ends, other.ends)
+        return len(self.edges) == len(other.edges) and same_pieces(
+            self.edges, self.starts, self.ends, other.edges, other.starts, other.ends
         )
 
 
