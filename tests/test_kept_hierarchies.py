@@ -55,7 +55,7 @@ def test_a_kept_hierarchy_routes_as_a_fresh_build(workspace: Path) -> None:
     again = City.load(workspace)
     routers = again.routers(PROFILES)
     for router in routers:
-        assert router._kept_hierarchy() is not None  # what prepare will read
+        assert router._kept_hierarchy(Hierarchy.key(router.source, *router._arcs)) is not None  # what prepare reads
     again.prepare(PROFILES)
     assert kept(workspace) == files  # read, not written again
     for fresh, read in zip(built.routers(PROFILES), routers):
@@ -88,7 +88,7 @@ def test_other_costs_are_another_key(workspace: Path) -> None:
     assert len(set(keys)) >= 3
     stored = {f.stem for f in kept(workspace)}
     for router, key in zip(routers, keys):
-        assert (router._kept_hierarchy() is not None) == (key in stored)
+        assert (router._kept_hierarchy(key) is not None) == (key in stored)
 
 
 def test_a_damaged_or_foreign_file_is_built_again(workspace: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -108,7 +108,7 @@ def test_a_damaged_or_foreign_file_is_built_again(workspace: Path, caplog: pytes
         with caplog.at_level(logging.WARNING):
             city = City.load(workspace)
             (router,) = city.routers(["walk"])
-            assert router._kept_hierarchy() is None, name
+            assert router._kept_hierarchy(Hierarchy.key(router.source, *router._arcs)) is None, name
             city.prepare(["walk"])  # built again, and kept again whole
         assert any("walk" in r.getMessage() or file.name in r.getMessage() for r in caplog.records), name
         assert router.prepared

@@ -35,7 +35,15 @@ from accessibility.model.snapping import EdgeSnap as Snap
 from accessibility.model.snapping import NetworkIndex, network_index
 from accessibility.routing.contraction import Hierarchy
 from accessibility.routing.geometry import EdgeGeometry, edge_geometry
-from accessibility.routing.kernels import direct, entries, hub_route, join_pieces, same_pieces, walked
+from accessibility.routing.kernels import (
+    cheapest_per_node,
+    direct,
+    entries,
+    hub_route,
+    join_pieces,
+    same_pieces,
+    walked,
+)
 
 __all__ = ["Path", "Router", "Routing"]
 
@@ -167,28 +175,26 @@ class Router:
     # --- searches ---------------------------------------------------------------------
 
     def _starts(self, s: Snap) -> list[tuple[int, float, int, float, float]]:
-        """Where a search from a snapped point enters the graph: (node, cost, edge, from, to)."""
-        return _entry_tuples(entries(s.fwd, s.bwd, s.offset, s.length, *self._entry_arrays, True))
+        """Where a search from a snapped point enters the graph, the cheapest way per node:
+        (node, cost, edge, from, to)."""
+        return _entry_tuples(cheapest_per_node(entries(s.fwd, s.bwd, s.offset, s.length, *self._entry_arrays, True)))
 
     def _ends(self, s: Snap) -> list[tuple[int, float, int, float, float]]:
-        """How a search reaches a snapped point: (node, extra cost, edge, from, to)."""
-        return _entry_tuples(entries(s.fwd, s.bwd, s.offset, s.length, *self._entry_arrays, False))
+        """How a search reaches a snapped point, the cheapest way per node: (node, extra
+        cost, edge, from, to)."""
+        return _entry_tuples(cheapest_per_node(entries(s.fwd, s.bwd, s.offset, s.length, *self._entry_arrays, False)))
 
     def search(self, origin: Snap, limit: float = math.inf) -> tuple[np.ndarray, np.ndarray, list]:
         """One-to-all costs from a snapped origin: ``(dist, predecessors, starts)``."""
-        starts = self._starts(origin)
-        best: dict[int, tuple[float, int]] = {}
-        for k, (node, cost, *_) in enumerate(starts):
-            if node not in best or cost < best[node][0]:
-                best[node] = (cost, k)
+        starts = self._starts(origin)  # one per node: one source slot each
         idx, data = self.matrix.indices, self.matrix.data
         slots = [self.slot, self.slot + 1]
         for slot in slots:
             idx[slot], data[slot] = self.source, 1.0  # unused: a harmless self-loop
-        for slot, (node, (cost, _)) in zip(slots, best.items()):
+        for slot, (node, cost, *_) in zip(slots, starts):
             idx[slot], data[slot] = node, cost
         dist, pred = dijkstra(self.matrix, directed=True, indices=self.source, return_predecessors=True, limit=limit)
-        return dist, pred, [starts[k] for _, k in best.values()]
+        return dist, pred, starts
 
     def reachable(self, origin: Snap, max_cost: float = math.inf) -> np.ndarray:
         """Cost from ``origin`` to every node (``inf``: unreachable), one-to-all."""
@@ -217,12 +223,13 @@ class Router:
         self._building = True
         try:
             hierarchy = self._hierarchy
+            key = Hierarchy.key(self.source, *self._arcs) if self.keeper is not None else ""
             if hierarchy is None or hierarchy.labels_up is None:
-                hierarchy = self._kept_hierarchy() or hierarchy
+                hierarchy = self._kept_hierarchy(key) or hierarchy
             if hierarchy is None or hierarchy.labels_up is None:
                 hierarchy = (hierarchy or Hierarchy(self.source, *self._arcs)).build_labels()
                 if self.keeper is not None:
-                    self.keeper.write(Hierarchy.key(self.source, *self._arcs), hierarchy.arrays())
+                    self.keeper.write(key, hierarchy.arrays())
             if hierarchy.n and len(self.costs.u):  # a route's compiled loop, loaded (or compiled) now
                 self._hub_route(hierarchy, Snap(0, 0, 0.0, 1.0, 0.0), Snap(0, 0, 1.0, 1.0, 0.0))
             self._hierarchy = hierarchy  # one assignment: routes see all of it or none
@@ -231,12 +238,12 @@ class Router:
         log.info("%s router: contraction hierarchy with %d shortcuts", self.profile.name, hierarchy.shortcuts)
         return self
 
-    def _kept_hierarchy(self) -> Hierarchy | None:
-        """The hierarchy :attr:`keeper` holds for these arcs, or None (none kept, or one
-        that cannot be read: it is built again)."""
+    def _kept_hierarchy(self, key: str) -> Hierarchy | None:
+        """The hierarchy :attr:`keeper` holds under ``key`` (:meth:`Hierarchy.key` of these
+        arcs), or None (none kept, or one that cannot be read: it is built again)."""
         if self.keeper is None:
             return None
-        arrays = self.keeper.read(Hierarchy.key(self.source, *self._arcs))
+        arrays = self.keeper.read(key)
         if arrays is None:
             return None
         try:
@@ -283,8 +290,7 @@ class Router:
         h = self.hierarchy
         if h.labels_up is not None:
             return self._hub_route(h, origin, destination)
-        starts = list(_cheapest_per_node(self._starts(origin)).values())
-        ends = list(_cheapest_per_node(self._ends(destination)).values())
+        starts, ends = self._starts(origin), self._ends(destination)
         found: tuple[float, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
         searched = h.query([(s[0], s[1]) for s in starts], [(e[0], e[1]) for e in ends])
         if searched is not None:
@@ -376,16 +382,6 @@ def _flat(n: int, rows: dict[int, list[int]]) -> tuple[np.ndarray, np.ndarray]:
 def _entry_tuples(rows: np.ndarray) -> list[tuple[int, float, int, float, float]]:
     """Rows of :func:`~accessibility.routing.kernels.entries` as tuples."""
     return [(int(n), c, int(e), a, b) for n, c, e, a, b in rows.tolist()]
-
-
-def _cheapest_per_node(
-    entries: list[tuple[int, float, int, float, float]],
-) -> dict[int, tuple[int, float, int, float, float]]:
-    best: dict[int, tuple[int, float, int, float, float]] = {}
-    for entry in entries:
-        if entry[0] not in best or entry[1] < best[entry[0]][1]:
-            best[entry[0]] = entry
-    return best
 
 
 # --- per city: the routers of each profile ----------------------------------------------
